@@ -1,0 +1,319 @@
+"""The ``symgrad`` command line: parse arguments, call the library, print the result.
+
+Exit codes: 0 the claim holds, 1 it fails, 2 bad input or usage, 3 unknown or
+out of the time budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from symgrad.errors import BudgetError, SymgradError
+
+app = typer.Typer(
+    name="symgrad",
+    help="Exact verdicts on whether parameters that start equal stay equal under gradient descent.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class Format(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class Mode(str, Enum):
+    sgd = "sgd"
+    full_batch = "full-batch"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+FormatOption = Annotated[Format, typer.Option("--format", help="Rendering of the result.")]
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Time budget in seconds; exit 3 when spent.")
+]
+FunctionOption = Annotated[
+    list[str] | None,
+    typer.Option("--function", help="Name of an arbitrary differentiable function, e.g. sigma."),
+]
+
+
+def _fail(message: str, as_json: bool, code: int = EXIT_BAD_INPUT, kind: str = "error") -> None:
+    """Print one line on stderr (and one JSON object on stdout with --json), then exit."""
+    line = " ".join(message.split())
+    typer.echo(f"symgrad: {kind}: {line}", err=True)
+    if as_json:
+        typer.echo(json.dumps({"error": line, "kind": kind, "exit_code": code}))
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the work with BudgetError after ``seconds`` (heavy stages run in workers)."""
+
+    def expire(signum, frame):  # noqa: ARG001
+        raise BudgetError(f"out of the time budget of {seconds:g} s (raise it with --timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
+    """Run ``work`` under the deadline, mapping errors to one-line messages and exit codes."""
+    try:
+        with _deadline(seconds):
+            code = work()
+    except typer.Exit:
+        raise
+    except BudgetError as error:
+        _fail(error.one_line(), as_json, EXIT_UNKNOWN, "unknown")
+    except SymgradError as error:
+        _fail(error.one_line(), as_json, EXIT_BAD_INPUT, type(error).__name__)
+    except RecursionError:
+        _fail("expression too deeply nested to process", as_json, EXIT_BAD_INPUT)
+    except MemoryError:
+        _fail("out of memory", as_json, EXIT_UNKNOWN, "unknown")
+    except KeyboardInterrupt:
+        _fail("interrupted", as_json, EXIT_UNKNOWN, "unknown")
+    except Exception as error:  # noqa: BLE001 - never show a traceback to users
+        _fail(
+            f"internal error ({type(error).__name__}: {error}); please report it",
+            as_json,
+            EXIT_UNKNOWN,
+            "internal",
+        )
+    raise typer.Exit(code)
+
+
+def _print_result(result, fmt: Format, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    elif fmt is Format.markdown:
+        typer.echo(result.to_markdown())
+    elif fmt is Format.latex:
+        typer.echo(result.to_latex())
+    else:
+        typer.echo(result.to_text())
+
+
+def _split_list(values: list[str] | None) -> list[str]:
+    items: list[str] = []
+    for value in values or []:
+        items.extend(v.strip() for v in value.split(",") if v.strip())
+    return items
+
+
+def _model_options(**options) -> dict:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+VERDICT_EXIT = {
+    "proven": EXIT_HOLDS,
+    "correct": EXIT_HOLDS,
+    "refuted": EXIT_FAILS,
+    "incorrect": EXIT_FAILS,
+    "unknown": EXIT_UNKNOWN,
+}
+
+
+@app.command()
+def prove(
+    loss: Annotated[str | None, typer.Argument(help="The loss, e.g. 'w0*x0 + w1*x1'.")] = None,
+    tie: Annotated[
+        list[str] | None, typer.Option("--tie", help="Tie group, e.g. w0=w1 or a=b=c.")
+    ] = None,
+    params: Annotated[str | None, typer.Option(help="Comma list of parameter names.")] = None,
+    init: Annotated[
+        str | None,
+        typer.Option(help="w0=0,w1=0 | zero | constant | identical (models) | ties a=b;c=d."),
+    ] = None,
+    assume: Annotated[
+        list[str] | None, typer.Option("--assume", help="Condition on the data: x0=x1, x>0.")
+    ] = None,
+    function: FunctionOption = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="CSV file whose header names data symbols.")
+    ] = None,
+    mode: Annotated[Mode, typer.Option(help="sgd: every sample; full-batch: summed.")] = Mode.sgd,
+    model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
+    inputs: Annotated[int | None, typer.Option(help="Model inputs k.")] = None,
+    hidden: Annotated[str | None, typer.Option(help="Hidden width(s), e.g. 3 or 8,8.")] = None,
+    outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
+    activation: Annotated[
+        str | None, typer.Option(help="identity|tanh|sigmoid|relu|softplus|generic.")
+    ] = None,
+    output_activation: Annotated[
+        str | None, typer.Option(help="Activation of the output layer.")
+    ] = None,
+    bias: Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")] = None,
+    loss_kind: Annotated[
+        str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
+    ] = None,
+    samples: Annotated[int | None, typer.Option(help="Number of symbolic samples n.")] = None,
+    rows: Annotated[int | None, typer.Option(help="Rows of the rows model.")] = None,
+    dimension: Annotated[int | None, typer.Option(help="Row dimension of the rows model.")] = None,
+    timeout: TimeoutOption = 60.0,
+    fmt: FormatOption = Format.text,
+    as_json: JsonOption = False,
+) -> None:
+    """Prove or refute that tied parameters stay equal under gradient descent.
+
+    Examples:
+
+      symgrad prove "w0*x0 + w1*x1" --tie w0=w1
+
+      symgrad prove "w0*x0 + w1*x1" --tie w0=w1 --assume "x0=x1"
+
+      symgrad prove --model two-layer --inputs 2 --hidden 3 --activation identity --init identical
+    """
+    from symgrad import prove as api
+
+    def work() -> int:
+        data_rows = None
+        if dataset is not None:
+            from symgrad.dataset import read_csv
+
+            data_rows = read_csv(dataset)
+        if model is not None:
+            if loss is not None:
+                raise SymgradError("give either a LOSS or --model, not both")
+            from symgrad.models import build
+
+            options = _model_options(
+                inputs=inputs,
+                hidden=hidden,
+                outputs=outputs,
+                activation=activation,
+                output_activation=output_activation,
+                bias=bias,
+                loss=loss_kind,
+                samples=samples,
+                rows=rows,
+                dimension=dimension,
+            )
+            subject = build(model, **options)
+        else:
+            if loss is None:
+                raise SymgradError("missing LOSS: give a loss expression or --model NAME")
+            given = [
+                name
+                for name, value in (
+                    ("--inputs", inputs),
+                    ("--hidden", hidden),
+                    ("--outputs", outputs),
+                    ("--activation", activation),
+                    ("--loss", loss_kind),
+                    ("--samples", samples),
+                )
+                if value is not None
+            ]
+            if given:
+                raise SymgradError(f"{', '.join(given)} only apply with --model")
+            subject = loss
+        result = api(
+            subject,
+            ties=tie or None,
+            params=params,
+            init=init,
+            assume=assume or None,
+            dataset=data_rows,
+            mode=mode.value,
+            functions=_split_list(function),
+            timeout=timeout,
+        )
+        _print_result(result, fmt, as_json)
+        return VERDICT_EXIT[result.verdict]
+
+    _run(as_json, timeout, work)
+
+
+@app.command()
+def grad(
+    loss: Annotated[str, typer.Argument(help="The loss expression.")],
+    wrt: Annotated[str, typer.Option(help="Comma list of parameters, e.g. w0,w1.")],
+    at: Annotated[str | None, typer.Option(help="Exact point, e.g. w0=0,x0=1/2.")] = None,
+    function: FunctionOption = None,
+    latex: Annotated[bool, typer.Option("--latex", help="Same as --format latex.")] = False,
+    timeout: TimeoutOption = 60.0,
+    fmt: FormatOption = Format.text,
+    as_json: JsonOption = False,
+) -> None:
+    """Exact gradients of LOSS, optionally evaluated exactly at a point.
+
+    Example:
+
+      symgrad grad "(y - w*x)**2" --wrt w --at w=0,x=1,y=2
+    """
+    from symgrad.gradient import gradient_report
+
+    def work() -> int:
+        report = gradient_report(loss, wrt, at=at, functions=_split_list(function))
+        _print_result(report, Format.latex if latex else fmt, as_json)
+        return EXIT_HOLDS
+
+    _run(as_json, timeout, work)
+
+
+@app.command()
+def models(
+    name: Annotated[str | None, typer.Argument(help="Show one preset in detail.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the model presets, their options and the symbol names they create.
+
+    Example:
+
+      symgrad models two-layer
+    """
+    from symgrad.models import catalogue
+
+    def work() -> int:
+        entries = catalogue(name)
+        if as_json:
+            typer.echo(json.dumps({"models": entries}, indent=2))
+            return EXIT_HOLDS
+        for entry in entries:
+            typer.echo(f"{entry['name']}: {entry['summary']}")
+            options = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in entry["options"].items())
+            typer.echo(f"  options (defaults): {options}")
+            typer.echo(f"  names: {entry['names']}")
+            if name is not None:
+                typer.echo(f"  example with defaults: J = {entry['example_loss']}")
+                typer.echo(f"  parameters: {', '.join(entry['example_parameters'])}")
+                typer.echo(f"  data: {', '.join(entry['example_data'])}")
+                for group in entry["identical_ties"]:
+                    typer.echo(f"  --init identical ties: {' = '.join(group)}")
+        return EXIT_HOLDS
+
+    _run(as_json, 60.0, work)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(EXIT_UNKNOWN)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

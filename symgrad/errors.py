@@ -1,0 +1,53 @@
+"""The exception hierarchy: every error symgrad raises on bad input is a SymgradError."""
+
+from __future__ import annotations
+
+
+class SymgradError(Exception):
+    """Root of every error symgrad raises for bad input or an impossible request."""
+
+    def one_line(self) -> str:
+        """The message as one line, fit for stderr."""
+        return " ".join(str(self).split())
+
+
+class ParseError(SymgradError):
+    """Text that is not a valid symgrad expression; carries the 0-based position."""
+
+    def __init__(self, message: str, text: str = "", position: int | None = None) -> None:
+        self.message = message
+        self.text = text
+        self.position = position
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        if self.position is None or not self.text:
+            return self.message
+        snippet = self.text if len(self.text) <= 80 else self.text[:77] + "..."
+        return f"{self.message} (at column {self.position + 1} of {snippet!r})"
+
+    def caret(self) -> str:
+        """Two lines: the text and a caret under the offending position."""
+        if self.position is None or not self.text or len(self.text) > 200:
+            return ""
+        return f"{self.text}\n{' ' * self.position}^"
+
+
+class ProblemError(SymgradError):
+    """A problem that is not well posed (names, parameters, init, assumptions)."""
+
+
+class TieError(ProblemError):
+    """A tie that names an unknown parameter, repeats one, or ties nothing."""
+
+
+class DatasetError(SymgradError):
+    """A dataset file or table that cannot be read; the message names row and column."""
+
+
+class ModelError(SymgradError):
+    """A model preset asked for with unknown name or invalid options."""
+
+
+class BudgetError(SymgradError):
+    """A computation that ran out of its time or memory budget."""

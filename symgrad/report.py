@@ -1,0 +1,348 @@
+"""Rendering of results: plain text, Markdown (with $...$ maths), LaTeX and JSON-ready dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import sympy
+
+if TYPE_CHECKING:
+    from symgrad.prove import ProofResult
+
+TEXT_LIMIT = 400
+POINT_LIMIT = 14
+
+
+TIDY_LIMIT = 3000
+
+
+def tidy(expr: sympy.Expr) -> sympy.Expr:
+    """Pull common factors out of a small expression for display (``factor_terms``)."""
+    if not isinstance(expr, sympy.Basic) or expr.is_number or len(str(expr)) > TIDY_LIMIT:
+        return expr
+    return sympy.factor_terms(expr)
+
+
+def short(expr: object, limit: int = TEXT_LIMIT) -> str:
+    """``str(expr)``, cut to ``limit`` characters with a note of the full length."""
+    text = str(expr)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters; --json has all)"
+
+
+def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
+    if isinstance(expr, sympy.Basic):
+        text = sympy.latex(expr)
+    else:
+        text = str(expr)
+    if len(text) > limit:
+        return r"\text{(%d characters; see the JSON output)}" % len(text)
+    return text
+
+
+def describe_point(
+    point: Mapping[str, object], ties: tuple[tuple[str, ...], ...], parameters: tuple[str, ...]
+) -> str:
+    """``w0 = w1 = 0 and x0 = 1, x1 = 2``: tied parameters grouped, data after 'and'."""
+    parts = []
+    done = set()
+    for group in ties:
+        value = point.get(group[0])
+        if value is not None and all(str(point.get(p)) == str(value) for p in group):
+            parts.append(" = ".join(group) + f" = {value}")
+            done.update(group)
+    for name in parameters:
+        if name not in done and name in point:
+            parts.append(f"{name} = {point[name]}")
+    data = [f"{k} = {v}" for k, v in point.items() if k not in parameters]
+    params_text = ", ".join(parts[:POINT_LIMIT]) + (" ..." if len(parts) > POINT_LIMIT else "")
+    data_text = ", ".join(data[:POINT_LIMIT]) + (" ..." if len(data) > POINT_LIMIT else "")
+    if data_text:
+        return f"{params_text} and {data_text}"
+    return params_text
+
+
+def headline(result: ProofResult) -> str:
+    """One sentence a person can read aloud."""
+    problem = result.problem
+    tie = problem.describe_tie()
+    noun, verb = ("tie", "persists") if len(problem.ties) == 1 else ("ties", "persist")
+    if len(tie) > 160:
+        tie = f"({len(problem.ties)} groups, {sum(len(g) for g in problem.ties)} parameters)"
+    if result.verdict == "proven":
+        if result.stationary:
+            return f"The {noun} {tie} {verb}: the init is a stationary point, nothing ever moves."
+        scope = " for the given dataset" if problem.dataset is not None else " for all data"
+        return f"The {noun} {tie} {verb} for every step{scope}: {result.method}."
+    if result.verdict == "refuted":
+        witness = result.witness
+        names = tuple(str(p) for p in problem.parameters)
+        ties = tuple(tuple(str(p) for p in g) for g in problem.ties)
+        where = describe_point(witness.point, ties, names)
+        values = " and ".join(short(witness.gradients[n], 80) for n in witness.pair)
+        sample = f" (dataset row {witness.sample + 1})" if witness.sample is not None else ""
+        return (
+            f"The tie {witness.pair[0]} = {witness.pair[1]} breaks: at {where}{sample} "
+            f"the gradients are {values}."
+        )
+    return f"Could not decide whether the {noun} {tie} {verb}: {result.reason}."
+
+
+def _dataset_text(result: ProofResult) -> str | None:
+    problem = result.problem
+    if problem.dataset is None:
+        return None
+    mode = (
+        "SGD: every sample's gradient"
+        if problem.mode == "sgd"
+        else ("full-batch GD: the summed gradient")
+    )
+    return f"{len(problem.dataset)} rows, {mode} must agree within each tie group"
+
+
+def proof_to_dict(result: ProofResult) -> dict:
+    problem = result.problem
+    return {
+        "verdict": result.verdict,
+        "claim": f"the tie {problem.describe_tie()} persists under gradient descent",
+        "loss": str(problem.loss),
+        "parameters": [str(p) for p in problem.parameters],
+        "data": [str(s) for s in problem.data],
+        "ties": [[str(p) for p in group] for group in problem.ties],
+        "init": {str(k): str(v) for k, v in problem.init.items()} if problem.init else None,
+        "assumptions": [f"{a} = {b}" for a, b in problem.equations]
+        + [f"{s} {sign}" for s, sign in problem.signs.items()],
+        "dataset_rows": len(problem.dataset) if problem.dataset is not None else None,
+        "mode": problem.mode if problem.dataset is not None else None,
+        "gradients": {k: str(v) for k, v in result.gradients.items()}
+        if result.gradients is not None
+        else None,
+        "differences": {k: str(v) for k, v in result.differences.items()},
+        "condition": result.condition.to_dict() if result.condition else None,
+        "witness": result.witness.to_dict() if result.witness else None,
+        "stationary": result.stationary,
+        "method": result.method,
+        "optimizers": list(result.optimizers),
+        "not_covered": "dropout, noise injection and other per-coordinate randomness",
+        "reason": result.reason or None,
+        "evidence": list(result.evidence),
+        "notes": list(result.notes),
+        "summary": headline(result),
+        "elapsed_s": result.elapsed_s,
+    }
+
+
+def _condition_sentence(result: ProofResult) -> str | None:
+    condition = result.condition
+    if condition is None:
+        return None
+    if not condition.branches:
+        return "no data keeps the tie on the whole tied subspace."
+    remark = (
+        "a measure-zero set of data (a proper algebraic subset): pathological, as the seed "
+        "says, so random data breaks the tie almost surely"
+        if condition.measure_zero
+        else "not a measure-zero set"
+    )
+    extra = f" [{condition.note}]" if condition.note else ""
+    return f"the tie persists from every point of the tied subspace exactly when {condition.text}: {remark}.{extra}"
+
+
+def _stationary_sentence(result: ProofResult) -> str | None:
+    if result.stationary is None:
+        return None
+    if result.stationary:
+        return "the init is a stationary point: every gradient is 0 there, nothing moves."
+    return "the init is not a stationary point: some gradient is nonzero there."
+
+
+def proof_to_text(result: ProofResult) -> str:
+    problem = result.problem
+    lines = [f"{result.verdict.upper()}: {headline(result)}", ""]
+    lines.append(f"Loss:        J = {short(problem.loss)}")
+    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
+    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
+    lines.append(f"Tie:         {short(problem.describe_tie(), 300)}")
+    if problem.init:
+        init = ", ".join(f"{k} = {v}" for k, v in problem.init.items())
+        lines.append(f"Init:        {short(init, 200)}")
+    if problem.equations or problem.signs:
+        assumed = [f"{a} = {b}" for a, b in problem.equations] + [
+            f"{s} {sign}" for s, sign in problem.signs.items()
+        ]
+        lines.append(f"Assuming:    {', '.join(assumed)}")
+    dataset = _dataset_text(result)
+    if dataset:
+        lines.append(f"Dataset:     {dataset}")
+    if result.gradients:
+        lines += [
+            "",
+            "Gradients on the tied subspace" if not result.stationary else "Gradients at the init:",
+        ]
+        for name, value in list(result.gradients.items())[:12]:
+            lines.append(f"  dJ/d{name} = {short(tidy(value))}")
+        if len(result.gradients) > 12:
+            lines.append(f"  ... {len(result.gradients) - 12} more (--json has all)")
+    if result.differences:
+        lines += ["", "Difference on the tied subspace"]
+        for name, value in list(result.differences.items())[:12]:
+            first, second = name.split(" - ")
+            lines.append(f"  dJ/d{first} - dJ/d{second} = {short(tidy(value))}")
+        if len(result.differences) > 12:
+            lines.append(f"  ... {len(result.differences) - 12} more pairs (--json has all)")
+    witness = result.witness
+    if witness:
+        lines += ["", "Witness (exact)"]
+        names = tuple(str(p) for p in problem.parameters)
+        ties = tuple(tuple(str(p) for p in g) for g in problem.ties)
+        lines.append(f"  point: {describe_point(witness.point, ties, names)}")
+        if witness.sample is not None:
+            lines.append(f"  dataset sample: {witness.sample + 1}")
+        for name in witness.pair:
+            lines.append(f"  dJ/d{name} = {short(witness.gradients[name])}")
+        lines.append(
+            f"  difference = {short(witness.difference)}, nonzero by {witness.certified_by}"
+            + (f", enclosure {witness.enclosure}" if witness.enclosure else "")
+        )
+        step = ", ".join(f"{k} = {short(v, 120)}" for k, v in witness.after_step.items())
+        lines.append(
+            f"  after one step with learning rate eta: {step} (different for every eta != 0)"
+        )
+        if witness.note:
+            lines.append(f"  {witness.note}")
+    condition = _condition_sentence(result)
+    if condition:
+        lines += ["", f"Condition: {condition}"]
+    elif result.verdict == "refuted" and problem.dataset is None:
+        lines += ["", "Condition: not solved within the budget."]
+    stationary = _stationary_sentence(result)
+    if stationary:
+        lines.append(f"Stationary: {stationary}")
+    if result.verdict == "proven":
+        lines.append(
+            f"Optimizers: {', '.join(result.optimizers)} (not: dropout or noise injection)."
+        )
+    elif result.verdict == "refuted":
+        lines.append(
+            "Optimizers: the first step of GD, SGD, momentum, Nesterov, Adam, RMSProp and "
+            "Adagrad is a strictly increasing function of the gradient, so each breaks the tie."
+        )
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    for item in result.evidence:
+        lines.append(f"Evidence: {item}")
+    lines.append(f"Certificate: {result.method} ({result.elapsed_s:.3f} s).")
+    return "\n".join(lines)
+
+
+def proof_to_markdown(result: ProofResult) -> str:
+    problem = result.problem
+    verdict = {"proven": "Proven", "refuted": "Refuted", "unknown": "Unknown"}[result.verdict]
+    lines = [f"**{verdict}.** {headline(result)}", ""]
+    lines.append(f"- Loss: $J = {latex(problem.loss)}$")
+    lines.append(f"- Tie: ${latex_tie(problem)}$")
+    if problem.init:
+        init = ", ".join(
+            f"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in list(problem.init.items())[:20]
+        )
+        lines.append(f"- Init: ${init}$")
+    dataset = _dataset_text(result)
+    if dataset:
+        lines.append(f"- Dataset: {dataset}")
+    if result.gradients:
+        lines += ["", "**Gradients on the tied subspace**", ""]
+        for name, value in list(result.gradients.items())[:12]:
+            lines.append(
+                f"- $\\partial J/\\partial {sympy.latex(sympy.Symbol(name))} = {latex(value)}$"
+            )
+    if result.differences:
+        lines += ["", "**Difference on the tied subspace**", ""]
+        for name, value in list(result.differences.items())[:12]:
+            first, second = (sympy.latex(sympy.Symbol(n)) for n in name.split(" - "))
+            lines.append(
+                f"- $\\partial J/\\partial {first} - \\partial J/\\partial {second} = {latex(value)}$"
+            )
+    witness = result.witness
+    if witness:
+        lines += ["", "**Witness**", ""]
+        point = ", ".join(
+            f"{sympy.latex(sympy.Symbol(k))} = {sympy.latex(v)}"
+            for k, v in list(witness.point.items())[:20]
+        )
+        lines.append(f"- point: ${point}$")
+        for name in witness.pair:
+            lines.append(
+                f"- $\\partial J/\\partial {sympy.latex(sympy.Symbol(name))} = {latex(witness.gradients[name])}$"
+            )
+        step = ", ".join(
+            f"{sympy.latex(sympy.Symbol(k))}' = {latex(v)}" for k, v in witness.after_step.items()
+        )
+        lines.append(f"- after one step: ${step}$, different for every $\\eta \\ne 0$")
+        lines.append(f"- certified by {witness.certified_by}")
+    if result.condition:
+        lines += [
+            "",
+            f"**Condition.** The tie persists on the whole tied subspace exactly when "
+            f"${result.condition.latex()}$"
+            + (" — a measure-zero set of data." if result.condition.measure_zero else "."),
+        ]
+    stationary = _stationary_sentence(result)
+    if stationary:
+        lines += ["", f"**Stationary.** {stationary}"]
+    if result.verdict == "proven":
+        lines += ["", f"**Optimizers covered.** {', '.join(result.optimizers)}."]
+    for note in result.notes:
+        lines += ["", f"*Note:* {note}"]
+    lines += ["", f"*Certificate:* {result.method}."]
+    return "\n".join(lines)
+
+
+def latex_tie(problem) -> str:
+    return r",\quad ".join(" = ".join(sympy.latex(p) for p in g) for g in problem.ties[:10])
+
+
+def proof_to_latex(result: ProofResult) -> str:
+    problem = result.problem
+    lines = [
+        r"\paragraph{%s.} %s" % (result.verdict.capitalize(), _tex_escape(headline(result))),
+        r"\begin{align*}",
+        r"J &= %s \\" % latex(problem.loss),
+        r"\text{tie: } & %s" % latex_tie(problem),
+    ]
+    if result.differences:
+        for name, value in list(result.differences.items())[:12]:
+            first, second = (sympy.latex(sympy.Symbol(n)) for n in name.split(" - "))
+            lines[-1] += r" \\"
+            lines.append(
+                r"\frac{\partial J}{\partial %s} - \frac{\partial J}{\partial %s} &= %s"
+                % (first, second, latex(value))
+            )
+    if result.witness:
+        for name in result.witness.pair:
+            lines[-1] += r" \\"
+            lines.append(
+                r"\left.\frac{\partial J}{\partial %s}\right|_{\text{witness}} &= %s"
+                % (sympy.latex(sympy.Symbol(name)), latex(result.witness.gradients[name]))
+            )
+    if result.condition:
+        lines[-1] += r" \\"
+        lines.append(r"\text{persists iff } & %s" % result.condition.latex())
+    lines.append(r"\end{align*}")
+    lines.append(r"Certificate: %s." % _tex_escape(result.method))
+    return "\n".join(lines)
+
+
+def _tex_escape(text: str) -> str:
+    for char, replacement in (
+        ("\\", r"\textbackslash{}"),
+        ("_", r"\_"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("#", r"\#"),
+        ("$", r"\$"),
+        ("^", r"\^{}"),
+    ):
+        text = text.replace(char, replacement)
+    return text

@@ -39,6 +39,9 @@ class sigmoid(Function):  # noqa: N801 - the mathematical name
     def _eval_rewrite_as_exp(self, z, **kwargs):
         return 1 / (1 + exp(-z))
 
+    def _eval_evalf(self, prec):
+        return (1 / (1 + exp(-self.args[0])))._eval_evalf(prec)
+
     def _eval_is_positive(self):
         return self.args[0].is_real
 
@@ -68,6 +71,9 @@ class softplus(Function):  # noqa: N801
     def _eval_rewrite_as_log(self, z, **kwargs):
         return log(1 + exp(z))
 
+    def _eval_evalf(self, prec):
+        return log(1 + exp(self.args[0]))._eval_evalf(prec)
+
 
 class relu(Function):  # noqa: N801
     """max(0, z), with derivative Heaviside(z, 0) so that relu'(0) = 0."""
@@ -87,6 +93,12 @@ class relu(Function):  # noqa: N801
 
     def fdiff(self, argindex=1):
         return Heaviside(self.args[0], 0)
+
+    def _eval_evalf(self, prec):
+        value = self.args[0]._eval_evalf(prec)
+        if value is None or not value.is_Number:
+            return None
+        return value if value > 0 else sympy.Float(0, precision=prec)
 
     def _eval_rewrite_as_Max(self, z, **kwargs):
         return Max(0, z)

@@ -2,7 +2,7 @@
 
 >>> report = gradient_report("(y - w*x)**2", "w", at="w=0,x=1,y=2")
 >>> report.gradients
-{'w': 2*x*(w*x - y)}
+{'w': -2*x*(-w*x + y)}
 >>> report.values
 {'w': -4}
 """

@@ -543,7 +543,12 @@ def _decide_branch(
     if not open_claims:
         return ProofResult(
             verdict="proven",
-            method="structural equality of the gradients on the tied subspace",
+            method="structural equality of the gradients on the tied subspace"
+            + (
+                " (summed over the dataset)"
+                if problem.dataset is not None and problem.mode == "full-batch"
+                else ""
+            ),
             differences=differences,
             gradients={str(p): grads[p] for p in tied},
             stationary=stationary,

@@ -116,10 +116,10 @@ def proof_to_dict(result: ProofResult) -> dict:
         + [f"{s} {sign}" for s, sign in problem.signs.items()],
         "dataset_rows": len(problem.dataset) if problem.dataset is not None else None,
         "mode": problem.mode if problem.dataset is not None else None,
-        "gradients": {k: str(v) for k, v in result.gradients.items()}
+        "gradients": {k: str(tidy(v)) for k, v in result.gradients.items()}
         if result.gradients is not None
         else None,
-        "differences": {k: str(v) for k, v in result.differences.items()},
+        "differences": {k: str(tidy(v)) for k, v in result.differences.items()},
         "condition": result.condition.to_dict() if result.condition else None,
         "witness": result.witness.to_dict() if result.witness else None,
         "stationary": result.stationary,

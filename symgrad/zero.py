@@ -66,7 +66,7 @@ class Sampler:
             point = dict(self.fixed)
             for position, symbol in enumerate(self.symbols):
                 if index == 0:
-                    value = Fraction(position + 1) if position < lead or not lead else Fraction(0)
+                    value = Fraction(position + 1) if position < lead else Fraction(0)
                 elif index == 1:
                     value = Fraction(2 * position + 1, 2 + position % 3)
                 else:

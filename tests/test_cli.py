@@ -1,0 +1,236 @@
+"""The command line, driven with typer's CliRunner, plus a smoke test of the installed script."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from symgrad.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_prove_refutes_the_linear_tie_with_witness_and_condition():
+    result = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "REFUTED: The tie w0 = w1 breaks: at w0 = w1 = 0 and x0 = 1, x1 = 2"
+    )
+    assert "the gradients are 1 and 2" in result.stdout
+    assert "exactly when x0 = x1" in result.stdout
+
+
+def test_prove_with_assumption_proves():
+    result = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--assume", "x0=x1")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("PROVEN")
+
+
+def test_prove_model_identical_init():
+    result = run(
+        "prove",
+        "--model",
+        "two-layer",
+        "--inputs",
+        "2",
+        "--hidden",
+        "3",
+        "--activation",
+        "identity",
+        "--loss",
+        "mse",
+        "--init",
+        "identical",
+    )
+    assert result.exit_code == 0, result.output
+    assert "PROVEN" in result.stdout
+
+
+def test_prove_json_keys():
+    result = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    for key in (
+        "verdict",
+        "parameters",
+        "data",
+        "ties",
+        "differences",
+        "condition",
+        "witness",
+        "stationary",
+        "method",
+        "optimizers",
+        "elapsed_s",
+    ):
+        assert key in data
+    assert data["verdict"] == "refuted"
+    assert data["ties"] == [["w0", "w1"]]
+    assert data["condition"]["text"] == "x0 = x1"
+    assert data["witness"]["point"]["x0"] == "1"
+
+
+@pytest.mark.parametrize(
+    "fmt, marker", [("markdown", "**Refuted.**"), ("latex", r"\begin{align*}")]
+)
+def test_prove_formats(fmt, marker):
+    result = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--format", fmt)
+    assert marker in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["prove", "x^2*w0 + w1", "--tie", "w0=w1"], "**"),
+        (["prove", "w0*x0 + w1*x1", "--tie", "w0=w2"], "w2"),
+        (["prove", "", "--tie", "w0=w1"], "empty"),
+        (["prove", "w0 = w1", "--tie", "w0=w1"], "equation"),
+        (["prove", "foo(w0) + w1", "--tie", "w0=w1"], "unknown function"),
+        (["prove", "--model", "nope", "--init", "zero"], "unknown model"),
+        (["prove"], "missing LOSS"),
+        (["grad", "w*x", "--wrt", "v"], "does not use"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, fragment):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_bad_input_with_json_prints_one_json_object():
+    result = run("prove", "x^2", "--tie", "w0=w1", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["exit_code"] == 2
+
+
+def test_dataset_modes(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x0,x1\n1,2\n2,1\n")
+    full = run(
+        "prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", str(path), "--mode", "full-batch"
+    )
+    sgd = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", str(path), "--mode", "sgd")
+    assert full.exit_code == 0 and sgd.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [("x0,x2\n1,2\n", "column 'x2'"), ("x0,x1\n1,zz\n", "row 1, column 'x1'"), ("x0\n1\n", "x1")],
+)
+def test_dataset_errors_name_row_and_column(tmp_path, content, fragment):
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    result = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", str(path))
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+
+
+def test_timeout_exits_3():
+    # building this network alone takes longer than the budget
+    result = run(
+        "prove",
+        "--model",
+        "mlp",
+        "--hidden",
+        "12,12",
+        "--samples",
+        "3",
+        "--init",
+        "zero",
+        "--activation",
+        "sigmoid",
+        "--timeout",
+        "0.1",
+    )
+    assert result.exit_code == 3
+    assert "budget" in result.stderr
+    assert result.stdout == ""
+
+
+def test_grad_with_exact_values():
+    result = run("grad", "(y - w*x)**2", "--wrt", "w", "--at", "w=0,x=1,y=2", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["values"] == {"w": "-4"}
+    assert "w" in data["gradients"]
+
+
+def test_grad_transcendental_value_is_exact_text():
+    result = run("grad", "tanh(w*x)", "--wrt", "w", "--at", "w=1,x=1", "--json")
+    assert json.loads(result.stdout)["values"]["w"] == "1 - tanh(1)**2"
+
+
+def test_grad_latex():
+    result = run("grad", "w**2", "--wrt", "w", "--latex")
+    assert r"\frac{\partial J}{\partial w} &= 2 w" in result.stdout
+
+
+def test_models_lists_presets_and_names():
+    result = run("models")
+    assert result.exit_code == 0
+    for name in ("linear", "mse-linear", "single-layer", "two-layer", "mlp", "softmax", "rows"):
+        assert name in result.stdout
+    detail = json.loads(run("models", "two-layer", "--json").stdout)
+    assert "W1_0_0" in detail["models"][0]["example_parameters"]
+
+
+def test_help_shows_examples():
+    for command in ("prove", "grad", "models"):
+        assert "Example" in run(command, "--help").stdout
+
+
+def test_console_script_and_module_entry_point():
+    script = shutil.which("symgrad")
+    assert script, "the symgrad console script is not installed"
+    done = subprocess.run(
+        [script, "prove", "w0*x0 + w1*x1", "--tie", "w0=w1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "REFUTED" in done.stdout
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symgrad",
+            "prove",
+            "w0*x0 + w1*x1",
+            "--tie",
+            "w0=w1",
+            "--assume",
+            "x0=x1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "PROVEN" in done.stdout
+
+
+def test_api_and_cli_agree_on_seed_examples():
+    from symgrad import prove
+
+    cases = [
+        (("w0*x0 + w1*x1",), {"ties": ["w0=w1"]}, ["--tie", "w0=w1"]),
+        (("(y - w0*x0 - w1*x1)**2",), {"ties": ["w0=w1"]}, ["--tie", "w0=w1"]),
+        (
+            ("w0*x0 + w1*x1",),
+            {"ties": ["w0=w1"], "init": "zero"},
+            ["--tie", "w0=w1", "--init", "zero"],
+        ),
+    ]
+    for args, kwargs, flags in cases:
+        api = prove(*args, **kwargs).verdict
+        cli = json.loads(run("prove", *args, *flags, "--json").stdout)["verdict"]
+        assert api == cli

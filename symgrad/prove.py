@@ -402,8 +402,8 @@ def build_problem(
         init_values = init
         if isinstance(init, str) and init.strip() in ("identical", "zero", "constant"):
             init_values = {str(p): v for p, v in model.init_values(init.strip()).items()}
-        elif isinstance(init, str) and "=" in init and "," not in init and ties is None:
-            ties, init_values = [t for t in init.split(";")], None
+        elif isinstance(init, str) and _is_tie_list(init, model) and ties is None:
+            ties, init_values = _tie_list(init), None
         if ties is None and init_values is None:
             init_values = {str(p): v for p, v in model.init_values("identical").items()}
         return Problem.build(
@@ -427,6 +427,20 @@ def build_problem(
         dataset=dataset,
         mode=mode,
         functions=functions,
+    )
+
+
+def _tie_list(text: str) -> list[str]:
+    return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
+
+
+def _is_tie_list(text: str, model: Model) -> bool:
+    """``a=b;c=d`` (or with commas) where every name is a parameter of the model."""
+    names = {str(p) for p in model.parameters}
+    items = _tie_list(text)
+    return bool(items) and all(
+        len(item.split("=")) >= 2 and all(n.strip() in names for n in item.split("="))
+        for item in items
     )
 
 

@@ -68,6 +68,8 @@ class Sampler:
                 if index == 0:
                     value = Fraction(position + 1) if position < lead else Fraction(0)
                 elif index == 1:
+                    value = Fraction(position + 1)
+                elif index == 2:
                     value = Fraction(2 * position + 1, 2 + position % 3)
                 else:
                     value = Fraction(rng.randint(-12, 12), rng.randint(1, 5))

@@ -234,3 +234,20 @@ def test_api_and_cli_agree_on_seed_examples():
         api = prove(*args, **kwargs).verdict
         cli = json.loads(run("prove", *args, *flags, "--json").stdout)["verdict"]
         assert api == cli
+
+
+def test_model_init_as_ties():
+    result = run(
+        "prove",
+        "--model",
+        "two-layer",
+        "--inputs",
+        "2",
+        "--hidden",
+        "2",
+        "--init",
+        "W1_0_0=W1_0_1,W1_1_0=W1_1_1",
+        "--json",
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["ties"] == [["W1_0_0", "W1_0_1"], ["W1_1_0", "W1_1_1"]]

@@ -307,6 +307,82 @@ def models(
     _run(as_json, 60.0, work)
 
 
+@app.command()
+def proofs(
+    name: Annotated[str | None, typer.Argument(help="Print one proof in full.")] = None,
+    fmt: FormatOption = Format.text,
+    as_json: JsonOption = False,
+    timeout: TimeoutOption = 600.0,
+) -> None:
+    """Run the seeds' claims as proofs; with NAME, print that proof in full.
+
+    Exit 0 only when every obtained verdict matches the expected one.
+
+    Examples:
+
+      symgrad proofs
+
+      symgrad proofs linear_counterexample --format markdown
+    """
+    import time
+
+    import proofs as catalogue
+
+    def work() -> int:
+        names = [name] if name is not None else list(catalogue.NAMES)
+        modules = [catalogue.load(n) for n in names]
+        rows = []
+        derivations = []
+        for module in modules:
+            start = time.monotonic()
+            derivation = module.derive()
+            derivations.append(derivation)
+            rows.append(
+                {
+                    "name": derivation.name,
+                    "claim": derivation.claim,
+                    "expected": derivation.expected,
+                    "obtained": derivation.verdict,
+                    "holds": derivation.holds,
+                    "seconds": round(time.monotonic() - start, 3),
+                    "failures": derivation.failures(),
+                }
+            )
+        ok = all(row["holds"] for row in rows)
+        if as_json:
+            typer.echo(json.dumps({"proofs": rows, "all_hold": ok}, indent=2))
+        elif name is not None:
+            derivation = derivations[0]
+            typer.echo(derivation.to_markdown() if fmt is Format.markdown else derivation.to_text())
+        else:
+            typer.echo(_proof_table(rows, fmt))
+        return EXIT_HOLDS if ok else EXIT_FAILS
+
+    _run(as_json, timeout, work)
+
+
+def _proof_table(rows: list[dict], fmt: Format) -> str:
+    if fmt is Format.markdown:
+        lines = ["| proof | claim | expected | obtained | time (s) |", "|---|---|---|---|---|"]
+        for row in rows:
+            lines.append(
+                f"| {row['name']} | {row['claim']} | {row['expected']} | "
+                f"{row['obtained']} | {row['seconds']:.2f} |"
+            )
+        return "\n".join(lines)
+    width = max(len(row["name"]) for row in rows)
+    lines = [f"{'proof':<{width}}  expected  obtained  match  time (s)  claim"]
+    for row in rows:
+        claim = row["claim"] if len(row["claim"]) <= 70 else row["claim"][:67] + "..."
+        lines.append(
+            f"{row['name']:<{width}}  {row['expected']:<8}  {row['obtained']:<8}  "
+            f"{'yes' if row['holds'] else 'NO':<5}  {row['seconds']:>8.2f}  {claim}"
+        )
+    matched = sum(row["holds"] for row in rows)
+    lines.append(f"{matched} of {len(rows)} claims established.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

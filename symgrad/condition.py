@@ -53,13 +53,15 @@ class Condition:
         return " or ".join(parts)
 
     def latex(self) -> str:
+        from symgrad.report import latex as tex
+
         if not self.branches:
             return r"\text{never}"
         parts = []
         for branch in self.branches:
             if not branch:
                 return r"\text{always}"
-            inner = r" \wedge ".join(f"{sympy.latex(a)} = {sympy.latex(b)}" for a, b in branch)
+            inner = r" \wedge ".join(f"{tex(a)} = {tex(b)}" for a, b in branch)
             parts.append(f"({inner})" if len(branch) > 1 and len(self.branches) > 1 else inner)
         return r" \vee ".join(parts)
 

@@ -275,8 +275,6 @@ def _point_values(
             values[s] = exact.get(s, sympy.S.Zero)
         elif sample is not None:
             values[s] = problem.dataset[sample][s]
-    for s in problem.init_symbols:
-        values[s] = exact.get(s, sympy.S.Zero)
     return values
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -32,9 +33,26 @@ def short(expr: object, limit: int = TEXT_LIMIT) -> str:
     return f"{text[:limit]}... ({len(text)} characters; --json has all)"
 
 
+_INDEXED = re.compile(r"([A-Za-z]+)(\d+)((?:_\d+)*)\Z")
+
+
+def symbol_tex(name: str) -> str:
+    """LaTeX for symgrad's names: W1_0_2 -> W^{(1)}_{0,2}, x0_1 -> x_{0,1}, w0 -> w_{0}."""
+    match = _INDEXED.match(name)
+    if not match:
+        return sympy.latex(sympy.Symbol(name))
+    stem, first, rest = match.groups()
+    indices = [i for i in rest.split("_") if i]
+    base = sympy.latex(sympy.Symbol(stem))
+    if stem in ("W", "b") and indices:
+        return f"{base}^{{({first})}}_{{{','.join(indices)}}}"
+    return f"{base}_{{{','.join([first, *indices])}}}"
+
+
 def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
     if isinstance(expr, sympy.Basic):
-        text = sympy.latex(expr)
+        names = {s: symbol_tex(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+        text = sympy.latex(expr, symbol_names=names)
     else:
         text = str(expr)
     if len(text) > limit:
@@ -245,22 +263,21 @@ def proof_to_markdown(result: ProofResult) -> str:
     lines.append(f"- Tie: ${latex_tie(problem)}$")
     if problem.init:
         init = ", ".join(
-            f"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in list(problem.init.items())[:20]
+            f"{symbol_tex(k.name)} = {latex(v)}" for k, v in list(problem.init.items())[:20]
         )
         lines.append(f"- Init: ${init}$")
     dataset = _dataset_text(result)
     if dataset:
         lines.append(f"- Dataset: {dataset}")
     if result.gradients:
-        lines += ["", "**Gradients on the tied subspace**", ""]
+        title = "Gradients at the init" if result.stationary else "Gradients on the tied subspace"
+        lines += ["", f"**{title}**", ""]
         for name, value in list(result.gradients.items())[:12]:
-            lines.append(
-                f"- $\\partial J/\\partial {sympy.latex(sympy.Symbol(name))} = {latex(value)}$"
-            )
+            lines.append(f"- $\\partial J/\\partial {symbol_tex(name)} = {latex(value)}$")
     if result.differences:
         lines += ["", "**Difference on the tied subspace**", ""]
         for name, value in list(result.differences.items())[:12]:
-            first, second = (sympy.latex(sympy.Symbol(n)) for n in name.split(" - "))
+            first, second = (symbol_tex(n) for n in name.split(" - "))
             lines.append(
                 f"- $\\partial J/\\partial {first} - \\partial J/\\partial {second} = {latex(value)}$"
             )
@@ -268,17 +285,14 @@ def proof_to_markdown(result: ProofResult) -> str:
     if witness:
         lines += ["", "**Witness**", ""]
         point = ", ".join(
-            f"{sympy.latex(sympy.Symbol(k))} = {sympy.latex(v)}"
-            for k, v in list(witness.point.items())[:20]
+            f"{symbol_tex(k)} = {sympy.latex(v)}" for k, v in list(witness.point.items())[:20]
         )
         lines.append(f"- point: ${point}$")
         for name in witness.pair:
             lines.append(
-                f"- $\\partial J/\\partial {sympy.latex(sympy.Symbol(name))} = {latex(witness.gradients[name])}$"
+                f"- $\\partial J/\\partial {symbol_tex(name)} = {latex(witness.gradients[name])}$"
             )
-        step = ", ".join(
-            f"{sympy.latex(sympy.Symbol(k))}' = {latex(v)}" for k, v in witness.after_step.items()
-        )
+        step = ", ".join(f"{symbol_tex(k)}' = {latex(v)}" for k, v in witness.after_step.items())
         lines.append(f"- after one step: ${step}$, different for every $\\eta \\ne 0$")
         lines.append(f"- certified by {witness.certified_by}")
     if result.condition:
@@ -300,7 +314,7 @@ def proof_to_markdown(result: ProofResult) -> str:
 
 
 def latex_tie(problem) -> str:
-    return r",\quad ".join(" = ".join(sympy.latex(p) for p in g) for g in problem.ties[:10])
+    return r",\quad ".join(" = ".join(symbol_tex(p.name) for p in g) for g in problem.ties[:10])
 
 
 def proof_to_latex(result: ProofResult) -> str:
@@ -313,7 +327,7 @@ def proof_to_latex(result: ProofResult) -> str:
     ]
     if result.differences:
         for name, value in list(result.differences.items())[:12]:
-            first, second = (sympy.latex(sympy.Symbol(n)) for n in name.split(" - "))
+            first, second = (symbol_tex(n) for n in name.split(" - "))
             lines[-1] += r" \\"
             lines.append(
                 r"\frac{\partial J}{\partial %s} - \frac{\partial J}{\partial %s} &= %s"
@@ -324,7 +338,7 @@ def proof_to_latex(result: ProofResult) -> str:
             lines[-1] += r" \\"
             lines.append(
                 r"\left.\frac{\partial J}{\partial %s}\right|_{\text{witness}} &= %s"
-                % (sympy.latex(sympy.Symbol(name)), latex(result.witness.gradients[name]))
+                % (symbol_tex(name), latex(result.witness.gradients[name]))
             )
     if result.condition:
         lines[-1] += r" \\"

@@ -6,6 +6,7 @@
 """
 
 from symgrad.calculus import gradients
+from symgrad.check import CheckResult, check
 from symgrad.errors import (
     BudgetError,
     DatasetError,
@@ -25,6 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BudgetError",
+    "CheckResult",
+    "check",
     "DatasetError",
     "Model",
     "ModelError",

@@ -274,6 +274,56 @@ def grad(
 
 
 @app.command()
+def check(
+    loss: Annotated[str, typer.Argument(help="The loss expression.")],
+    wrt: Annotated[str, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")],
+    claim: Annotated[
+        list[str], typer.Option("--claim", help="Claimed derivative; repeat for each --wrt.")
+    ],
+    assume: Annotated[
+        list[str] | None, typer.Option("--assume", help="Sign condition such as 'x>0'.")
+    ] = None,
+    function: FunctionOption = None,
+    steps: Annotated[
+        bool, typer.Option("--steps", help="Show the derivation step by step.")
+    ] = False,
+    latex_input: Annotated[
+        bool, typer.Option("--latex", help="LOSS and claims are written in LaTeX.")
+    ] = False,
+    timeout: TimeoutOption = 60.0,
+    fmt: FormatOption = Format.text,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a hand-derived derivative: correct, incorrect (with a witness and a diagnosis).
+
+    Examples:
+
+      symgrad check "(y - w*x)**2" --wrt w --claim "-2*x*(y - w*x)"
+
+      symgrad check "(y - w*x)**2" --wrt w --claim "2*x*(y - w*x)"
+
+      symgrad check "x^{2} w" --wrt w --claim "x^{2}" --latex
+    """
+    from symgrad.check import check as api
+
+    def work() -> int:
+        result = api(
+            loss,
+            wrt,
+            claim,
+            assume=assume or None,
+            functions=_split_list(function),
+            steps=steps,
+            latex_input=latex_input,
+            timeout=timeout,
+        )
+        _print_result(result, fmt, as_json)
+        return VERDICT_EXIT[result.verdict]
+
+    _run(as_json, timeout, work)
+
+
+@app.command()
 def models(
     name: Annotated[str | None, typer.Argument(help="Show one preset in detail.")] = None,
     as_json: JsonOption = False,

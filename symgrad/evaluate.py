@@ -189,6 +189,26 @@ class Evaluator:
         e = self.ctx.exp(2 * self.interval(x))
         return 1 - 2 / (e + 1)
 
+    def sinh(self, x: Value) -> Value:
+        if _is(x, 0):
+            return Fraction(0)
+        e = self.ctx.exp(self.interval(x))
+        return (e - 1 / e) / 2
+
+    def cosh(self, x: Value) -> Value:
+        if _is(x, 0):
+            return Fraction(1)
+        e = self.ctx.exp(self.interval(x))
+        return (e + 1 / e) / 2
+
+    def tan(self, x: Value) -> Value:
+        if _is(x, 0):
+            return Fraction(0)
+        c = self.ctx.cos(self.interval(x))
+        if c.a <= 0 <= c.b:
+            raise Undecided("tan at a pole")
+        return self.ctx.sin(self.interval(x)) / c
+
     def sigmoid(self, x: Value) -> Value:
         if _is(x, 0):
             return Fraction(1, 2)
@@ -264,6 +284,9 @@ _FUNCTIONS = {
     sympy.sin: Evaluator.sin,
     sympy.cos: Evaluator.cos,
     sympy.tanh: Evaluator.tanh,
+    sympy.sinh: Evaluator.sinh,
+    sympy.cosh: Evaluator.cosh,
+    sympy.tan: Evaluator.tan,
     sigmoid: Evaluator.sigmoid,
     softplus: Evaluator.softplus,
     relu: Evaluator.relu,

@@ -26,7 +26,7 @@ def test_decimals_are_exact_rationals():
 
 
 def test_known_functions():
-    e = parse_expression("exp(x) + log(x) + sqrt(x) + abs(x) + sin(x) + cos(x) + tanh(x)")
+    e = parse_expression("exp(x) + log(x) + sqrt(x) + abs(x) + sin(x) + cos(x) + tanh(x) + cosh(x)")
     assert e.has(sympy.exp, sympy.log, sympy.Abs, sympy.sin, sympy.cos, sympy.tanh)
     e = parse_expression("sigmoid(x) + relu(x) + softplus(x) + max(x, y) + min(x, y)")
     assert e.has(sigmoid, relu, softplus, sympy.Max, sympy.Min)

@@ -65,6 +65,55 @@ def _dependent_nodes(root: sympy.Basic, parameters: set[sympy.Symbol]) -> set[sy
     return {node for node, flag in depends.items() if flag}
 
 
+def dag_nodes(root: sympy.Basic) -> list[sympy.Basic]:
+    """Every distinct node of ``root``'s DAG, each once (SymPy's walks revisit shared parts)."""
+    seen: set[sympy.Basic] = set()
+    stack = [root]
+    nodes = []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        nodes.append(node)
+        stack.extend(arg for arg in node.args if arg not in seen)
+    return nodes
+
+
+def tree_size(root: sympy.Basic, stop: int | None = None) -> int:
+    """Number of nodes of ``root`` printed as a tree (shared parts counted each time).
+
+    Computed over the DAG; stops early once the size exceeds ``stop``.
+    """
+    sizes: dict[sympy.Basic, int] = {}
+    stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in sizes:
+            continue
+        if not node.args:
+            sizes[node] = 1
+            continue
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args if arg not in sizes)
+            continue
+        sizes[node] = 1 + sum(sizes[arg] for arg in node.args)
+        if stop is not None and sizes[node] > stop:
+            return sizes[node]
+    return sizes[root]
+
+
+def symbols_of(root: sympy.Basic) -> set[sympy.Symbol]:
+    """The free symbols of ``root``, in time linear in the size of its DAG."""
+    return {node for node in dag_nodes(root) if node.is_Symbol}
+
+
+def function_types(root: sympy.Basic) -> set[type]:
+    """The classes of every node of ``root`` (to ask which functions occur)."""
+    return {type(node) for node in dag_nodes(root)}
+
+
 def substitute(root: sympy.Basic, at: Mapping[sympy.Basic, sympy.Basic]) -> sympy.Basic:
     """``root`` with the atoms in ``at`` replaced, rebuilding each shared node once."""
     if not at:

@@ -135,9 +135,18 @@ def _check_size(name: str, value: object, low: int = 1) -> int:
 
 
 def _activation(name: str, option: str) -> Callable[[sympy.Expr], sympy.Expr]:
+    """The activation as a callable that skips SymPy's automatic evaluation.
+
+    ``tanh(z).eval`` asks assumption queries of its argument, which costs
+    seconds on the long sums of a wide layer and never simplifies them; the
+    zero-argument cases are still evaluated when an init is substituted.
+    """
     if name not in ACTIVATIONS:
         raise ModelError(f"{option}={name!r} is not one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
+    function = ACTIVATIONS[name]
+    if name == "identity":
+        return function
+    return lambda z: function(z) if z.is_Number else function(z, evaluate=False)
 
 
 def _data_names(samples: int, inputs: int, outputs: int, targets: bool):

@@ -13,6 +13,7 @@ quantified. The tied subspace is T = {θ : θi = θj for i, j in one group}.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from fractions import Fraction
 
 import sympy
 
+from symgrad.calculus import symbols_of
 from symgrad.dataset import exact_number
 from symgrad.errors import DatasetError, ParseError, ProblemError, TieError
 from symgrad.parse import check_name, parse_expression, parse_relation, real_symbol
@@ -78,12 +80,13 @@ class Problem:
             source = loss
             loss = parse_expression(loss, functions)
         elif isinstance(loss, sympy.Expr):
-            source = str(loss)
+            source = ""
         else:
             raise ProblemError(f"the loss must be text or a SymPy expression, not {loss!r}")
         if loss.is_number:
             raise ProblemError(f"the loss {source!r} has no symbols: nothing to train")
-        present = {s.name: s for s in loss.free_symbols}
+        loss_symbols = symbols_of(loss)
+        present = {s.name: s for s in loss_symbols}
         if mode not in MODES:
             raise ProblemError(f"mode={mode!r} is not one of {', '.join(MODES)}")
 
@@ -114,7 +117,7 @@ class Problem:
                     "params (--params w0,w1) or a tie"
                 )
             value = sympy.S.Zero if init_preset == "zero" else real_symbol("c")
-            if value in loss.free_symbols:
+            if value in loss_symbols:
                 raise ProblemError("init 'constant' uses the symbol c, which the loss uses too")
             init_map = {p: init_map.get(p, value) for p in parameters}
         if not parameters:
@@ -124,11 +127,11 @@ class Problem:
             ordered += sort_symbols(parameters - set(ordered))
         else:
             ordered = sort_symbols(parameters)
-        data = sort_symbols(loss.free_symbols - parameters)
+        data = sort_symbols(loss_symbols - parameters)
 
         if init_map:
             for symbol, value in init_map.items():
-                clash = value.free_symbols & loss.free_symbols
+                clash = value.free_symbols & loss_symbols
                 if clash:
                     raise ProblemError(
                         f"init {symbol}={value} uses {', '.join(map(str, clash))}, "
@@ -177,6 +180,11 @@ class Problem:
         )
 
     # ------------------------------------------------------------ derived
+    @functools.cached_property
+    def position(self) -> dict[sympy.Symbol, int]:
+        """Index of each parameter in ``parameters``."""
+        return {p: i for i, p in enumerate(self.parameters)}
+
     @property
     def tie_map(self) -> dict[sympy.Symbol, sympy.Symbol]:
         """Each tied parameter -> the first parameter of its group (a point of T)."""

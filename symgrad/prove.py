@@ -25,12 +25,14 @@ from fractions import Fraction
 
 import sympy
 
-from symgrad.calculus import gradients, substitute
+from symgrad.calculus import dag_nodes, function_types, gradients, substitute, symbols_of
 from symgrad.condition import Condition, tie_condition
 from symgrad.errors import BudgetError, ProblemError
 from symgrad.evaluate import is_exact
+from symgrad.functions import relu
 from symgrad.models import Model
 from symgrad.problem import Problem, sort_symbols
+from symgrad.symmetry import symmetry_proof
 from symgrad.zero import (
     Nonzero,
     Sampler,
@@ -64,7 +66,7 @@ FULL_BATCH_OPTIMIZERS = (
 )
 NOT_COVERED = "dropout, noise injection and other per-coordinate randomness"
 MAX_SYMMETRY_CANDIDATES = 60
-DISPLAY_OPS = 400
+DISPLAY_NODES = 300
 
 
 @dataclass(frozen=True)
@@ -209,48 +211,21 @@ def _branches(problem: Problem, seconds: float) -> list[dict[sympy.Symbol, sympy
 
 
 def _symmetry_route(problem: Problem, loss: sympy.Expr) -> tuple[bool, str]:
-    """Prove T invariant by permutations of parameters that leave the loss unchanged."""
-    group_of = {}
-    for index, group in enumerate(problem.partition()):
-        for p in group:
-            group_of[p] = index
+    """Prove T invariant by parameter permutations that leave the loss unchanged."""
     candidates = list(problem.symmetries)
-    small = sum(len(g) * (len(g) - 1) // 2 for g in problem.ties)
-    if small <= MAX_SYMMETRY_CANDIDATES:
+    swaps = sum(len(g) * (len(g) - 1) // 2 for g in problem.ties)
+    if swaps <= MAX_SYMMETRY_CANDIDATES:
         for group in problem.ties:
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
                     candidates.append({a: b, b: a})
-    verified = []
-    for sigma in candidates:
-        if not sigma or any(group_of.get(a) != group_of.get(b) for a, b in sigma.items()):
-            continue
-        if substitute(loss, sigma) == loss:
-            verified.append(sigma)
-    if not verified:
+    verified = symmetry_proof(loss, problem.parameters, problem.partition(), candidates)
+    if verified is None:
         return False, ""
-    parent = {p: p for p in problem.parameters}
-
-    def find(p):
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    for sigma in verified:
-        for a, b in sigma.items():
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[rb] = ra
-    orbits = {
-        frozenset(p for p in problem.parameters if find(p) == find(g[0])) for g in problem.ties
-    }
-    if all(frozenset(g) in orbits for g in problem.ties):
-        kinds = "neuron swap" if problem.symmetries else "swap of tied parameters"
-        count = len(verified)
-        plural = f"{count} {kinds}{'s' if count > 1 else ''} {'leave' if count > 1 else 'leaves'}"
-        return True, f"permutation invariance ({plural} J unchanged)"
-    return False, ""
+    kinds = "neuron swap" if problem.symmetries else "swap of tied parameters"
+    count = len(verified)
+    plural = f"{count} {kinds}{'s' if count > 1 else ''} {'leave' if count > 1 else 'leaves'}"
+    return True, f"permutation invariance ({plural} J unchanged)"
 
 
 def _point_values(
@@ -326,7 +301,7 @@ def as_float_str(value) -> str:
 
 def _sampler(problem: Problem, expressions, extra=(), seed: int = 0) -> Sampler:
     """Points for every free symbol of ``expressions``, the data and the tied subspace."""
-    symbols = {s for e in expressions for s in e.free_symbols} | set(extra)
+    symbols = {s for e in expressions for s in symbols_of(e)} | set(extra)
     symbols |= set(problem.init_symbols)
     tie_map = problem.tie_map
     symbols |= {
@@ -445,9 +420,8 @@ def _is_tie_list(text: str, model: Model) -> bool:
 def _decide(problem: Problem, start: float, timeout: float, want_condition: bool) -> ProofResult:
     deadline = start + timeout
     notes = []
-    if problem.loss.has(sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs) or any(
-        f.func.__name__ == "relu" for f in problem.loss.atoms(sympy.Function)
-    ):
+    kinds = function_types(problem.loss)
+    if kinds & {sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, relu}:
         notes.append("at a kink the derivative convention is relu'(0) = 0 (Heaviside(0) = 0)")
     branches = _branches(problem, max(deadline - time.monotonic(), 0.1))
     outcomes = []
@@ -480,7 +454,7 @@ def _decide_branch(
 ) -> ProofResult:
     loss = substitute(problem.loss, branch) if branch else problem.loss
     pairs = problem.tied_pairs
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.parameters.index)
+    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
     stationary: bool | None = None
     covered = _covered(problem)
     base = {"problem": problem, "optimizers": covered}
@@ -488,7 +462,29 @@ def _decide_branch(
     def remaining() -> float:
         return max(deadline - time.monotonic(), 0.05)
 
-    # 1. at the init: stationary point, or a one-step refutation there
+    # 1. permutation symmetry: no derivative needed
+    proven, method = _symmetry_route(problem, loss)
+    if proven:
+        shown = None
+        small = len(dag_nodes(loss)) <= DISPLAY_NODES
+        if small:
+            shown = _display_gradients(loss, problem, tied)
+        if problem.init_is_numeric and small:
+            init_grads = gradients(loss, problem.parameters, at=dict(problem.init))
+            claims = _claims(problem, init_grads, pairs)
+            stationary = _all_zero(
+                problem, init_grads, _sampler(problem, [c.expression for c in claims]), remaining()
+            )
+        return ProofResult(
+            verdict="proven",
+            method=method,
+            differences={_pair_name(p): sympy.S.Zero for p in pairs},
+            gradients=shown,
+            stationary=stationary,
+            **base,
+        )
+
+    # 2. at the init: stationary point, or a one-step refutation there
     if problem.init:
         at_init = {p: v for p, v in problem.init.items()}
         free_params = [p for p in problem.parameters if p not in problem.init]
@@ -530,21 +526,6 @@ def _decide_branch(
                     stationary=True,
                     **base,
                 )
-
-    # 2. permutation symmetry
-    proven, method = _symmetry_route(problem, loss)
-    if proven:
-        shown = None
-        if sympy.count_ops(loss, visual=False) <= DISPLAY_OPS:
-            shown = _display_gradients(loss, problem, tied)
-        return ProofResult(
-            verdict="proven",
-            method=method,
-            differences={_pair_name(p): sympy.S.Zero for p in pairs},
-            gradients=shown,
-            stationary=stationary,
-            **base,
-        )
 
     # 3. gradients on the tied subspace
     tie_map = problem.tie_map
@@ -667,7 +648,7 @@ def _refuted_on_t(
 ) -> ProofResult:
     witness = _witness(problem, branch, grads, claim, found, note)
     differences, condition = _condition_on_tie(problem, loss, pairs, want_condition, seconds)
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.parameters.index)
+    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
     return ProofResult(
         verdict="refuted",
         method="exact evaluation on the tied subspace" + _certified(found),
@@ -682,7 +663,7 @@ def _refuted_on_t(
 
 def _condition_on_tie(problem, loss, pairs, want_condition, seconds):
     """Differences on T (for the report) and the solved data condition."""
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.parameters.index)
+    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
     grads = gradients(loss, tied, at=problem.tie_map)
     differences = {_pair_name(p): grads[p[0]] - grads[p[1]] for p in pairs}
     if not want_condition or problem.dataset is not None or not problem.data:
@@ -690,8 +671,9 @@ def _condition_on_tie(problem, loss, pairs, want_condition, seconds):
     if not all(is_rational_function(d) for d in differences.values()):
         return differences, None
     on_t = substitute(loss, problem.tie_map)
-    free_params = [s for s in on_t.free_symbols if s in set(problem.parameters)]
-    data = [s for s in problem.data if s in on_t.free_symbols]
+    on_t_symbols = symbols_of(on_t)
+    free_params = [s for s in on_t_symbols if s in set(problem.parameters)]
+    data = [s for s in problem.data if s in on_t_symbols]
     condition = tie_condition(
         list(differences.values()), free_params, data, seconds=min(seconds, 10.0)
     )
@@ -731,7 +713,9 @@ _CONCRETE_ACTIVATIONS = (
 
 def _generic_refutation(problem, branch, loss, pairs, tied, seconds) -> ProofResult | None:
     """For an arbitrary activation: refute with one concrete activation, which suffices."""
-    undefined = {f.func for f in loss.atoms(sympy.core.function.AppliedUndef)}
+    undefined = {
+        node.func for node in dag_nodes(loss) if isinstance(node, sympy.core.function.AppliedUndef)
+    }
     if not undefined:
         return None
     for text, concrete in _CONCRETE_ACTIVATIONS:

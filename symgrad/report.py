@@ -20,14 +20,31 @@ TIDY_LIMIT = 3000
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """Pull common factors out of a small expression for display (``factor_terms``)."""
-    if not isinstance(expr, sympy.Basic) or expr.is_number or len(str(expr)) > TIDY_LIMIT:
+    if not isinstance(expr, sympy.Basic) or expr.is_number:
+        return expr
+    if len(printable(expr, PRINT_NODES)) > TIDY_LIMIT:
         return expr
     return sympy.factor_terms(expr)
 
 
+PRINT_NODES = 5_000
+JSON_NODES = 200_000
+
+
+def printable(expr: object, max_nodes: int = JSON_NODES) -> str:
+    """``str(expr)``, unless its printed tree is too large to print in reasonable time."""
+    if isinstance(expr, sympy.Basic) and not expr.is_Atom:
+        from symgrad.calculus import tree_size
+
+        size = tree_size(expr, stop=max_nodes)
+        if size > max_nodes:
+            return f"<expression of more than {max_nodes} nodes, too large to print>"
+    return str(expr)
+
+
 def short(expr: object, limit: int = TEXT_LIMIT) -> str:
     """``str(expr)``, cut to ``limit`` characters with a note of the full length."""
-    text = str(expr)
+    text = printable(expr, PRINT_NODES)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text)} characters; --json has all)"
@@ -50,6 +67,8 @@ def symbol_tex(name: str) -> str:
 
 
 def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
+    if isinstance(expr, sympy.Basic) and printable(expr, PRINT_NODES).startswith("<"):
+        return r"\text{(too large to print)}"
     if isinstance(expr, sympy.Basic):
         names = {s: symbol_tex(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
         text = sympy.latex(expr, symbol_names=names)
@@ -125,7 +144,7 @@ def proof_to_dict(result: ProofResult) -> dict:
     return {
         "verdict": result.verdict,
         "claim": f"the tie {problem.describe_tie()} persists under gradient descent",
-        "loss": str(problem.loss),
+        "loss": printable(problem.loss),
         "parameters": [str(p) for p in problem.parameters],
         "data": [str(s) for s in problem.data],
         "ties": [[str(p) for p in group] for group in problem.ties],
@@ -134,10 +153,10 @@ def proof_to_dict(result: ProofResult) -> dict:
         + [f"{s} {sign}" for s, sign in problem.signs.items()],
         "dataset_rows": len(problem.dataset) if problem.dataset is not None else None,
         "mode": problem.mode if problem.dataset is not None else None,
-        "gradients": {k: str(tidy(v)) for k, v in result.gradients.items()}
+        "gradients": {k: printable(tidy(v)) for k, v in result.gradients.items()}
         if result.gradients is not None
         else None,
-        "differences": {k: str(tidy(v)) for k, v in result.differences.items()},
+        "differences": {k: printable(tidy(v)) for k, v in result.differences.items()},
         "condition": result.condition.to_dict() if result.condition else None,
         "witness": result.witness.to_dict() if result.witness else None,
         "stationary": result.stationary,

@@ -7,6 +7,7 @@
 
 from symgrad.calculus import gradients
 from symgrad.check import CheckResult, check
+from symgrad.collapse import CollapseResult, collapse
 from symgrad.errors import (
     BudgetError,
     DatasetError,
@@ -28,6 +29,8 @@ __all__ = [
     "BudgetError",
     "CheckResult",
     "check",
+    "CollapseResult",
+    "collapse",
     "DatasetError",
     "Model",
     "ModelError",

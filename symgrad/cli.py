@@ -274,6 +274,62 @@ def grad(
 
 
 @app.command()
+def collapse(
+    model: Annotated[str, typer.Option(help="Model preset (see 'symgrad models').")],
+    init: Annotated[
+        str, typer.Option(help="identical | zero | constant | w=0,... | ties a=b;c=d.")
+    ] = "identical",
+    inputs: Annotated[int | None, typer.Option(help="Model inputs k.")] = None,
+    hidden: Annotated[str | None, typer.Option(help="Hidden width(s), e.g. 3 or 8,8.")] = None,
+    outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
+    activation: Annotated[str | None, typer.Option(help="Hidden activation.")] = None,
+    output_activation: Annotated[str | None, typer.Option(help="Output activation.")] = None,
+    bias: Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")] = None,
+    loss_kind: Annotated[
+        str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
+    ] = None,
+    samples: Annotated[int | None, typer.Option(help="Number of symbolic samples n.")] = None,
+    dataset: Annotated[str | None, typer.Option(help="CSV file whose header names data.")] = None,
+    mode: Annotated[Mode, typer.Option(help="sgd or full-batch.")] = Mode.sgd,
+    timeout: TimeoutOption = 60.0,
+    fmt: FormatOption = Format.text,
+    as_json: JsonOption = False,
+) -> None:
+    """Which parameters stay glued together forever from this init? (effective width)
+
+    Example:
+
+      symgrad collapse --model two-layer --inputs 3 --hidden 8 --activation tanh --init identical
+    """
+    from symgrad.collapse import collapse as api
+    from symgrad.models import build
+
+    def work() -> int:
+        data_rows = None
+        if dataset is not None:
+            from symgrad.dataset import read_csv
+
+            data_rows = read_csv(dataset)
+        options = _model_options(
+            inputs=inputs,
+            hidden=hidden,
+            outputs=outputs,
+            activation=activation,
+            output_activation=output_activation,
+            bias=bias,
+            loss=loss_kind,
+            samples=samples,
+        )
+        result = api(
+            build(model, **options), init=init, dataset=data_rows, mode=mode.value, timeout=timeout
+        )
+        _print_result(result, fmt, as_json)
+        return EXIT_HOLDS
+
+    _run(as_json, timeout, work)
+
+
+@app.command()
 def check(
     loss: Annotated[str, typer.Argument(help="The loss expression.")],
     wrt: Annotated[str, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")],

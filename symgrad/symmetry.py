@@ -40,7 +40,9 @@ class CanonicalNumbering:
             self.table[key] = number
         return number
 
-    def of(self, root: sympy.Basic, renaming: Mapping[sympy.Basic, sympy.Basic] | None = None) -> int:
+    def of(
+        self, root: sympy.Basic, renaming: Mapping[sympy.Basic, sympy.Basic] | None = None
+    ) -> int:
         """The number of ``root`` with the symbols renamed by ``renaming``."""
         renaming = renaming or {}
         numbers: dict[sympy.Basic, int] = {}

@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from enum import Enum
+from fractions import Fraction
 from typing import Annotated
 
 import typer
@@ -327,6 +328,99 @@ def collapse(
         return EXIT_HOLDS
 
     _run(as_json, timeout, work)
+
+
+@app.command()
+def simulate(
+    model: Annotated[str, typer.Option(help="Model preset (see 'symgrad models').")],
+    init: Annotated[
+        str, typer.Option(help="identical | random | zero | constant | ties a=b;c=d.")
+    ] = "identical",
+    steps: Annotated[int, typer.Option(help="Number of gradient steps.")] = 100,
+    lr: Annotated[str, typer.Option(help="Learning rate, e.g. 0.1 or 1/10.")] = "0.1",
+    seed: Annotated[int, typer.Option(help="Seed for the init and the generated data.")] = 0,
+    rows: Annotated[int, typer.Option(help="Rows of generated data (without --dataset).")] = 4,
+    exact: Annotated[bool, typer.Option("--exact", help="Exact arithmetic, a few steps.")] = False,
+    plot: Annotated[str | None, typer.Option(help="Write a PNG plot of the weights.")] = None,
+    csv_path: Annotated[str | None, typer.Option("--csv", help="Write the values as CSV.")] = None,
+    dataset: Annotated[str | None, typer.Option(help="CSV file whose header names data.")] = None,
+    inputs: Annotated[int | None, typer.Option(help="Model inputs k.")] = None,
+    hidden: Annotated[str | None, typer.Option(help="Hidden width(s), e.g. 3 or 8,8.")] = None,
+    outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
+    activation: Annotated[str | None, typer.Option(help="Hidden activation.")] = None,
+    output_activation: Annotated[str | None, typer.Option(help="Output activation.")] = None,
+    bias: Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")] = None,
+    loss_kind: Annotated[
+        str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
+    ] = None,
+    timeout: TimeoutOption = 600.0,
+    fmt: FormatOption = Format.text,
+    as_json: JsonOption = False,
+) -> None:
+    """Run gradient descent and watch tie groups stay together or fan out.
+
+    Example:
+
+      symgrad simulate --model two-layer --inputs 2 --hidden 4 --activation tanh --init random --steps 200 --lr 0.1 --plot p.png
+    """
+    from symgrad.models import build
+    from symgrad.simulate import simulate as api
+
+    def work() -> int:
+        data_rows = None
+        if dataset is not None:
+            from symgrad.dataset import read_csv
+
+            data_rows = read_csv(dataset)
+        options = _model_options(
+            inputs=inputs,
+            hidden=hidden,
+            outputs=outputs,
+            activation=activation,
+            output_activation=output_activation,
+            bias=bias,
+            loss=loss_kind,
+        )
+        net = build(model, **options)
+        try:
+            float(Fraction(lr))
+        except (ValueError, ZeroDivisionError):
+            raise SymgradError(f"--lr {lr!r} is not a number such as 0.1 or 1/10") from None
+        rate = str(Fraction(lr)) if exact else float(Fraction(lr))
+        with _progress(steps, quiet=as_json or steps < 2000) as advance:
+            run = api(
+                net,
+                init=init,
+                steps=steps,
+                lr=rate,
+                seed=seed,
+                dataset=data_rows,
+                rows=rows,
+                exact=exact,
+                progress=advance,
+            )
+        if plot is not None:
+            run.plot(plot)
+        if csv_path is not None:
+            run.write_csv(csv_path)
+        _print_result(run, fmt, as_json)
+        return EXIT_HOLDS
+
+    _run(as_json, timeout, work)
+
+
+@contextlib.contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr for long runs (rich comes with typer)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("gradient descent", total=total)
+        yield lambda step: progress.update(task, completed=step)
 
 
 @app.command()

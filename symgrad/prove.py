@@ -212,9 +212,10 @@ def _branches(problem: Problem, seconds: float) -> list[dict[sympy.Symbol, sympy
 
 def _symmetry_route(problem: Problem, loss: sympy.Expr) -> tuple[bool, str]:
     """Prove T invariant by parameter permutations that leave the loss unchanged."""
+    # A preset names its neuron swaps; for a custom loss try swapping tied parameters.
     candidates = list(problem.symmetries)
     swaps = sum(len(g) * (len(g) - 1) // 2 for g in problem.ties)
-    if swaps <= MAX_SYMMETRY_CANDIDATES:
+    if not candidates and swaps <= MAX_SYMMETRY_CANDIDATES:
         for group in problem.ties:
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
@@ -501,14 +502,15 @@ def _decide_branch(
         if found is not None:
             claim = claims[found.index]
             witness = _witness(problem, branch, init_grads, claim, found)
+            on_tie = gradients(loss, tied, at=problem.tie_map)
             differences, condition = _condition_on_tie(
-                problem, loss, pairs, want_condition, remaining()
+                problem, loss, pairs, on_tie, want_condition, remaining()
             )
             return ProofResult(
                 verdict="refuted",
                 method="exact evaluation at the init" + _certified(found),
                 differences=differences,
-                gradients=_display_gradients(loss, problem, tied),
+                gradients={str(p): on_tie[p] for p in tied},
                 condition=condition,
                 witness=witness,
                 stationary=False,
@@ -647,7 +649,7 @@ def _refuted_on_t(
     note: str = "",
 ) -> ProofResult:
     witness = _witness(problem, branch, grads, claim, found, note)
-    differences, condition = _condition_on_tie(problem, loss, pairs, want_condition, seconds)
+    differences, condition = _condition_on_tie(problem, loss, pairs, grads, want_condition, seconds)
     tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
     return ProofResult(
         verdict="refuted",
@@ -661,10 +663,8 @@ def _refuted_on_t(
     )
 
 
-def _condition_on_tie(problem, loss, pairs, want_condition, seconds):
-    """Differences on T (for the report) and the solved data condition."""
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
-    grads = gradients(loss, tied, at=problem.tie_map)
+def _condition_on_tie(problem, loss, pairs, grads, want_condition, seconds):
+    """Differences on T (``grads`` are the gradients there) and the solved data condition."""
     differences = {_pair_name(p): grads[p[0]] - grads[p[1]] for p in pairs}
     if not want_condition or problem.dataset is not None or not problem.data:
         return differences, None

@@ -270,6 +270,9 @@ def _witness(
     exact_point = {
         s: v for s, v in values.items() if s not in problem.data or problem.dataset is None
     }
+    for symbol in problem.init_symbols:
+        value = found.point.get(symbol, Fraction(0))
+        exact_point[symbol] = sympy.Rational(value.numerator, value.denominator)
     grad_values = {}
     for p in (first, second):
         total = sympy.Add(*(substitute(substitute(grads[p], row), exact_point) for row in rows))

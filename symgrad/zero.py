@@ -29,6 +29,7 @@ from symgrad.evaluate import Evaluator, Undecided, Value, is_certainly_nonzero
 from symgrad.functions import to_elementary
 
 WORKER_MEMORY_BYTES = 4 * 2**30
+VISIBLE = 1e-6
 
 
 class Sampler:
@@ -68,7 +69,7 @@ class Sampler:
                 if index == 0:
                     value = Fraction(position + 1) if position < lead else Fraction(0)
                 elif index == 1:
-                    value = Fraction(position + 1)
+                    value = Fraction(position + 1) if position < lead else Fraction(1, position + 2)
                 elif index == 2:
                     value = Fraction(2 * position + 1, 2 + position % 3)
                 else:
@@ -112,6 +113,7 @@ def find_nonzero(
     from symgrad.evaluate import as_float
 
     evidence: list[list[float]] = []
+    fallback: Nonzero | None = None
     for point in sampler.points(tries):
         evaluator = Evaluator(point)
         row: list[float] = []
@@ -122,10 +124,15 @@ def find_nonzero(
                 row.append(float("nan"))
                 continue
             if is_certainly_nonzero(value):
-                return Nonzero(index, point, value), evidence
+                found = Nonzero(index, point, value)
+                # A difference too small to see in floating point is still a proof,
+                # but a witness that float64 engines can confirm is more useful.
+                if abs(as_float(value)) >= VISIBLE:
+                    return found, evidence
+                fallback = fallback or found
             row.append(as_float(value))
         evidence.append(row)
-    return None, evidence
+    return fallback, evidence
 
 
 def is_rational_function(expr: sympy.Basic) -> bool:

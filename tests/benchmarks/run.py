@@ -61,19 +61,26 @@ def _plain_network(inputs, hidden, samples):
 
     widths = [inputs, *hidden, 1]
     weights = [
-        [[sympy.Symbol(f"W{l}_{i}_{j}", real=True) for j in range(widths[l])]
-         for i in range(widths[l - 1])]
-        for l in range(1, len(widths))
+        [
+            [sympy.Symbol(f"W{layer}_{i}_{j}", real=True) for j in range(widths[layer])]
+            for i in range(widths[layer - 1])
+        ]
+        for layer in range(1, len(widths))
     ]
-    biases = [[sympy.Symbol(f"b{l}_{j}", real=True) for j in range(widths[l])]
-              for l in range(1, len(widths))]
+    biases = [
+        [sympy.Symbol(f"b{layer}_{j}", real=True) for j in range(widths[layer])]
+        for layer in range(1, len(widths))
+    ]
     loss = 0
     for s in range(samples):
         values = [sympy.Symbol(f"x{s}_{i}", real=True) for i in range(inputs)]
-        for l in range(1, len(widths)):
-            pre = [sum(values[i] * weights[l - 1][i][j] for i in range(widths[l - 1]))
-                   + biases[l - 1][j] for j in range(widths[l])]
-            values = pre if l == len(widths) - 1 else [sympy.tanh(z) for z in pre]
+        for layer in range(1, len(widths)):
+            pre = [
+                sum(values[i] * weights[layer - 1][i][j] for i in range(widths[layer - 1]))
+                + biases[layer - 1][j]
+                for j in range(widths[layer])
+            ]
+            values = pre if layer == len(widths) - 1 else [sympy.tanh(z) for z in pre]
         loss += (sympy.Symbol(f"y{s}", real=True) - values[0]) ** 2
     return loss, weights, biases
 
@@ -122,7 +129,9 @@ def _measure(engine: str, case: str, cap: float) -> dict | None:
     try:
         done = subprocess.run(
             [sys.executable, __file__, "--child", engine, case],
-            capture_output=True, text=True, timeout=cap,
+            capture_output=True,
+            text=True,
+            timeout=cap,
         )
     except subprocess.TimeoutExpired:
         return None
@@ -152,12 +161,35 @@ def main() -> None:
         ratio = (plain["decide"] / decide) if plain else args.cap / decide
         ratio_text = f"{ratio:.0f}x" if plain else f"> {ratio:.0f}x"
         meets = "yes" if decide <= TARGETS[case] and peak <= 2048 else "NO"
-        rows.append((case, CASES[case], f"{decide:.3f} s", f"{build:.2f} s",
-                     f"{decide / build:.2f}", plain_text, ratio_text, f"{peak:.0f} MiB",
-                     f"<= {TARGETS[case]:g} s", meets, runs[0]["outcome"]))
+        rows.append(
+            (
+                case,
+                CASES[case],
+                f"{decide:.3f} s",
+                f"{build:.2f} s",
+                f"{decide / build:.2f}",
+                plain_text,
+                ratio_text,
+                f"{peak:.0f} MiB",
+                f"<= {TARGETS[case]:g} s",
+                meets,
+                runs[0]["outcome"],
+            )
+        )
         print(f"done {case}", file=sys.stderr, flush=True)
-    header = ("case", "question", "symgrad decide (median)", "build loss", "decide/build (P5)",
-              "plain SymPy decide", "ratio", "peak memory", "target", "meets", "outcome")
+    header = (
+        "case",
+        "question",
+        "symgrad decide (median)",
+        "build loss",
+        "decide/build (P5)",
+        "plain SymPy decide",
+        "ratio",
+        "peak memory",
+        "target",
+        "meets",
+        "outcome",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:

@@ -19,7 +19,57 @@ import typer
 
 from symgrad.errors import BudgetError, SymgradError
 
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Usage errors as one line on stderr with exit code 2 (never a multi-line panel).
+
+    Click's exceptions are recognised by their interface, since typer may use
+    its own vendored copy of click.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except Exception as error:  # noqa: BLE001 - click's usage errors, see below
+            kind = type(error).__name__
+            if kind == "Abort":
+                typer.echo("symgrad: interrupted", err=True)
+                code = EXIT_UNKNOWN
+            elif kind == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
+                typer.echo(error.ctx.get_help(), err=True)
+                code = EXIT_BAD_INPUT
+            elif hasattr(error, "format_message") and hasattr(error, "exit_code"):
+                typer.echo(f"symgrad: usage: {_usage_message(error)}", err=True)
+                code = EXIT_BAD_INPUT
+            else:
+                raise
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(error: Exception) -> str:
+    message = " ".join(error.format_message().split())
+    option = getattr(error, "option_name", None)
+    if type(error).__name__ == "NoSuchOption" and option and not option.startswith("--"):
+        return message + (
+            " (a LOSS that starts with '-' goes after '--', e.g. "
+            "symgrad prove --tie w0=w1 -- '-w0*x0 + w1*x1')"
+        )
+    context = getattr(error, "ctx", None)
+    if context is not None and context.command_path:
+        return message + f" (see '{context.command_path} --help')"
+    return message
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="symgrad",
     help="Exact verdicts on whether parameters that start equal stay equal under gradient descent.",
     no_args_is_help=True,

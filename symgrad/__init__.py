@@ -19,6 +19,7 @@ from symgrad.errors import (
 )
 from symgrad.models import Model
 from symgrad.models import build as model
+from symgrad.parametric import ParametricResult, prove_parametric
 from symgrad.parse import parse_expression
 from symgrad.problem import Problem
 from symgrad.prove import ProofResult, Witness, prove
@@ -43,6 +44,8 @@ __all__ = [
     "Witness",
     "gradients",
     "model",
+    "ParametricResult",
     "parse_expression",
+    "prove_parametric",
     "prove",
 ]

@@ -206,8 +206,12 @@ def prove(
     ] = None,
     mode: Annotated[Mode, typer.Option(help="sgd: every sample; full-batch: summed.")] = Mode.sgd,
     model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
-    inputs: Annotated[int | None, typer.Option(help="Model inputs k.")] = None,
-    hidden: Annotated[str | None, typer.Option(help="Hidden width(s), e.g. 3 or 8,8.")] = None,
+    inputs: Annotated[
+        str | None, typer.Option(help="Model inputs: a number, or a name such as k for all k.")
+    ] = None,
+    hidden: Annotated[
+        str | None, typer.Option(help="Hidden width(s): 3, 8,8, or names such as d.")
+    ] = None,
     outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
     activation: Annotated[
         str | None, typer.Option(help="identity|tanh|sigmoid|relu|softplus|generic.")
@@ -219,7 +223,9 @@ def prove(
     loss_kind: Annotated[
         str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
     ] = None,
-    samples: Annotated[int | None, typer.Option(help="Number of symbolic samples n.")] = None,
+    samples: Annotated[
+        str | None, typer.Option(help="Number of samples: a number, or a name such as n.")
+    ] = None,
     rows: Annotated[int | None, typer.Option(help="Rows of the rows model.")] = None,
     dimension: Annotated[int | None, typer.Option(help="Row dimension of the rows model.")] = None,
     timeout: TimeoutOption = 60.0,
@@ -248,7 +254,26 @@ def prove(
             if loss is not None:
                 raise SymgradError("give either a LOSS or --model, not both")
             from symgrad.models import build
+            from symgrad.parametric import is_symbolic, prove_parametric
 
+            if is_symbolic(inputs, hidden, samples):
+                parametric = prove_parametric(
+                    model,
+                    init=init or "identical",
+                    **_model_options(
+                        inputs=inputs,
+                        hidden=hidden,
+                        samples=samples,
+                        outputs=outputs,
+                        activation=activation,
+                        output_activation=output_activation,
+                        bias=bias,
+                        loss=loss_kind,
+                    ),
+                    timeout=max(timeout / 2, 1.0),
+                )
+                _print_result(parametric, fmt, as_json)
+                return VERDICT_EXIT[parametric.verdict]
             options = _model_options(
                 inputs=inputs,
                 hidden=hidden,

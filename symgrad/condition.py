@@ -18,6 +18,7 @@ data symbol (a proper algebraic subset of data space).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,11 +98,49 @@ def _equations(
     return [e for e in equations if e != 0], sampled
 
 
+MAX_BRANCHES = 256
+
+
+def solve_union(equations: Sequence[sympy.Expr], unknowns: Sequence[sympy.Symbol]) -> list[dict]:
+    """All solutions of a system of equations ``e == 0``, branch by branch.
+
+    Each equation is factored; the solution set is the union, over one chosen
+    factor per equation, of the solutions of the chosen factors. (SymPy's
+    ``solve`` on the whole system can miss branches, e.g. ``a = b`` in
+    ``{S*(a - b) = 0, y*(a - b) = 0}``.)
+    """
+    wanted = set(unknowns)
+    factor_lists = []
+    for equation in equations:
+        if equation == 0:
+            continue
+        _, factors = sympy.factor_list(equation)
+        relevant = [f for f, _ in factors if f.free_symbols & wanted]
+        if not relevant:
+            return []
+        factor_lists.append(sorted(set(relevant), key=sympy.default_sort_key))
+    if not factor_lists:
+        return [{}]
+    count = 1
+    for options in factor_lists:
+        count *= len(options)
+    if count > MAX_BRANCHES:
+        return sympy.solve(list(equations), list(unknowns), dict=True)
+    solutions: list[dict] = []
+    for choice in itertools.product(*factor_lists):
+        for solution in sympy.solve(
+            sorted(set(choice), key=sympy.default_sort_key), list(unknowns), dict=True
+        ):
+            if solution not in solutions:
+                solutions.append(solution)
+    return solutions
+
+
 def _solve(equations: list[sympy.Expr], data: Sequence[sympy.Symbol]):
     unknowns = sorted({s for e in equations for s in e.free_symbols} & set(data), key=natural_key)
     if not unknowns:
         return []
-    solutions = sympy.solve(equations, unknowns, dict=True)
+    solutions = solve_union(equations, unknowns)
     real = []
     for solution in solutions:
         if any(value.has(sympy.I) for value in solution.values()):

@@ -128,7 +128,10 @@ def _check_size(name: str, value: object, low: int = 1) -> int:
         try:
             value = int(str(value))
         except ValueError:
-            raise ModelError(f"{name}={value!r} is not a whole number") from None
+            raise ModelError(
+                f"{name}={value!r} is not a whole number (for a symbolic size such as k use "
+                "symgrad.prove_parametric, or the CLI, which accepts names)"
+            ) from None
     if value < low or value > MAX_SIZE:
         raise ModelError(f"{name}={value} is out of range ({low}..{MAX_SIZE})")
     return value

@@ -84,28 +84,70 @@ def test_bad_arguments_exit_2(args):
 
 @pytest.mark.parametrize(
     "content",
-    ["", "x0,x1\n", "x0\n1\n", "x0,x1,x9\n1,2,3\n", "x0,x1\n1,two\n", "x0,x1\n1,2,3\n",
-     "x0,x1\n" + "1,2\n" * 1_000_000],
-    ids=["empty", "header only", "missing column", "extra column", "non-numeric", "ragged",
-         "a million rows"],
+    [
+        "",
+        "x0,x1\n",
+        "x0\n1\n",
+        "x0,x1,x9\n1,2,3\n",
+        "x0,x1\n1,two\n",
+        "x0,x1\n1,2,3\n",
+        "x0,x1\n" + "1,2\n" * 1_000_000,
+    ],
+    ids=[
+        "empty",
+        "header only",
+        "missing column",
+        "extra column",
+        "non-numeric",
+        "ragged",
+        "a million rows",
+    ],
 )
 def test_bad_csv_exits_2_quickly(tmp_path, content):
     path = tmp_path / "data.csv"
     path.write_text(content)
     start = time.monotonic()
-    result = runner.invoke(app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset",
-                                 str(path)])
+    result = runner.invoke(
+        app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", str(path)]
+    )
     assert time.monotonic() - start < 2
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-GRAMMAR = ["w0", "w1", "x0", "x1", "y", "2", "0.5", "+", "-", "*", "/", "**", "(", ")",
-           "tanh(", "exp(", "log(", "sqrt(", "max(", ",", "relu(", "sigmoid(", " ", "^", "="]
+GRAMMAR = [
+    "w0",
+    "w1",
+    "x0",
+    "x1",
+    "y",
+    "2",
+    "0.5",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "(",
+    ")",
+    "tanh(",
+    "exp(",
+    "log(",
+    "sqrt(",
+    "max(",
+    ",",
+    "relu(",
+    "sigmoid(",
+    " ",
+    "^",
+    "=",
+]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.one_of(st.text(max_size=40), st.lists(st.sampled_from(GRAMMAR), max_size=20).map("".join)))
+@given(
+    st.one_of(st.text(max_size=40), st.lists(st.sampled_from(GRAMMAR), max_size=20).map("".join))
+)
 def test_cli_fuzz_exit_codes(text):
     result = runner.invoke(app, ["prove", text, "--tie", "w0=w1", "--timeout", "10"])
     assert result.exit_code in (0, 1, 2, 3)

@@ -143,6 +143,10 @@ class _Rebuilder:
             new_args = tuple(cache[arg] for arg in node.args)
             if all(new is old for new, old in zip(new_args, node.args)):
                 cache[node] = node
+            elif isinstance(node, sympy.Function) and not all(a.is_Number for a in new_args):
+                # Function.eval asks costly assumption queries and rarely simplifies a
+                # symbolic argument; numeric arguments (an init) are still evaluated.
+                cache[node] = node.func(*new_args, evaluate=False)
             else:
                 cache[node] = node.func(*new_args)
         return cache[root]
@@ -205,7 +209,7 @@ def gradients(
         if not terms:
             continue
         adjoint = terms[0] if len(terms) == 1 else Add(*terms)
-        if adjoint.is_zero:
+        if adjoint is sympy.S.Zero:
             continue
         if not node.args:
             adjoints[node] = adjoint
@@ -215,7 +219,7 @@ def gradients(
             if arg not in relevant:
                 continue
             contribution = adjoint * _local_partial(node, args, values[node], k)
-            if contribution.is_zero:
+            if contribution is sympy.S.Zero:
                 continue
             adjoint_terms.setdefault(arg, []).append(contribution)
     return {p: adjoints.get(p, sympy.S.Zero) for p in parameters}

@@ -32,6 +32,7 @@ from symgrad.condition import _drop_subsumed, solve_union
 from symgrad.errors import BudgetError, ModelError
 from symgrad.models import ACTIVATIONS
 from symgrad.parse import check_name
+from symgrad.prove import OPTIMIZERS
 from symgrad.report import latex as tex
 from symgrad.report import short
 from symgrad.zero import run_with_budget
@@ -292,17 +293,7 @@ class ParametricResult:
             "instance": self.instance or None,
             "stationary": None,
             "method": self.method,
-            "optimizers": [
-                "gradient descent",
-                "SGD",
-                "minibatch GD",
-                "momentum",
-                "Nesterov",
-                "Adam",
-                "RMSProp",
-                "Adagrad",
-                "weight decay",
-            ],
+            "optimizers": list(OPTIMIZERS),
             "notes": list(self.notes),
             "summary": self.headline(),
             "elapsed_s": self.elapsed_s,

@@ -553,22 +553,26 @@ def _decide_branch(
             **base,
         )
     sampler = _sampler(problem, [c.expression for c in open_claims])
+
+    def refuted(found: Nonzero) -> ProofResult:
+        return _refuted_on_t(
+            problem,
+            branch,
+            loss,
+            grads,
+            open_claims[found.index],
+            found,
+            pairs,
+            want_condition,
+            remaining(),
+            base,
+            stationary,
+        )
+
     if not problem.init:
         found, evidence = find_nonzero([c.expression for c in open_claims], sampler)
         if found is not None:
-            return _refuted_on_t(
-                problem,
-                branch,
-                loss,
-                grads,
-                open_claims[found.index],
-                found,
-                pairs,
-                want_condition,
-                remaining(),
-                base,
-                stationary,
-            )
+            return refuted(found)
     proofs = []
     for claim in open_claims:
         outcome = prove_zero(claim.expression, remaining(), signs=problem.signs)
@@ -594,19 +598,7 @@ def _decide_branch(
             tries=60,
         )
         if found is not None:
-            return _refuted_on_t(
-                problem,
-                branch,
-                loss,
-                grads,
-                open_claims[found.index],
-                found,
-                pairs,
-                want_condition,
-                remaining(),
-                base,
-                stationary,
-            )
+            return refuted(found)
     generic = _generic_refutation(problem, branch, loss, pairs, tied, remaining())
     if generic is not None:
         return ProofResult(**{**generic.__dict__, **base, "stationary": stationary})

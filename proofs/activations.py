@@ -4,7 +4,7 @@ Swapping two hidden neurons (incoming weights, bias and outgoing weight together
 leaves the loss unchanged for every activation, so identical neurons stay identical.
 """
 
-from symgrad import model
+from symgrad import model, prove_parametric
 from symgrad.derivation import Derivation, main, prove
 
 CLAIM = (
@@ -16,7 +16,15 @@ EXPECTED = "proven"
 
 def derive() -> Derivation:
     d = Derivation("activations", CLAIM, EXPECTED)
-    first = True
+    d.check(
+        "For an arbitrary activation σ, with biases, and every d, k, n (symbolic sizes):",
+        prove_parametric(
+            "two-layer", inputs="k", hidden="d", samples="n", activation="generic", bias=True
+        ),
+        expect="proven",
+        headline=True,
+    )
+    first = False
     for activation in ("generic", "tanh", "sigmoid", "relu"):
         net = model(
             "two-layer",

@@ -5,7 +5,7 @@ neuron the same gradient, so the neurons stay identical; with different
 initial output weights they separate.
 """
 
-from symgrad import model
+from symgrad import model, prove_parametric
 from symgrad.derivation import Derivation, main, prove
 
 CLAIM = (
@@ -19,9 +19,19 @@ SIZES = ((1, 2), (2, 3), (3, 4), (4, 8))
 
 def derive() -> Derivation:
     d = Derivation("identity_network", CLAIM, EXPECTED)
+    d.check(
+        "For every width d, input size k and sample count n at once (symbolic sizes): the "
+        "per-neuron gradients on the tied subspace, with W1[i, j] = a[i] and W2[j] = v, do "
+        "not depend on the neuron index; the W2 gradient is the seed's 2 x'W (x'W W2 - y):",
+        prove_parametric(
+            "two-layer", inputs="k", hidden="d", samples="n", activation="identity", bias=False
+        ),
+        expect="proven",
+        headline=True,
+    )
     d.say(
-        "Identical init: each neuron-symmetry group gets its own symbol a0, a1, ..., so "
-        "the initial values are arbitrary, not zero."
+        "Identical init gives each neuron-symmetry group its own symbol a0, a1, ..., so "
+        "the initial values are arbitrary, not zero. Concrete instances:"
     )
     for k, width in SIZES:
         net = model(
@@ -31,7 +41,6 @@ def derive() -> Derivation:
             f"k = {k} inputs, d = {width} hidden neurons, 2 samples:",
             prove(net, init="identical"),
             expect="proven",
-            headline=(k, width) == SIZES[0],
         )
     net = model("two-layer", inputs=2, hidden=3, activation="identity", bias=False)
     d.check(

@@ -68,9 +68,7 @@ class Derivation:
         shown = tidy(expr) if isinstance(expr, sympy.Basic) else expr
         self.steps.append(Step(text, formula=str(shown), formula_latex=latex(shown)))
 
-    def check(
-        self, text: str, result: ProofResult, expect: str, headline: bool = False
-    ) -> ProofResult:
+    def check(self, text: str, result, expect: str, headline: bool = False):
         """Add a checked step: ``result`` should have verdict ``expect``."""
         self.steps.append(Step(text, result, expect))
         if headline or self.headline_index is None:
@@ -108,18 +106,25 @@ class Derivation:
                 mark = "ok" if step.ok else "MISMATCH"
                 lines.append(
                     f"   -> {step.result.verdict} (expected {step.expect}, {mark}): "
-                    f"{headline(step.result)}"
+                    f"{_summary(step.result)}"
                 )
-                if step.result.condition is not None:
+                condition = step.result.condition
+                if isinstance(condition, str):
+                    lines.append(f"      condition: {condition}")
+                elif condition is not None:
                     lines.append(
-                        f"      condition: {step.result.condition.text}"
-                        + (" (measure zero)" if step.result.condition.measure_zero else "")
+                        f"      condition: {condition.text}"
+                        + (" (measure zero)" if condition.measure_zero else "")
                     )
-                if step.result.witness is not None:
+                witness = step.result.witness
+                if witness is not None and hasattr(witness, "after_step"):
                     after = ", ".join(
-                        f"{k} = {short(v, 100)}" for k, v in step.result.witness.after_step.items()
+                        f"{k} = {short(v, 100)}" for k, v in witness.after_step.items()
                     )
                     lines.append(f"      after one step: {after}")
+                if getattr(step.result, "scope", None):
+                    for name, value in step.result.gradients.items():
+                        lines.append(f"      dJ/d{name} = {short(value, 300)}")
         lines += [
             "",
             f"Verdict: {self.verdict} (expected {self.expected}) - "
@@ -147,6 +152,13 @@ class Derivation:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+
+def _summary(result) -> str:
+    """The one-sentence verdict of a ProofResult or a ParametricResult."""
+    if isinstance(result, ProofResult):
+        return headline(result)
+    return result.headline()
 
 
 def main(derive: Callable[[], Derivation]) -> None:

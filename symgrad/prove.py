@@ -305,7 +305,7 @@ def as_float_str(value) -> str:
 
 def _sampler(problem: Problem, expressions, extra=(), seed: int = 0) -> Sampler:
     """Points for every free symbol of ``expressions``, the data and the tied subspace."""
-    symbols = {s for e in expressions for s in symbols_of(e)} | set(extra)
+    symbols = symbols_of(sympy.Tuple(*expressions)) | set(extra)
     symbols |= set(problem.init_symbols)
     tie_map = problem.tie_map
     symbols |= {

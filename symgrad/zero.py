@@ -137,7 +137,9 @@ def find_nonzero(
 
 def is_rational_function(expr: sympy.Basic) -> bool:
     """True if ``expr`` uses only symbols, rationals, + and * and integer powers."""
-    for node in sympy.preorder_traversal(expr):
+    from symgrad.calculus import dag_nodes
+
+    for node in dag_nodes(expr):
         if node.is_Symbol or node.is_Rational:
             continue
         if isinstance(node, (sympy.Add, sympy.Mul)):

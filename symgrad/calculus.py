@@ -218,7 +218,13 @@ def gradients(
         for k, arg in enumerate(node.args):
             if arg not in relevant:
                 continue
-            contribution = adjoint * _local_partial(node, args, values[node], k)
+            partial = _local_partial(node, args, values[node], k)
+            if partial is sympy.S.One:
+                contribution = adjoint
+            elif adjoint is sympy.S.One:
+                contribution = partial
+            else:
+                contribution = adjoint * partial
             if contribution is sympy.S.Zero:
                 continue
             adjoint_terms.setdefault(arg, []).append(contribution)

@@ -149,7 +149,6 @@ def build_parametric(
     act, out_act = _activation(activation), _activation(output_activation)
     units = [k, *widths]
     indices = [i, *HIDDEN_INDICES[: len(widths)]]
-    values = [x[s, i]]
     families: list[Family] = []
     replacements: dict[sympy.IndexedBase, Callable] = {}
     generics = [
@@ -157,7 +156,6 @@ def build_parametric(
         *sympy.symbols("q r", integer=True, nonnegative=True)[: len(widths)],
     ]
     ranges = [(generics[0], k)] + [(g, w_) for g, w_ in zip(generics[1:], widths)]
-    pre = None
     current = x[s, i]
     for layer in range(1, len(widths) + 1):
         W = sympy.IndexedBase(f"W{layer}", real=True)  # noqa: N806
@@ -199,7 +197,6 @@ def build_parametric(
     output = out_act(output)
     per_sample = (y[s] - output) ** 2 if loss == "mse" else output
     total = sympy.Sum(per_sample, (s, 0, n - 1))
-    del values, pre
     sizes = {
         "k": k,
         "n": n,
@@ -235,8 +232,6 @@ def _in_range(expr: sympy.Expr, ranges) -> sympy.Expr:
                 index + 1 + sympy.Symbol(f"_slack_{index}", integer=True, nonnegative=True)
             )
     forward = expr.subs(slack).doit()
-    back = {value - index - 1: None for index, value in ()}
-    del back
     restore = {
         sympy.Symbol(f"_slack_{index}", integer=True, nonnegative=True): bound - index - 1
         for index, bound in ranges

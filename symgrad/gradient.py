@@ -17,7 +17,7 @@ import sympy
 from symgrad.calculus import gradients, substitute
 from symgrad.errors import ProblemError
 from symgrad.parse import check_name, parse_expression, parse_number
-from symgrad.report import tidy
+from symgrad.report import short, tidy
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class GradientResult:
     def to_text(self) -> str:
         lines = [f"J = {self.loss}"]
         for name, value in self.gradients.items():
-            line = f"dJ/d{name} = {value}"
+            line = f"dJ/d{name} = {short(value, 2000)}"
             if self.values is not None:
                 line += f"   = {self.values[name]} at the point"
             lines.append(line)

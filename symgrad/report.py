@@ -42,9 +42,28 @@ def printable(expr: object, max_nodes: int = JSON_NODES) -> str:
     return str(expr)
 
 
+def _prime(expr: sympy.Basic) -> sympy.Basic:
+    """Show ``Subs(Derivative(sigma(xi), xi), xi, z)`` as ``sigma'(z)`` (display only)."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Subs):
+        return expr
+
+    def rename(node):
+        inner = node.expr
+        if (
+            isinstance(inner, sympy.Derivative)
+            and isinstance(inner.expr, sympy.core.function.AppliedUndef)
+            and len(node.point) == 1
+        ):
+            order = "'" * inner.derivative_count
+            return sympy.Function(f"{inner.expr.func.__name__}{order}")(node.point[0])
+        return node
+
+    return expr.replace(lambda e: isinstance(e, sympy.Subs), rename)
+
+
 def short(expr: object, limit: int = TEXT_LIMIT) -> str:
     """``str(expr)``, cut to ``limit`` characters with a note of the full length."""
-    text = printable(expr, PRINT_NODES)
+    text = printable(_prime(expr) if isinstance(expr, sympy.Basic) else expr, PRINT_NODES)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text)} characters; --json has all)"

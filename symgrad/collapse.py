@@ -26,6 +26,7 @@ from symgrad.calculus import gradients, substitute
 from symgrad.errors import TieError
 from symgrad.evaluate import is_exact
 from symgrad.models import Model
+from symgrad.multistep import two_step_witness
 from symgrad.problem import Problem
 from symgrad.prove import _claims, _sampler, build_problem
 from symgrad.report import short
@@ -116,10 +117,13 @@ class CollapseResult:
             for witness in self.witnesses[:10]:
                 if witness.point is not None:
                     values = " vs ".join(short(v, 60) for v in witness.gradients.values())
+                    where = "after one step" if witness.note else "at the init"
                     lines.append(
                         f"  {witness.pair[0]} / {witness.pair[1]}: gradients {values} "
-                        f"at the init ({witness.certified_by})"
+                        f"{where} ({witness.certified_by})"
                     )
+                    if witness.note:
+                        lines.append(f"    {witness.note}")
                 else:
                     lines.append(f"  {witness.pair[0]} / {witness.pair[1]}: {witness.note}")
         for note in self.notes:
@@ -201,13 +205,32 @@ def _witnesses(problem: Problem, loss, start, final) -> tuple[SplitWitness, ...]
         found, _ = find_nonzero([claim.expression], sampler, tries=4)
         a, b = (str(p) for p in claim.pair)
         if found is None:
+            two_step = None
+            if problem.dataset is None:
+                two_step = two_step_witness(
+                    loss, problem.parameters, at_init, [claim.pair], list(sampler.points(4))
+                )
+            if two_step is not None:
+                result.append(
+                    SplitWitness(
+                        (a, b),
+                        dict(two_step.point),
+                        dict(two_step.gradients),
+                        two_step.certified_by,
+                        "equal gradients at the init, different after one step (shown at "
+                        f"eta = {two_step.eta}; the loss is analytic, so for every small eta != 0): "
+                        "they separate at step 2",
+                    )
+                )
+                continue
             result.append(
                 SplitWitness(
                     (a, b),
                     None,
                     None,
                     None,
-                    "the split is not known to be necessary (no witness at the init was found)",
+                    "the split is not known to be necessary (no witness within "
+                    "two steps was found)",
                 )
             )
             continue

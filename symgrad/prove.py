@@ -31,6 +31,7 @@ from symgrad.errors import BudgetError, ProblemError
 from symgrad.evaluate import is_exact
 from symgrad.functions import relu
 from symgrad.models import Model
+from symgrad.multistep import two_step_witness
 from symgrad.problem import Problem, sort_symbols
 from symgrad.symmetry import symmetry_proof
 from symgrad.zero import (
@@ -602,12 +603,24 @@ def _decide_branch(
     generic = _generic_refutation(problem, branch, loss, pairs, tied, remaining())
     if generic is not None:
         return ProofResult(**{**generic.__dict__, **base, "stationary": stationary})
+    if problem.init and problem.dataset is None:
+        two_step = two_step_witness(
+            loss,
+            problem.parameters,
+            {**problem.tie_map, **problem.init},
+            pairs,
+            list(_sampler(problem, [c.expression for c in open_claims]).points(4)),
+        )
+        if two_step is not None:
+            return _refuted_in_two_steps(
+                problem, loss, pairs, grads, two_step, want_condition, remaining(), base, stationary
+            )
     _, evidence = find_nonzero([c.expression for c in open_claims], sampler, tries=3)
     reason = failed.reason or "no sound method decided"
     if problem.init:
         reason = (
             "the gradients agree at the init for all data, but not provably on the whole "
-            f"tied subspace ({reason}); a refutation would need more than one step"
+            f"tied subspace ({reason}), and no two-step witness was found"
         )
     return ProofResult(
         verdict="unknown",
@@ -649,6 +662,44 @@ def _refuted_on_t(
     return ProofResult(
         verdict="refuted",
         method="exact evaluation on the tied subspace" + _certified(found),
+        differences=differences,
+        gradients={str(p): grads[p] for p in tied},
+        condition=condition,
+        witness=witness,
+        stationary=stationary,
+        **base,
+    )
+
+
+def _refuted_in_two_steps(
+    problem, loss, pairs, grads, two_step, want_condition, seconds, base, stationary
+) -> ProofResult:
+    """A refutation at step 2 (see :mod:`symgrad.multistep`)."""
+    first, second = (str(p) for p in two_step.pair)
+    differences, condition = _condition_on_tie(problem, loss, pairs, grads, want_condition, seconds)
+    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
+    witness = Witness(
+        pair=(first, second),
+        point=dict(two_step.point),
+        gradients=dict(two_step.gradients),
+        difference=two_step.difference,
+        after_step={},
+        certified_by=two_step.certified_by,
+        steps=2,
+        note=(
+            "the gradients agree at the init, so the pair is still equal after one step; "
+            f"the gradients listed are at the point after one step with eta = {two_step.eta}; "
+            "the loss is analytic, so they differ for every eta != 0 small enough"
+        ),
+    )
+    return ProofResult(
+        verdict="refuted",
+        method="exact evaluation after one step from the init"
+        + (
+            " (exact rational arithmetic)"
+            if two_step.certified_by.startswith("exact")
+            else " (interval arithmetic)"
+        ),
         differences=differences,
         gradients={str(p): grads[p] for p in tied},
         condition=condition,

@@ -139,6 +139,11 @@ def headline(result: ProofResult) -> str:
         where = describe_point(witness.point, ties, names)
         values = " and ".join(short(witness.gradients[n], 80) for n in witness.pair)
         sample = f" (dataset row {witness.sample + 1})" if witness.sample is not None else ""
+        if witness.steps == 2:
+            return (
+                f"The tie {witness.pair[0]} = {witness.pair[1]} breaks at step 2: from {where} "
+                f"the gradients agree, but after one step (eta = 1/10) they are {values}."
+            )
         return (
             f"The tie {witness.pair[0]} = {witness.pair[1]} breaks: at {where}{sample} "
             f"the gradients are {values}."
@@ -262,23 +267,38 @@ def proof_to_text(result: ProofResult) -> str:
             f"  difference = {short(witness.difference)}, nonzero by {witness.certified_by}"
             + (f", enclosure {witness.enclosure}" if witness.enclosure else "")
         )
-        step = ", ".join(f"{k} = {short(v, 120)}" for k, v in witness.after_step.items())
-        lines.append(
-            f"  after one step with learning rate eta: {step} (different for every eta != 0)"
-        )
+        if witness.steps == 2:
+            lines.append(
+                "  after two steps the pair differs by -eta*(difference at the point after one "
+                "step), nonzero for every small eta != 0"
+            )
+        else:
+            step = ", ".join(f"{k} = {short(v, 120)}" for k, v in witness.after_step.items())
+            lines.append(
+                f"  after one step with learning rate eta: {step} (different for every eta != 0)"
+            )
         if witness.note:
             lines.append(f"  {witness.note}")
     condition = _condition_sentence(result)
     if condition:
         lines += ["", f"Condition: {condition}"]
     elif result.verdict == "refuted" and problem.dataset is None:
-        lines += ["", "Condition: not solved within the budget."]
+        lines += [
+            "",
+            "Condition: not solved (symgrad solves it when the differences are rational "
+            "functions of parameters and data, within the budget).",
+        ]
     stationary = _stationary_sentence(result)
     if stationary:
         lines.append(f"Stationary: {stationary}")
     if result.verdict == "proven":
         lines.append(
             f"Optimizers: {', '.join(result.optimizers)} (not: dropout or noise injection)."
+        )
+    elif result.verdict == "refuted" and result.witness and result.witness.steps == 2:
+        lines.append(
+            "Optimizers: the witness is for two steps of plain gradient descent (or SGD "
+            "on that data point)."
         )
     elif result.verdict == "refuted":
         lines.append(

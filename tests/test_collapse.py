@@ -76,3 +76,10 @@ def test_cli_collapse_json():
     data = json.loads(result.stdout)
     assert data["effective_width"] == [1]
     assert {"groups", "effective_width", "method", "witnesses"} <= set(data)
+
+
+def test_split_inside_w1_has_a_two_step_witness():
+    net = model("two-layer", inputs=2, hidden=3, activation="sigmoid", bias=False)
+    result = collapse(net, init="zero")
+    witness = next(w for w in result.witnesses if w.pair == ("W1_0_0", "W1_1_0"))
+    assert witness.point is not None and "step 2" in witness.note

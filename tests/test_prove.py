@@ -156,3 +156,22 @@ def test_result_renders_every_format():
         "branches": [{"x0": "x1"}],
     }
     assert data["witness"]["steps"] == 1
+
+
+def test_two_step_refutation_when_gradients_agree_at_the_init():
+    # From zero, W1_0_0 and W1_1_0 both have gradient 0 (W2 = 0); after W2 moves they differ.
+    net = model("two-layer", inputs=2, hidden=1, activation="sigmoid", bias=False)
+    result = prove(net, ties=["W1_0_0=W1_1_0"], init="zero")
+    assert result.verdict == "refuted"
+    assert result.witness.steps == 2
+    first, second = result.witness.pair
+    assert result.witness.gradients[first] != result.witness.gradients[second]
+
+
+def test_no_two_step_claim_for_non_analytic_losses():
+    from symgrad.multistep import is_entire
+    from symgrad.parse import parse_expression
+
+    assert is_entire(parse_expression("tanh(w*x)**2 + sigmoid(w)"))
+    assert not is_entire(parse_expression("relu(w*x)"))
+    assert not is_entire(parse_expression("log(1 + w**2)"))

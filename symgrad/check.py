@@ -24,8 +24,8 @@ import sympy
 from symgrad.calculus import substitute
 from symgrad.errors import ProblemError
 from symgrad.evaluate import Evaluator, Undecided, is_exact
-from symgrad.parse import check_name, parse_expression, parse_latex_expression, parse_relation
-from symgrad.problem import FLIPPED, SIGNS, sort_symbols
+from symgrad.parse import parse_expression, parse_latex_expression, parse_relation
+from symgrad.problem import FLIPPED, SIGNS, named_parameters, sort_symbols
 from symgrad.report import latex, short
 from symgrad.zero import Sampler, find_nonzero, prove_zero, with_signs
 
@@ -357,12 +357,7 @@ def check(
             "claim per parameter, in the same order"
         )
     present = {s.name: s for s in loss_expr.free_symbols}
-    params = []
-    for name in names:
-        check_name(name, "parameter")
-        if name not in present:
-            raise ProblemError(f"--wrt names {name!r}, which the loss does not use")
-        params.append(present[name])
+    params = named_parameters(names, present)
     claims = [parse(text, functions) for text in claim_texts]
     for text, expr in zip(claim_texts, claims):
         unknown = sorted(s.name for s in expr.free_symbols if s.name not in present)

@@ -92,6 +92,20 @@ class Mode(str, Enum):
     full_batch = "full-batch"
 
 
+InputsOption = Annotated[int | None, typer.Option("--inputs", help="Model inputs k.")]
+HiddenOption = Annotated[
+    str | None, typer.Option("--hidden", help="Hidden width(s), e.g. 3 or 8,8.")
+]
+OutputsOption = Annotated[int | None, typer.Option("--outputs", help="Model outputs m.")]
+ActivationOption = Annotated[
+    str | None,
+    typer.Option("--activation", help="identity|tanh|sigmoid|relu|softplus|generic."),
+]
+OutputActivationOption = Annotated[
+    str | None, typer.Option("--output-activation", help="Activation of the output layer.")
+]
+BiasOption = Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")]
+LossOption = Annotated[str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Rendering of the result.")]
 TimeoutOption = Annotated[
@@ -212,17 +226,11 @@ def prove(
     hidden: Annotated[
         str | None, typer.Option(help="Hidden width(s): 3, 8,8, or names such as d.")
     ] = None,
-    outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
-    activation: Annotated[
-        str | None, typer.Option(help="identity|tanh|sigmoid|relu|softplus|generic.")
-    ] = None,
-    output_activation: Annotated[
-        str | None, typer.Option(help="Activation of the output layer.")
-    ] = None,
-    bias: Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")] = None,
-    loss_kind: Annotated[
-        str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
-    ] = None,
+    outputs: OutputsOption = None,
+    activation: ActivationOption = None,
+    output_activation: OutputActivationOption = None,
+    bias: BiasOption = None,
+    loss_kind: LossOption = None,
     samples: Annotated[
         str | None, typer.Option(help="Number of samples: a number, or a name such as n.")
     ] = None,
@@ -355,15 +363,13 @@ def collapse(
     init: Annotated[
         str, typer.Option(help="identical | zero | constant | w=0,... | ties a=b;c=d.")
     ] = "identical",
-    inputs: Annotated[int | None, typer.Option(help="Model inputs k.")] = None,
-    hidden: Annotated[str | None, typer.Option(help="Hidden width(s), e.g. 3 or 8,8.")] = None,
-    outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
-    activation: Annotated[str | None, typer.Option(help="Hidden activation.")] = None,
-    output_activation: Annotated[str | None, typer.Option(help="Output activation.")] = None,
-    bias: Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")] = None,
-    loss_kind: Annotated[
-        str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
-    ] = None,
+    inputs: InputsOption = None,
+    hidden: HiddenOption = None,
+    outputs: OutputsOption = None,
+    activation: ActivationOption = None,
+    output_activation: OutputActivationOption = None,
+    bias: BiasOption = None,
+    loss_kind: LossOption = None,
     samples: Annotated[int | None, typer.Option(help="Number of symbolic samples n.")] = None,
     dataset: Annotated[str | None, typer.Option(help="CSV file whose header names data.")] = None,
     mode: Annotated[Mode, typer.Option(help="sgd or full-batch.")] = Mode.sgd,
@@ -419,15 +425,13 @@ def simulate(
     plot: Annotated[str | None, typer.Option(help="Write a PNG plot of the weights.")] = None,
     csv_path: Annotated[str | None, typer.Option("--csv", help="Write the values as CSV.")] = None,
     dataset: Annotated[str | None, typer.Option(help="CSV file whose header names data.")] = None,
-    inputs: Annotated[int | None, typer.Option(help="Model inputs k.")] = None,
-    hidden: Annotated[str | None, typer.Option(help="Hidden width(s), e.g. 3 or 8,8.")] = None,
-    outputs: Annotated[int | None, typer.Option(help="Model outputs m.")] = None,
-    activation: Annotated[str | None, typer.Option(help="Hidden activation.")] = None,
-    output_activation: Annotated[str | None, typer.Option(help="Output activation.")] = None,
-    bias: Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")] = None,
-    loss_kind: Annotated[
-        str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")
-    ] = None,
+    inputs: InputsOption = None,
+    hidden: HiddenOption = None,
+    outputs: OutputsOption = None,
+    activation: ActivationOption = None,
+    output_activation: OutputActivationOption = None,
+    bias: BiasOption = None,
+    loss_kind: LossOption = None,
     timeout: TimeoutOption = 600.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,

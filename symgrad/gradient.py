@@ -17,6 +17,7 @@ import sympy
 from symgrad.calculus import gradients, substitute
 from symgrad.errors import ProblemError
 from symgrad.parse import check_name, parse_expression, parse_number
+from symgrad.problem import named_parameters
 from symgrad.report import short, tidy
 
 
@@ -108,15 +109,7 @@ def gradient_report(
     """Exact gradients of ``loss`` with respect to ``wrt`` (and their values ``at`` a point)."""
     expr = parse_expression(loss, functions) if isinstance(loss, str) else loss
     present = {s.name: s for s in expr.free_symbols}
-    names = [n.strip() for n in (wrt.split(",") if isinstance(wrt, str) else wrt) if n.strip()]
-    if not names:
-        raise ProblemError("--wrt needs at least one parameter name")
-    symbols = []
-    for name in names:
-        check_name(name, "parameter")
-        if name not in present:
-            raise ProblemError(f"--wrt names {name!r}, which the loss does not use")
-        symbols.append(present[name])
+    symbols = named_parameters(wrt, present)
     grads = gradients(expr, symbols)
     shown = {str(p): tidy(grads[p]) for p in symbols}
     if at is None:

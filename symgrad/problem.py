@@ -382,3 +382,19 @@ def _exact_cell(value: object, row: int, column: str) -> sympy.Rational:
         return value
     exact = exact_number(value, row, column)
     return sympy.Rational(exact.numerator, exact.denominator)
+
+
+def named_parameters(
+    wrt: str | Sequence[str], present: Mapping[str, sympy.Symbol]
+) -> list[sympy.Symbol]:
+    """The symbols named by ``wrt`` (``"w0,w1"`` or a list), each required to be in the loss."""
+    names = [n.strip() for n in (wrt.split(",") if isinstance(wrt, str) else wrt) if n.strip()]
+    if not names:
+        raise ProblemError("--wrt needs at least one parameter name")
+    symbols = []
+    for name in names:
+        check_name(name, "parameter")
+        if name not in present:
+            raise ProblemError(f"--wrt names {name!r}, which the loss does not use")
+        symbols.append(present[name])
+    return symbols

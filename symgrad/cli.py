@@ -134,7 +134,9 @@ def _deadline(seconds: float) -> Iterator[None]:
         raise BudgetError(f"out of the time budget of {seconds:g} s (raise it with --timeout)")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Repeat every 50 ms after the deadline: an exception raised while the signal lands
+    # in a garbage-collector callback or a __del__ is swallowed by Python, not propagated.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     finally:

@@ -5,9 +5,11 @@
 'refuted'
 """
 
+from symgrad import report as _report  # noqa: F401 - registers the renderers
 from symgrad.calculus import gradients
-from symgrad.check import CheckResult, check
-from symgrad.collapse import CollapseResult, collapse
+from symgrad.certify import CertificateFailure
+from symgrad.check import check
+from symgrad.collapse import collapse
 from symgrad.errors import (
     BudgetError,
     DatasetError,
@@ -19,15 +21,27 @@ from symgrad.errors import (
 )
 from symgrad.models import Model
 from symgrad.models import build as model
-from symgrad.parametric import ParametricResult, prove_parametric
+from symgrad.parametric import prove_parametric
 from symgrad.parse import parse_expression
 from symgrad.problem import Problem
-from symgrad.prove import ProofResult, Witness, prove
+from symgrad.prove import prove
+from symgrad.results import (
+    CheckResult,
+    CollapseResult,
+    GradientResult,
+    ParametricResult,
+    ProofResult,
+    Trajectory,
+    Witness,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BudgetError",
+    "CertificateFailure",
+    "GradientResult",
+    "Trajectory",
     "CheckResult",
     "check",
     "CollapseResult",

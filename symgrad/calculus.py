@@ -7,6 +7,11 @@ parameter leaf keeps its own adjoint. Every shared subexpression is
 differentiated once, and on a tied subspace tied neurons produce structurally
 identical subexpressions, so equal gradients usually come out as the same object.
 
+The local derivatives follow :mod:`symgrad.functions`: ``relu'(0) = 0``,
+``abs'(0) = 0``, steps and ``sign`` have derivative 0, ``max``/``min`` share
+the gradient among tied arguments, and a piecewise expression is
+differentiated in the piece that is active (as ``torch.where`` does).
+
 >>> from symgrad.parse import parse_expression, real_symbol
 >>> w0, w1 = real_symbol("w0"), real_symbol("w1")
 >>> J = parse_expression("(y - w0*x0 - w1*x1)**2")
@@ -23,7 +28,21 @@ import functools
 from collections.abc import Iterable, Mapping
 
 import sympy
-from sympy import Abs, Add, Heaviside, Max, Min, Mul, Pow, log, sign
+from sympy import Abs, Add, Heaviside, Mul, Pow, log
+
+from symgrad import functions as fn
+from symgrad.budget import Budget
+from symgrad.dag import (  # noqa: F401 - re-exported for callers of calculus
+    Rebuilder,
+    dag_nodes,
+    function_types,
+    substitute,
+    symbols_of,
+    tree_size,
+)
+from symgrad.errors import ProblemError
+
+_ZERO_DERIVATIVE = (sympy.sign, Heaviside, fn.argmax_share, fn.argmin_share, sympy.DiracDelta)
 
 
 def _postorder(root: sympy.Basic, relevant: set[sympy.Basic]) -> list[sympy.Basic]:
@@ -40,10 +59,19 @@ def _postorder(root: sympy.Basic, relevant: set[sympy.Basic]) -> list[sympy.Basi
             continue
         seen.add(node)
         stack.append((node, True))
-        for arg in node.args:
+        for arg in _differentiable_args(node):
             if arg in relevant and arg not in seen:
                 stack.append((arg, False))
     return order
+
+
+def _differentiable_args(node: sympy.Basic) -> tuple:
+    """The arguments a derivative flows into (not a piece's condition, not a step's value)."""
+    if isinstance(node, sympy.functions.elementary.piecewise.ExprCondPair):
+        return (node.args[0],)
+    if isinstance(node, _ZERO_DERIVATIVE) or isinstance(node, sympy.logic.boolalg.Boolean):
+        return ()
+    return node.args
 
 
 def _dependent_nodes(root: sympy.Basic, parameters: set[sympy.Symbol]) -> set[sympy.Basic]:
@@ -65,105 +93,39 @@ def _dependent_nodes(root: sympy.Basic, parameters: set[sympy.Symbol]) -> set[sy
     return {node for node, flag in depends.items() if flag}
 
 
-def dag_nodes(root: sympy.Basic) -> list[sympy.Basic]:
-    """Every distinct node of ``root``'s DAG, each once (SymPy's walks revisit shared parts)."""
-    seen: set[sympy.Basic] = set()
-    stack = [root]
-    nodes = []
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        nodes.append(node)
-        stack.extend(arg for arg in node.args if arg not in seen)
-    return nodes
-
-
-def tree_size(root: sympy.Basic, stop: int | None = None) -> int:
-    """Number of nodes of ``root`` printed as a tree (shared parts counted each time).
-
-    Computed over the DAG; stops early once the size exceeds ``stop``.
-    """
-    sizes: dict[sympy.Basic, int] = {}
-    stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if node in sizes:
-            continue
-        if not node.args:
-            sizes[node] = 1
-            continue
-        if not expanded:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in node.args if arg not in sizes)
-            continue
-        sizes[node] = 1 + sum(sizes[arg] for arg in node.args)
-        if stop is not None and sizes[node] > stop:
-            return sizes[node]
-    return sizes[root]
-
-
-def symbols_of(root: sympy.Basic) -> set[sympy.Symbol]:
-    """The free symbols of ``root``, in time linear in the size of its DAG."""
-    return {node for node in dag_nodes(root) if node.is_Symbol}
-
-
-def function_types(root: sympy.Basic) -> set[type]:
-    """The classes of every node of ``root`` (to ask which functions occur)."""
-    return {type(node) for node in dag_nodes(root)}
-
-
-def substitute(root: sympy.Basic, at: Mapping[sympy.Basic, sympy.Basic]) -> sympy.Basic:
-    """``root`` with the atoms in ``at`` replaced, rebuilding each shared node once."""
-    if not at:
-        return root
-    return _Rebuilder(at).rebuild(root)
-
-
-class _Rebuilder:
-    def __init__(self, at: Mapping[sympy.Basic, sympy.Basic]) -> None:
-        self.cache: dict[sympy.Basic, sympy.Basic] = dict(at)
-        self.keys = set(at)
-
-    def rebuild(self, root: sympy.Basic) -> sympy.Basic:
-        cache = self.cache
-        stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if node in cache:
-                continue
-            if not node.args:
-                cache[node] = node
-                continue
-            if not expanded:
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in node.args if arg not in cache)
-                continue
-            new_args = tuple(cache[arg] for arg in node.args)
-            if all(new is old for new, old in zip(new_args, node.args)):
-                cache[node] = node
-            elif isinstance(node, sympy.Function) and not all(a.is_Number for a in new_args):
-                # Function.eval asks costly assumption queries and rarely simplifies a
-                # symbolic argument; numeric arguments (an init) are still evaluated.
-                cache[node] = node.func(*new_args, evaluate=False)
-            else:
-                cache[node] = node.func(*new_args)
-        return cache[root]
-
-
 @functools.cache
 def _dummies(count: int) -> tuple[sympy.Symbol, ...]:
-    return tuple(sympy.Symbol(f"_arg{i}", real=True) for i in range(count))
+    return tuple(sympy.Symbol(f"_arg{i:04d}", real=True) for i in range(count))
 
 
 @functools.lru_cache(maxsize=256)
 def _derivative_template(function: type, count: int, k: int) -> sympy.Expr:
     """d f(a0, ..., an) / d ak in terms of dummy arguments, for when f(args) evaluated away."""
-    return function(*_dummies(count)).fdiff(k + 1)
+    return function(*_dummies(count), evaluate=False).fdiff(k + 1)
 
 
-def _local_partial(node: sympy.Basic, args: tuple, rebuilt: sympy.Basic, k: int) -> sympy.Expr:
+def _extreme_partial(node: sympy.Basic, args: tuple, k: int) -> sympy.Expr:
+    """d max(args)/d args[k] (or min): the tie share, 1/m among m tied extremes."""
+    pick_max = isinstance(node, fn.Max)
+    if len(args) == 2:
+        this, other = args[k], args[1 - k]
+        gap = this - other if pick_max else other - this
+        return Heaviside(gap, sympy.S.Half)
+    share = fn.argmax_share if pick_max else fn.argmin_share
+    return share(sympy.Integer(k), *args)
+
+
+def _piece_indicator(node: sympy.Piecewise, values: Mapping, k: int) -> sympy.Expr:
+    """1 where piece k of ``node`` is the active one, else 0 (conditions at the rebuilt point)."""
+    pieces = []
+    for index, pair in enumerate(node.args):
+        rebuilt = values.get(pair, pair)
+        condition = rebuilt.args[1] if len(rebuilt.args) > 1 else pair.cond
+        pieces.append((sympy.S.One if index == k else sympy.S.Zero, condition))
+    return sympy.Piecewise(*pieces)
+
+
+def _local_partial(node: sympy.Basic, args: tuple, rebuilt: sympy.Basic, k: int, values) -> sympy.Expr:
     """d node / d args[k], at the rebuilt (substituted) arguments ``args``."""
     if isinstance(node, Add):
         return sympy.S.One
@@ -172,24 +134,28 @@ def _local_partial(node: sympy.Basic, args: tuple, rebuilt: sympy.Basic, k: int)
     if isinstance(node, Pow):
         base, exponent = args
         return exponent * Pow(base, exponent - 1) if k == 0 else rebuilt * log(base)
-    if isinstance(node, (Max, Min)) and len(args) == 2:
-        this, other = args[k], args[1 - k]
-        return Heaviside(this - other, 0) if isinstance(node, Max) else Heaviside(other - this, 0)
+    if isinstance(node, (fn.Max, fn.Min)):
+        return _extreme_partial(node, args, k)
     if isinstance(node, Abs):
-        return sign(args[0])
+        return sympy.sign(args[0])
+    if isinstance(node, sympy.Piecewise):
+        return _piece_indicator(node, values, k)
+    if isinstance(node, sympy.functions.elementary.piecewise.ExprCondPair):
+        return sympy.S.One
     if isinstance(node, sympy.Function):
-        if isinstance(rebuilt, node.func):
+        if isinstance(rebuilt, node.func) and rebuilt.args == args:
             return rebuilt.fdiff(k + 1)
         return _derivative_template(node.func, len(args), k).xreplace(
             dict(zip(_dummies(len(args)), args))
         )
-    raise NotImplementedError(f"cannot differentiate {type(node).__name__}")
+    raise ProblemError(f"cannot differentiate {type(node).__name__} in the loss")
 
 
 def gradients(
     loss: sympy.Expr,
     parameters: Iterable[sympy.Symbol],
     at: Mapping[sympy.Basic, sympy.Basic] | None = None,
+    budget: Budget | None = None,
 ) -> dict[sympy.Symbol, sympy.Expr]:
     """Exact ``dJ/dp`` for each parameter p, evaluated at the substitution ``at``."""
     parameters = list(parameters)
@@ -198,13 +164,14 @@ def gradients(
     if loss not in relevant:
         return {p: sympy.S.Zero for p in parameters}
     order = _postorder(loss, relevant)
-    rebuilder = _Rebuilder(at or {})
-    rebuilt_root = rebuilder.rebuild(loss)
+    rebuilder = Rebuilder(at or {}, budget)
+    rebuilder.rebuild(loss)
     values = rebuilder.cache
-    del rebuilt_root
     adjoint_terms: dict[sympy.Basic, list[sympy.Expr]] = {loss: [sympy.S.One]}
     adjoints: dict[sympy.Basic, sympy.Expr] = {}
-    for node in reversed(order):
+    for count, node in enumerate(reversed(order)):
+        if budget is not None and count % 1024 == 0:
+            budget.check("differentiation")
         terms = adjoint_terms.pop(node, None)
         if not terms:
             continue
@@ -215,10 +182,11 @@ def gradients(
             adjoints[node] = adjoint
             continue
         args = tuple(values[arg] for arg in node.args)
+        flowing = _differentiable_args(node)
         for k, arg in enumerate(node.args):
-            if arg not in relevant:
+            if arg not in relevant or (flowing is not node.args and arg not in flowing):
                 continue
-            partial = _local_partial(node, args, values[node], k)
+            partial = _local_partial(node, args, values[node], k, values)
             if partial is sympy.S.One:
                 contribution = adjoint
             elif adjoint is sympy.S.One:
@@ -239,6 +207,6 @@ def reference_gradients(
     """The same gradients by SymPy's ``diff`` then ``xreplace``: slow, for cross-checks."""
     result = {}
     for p in parameters:
-        derivative = sympy.diff(loss, p)
+        derivative = fn.drop_dirac(sympy.diff(loss, p))
         result[p] = derivative.xreplace(dict(at)) if at else derivative
     return result

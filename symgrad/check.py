@@ -1,276 +1,402 @@
 """Checking a student's hand-derived derivative, with a diagnosis of the usual mistakes.
 
-``correct`` means claim - true derivative is identically zero (the zero-test
-ladder of :mod:`symgrad.zero`); ``incorrect`` comes with an exact rational point
-where the two differ; ``unknown`` with the reason. A diagnosis is reported only
-when it is exactly true (each is itself checked by the zero-test ladder).
+``correct`` means claim - true derivative is identically zero on the loss's
+real domain (the zero-test ladder of :mod:`symgrad.zero`); ``incorrect`` comes
+with an exact point where the two differ; ``unknown`` with the reason. Every
+component of a gradient vector is judged and diagnosed on its own; every
+diagnosis is exactly true (:mod:`symgrad.diagnose`). Before it is returned, the
+verdict is re-checked independently (:mod:`symgrad.certify`): the witness is
+re-evaluated with plain ``sympy.diff``, and a ``correct`` is cross-examined at
+fresh rational points.
 
 >>> result = check("(y - w*x)**2", "w", "2*x*(y - w*x)")
 >>> result.verdict, result.diagnosis[0]
 ('incorrect', 'sign error: the claim is exactly minus the true derivative')
->>> check("(y - w*x)**2", "w", "-2*x*(y - w*x)").verdict
+>>> check("(y - w x)^2", "w", "-2x(y - w x)").verdict
 'correct'
 """
 
 from __future__ import annotations
 
+import dataclasses
+import random
+import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
 
 import sympy
 
-from symgrad.calculus import substitute
-from symgrad.errors import ProblemError
-from symgrad.evaluate import Evaluator, Undecided, is_exact
-from symgrad.parse import parse_expression, parse_latex_expression, parse_relation
-from symgrad.problem import FLIPPED, SIGNS, named_parameters, sort_symbols
-from symgrad.report import latex, short
-from symgrad.zero import Sampler, find_nonzero, prove_zero, with_signs
+from symgrad import certify
+from symgrad.budget import Budget
+from symgrad.dag import symbols_of
+from symgrad.diagnose import Diagnosis, diagnose, wrong_symbols
+from symgrad.errors import ParseError, ProblemError
+from symgrad.evaluate import is_exact
+from symgrad.functions import drop_dirac
+from symgrad.parse import Parsed, domain_of, normalize_name, parse_relation, read
+from symgrad.printing import to_str
+from symgrad.problem import FLIPPED, SIGNS, named_parameters, quote, sort_symbols
+from symgrad.results import CheckResult, CheckWitness, Component
+from symgrad.sampling import Sampler, find_nonzero
+from symgrad.zero import prove_zero
+
+_PREFIX_TEXT = re.compile(
+    r"^\s*(?:d|\u2202)\s*([A-Za-z]\w*)?\s*/\s*(?:d|\u2202)\s*([A-Za-z\u0370-\u03ff]\w*)\s*=(?!=)"
+)
+_PREFIX_LATEX = re.compile(
+    r"^\s*\\[dt]?frac\s*\{\s*(?:\\partial|d|\\mathrm\{d\})\s*([^{}]*?)\s*\}\s*"
+    r"\{\s*(?:\\partial|d|\\mathrm\{d\})\s*([^{}]*?)\s*\}\s*([^=]*?)=(?!=)"
+)
+_PREFIX_NABLA = re.compile(r"^\s*\\nabla_\s*\{?\s*([^{}\s]+)\s*\}?\s*[A-Za-z]*\s*(\([^)]*\))?\s*=")
+_LOSS_PREFIX = re.compile(r"^\s*(?:J|L|\\mathcal\{L\}|\\ell|loss)\s*(\([^)=]*\))?\s*=(?!=)")
 
 
-@dataclass(frozen=True)
-class CheckWitness:
-    """A point where the claim and the true derivative differ, with both exact values."""
-
-    point: Mapping[str, sympy.Expr]
-    parameter: str
-    claimed: sympy.Expr
-    true: sympy.Expr
-    certified_by: str
-
-    def to_dict(self) -> dict:
-        return {
-            "point": {k: str(v) for k, v in self.point.items()},
-            "parameter": self.parameter,
-            "claimed": str(self.claimed),
-            "true": str(self.true),
-            "certified_by": self.certified_by,
-        }
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The verdict on a claimed derivative (or gradient vector)."""
-
-    verdict: str
-    loss: sympy.Expr
-    wrt: tuple[sympy.Symbol, ...]
-    claims: tuple[sympy.Expr, ...]
-    derivatives: tuple[sympy.Expr, ...]
-    witness: CheckWitness | None = None
-    diagnosis: tuple[str, ...] = ()
-    method: str = ""
-    reason: str = ""
-    steps: tuple[str, ...] = ()
-    assumptions: tuple[str, ...] = field(default_factory=tuple)
-    elapsed_s: float = 0.0
-
-    @property
-    def understood(self) -> str:
-        """What was read, so that a typo is visible before the verdict."""
-        parts = [f"J = {self.loss}"]
-        for p, c in zip(self.wrt, self.claims):
-            parts.append(f"claimed dJ/d{p} = {c}")
-        return "; ".join(parts)
-
-    def to_dict(self) -> dict:
-        return {
-            "verdict": self.verdict,
-            "loss": str(self.loss),
-            "wrt": [str(p) for p in self.wrt],
-            "claim": [str(c) for c in self.claims] if len(self.claims) > 1 else str(self.claims[0]),
-            "derivative": [str(d) for d in self.derivatives]
-            if len(self.derivatives) > 1
-            else str(self.derivatives[0]),
-            "understood": self.understood,
-            "witness": self.witness.to_dict() if self.witness else None,
-            "diagnosis": list(self.diagnosis),
-            "method": self.method,
-            "reason": self.reason or None,
-            "assumptions": list(self.assumptions),
-            "steps": list(self.steps),
-            "elapsed_s": self.elapsed_s,
-        }
-
-    def headline(self) -> str:
-        names = ", ".join(str(p) for p in self.wrt)
-        if self.verdict == "correct":
-            return f"CORRECT: the claimed derivative with respect to {names} is exactly right."
-        if self.verdict == "incorrect":
-            w = self.witness
-            where = ", ".join(f"{k} = {v}" for k, v in w.point.items())
-            return (
-                f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)} but dJ/d{w.parameter} "
-                f"= {short(w.true, 80)}."
+def strip_claim_prefix(text: str, wrt: str, latex: bool) -> tuple[str, str | None]:
+    """``dJ/dw = ...`` or ``\\frac{\\partial J}{\\partial w} = ...`` -> (the right side, a note)."""
+    for pattern in (_PREFIX_LATEX, _PREFIX_NABLA) if latex else (_PREFIX_TEXT,):
+        match = pattern.match(text)
+        if not match:
+            continue
+        variable = match.group(2) if pattern is not _PREFIX_NABLA else match.group(1)
+        name = normalize_name(variable.strip(), latex) if variable else None
+        if name and name != wrt:
+            raise ProblemError(
+                f"the claim is a derivative with respect to {name}, but --wrt is {wrt}: "
+                "give the right-hand side only, or the matching --wrt"
             )
-        return f"UNKNOWN: could not decide ({self.reason})."
-
-    def to_text(self) -> str:
-        lines = [f"Understood: {self.understood}", self.headline()]
-        if self.diagnosis:
-            lines.append("Diagnosis:")
-            lines += [f"  - {item}" for item in self.diagnosis]
-        for p, d in zip(self.wrt, self.derivatives):
-            lines.append(f"True derivative: dJ/d{p} = {short(d)}")
-        if self.steps:
-            lines.append("Derivation of the true derivative:")
-            lines += [f"  {line}" for line in self.steps]
-        if self.witness:
-            lines.append(f"Certificate: the values differ by {self.witness.certified_by}.")
-        else:
-            lines.append(f"Certificate: {self.method}.")
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        lines = [f"**{self.verdict.capitalize()}.** {self.headline().split(': ', 1)[1]}", ""]
-        for p, c, d in zip(self.wrt, self.claims, self.derivatives):
-            lines.append(f"- claimed: $\\partial J/\\partial {latex(p)} = {latex(c)}$")
-            lines.append(f"- true: $\\partial J/\\partial {latex(p)} = {latex(d)}$")
-        lines += [f"- {item}" for item in self.diagnosis]
-        return "\n".join(lines)
-
-    def to_latex(self) -> str:
-        rows = []
-        for p, c, d in zip(self.wrt, self.claims, self.derivatives):
-            rows.append(
-                r"\text{claimed: } \frac{\partial J}{\partial %s} &= %s" % (latex(p), latex(c))
-            )
-            rows.append(
-                r"\text{true: } \frac{\partial J}{\partial %s} &= %s" % (latex(p), latex(d))
-            )
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
+        return text[match.end() :], f"the leading '{match.group(0).strip()}' was read as the claim's name"
+    return text, None
 
 
-def _signs(assume: Sequence[str] | str | None, present: Mapping[str, sympy.Symbol]):
+def strip_loss_prefix(text: str) -> tuple[str, str | None]:
+    match = _LOSS_PREFIX.match(text)
+    if match:
+        return text[match.end() :], f"the leading '{match.group(0).strip()}' names the loss"
+    return text, None
+
+
+def _signs(assume, present, functions, latex):
+    """Sign conditions (used by the zero tests) and other relations (used by sampling)."""
     signs: dict[sympy.Symbol, str] = {}
+    relations: list[sympy.Basic] = []
     texts: list[str] = []
     items = [assume] if isinstance(assume, str) else list(assume or [])
     for item in items:
-        lhs, op, rhs = parse_relation(item)
-        if op == "=":
-            raise ProblemError(f"assumption {item!r}: check takes sign conditions such as 'x > 0'")
-        if lhs.is_Symbol and rhs.is_zero:
-            symbol, sign = lhs, SIGNS[op]
-        elif rhs.is_Symbol and lhs.is_zero:
-            symbol, sign = rhs, SIGNS[FLIPPED[op]]
+        if not isinstance(item, str):
+            raise ProblemError(f"an assumption must be text, not {type(item).__name__}")
+        lhs, op, rhs = parse_relation(item, functions, latex=latex)
+        unknown = sorted(s.name for s in (lhs - rhs).free_symbols if s.name not in present)
+        if unknown:
+            raise ProblemError(
+                f"assumption {quote(item)} names {', '.join(unknown)}, which the loss does not use"
+            )
+        mapping = {sympy.Symbol(n, real=True): present[n] for n in present}
+        lhs, rhs = lhs.xreplace(mapping), rhs.xreplace(mapping)
+        texts.append(f"{to_str(lhs)} {op} {to_str(rhs)}")
+        if op in SIGNS and rhs.is_zero and lhs.is_Symbol:
+            signs[lhs] = SIGNS[op]
+        elif op in SIGNS and lhs.is_zero and rhs.is_Symbol:
+            signs[rhs] = SIGNS[FLIPPED[op]]
         else:
-            raise ProblemError(f"assumption {item!r}: compare one symbol with 0, e.g. 'x > 0'")
-        if symbol.name not in present:
-            raise ProblemError(f"assumption {item!r} names {symbol}, which the loss does not use")
-        signs[present[symbol.name]] = sign
-        texts.append(f"{symbol} {op} 0")
-    return signs, tuple(texts)
+            relation = {"=": sympy.Eq, "!=": sympy.Ne, ">": sympy.Gt, ">=": sympy.Ge,
+                        "<": sympy.Lt, "<=": sympy.Le}[op]
+            relations.append(relation(lhs, rhs))
+    return signs, relations, tuple(texts)
 
 
-def _is_zero(expr: sympy.Expr, signs, seconds: float) -> bool:
-    """Sound zero test: sampling may only disprove, the ladder proves."""
-    if expr == 0:
-        return True
-    found, _ = find_nonzero([expr], Sampler(expr.free_symbols, signs=signs), tries=4)
-    if found is not None:
-        return False
-    return bool(prove_zero(expr, seconds, signs=signs).zero)
-
-
-def _constant_ratio(claim, true, symbols, signs) -> sympy.Rational | None:
-    """The rational c with claim = c * true, if the samples suggest one (then verified)."""
-    ratios = set()
-    for point in Sampler(symbols, signs=signs).points(4):
-        evaluator = Evaluator(point)
-        try:
-            a, b = evaluator(claim), evaluator(true)
-        except Undecided:
+def _product_notes(names: set[str], wrt: Sequence[str]) -> list[str]:
+    """'wx is read as one symbol; did you mean w*x?' when a name splits into known names."""
+    known = set(names) | set(wrt)
+    notes = []
+    for name in sorted(names):
+        if len(name) < 2 or not name.isalpha():
             continue
-        if not (is_exact(a) and is_exact(b)) or b == 0:
-            continue
-        ratios.add(a / b)
-    if len(ratios) != 1:
-        return None
-    ratio = ratios.pop()
-    return sympy.Rational(ratio.numerator, ratio.denominator)
-
-
-def _inner_functions(loss: sympy.Expr, w: sympy.Symbol) -> list[sympy.Expr]:
-    """Arguments of functions and bases of powers that depend on w: chain-rule inner parts."""
-    inner = []
-    for node in sympy.preorder_traversal(loss):
-        if isinstance(node, sympy.Pow) and node.base.has(w) and node.base != w:
-            inner.append(node.base)
-        elif isinstance(node, sympy.Function):
-            inner.extend(arg for arg in node.args if arg.has(w) and arg != w)
-    seen, unique = set(), []
-    for item in inner:
-        if item not in seen:
-            seen.add(item)
-            unique.append(item)
-    return unique[:12]
-
-
-def _diagnose(loss, w, claim, true, symbols, signs, deadline) -> list[str]:
-    def left() -> float:
-        return max(deadline - time.monotonic(), 0.2)
-
-    notes: list[str] = []
-    if true != 0 and _is_zero(claim + true, signs, left()):
-        return ["sign error: the claim is exactly minus the true derivative"]
-    ratio = _constant_ratio(claim, true, symbols, signs)
-    if (
-        ratio is not None
-        and ratio not in (0, 1, -1)
-        and _is_zero(claim - ratio * true, signs, left())
-    ):
-        text = f"constant factor: the claim is exactly {ratio} times the true derivative"
-        if abs(ratio - 1) < sympy.Rational(1, 50):
-            text += (
-                " (a rounded decimal? decimals are exact in symgrad: 0.333 is 333/1000, not "
-                "1/3; write fractions such as 1/3)"
-            )
-        elif ratio == sympy.Rational(1, 2):
-            text += " (a forgotten factor 2, e.g. from differentiating a square)"
-        elif ratio == 2:
-            text += " (an extra factor 2)"
-        return [text]
-    for inner in _inner_functions(loss, w):
-        inner_derivative = sympy.diff(inner, w)
-        if inner_derivative.is_number and inner_derivative in (1, 0):
-            continue
-        if _is_zero(claim * inner_derivative - true, signs, left()):
-            return [
-                f"missing chain-rule factor: the claim lacks d({inner})/d{w} = {inner_derivative}"
-            ]
-    for other in sort_symbols(loss.free_symbols - {w}):
-        if _is_zero(claim - sympy.diff(loss, other), signs, left()):
-            return [f"wrong variable: the claim is the derivative with respect to {other}, not {w}"]
-    if _is_zero(sympy.diff(claim, w) - loss, signs, left()):
-        return ["antiderivative: the derivative of the claim is the loss; differentiate instead"]
-    for symbol in sort_symbols(true.free_symbols - claim.free_symbols):
-        for value in (0, 1):
-            if _is_zero(claim - true.xreplace({symbol: sympy.Integer(value)}), signs, left()):
-                notes.append(
-                    f"only right at a point: the claim is the derivative at {symbol} = {value}, "
-                    "not for every value"
-                )
-                return notes
-    difference = claim - true
-    if time.monotonic() < deadline:
-        try:
-            from symgrad.zero import run_with_budget
-
-            difference = run_with_budget(
-                lambda: sympy.simplify(difference), min(left(), 5.0), "simplify"
-            )
-        except Exception:  # noqa: BLE001 - the plain difference is shown instead
-            pass
-    notes.append(f"claim - true derivative = {short(difference)}")
+        for cut in range(1, len(name)):
+            left, right = name[:cut], name[cut:]
+            if left in known and right in known:
+                notes.append(f"{name} is read as one symbol; did you mean {left}*{right}?")
+                break
+            if left in set(wrt) and len(right) == 1:
+                notes.append(f"{name} is read as one symbol; did you mean {left}*{right}?")
+                break
     return notes
+
+
+@dataclasses.dataclass
+class _Reading:
+    loss: Parsed
+    claims: list[Parsed]
+    wrt: list[sympy.Symbol]
+    notes: list[str]
+
+
+def _read(loss, wrt, claim, functions, latex) -> _Reading:
+    wrt_names = _wrt_names(wrt, latex)
+    claim_texts = [claim] if isinstance(claim, str) else list(claim)
+    if len(claim_texts) == 1 and len(wrt_names) > 1 and ";" in claim_texts[0]:
+        claim_texts = [c for c in claim_texts[0].split(";")]
+    if len(claim_texts) != len(wrt_names):
+        raise ProblemError(
+            f"{len(wrt_names)} parameter(s) in --wrt but {len(claim_texts)} --claim(s): give one "
+            "claim per parameter, in the same order"
+        )
+    notes: list[str] = []
+    e_symbol = "e" in wrt_names
+    if isinstance(loss, str):
+        text, note = strip_loss_prefix(loss)
+        notes += [note] if note else []
+        parsed_loss = read(text, functions, e_is_symbol=e_symbol, latex=latex)
+    elif isinstance(loss, sympy.Expr):
+        parsed_loss = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
+    else:
+        raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+    if not isinstance(parsed_loss.expr, sympy.Expr):
+        raise ProblemError("the loss must be an expression, not a condition")
+    notes += list(parsed_loss.notes)
+    present = {s.name: s for s in symbols_of(parsed_loss.expr)}
+    params = named_parameters(wrt_names, present, parsed_loss.names)
+    for p in params:
+        if p.name not in present:
+            notes.append(f"{p} cancels out of the loss: its derivative is 0")
+    known = set(parsed_loss.names) | set(wrt_names)
+    claims = []
+    for text, name in zip(claim_texts, wrt_names):
+        if not isinstance(text, str):
+            raise ProblemError(f"a claim must be text, not {type(text).__name__}")
+        body, note = strip_claim_prefix(text, name, latex)
+        notes += [note] if note else []
+        try:
+            parsed = read(body, functions, symbols=known, e_is_symbol=e_symbol, latex=latex)
+        except ParseError as error:
+            raise ParseError(f"the claim for dJ/d{name}: {error.message}", error.text, error.position) from None
+        if not isinstance(parsed.expr, sympy.Expr):
+            raise ProblemError(f"the claim for dJ/d{name} must be an expression, not a condition")
+        notes += [n for n in parsed.notes if n not in notes]
+        claims.append(parsed)
+    all_names = set(parsed_loss.names).union(*(c.names for c in claims))
+    notes += _product_notes(all_names, wrt_names)
+    return _Reading(parsed_loss, claims, params, list(dict.fromkeys(notes)))
+
+
+def _wrt_names(wrt, latex: bool) -> list[str]:
+    if isinstance(wrt, str):
+        raw = wrt.split(",")
+    elif isinstance(wrt, (list, tuple)):
+        raw = list(wrt)
+    else:
+        raise ProblemError(f"wrt must be a name or a list of names, not {type(wrt).__name__}")
+    names = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise ProblemError(f"wrt must be names (text), got {type(item).__name__}")
+        if item.strip():
+            names.append(normalize_name(item, latex))
+    if not names:
+        raise ProblemError("--wrt needs a parameter name")
+    return names
+
+
+def _unify(expr: sympy.Expr, present: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    """Give the claim's symbols the loss's symbol objects (same names, same assumptions)."""
+    mapping = {s: present[s.name] for s in expr.free_symbols if s.name in present and present[s.name] != s}
+    return expr.xreplace(mapping) if mapping else expr
+
+
+def _component(reading, index, loss, signs, conditions, deadline, hide) -> Component:
+    """The verdict on one claimed derivative, with its witness and diagnosis."""
+    p = reading.wrt[index]
+    parsed = reading.claims[index]
+    claim = parsed.expr
+    true = drop_dirac(sympy.diff(loss, p))
+    difference = claim - true
+    symbols = sorted(symbols_of(loss) | symbols_of(claim) | {p}, key=lambda s: s.name)
+    data = sort_symbols(set(symbols) - {p})
+    point_conditions = conditions + [c.as_boolean() for c in parsed.domain]
+    sampler = Sampler(symbols, signs=signs, leading=data, conditions=point_conditions)
+    found, _ = find_nonzero([difference], sampler, tries=10)
+    method = "structural equality"
+    if found is None and difference != 0:
+        left = max(deadline - time.monotonic(), 0.2)
+        proof = prove_zero(difference, left, signs=signs)
+        if proof.zero:
+            return Component(str(p), "correct", claim, true, method=proof.method)
+        found, _ = find_nonzero(
+            [difference], Sampler(symbols, signs=signs, seed=11, conditions=point_conditions), tries=40
+        )
+        if found is None:
+            return Component(
+                str(p), "unknown", claim, true, method="zero-test ladder",
+                reason=proof.reason or "no sound method decided",
+            )
+    if found is None:
+        return Component(str(p), "correct", claim, true, method=method)
+    exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.point.items()}
+    witness = CheckWitness(
+        point={str(s): exact[s] for s in sort_symbols(exact)},
+        parameter=str(p),
+        claimed=sympy.sympify(claim).xreplace(exact),
+        true=true.xreplace(exact),
+        certified_by="exact rational arithmetic" if is_exact(found.value) else "interval arithmetic",
+    )
+    diagnoses: list[Diagnosis] = wrong_symbols(parsed.names, reading.loss.names, [str(q) for q in reading.wrt])
+    if not diagnoses:
+        diagnoses = diagnose(
+            loss, p, claim, true, signs, point_conditions, deadline, hide,
+            decimals=bool(re.search(r"\d\.\d|\.\d", parsed.text)),
+        )
+    return Component(
+        str(p), "incorrect", claim, true,
+        codes=tuple(d.code for d in diagnoses),
+        diagnosis=tuple(d.text for d in diagnoses),
+        witness=witness,
+        method="exact evaluation at a rational point",
+    )
+
+
+def check(
+    loss: str | sympy.Expr,
+    wrt: str | Sequence[str],
+    claim: str | Sequence[str],
+    assume: Sequence[str] | str | None = None,
+    functions: Sequence[str] = (),
+    steps: bool = False,
+    latex_input: bool = False,
+    timeout: float = 30.0,
+    hide_answer: bool = False,
+) -> CheckResult:
+    """Check claimed derivative(s) of ``loss`` with respect to ``wrt``, every component judged."""
+    budget = Budget(timeout)
+    deadline = budget.deadline
+    functions = tuple(functions or ())
+    reading = _read(loss, wrt, claim, functions, latex_input)
+    loss_expr = reading.loss.expr
+    present = {s.name: s for s in symbols_of(loss_expr)}
+    present.update({p.name: p for p in reading.wrt})
+    reading.claims = [
+        dataclasses.replace(parsed, expr=_unify(parsed.expr, present)) for parsed in reading.claims
+    ]
+    signs, relations, assumption_texts = _signs(assume, present, functions, latex_input)
+    conditions = relations + [c.as_boolean() for c in reading.loss.domain]
+    components = []
+    for index in range(len(reading.wrt)):
+        budget.check("checking the claim")
+        components.append(
+            _component(reading, index, loss_expr, signs, conditions, deadline, hide_answer)
+        )
+    result = _assemble(reading, components, assumption_texts, steps, hide_answer)
+    result = _certify(result, reading, signs, conditions, budget)
+    return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))
+
+
+def _assemble(reading, components, assumption_texts, steps, hide) -> CheckResult:
+    verdicts = {c.verdict for c in components}
+    verdict = "incorrect" if "incorrect" in verdicts else "unknown" if "unknown" in verdicts else "correct"
+    first_wrong = next((c for c in components if c.verdict == "incorrect"), None)
+    diagnosis: list[str] = []
+    codes: list[str] = []
+    for c in components:
+        if c.verdict != "incorrect":
+            continue
+        prefix = f"dJ/d{c.parameter}: " if len(components) > 1 else ""
+        diagnosis += [prefix + text for text in c.diagnosis]
+        codes += list(c.codes)
+    unknown = next((c for c in components if c.verdict == "unknown"), None)
+    method = "; ".join(sorted({c.method for c in components if c.verdict == "correct"})) or (
+        first_wrong.method if first_wrong else "zero-test ladder"
+    )
+    loss = reading.loss.expr
+    return CheckResult(
+        verdict=verdict,
+        loss=loss,
+        wrt=tuple(reading.wrt),
+        claims=tuple(c.claim for c in components),
+        derivatives=tuple(c.derivative for c in components),
+        witness=first_wrong.witness if first_wrong else None,
+        diagnosis=tuple(diagnosis),
+        method=method,
+        reason=unknown.reason if unknown and verdict == "unknown" else "",
+        steps=tuple(line for p in reading.wrt for line in derivation_steps(loss, p)) if steps else (),
+        assumptions=assumption_texts,
+        components=tuple(components),
+        readings=tuple(reading.notes),
+        domain=tuple(c.text for c in reading.loss.domain),
+        codes=tuple(dict.fromkeys(codes)),
+        hide_answer=hide,
+    )
+
+
+def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckResult:
+    """Independent re-check: the witness re-evaluated, a 'correct' cross-examined."""
+    loss = reading.loss.expr
+    try:
+        if result.verdict == "incorrect":
+            for component in result.components:
+                if component.verdict != "incorrect":
+                    continue
+                witness = component.witness
+                point = {sympy.Symbol(k, real=True): v for k, v in witness.point.items()}
+                point = {_unify(s, {p.name: p for p in (*symbols_of(loss), *reading.wrt)}): v for s, v in point.items()}
+                for condition in conditions:
+                    if condition.free_symbols <= set(point) and not certify.holds(condition, point):
+                        raise certify.CertificateFailure("the witness is outside the domain or the assumptions")
+                p = next(q for q in reading.wrt if str(q) == component.parameter)
+                claimed, true = certify.certify_values(loss, point, p, component.claim)
+                if not certify.differ(claimed, true):
+                    raise certify.CertificateFailure(
+                        f"re-derived with sympy.diff, the claim and dJ/d{p} agree at the witness"
+                    )
+            return dataclasses.replace(
+                result,
+                certificate="the witness was re-evaluated independently (sympy.diff, exact or "
+                "interval arithmetic): the values differ",
+            )
+        if result.verdict == "correct":
+            checked = _cross_examine(result, loss, signs, conditions, budget)
+            return dataclasses.replace(
+                result,
+                certificate=f"cross-examined at {checked} fresh random rational points "
+                "(sympy.diff, exact or interval arithmetic)",
+            )
+    except certify.CertificateFailure as error:
+        if certify.strict():
+            raise
+        return dataclasses.replace(
+            result, verdict="unknown",
+            reason=f"the independent certificate check failed ({error})",
+            certificate=f"failed: {error}",
+        )
+    return result
+
+
+def _cross_examine(result, loss, signs, conditions, budget) -> int:
+    rng = random.Random(20240613)
+    checked = 0
+    symbols = sort_symbols(symbols_of(loss).union(*(symbols_of(c) for c in result.claims)) | set(result.wrt))
+    for _ in range(12):
+        if checked >= 3 or budget.remaining() < 0.05:
+            break
+        point = {}
+        for s in symbols:
+            value = sympy.Rational(rng.randint(1, 9), rng.randint(1, 4))
+            sign = signs.get(s)
+            if sign in ("negative", "nonpositive") or (sign is None and rng.random() < 0.4):
+                value = -value
+            point[s] = value
+        if not all(certify.holds(c, point) for c in conditions if c.free_symbols <= set(point)):
+            continue
+        try:
+            for p, claim in zip(result.wrt, result.claims):
+                claimed, true = certify.certify_values(loss, point, p, claim)
+                if certify.differ(claimed, true):
+                    raise certify.CertificateFailure(
+                        f"at a fresh point the claim and dJ/d{p} differ"
+                    )
+        except certify.CertificateFailure as error:
+            if "could not" in str(error) or "no value" in str(error):
+                continue
+            raise
+        checked += 1
+    return checked
 
 
 def derivation_steps(expr: sympy.Expr, w: sympy.Symbol, limit: int = 30) -> tuple[str, ...]:
@@ -283,13 +409,13 @@ def derivation_steps(expr: sympy.Expr, w: sympy.Symbol, limit: int = 30) -> tupl
         if node in seen or not node.has(w) or node == w:
             continue
         seen.add(node)
-        derivative = sympy.diff(node, w)
+        derivative = drop_dirac(sympy.diff(node, w))
+        d = f"d/d{w}"
         if isinstance(node, sympy.Add):
             terms = [t for t in node.args if t.has(w)]
             lines.append(
-                f"d/d{w}[{node}] = "
-                + " + ".join(f"d/d{w}[{t}]" for t in terms)
-                + f" = {derivative}   (sum rule)"
+                f"{d}[{to_str(node)}] = " + " + ".join(f"{d}[{to_str(t)}]" for t in terms)
+                + f" = {to_str(derivative)}   (sum rule)"
             )
             queue.extend(terms)
         elif isinstance(node, sympy.Mul):
@@ -297,159 +423,41 @@ def derivation_steps(expr: sympy.Expr, w: sympy.Symbol, limit: int = 30) -> tupl
             const = sympy.Mul(*(f for f in node.args if not f.has(w)))
             if len(factors) == 1:
                 lines.append(
-                    f"d/d{w}[{node}] = {const} * d/d{w}[{factors[0]}] = {derivative}"
-                    "   (constant factor)"
+                    f"{d}[{to_str(node)}] = {to_str(const)} * {d}[{to_str(factors[0])}] = "
+                    f"{to_str(derivative)}   (constant factor)"
                 )
             else:
                 lines.append(
-                    f"d/d{w}[{node}] = {derivative}   (product rule over "
-                    + ", ".join(str(f) for f in factors)
-                    + ")"
+                    f"{d}[{to_str(node)}] = {to_str(derivative)}   (product rule over "
+                    + ", ".join(to_str(f) for f in factors) + ")"
                 )
             queue.extend(factors)
         elif isinstance(node, sympy.Pow):
             base, exponent = node.args
             if not exponent.has(w):
+                u = sympy.Symbol("u")
                 lines.append(
-                    f"d/d{w}[{node}] = {exponent * sympy.Pow(sympy.Symbol('u'), exponent - 1)}"
-                    f" with u = {base}, times d/d{w}[{base}] = {derivative}"
+                    f"{d}[{to_str(node)}] = {to_str(exponent * sympy.Pow(u, exponent - 1))}"
+                    f" with u = {to_str(base)}, times {d}[{to_str(base)}] = {to_str(derivative)}"
                     "   (power rule and chain rule)"
                 )
                 queue.append(base)
             else:
-                lines.append(f"d/d{w}[{node}] = {derivative}   (exponential rule)")
+                lines.append(f"{d}[{to_str(node)}] = {to_str(derivative)}   (exponential rule)")
                 queue.extend(node.args)
         elif isinstance(node, sympy.Function) and len(node.args) == 1:
             inner = node.args[0]
-            outer = sympy.diff(node.func(sympy.Symbol("u")), sympy.Symbol("u"))
+            u = sympy.Symbol("u", real=True)
+            outer = drop_dirac(sympy.diff(node.func(u), u))
+            name = node.func.__name__
             lines.append(
-                f"d/d{w}[{node}] = {node.func.__name__}'(u) * d/d{w}[u] with u = {inner}, "
-                f"{node.func.__name__}'(u) = {outer} = {derivative}   (chain rule)"
+                f"{d}[{to_str(node)}] = {name}'(u) * {d}[u] with u = {to_str(inner)}, "
+                f"{name}'(u) = {to_str(outer)}; so {to_str(derivative)}   (chain rule)"
             )
             queue.append(inner)
         else:
-            lines.append(f"d/d{w}[{node}] = {derivative}")
+            lines.append(f"{d}[{to_str(node)}] = {to_str(derivative)}")
     return tuple(lines)
 
 
-def check(
-    loss: str | sympy.Expr,
-    wrt: str | Sequence[str],
-    claim: str | Sequence[str],
-    assume: Sequence[str] | str | None = None,
-    functions: Sequence[str] = (),
-    steps: bool = False,
-    latex_input: bool = False,
-    timeout: float = 30.0,
-) -> CheckResult:
-    """Check claimed derivative(s) of ``loss`` with respect to ``wrt``."""
-    start = time.monotonic()
-    deadline = start + timeout
-    parse = parse_latex_expression if latex_input else parse_expression
-    loss_expr = parse(loss, functions) if isinstance(loss, str) else loss
-    names = [n.strip() for n in (wrt.split(",") if isinstance(wrt, str) else wrt) if n.strip()]
-    claim_texts = [claim] if isinstance(claim, str) else list(claim)
-    if not names:
-        raise ProblemError("--wrt needs a parameter name")
-    if len(claim_texts) != len(names):
-        raise ProblemError(
-            f"{len(names)} parameter(s) in --wrt but {len(claim_texts)} --claim(s): give one "
-            "claim per parameter, in the same order"
-        )
-    present = {s.name: s for s in loss_expr.free_symbols}
-    params = named_parameters(names, present)
-    claims = [parse(text, functions) for text in claim_texts]
-    for text, expr in zip(claim_texts, claims):
-        unknown = sorted(s.name for s in expr.free_symbols if s.name not in present)
-        if unknown:
-            raise ProblemError(
-                f"the claim {text!r} uses {', '.join(unknown)}, which the loss does not use"
-            )
-    signs, assumption_texts = _signs(assume, present)
-    derivatives = [sympy.diff(loss_expr, p) for p in params]
-    symbols = set(loss_expr.free_symbols)
-    base = dict(
-        loss=loss_expr,
-        wrt=tuple(params),
-        claims=tuple(claims),
-        derivatives=tuple(derivatives),
-        assumptions=assumption_texts,
-        steps=tuple(line for p in params for line in derivation_steps(loss_expr, p))
-        if steps
-        else (),
-    )
-    differences = [c - d for c, d in zip(claims, derivatives)]
-    sampler = Sampler(symbols, signs=signs, leading=sort_symbols(symbols - set(params)))
-    found, evidence = find_nonzero(differences, sampler, tries=8)
-    if found is None and not all(d == 0 for d in differences):
-        proofs = [
-            prove_zero(d, max(deadline - time.monotonic(), 0.2), signs=signs) for d in differences
-        ]
-        if all(p.zero for p in proofs):
-            return CheckResult(
-                verdict="correct",
-                method="; ".join(sorted({p.method for p in proofs})),
-                elapsed_s=round(time.monotonic() - start, 4),
-                **base,
-            )
-        found, evidence = find_nonzero(
-            differences, Sampler(symbols, signs=signs, seed=11), tries=40
-        )
-        if found is None:
-            reason = next(p.reason for p in proofs if not p.zero) or "no sound method decided"
-            return CheckResult(
-                verdict="unknown",
-                method="zero-test ladder",
-                reason=reason,
-                elapsed_s=round(time.monotonic() - start, 4),
-                **base,
-            )
-    if found is None:
-        return CheckResult(
-            verdict="correct",
-            method="structural equality",
-            elapsed_s=round(time.monotonic() - start, 4),
-            **base,
-        )
-    index = found.index
-    exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.point.items()}
-    witness = CheckWitness(
-        point={str(s): exact[s] for s in sort_symbols(exact)},
-        parameter=str(params[index]),
-        claimed=substitute(claims[index], exact),
-        true=substitute(derivatives[index], exact),
-        certified_by="exact rational arithmetic"
-        if is_exact(found.value)
-        else "interval arithmetic",
-    )
-    diagnosis = _diagnose(
-        loss_expr, params[index], claims[index], derivatives[index], symbols, signs, deadline
-    )
-    partial = _domain_note(claims[index], derivatives[index], signs, found.point)
-    if partial:
-        diagnosis.append(partial)
-    return CheckResult(
-        verdict="incorrect",
-        witness=witness,
-        diagnosis=tuple(diagnosis),
-        method="exact evaluation at a rational point",
-        elapsed_s=round(time.monotonic() - start, 4),
-        **base,
-    )
-
-
-def _domain_note(claim, true, signs, point: Mapping[sympy.Symbol, Fraction]) -> str | None:
-    """If the claim is right where every symbol is positive, say so and suggest --assume."""
-    if signs:
-        return None
-    positive = {s: "positive" for s in claim.free_symbols | true.free_symbols}
-    difference = with_signs(claim - true, positive)
-    if prove_zero(difference, 5.0).zero:
-        negatives = [str(s) for s, v in point.items() if v < 0]
-        where = f" (the witness has {', '.join(negatives)} < 0)" if negatives else ""
-        return (
-            "the claim is right when every symbol is positive, not everywhere"
-            + where
-            + '; state the assumption with --assume "x > 0" if that is intended'
-        )
-    return None
+__all__ = ["CheckResult", "check"]

@@ -1,7 +1,8 @@
 """The ``symgrad`` command line: parse arguments, call the library, print the result.
 
 Exit codes: 0 the claim holds, 1 it fails, 2 bad input or usage, 3 unknown or
-out of the time budget.
+out of the time budget, 130 interrupted (Ctrl-C). With ``--json`` every
+outcome, errors included, is one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -12,41 +13,54 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from enum import Enum
-from fractions import Fraction
 from typing import Annotated
 
 import typer
 
 from symgrad.errors import BudgetError, SymgradError
 
+EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+MESSAGE_LIMIT = 400
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(str(message).split())
+    if len(line) > MESSAGE_LIMIT:
+        line = line[: MESSAGE_LIMIT - 3] + "..."
+    return line
+
 
 class _OneLineErrors(typer.core.TyperGroup):
     """Usage errors as one line on stderr with exit code 2 (never a multi-line panel).
 
-    Click's exceptions are recognised by their interface, since typer may use
-    its own vendored copy of click.
+    Click's exceptions are recognised by their interface, since typer uses its
+    own vendored copy of click.
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in args
         try:
             code = super().main(
-                args=args,
+                args=_maths_after_dashes(self, args),
                 prog_name=prog_name,
                 complete_var=complete_var,
                 standalone_mode=False,
                 **extra,
             )
+        except KeyboardInterrupt:
+            code = _report("interrupted", as_json, EXIT_INTERRUPTED, "interrupted")
         except Exception as error:  # noqa: BLE001 - click's usage errors, see below
             kind = type(error).__name__
             if kind == "Abort":
-                typer.echo("symgrad: interrupted", err=True)
-                code = EXIT_UNKNOWN
+                code = _report("interrupted", as_json, EXIT_INTERRUPTED, "interrupted")
             elif kind == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
                 typer.echo(error.ctx.get_help(), err=True)
                 code = EXIT_BAD_INPUT
             elif hasattr(error, "format_message") and hasattr(error, "exit_code"):
-                typer.echo(f"symgrad: usage: {_usage_message(error)}", err=True)
-                code = EXIT_BAD_INPUT
+                code = _report(_usage_message(error), as_json, EXIT_BAD_INPUT, "usage")
+            elif kind == "Exit":
+                code = getattr(error, "exit_code", 0)
             else:
                 raise
         if not standalone_mode:
@@ -54,18 +68,67 @@ class _OneLineErrors(typer.core.TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def _report(message: str, as_json: bool, code: int, kind: str) -> int:
+    line = _one_line(message)
+    typer.echo(f"symgrad: {kind}: {line}", err=True)
+    if as_json:
+        typer.echo(json.dumps({"error": line, "kind": kind, "exit": code}))
+    return code
+
+
 def _usage_message(error: Exception) -> str:
-    message = " ".join(error.format_message().split())
-    option = getattr(error, "option_name", None)
-    if type(error).__name__ == "NoSuchOption" and option and not option.startswith("--"):
-        return message + (
-            " (a LOSS that starts with '-' goes after '--', e.g. "
-            "symgrad prove --tie w0=w1 -- '-w0*x0 + w1*x1')"
-        )
+    message = error.format_message()
     context = getattr(error, "ctx", None)
     if context is not None and context.command_path:
         return message + f" (see '{context.command_path} --help')"
     return message
+
+
+def _maths_after_dashes(group, args: list[str]) -> list[str]:
+    """Move a LOSS that starts with '-' (``-y*log(p)``) behind ``--``, so it is read as maths."""
+    if not args or args[0] not in group.commands:
+        return args
+    command = group.commands[args[0]]
+    takes_value, flags = set(), set()
+    for param in command.params:
+        names = [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+        if not any(n.startswith("-") for n in names):
+            continue
+        (flags if getattr(param, "is_flag", False) else takes_value).update(names)
+    flags.update({"--help", "-h"})
+    kept, moved = [args[0]], []
+    rest = args[1:]
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token == "--":
+            kept.extend(rest[index:])
+            break
+        name = token.split("=", 1)[0]
+        if name in takes_value:
+            kept.append(token)
+            if "=" not in token and index + 1 < len(rest):
+                kept.append(rest[index + 1])
+                index += 1
+        elif name in flags or not token.startswith("-") or token == "-":
+            kept.append(token)
+        else:
+            moved.append(token)
+        index += 1
+    if not moved:
+        return args
+    if "--" in kept:
+        position = kept.index("--")
+        return kept[: position + 1] + moved + kept[position + 1 :]
+    return kept + ["--", *moved]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from symgrad import __version__
+
+        typer.echo(f"symgrad {__version__}")
+        raise typer.Exit(0)
 
 
 app = typer.Typer(
@@ -75,10 +138,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """Exact verdicts on whether parameters that start equal stay equal under gradient descent."""
 
 
 class Format(str, Enum):
@@ -92,11 +164,11 @@ class Mode(str, Enum):
     full_batch = "full-batch"
 
 
-InputsOption = Annotated[int | None, typer.Option("--inputs", help="Model inputs k.")]
+InputsOption = Annotated[str | None, typer.Option("--inputs", help="Model inputs k.")]
 HiddenOption = Annotated[
     str | None, typer.Option("--hidden", help="Hidden width(s), e.g. 3 or 8,8.")
 ]
-OutputsOption = Annotated[int | None, typer.Option("--outputs", help="Model outputs m.")]
+OutputsOption = Annotated[str | None, typer.Option("--outputs", help="Model outputs m.")]
 ActivationOption = Annotated[
     str | None,
     typer.Option("--activation", help="identity|tanh|sigmoid|relu|softplus|generic."),
@@ -108,8 +180,18 @@ BiasOption = Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biase
 LossOption = Annotated[str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 FormatOption = Annotated[Format, typer.Option("--format", help="Rendering of the result.")]
+TimingOption = Annotated[
+    bool, typer.Option("--no-timing", help="Leave out the timing, so the output can be diffed.")
+]
 TimeoutOption = Annotated[
-    float, typer.Option("--timeout", min=0.1, help="Time budget in seconds; exit 3 when spent.")
+    float,
+    typer.Option(
+        "--timeout", min=0.1, help="Time budget in seconds (inf: no limit); exit 3 when spent."
+    ),
+]
+StepsOption = Annotated[
+    int,
+    typer.Option("--steps", min=1, max=50, help="Steps to search for a separating witness."),
 ]
 FunctionOption = Annotated[
     list[str] | None,
@@ -117,26 +199,18 @@ FunctionOption = Annotated[
 ]
 
 
-def _fail(message: str, as_json: bool, code: int = EXIT_BAD_INPUT, kind: str = "error") -> None:
-    """Print one line on stderr (and one JSON object on stdout with --json), then exit."""
-    line = " ".join(message.split())
-    typer.echo(f"symgrad: {kind}: {line}", err=True)
-    if as_json:
-        typer.echo(json.dumps({"error": line, "kind": kind, "exit_code": code}))
-    raise typer.Exit(code)
-
-
 @contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Interrupt the work with BudgetError after ``seconds`` (heavy stages run in workers)."""
+def _backstop(seconds: float) -> Iterator[None]:
+    """A last-resort alarm well after the budget: the library's budgets bind on their own."""
+    if not hasattr(signal, "SIGALRM") or seconds >= 1e6:
+        yield
+        return
 
     def expire(signum, frame):  # noqa: ARG001
         raise BudgetError(f"out of the time budget of {seconds:g} s (raise it with --timeout)")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    # Repeat every 50 ms after the deadline: an exception raised while the signal lands
-    # in a garbage-collector callback or a __del__ is swallowed by Python, not propagated.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
+    signal.setitimer(signal.ITIMER_REAL, seconds * 1.5 + 5, 0.05)
     try:
         yield
     finally:
@@ -144,25 +218,32 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _terminate(signum, frame):  # noqa: ARG001
+    raise SystemExit(128 + signum)
+
+
 def _run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
-    """Run ``work`` under the deadline, mapping errors to one-line messages and exit codes."""
+    """Run ``work``, mapping errors to one-line messages (and JSON) and exit codes."""
+    signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _terminate)
     try:
-        with _deadline(seconds):
+        with _backstop(seconds):
             code = work()
     except typer.Exit:
         raise
     except BudgetError as error:
-        _fail(error.one_line(), as_json, EXIT_UNKNOWN, "unknown")
+        code = _report(error.one_line(), as_json, EXIT_UNKNOWN, "unknown")
     except SymgradError as error:
-        _fail(error.one_line(), as_json, EXIT_BAD_INPUT, type(error).__name__)
+        code = _report(error.one_line(), as_json, EXIT_BAD_INPUT, type(error).__name__)
     except RecursionError:
-        _fail("expression too deeply nested to process", as_json, EXIT_BAD_INPUT)
+        code = _report("expression too deeply nested to process", as_json, EXIT_BAD_INPUT, "error")
     except MemoryError:
-        _fail("out of memory", as_json, EXIT_UNKNOWN, "unknown")
+        code = _report("out of memory", as_json, EXIT_UNKNOWN, "unknown")
     except KeyboardInterrupt:
-        _fail("interrupted", as_json, EXIT_UNKNOWN, "unknown")
+        code = _report("interrupted", as_json, EXIT_INTERRUPTED, "interrupted")
     except Exception as error:  # noqa: BLE001 - never show a traceback to users
-        _fail(
+        code = _report(
             f"internal error ({type(error).__name__}: {error}); please report it",
             as_json,
             EXIT_UNKNOWN,
@@ -171,7 +252,9 @@ def _run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
-def _print_result(result, fmt: Format, as_json: bool) -> None:
+def _print_result(result, fmt: Format, as_json: bool, timing: bool = True) -> None:
+    from symgrad.results import render
+
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif fmt is Format.markdown:
@@ -179,7 +262,7 @@ def _print_result(result, fmt: Format, as_json: bool) -> None:
     elif fmt is Format.latex:
         typer.echo(result.to_latex())
     else:
-        typer.echo(result.to_text())
+        typer.echo(render(result, "text", timing))
 
 
 def _split_list(values: list[str] | None) -> list[str]:
@@ -191,6 +274,14 @@ def _split_list(values: list[str] | None) -> list[str]:
 
 def _model_options(**options) -> dict:
     return {k: v for k, v in options.items() if v is not None}
+
+
+def _dataset(path: str | None):
+    if path is None:
+        return None
+    from symgrad.dataset import read_csv
+
+    return read_csv(path)
 
 
 VERDICT_EXIT = {
@@ -238,9 +329,14 @@ def prove(
     ] = None,
     rows: Annotated[int | None, typer.Option(help="Rows of the rows model.")] = None,
     dimension: Annotated[int | None, typer.Option(help="Row dimension of the rows model.")] = None,
+    latex_input: Annotated[
+        bool, typer.Option("--latex-input", help="The LOSS is written in LaTeX.")
+    ] = False,
+    steps: StepsOption = 6,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    no_timing: TimingOption = False,
 ) -> None:
     """Prove or refute that tied parameters stay equal under gradient descent.
 
@@ -255,11 +351,7 @@ def prove(
     from symgrad import prove as api
 
     def work() -> int:
-        data_rows = None
-        if dataset is not None:
-            from symgrad.dataset import read_csv
-
-            data_rows = read_csv(dataset)
+        data_rows = _dataset(dataset)
         if model is not None:
             if loss is not None:
                 raise SymgradError("give either a LOSS or --model, not both")
@@ -280,9 +372,9 @@ def prove(
                         bias=bias,
                         loss=loss_kind,
                     ),
-                    timeout=max(timeout / 2, 1.0),
+                    timeout=timeout,
                 )
-                _print_result(parametric, fmt, as_json)
+                _print_result(parametric, fmt, as_json, not no_timing)
                 return VERDICT_EXIT[parametric.verdict]
             options = _model_options(
                 inputs=inputs,
@@ -325,8 +417,10 @@ def prove(
             mode=mode.value,
             functions=_split_list(function),
             timeout=timeout,
+            steps=steps,
+            latex=latex_input,
         )
-        _print_result(result, fmt, as_json)
+        _print_result(result, fmt, as_json, not no_timing)
         return VERDICT_EXIT[result.verdict]
 
     _run(as_json, timeout, work)
@@ -339,6 +433,9 @@ def grad(
     at: Annotated[str | None, typer.Option(help="Exact point, e.g. w0=0,x0=1/2.")] = None,
     function: FunctionOption = None,
     latex: Annotated[bool, typer.Option("--latex", help="Same as --format latex.")] = False,
+    latex_input: Annotated[
+        bool, typer.Option("--latex-input", help="The LOSS is written in LaTeX.")
+    ] = False,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
@@ -352,7 +449,9 @@ def grad(
     from symgrad.gradient import gradient_report
 
     def work() -> int:
-        report = gradient_report(loss, wrt, at=at, functions=_split_list(function))
+        report = gradient_report(
+            loss, wrt, at=at, functions=_split_list(function), latex=latex_input
+        )
         _print_result(report, Format.latex if latex else fmt, as_json)
         return EXIT_HOLDS
 
@@ -372,12 +471,14 @@ def collapse(
     output_activation: OutputActivationOption = None,
     bias: BiasOption = None,
     loss_kind: LossOption = None,
-    samples: Annotated[int | None, typer.Option(help="Number of symbolic samples n.")] = None,
+    samples: Annotated[str | None, typer.Option(help="Number of symbolic samples n.")] = None,
     dataset: Annotated[str | None, typer.Option(help="CSV file whose header names data.")] = None,
     mode: Annotated[Mode, typer.Option(help="sgd or full-batch.")] = Mode.sgd,
+    steps: StepsOption = 6,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    no_timing: TimingOption = False,
 ) -> None:
     """Which parameters stay glued together forever from this init? (effective width)
 
@@ -389,11 +490,7 @@ def collapse(
     from symgrad.models import build
 
     def work() -> int:
-        data_rows = None
-        if dataset is not None:
-            from symgrad.dataset import read_csv
-
-            data_rows = read_csv(dataset)
+        data_rows = _dataset(dataset)
         options = _model_options(
             inputs=inputs,
             hidden=hidden,
@@ -405,10 +502,15 @@ def collapse(
             samples=samples,
         )
         result = api(
-            build(model, **options), init=init, dataset=data_rows, mode=mode.value, timeout=timeout
+            build(model, **options),
+            init=init,
+            dataset=data_rows,
+            mode=mode.value,
+            timeout=timeout,
+            steps=steps,
         )
-        _print_result(result, fmt, as_json)
-        return EXIT_HOLDS
+        _print_result(result, fmt, as_json, not no_timing)
+        return EXIT_HOLDS if result.verdict == "proven" else EXIT_UNKNOWN
 
     _run(as_json, timeout, work)
 
@@ -445,14 +547,14 @@ def simulate(
       symgrad simulate --model two-layer --inputs 2 --hidden 4 --activation tanh --init random --steps 200 --lr 0.1 --plot p.png
     """
     from symgrad.models import build
+    from symgrad.simulate import check_output_path, learning_rate
     from symgrad.simulate import simulate as api
 
     def work() -> int:
-        data_rows = None
-        if dataset is not None:
-            from symgrad.dataset import read_csv
-
-            data_rows = read_csv(dataset)
+        for path, extension in ((plot, ".png"), (csv_path, ".csv")):
+            if path is not None:
+                check_output_path(path, extension)
+        data_rows = _dataset(dataset)
         options = _model_options(
             inputs=inputs,
             hidden=hidden,
@@ -463,11 +565,7 @@ def simulate(
             loss=loss_kind,
         )
         net = build(model, **options)
-        try:
-            float(Fraction(lr))
-        except (ValueError, ZeroDivisionError):
-            raise SymgradError(f"--lr {lr!r} is not a number such as 0.1 or 1/10") from None
-        rate = str(Fraction(lr)) if exact else float(Fraction(lr))
+        rate = learning_rate(lr, exact)
         with _progress(steps, quiet=as_json or steps < 2000) as advance:
             run = api(
                 net,
@@ -479,6 +577,7 @@ def simulate(
                 rows=rows,
                 exact=exact,
                 progress=advance,
+                timeout=timeout,
             )
         if plot is not None:
             run.plot(plot)
@@ -506,13 +605,13 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
 
 @app.command()
 def check(
-    loss: Annotated[str, typer.Argument(help="The loss expression.")],
+    loss: Annotated[str, typer.Argument(help="The loss expression (a leading '-' is fine).")],
     wrt: Annotated[str, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")],
     claim: Annotated[
         list[str], typer.Option("--claim", help="Claimed derivative; repeat for each --wrt.")
     ],
     assume: Annotated[
-        list[str] | None, typer.Option("--assume", help="Sign condition such as 'x>0'.")
+        list[str] | None, typer.Option("--assume", help="Condition such as 'x>0'.")
     ] = None,
     function: FunctionOption = None,
     steps: Annotated[
@@ -521,19 +620,23 @@ def check(
     latex_input: Annotated[
         bool, typer.Option("--latex", help="LOSS and claims are written in LaTeX.")
     ] = False,
+    hide_answer: Annotated[
+        bool, typer.Option("--hide-answer", help="Diagnose without printing the true derivative.")
+    ] = False,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    no_timing: TimingOption = False,
 ) -> None:
     """Check a hand-derived derivative: correct, incorrect (with a witness and a diagnosis).
 
     Examples:
 
-      symgrad check "(y - w*x)**2" --wrt w --claim "-2*x*(y - w*x)"
+      symgrad check "(y - w x)^2" --wrt w --claim "-2x(y - w x)"
 
       symgrad check "(y - w*x)**2" --wrt w --claim "2*x*(y - w*x)"
 
-      symgrad check "x^{2} w" --wrt w --claim "x^{2}" --latex
+      symgrad check '\\sigma(z)' --wrt z --claim '\\sigma(z)(1 - \\sigma(z))' --latex
     """
     from symgrad.check import check as api
 
@@ -547,8 +650,9 @@ def check(
             steps=steps,
             latex_input=latex_input,
             timeout=timeout,
+            hide_answer=hide_answer,
         )
-        _print_result(result, fmt, as_json)
+        _print_result(result, fmt, as_json, not no_timing)
         return VERDICT_EXIT[result.verdict]
 
     _run(as_json, timeout, work)
@@ -578,6 +682,7 @@ def models(
             typer.echo(f"  options (defaults): {options}")
             typer.echo(f"  names: {entry['names']}")
             if name is not None:
+                typer.echo(f"  loss with the defaults: {entry['loss_description']}")
                 typer.echo(f"  example with defaults: J = {entry['example_loss']}")
                 typer.echo(f"  parameters: {', '.join(entry['example_parameters'])}")
                 typer.echo(f"  data: {', '.join(entry['example_data'])}")
@@ -594,6 +699,7 @@ def proofs(
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
     timeout: TimeoutOption = 600.0,
+    no_timing: TimingOption = False,
 ) -> None:
     """Run the seeds' claims as proofs; with NAME, print that proof in full.
 
@@ -634,30 +740,48 @@ def proofs(
             typer.echo(json.dumps({"proofs": rows, "all_hold": ok}, indent=2))
         elif name is not None:
             derivation = derivations[0]
-            typer.echo(derivation.to_markdown() if fmt is Format.markdown else derivation.to_text())
+            if fmt is Format.markdown:
+                typer.echo(derivation.to_markdown())
+            elif fmt is Format.latex:
+                typer.echo(derivation.to_latex())
+            else:
+                typer.echo(derivation.to_text())
         else:
-            typer.echo(_proof_table(rows, fmt))
+            typer.echo(_proof_table(rows, fmt, not no_timing))
         return EXIT_HOLDS if ok else EXIT_FAILS
 
     _run(as_json, timeout, work)
 
 
-def _proof_table(rows: list[dict], fmt: Format) -> str:
+def _proof_table(rows: list[dict], fmt: Format, timing: bool = True) -> str:
     if fmt is Format.markdown:
-        lines = ["| proof | claim | expected | obtained | time (s) |", "|---|---|---|---|---|"]
+        head = "| proof | claim | expected | obtained |" + (" time (s) |" if timing else "")
+        lines = [head, "|---|---|---|---|" + ("---|" if timing else "")]
         for row in rows:
             lines.append(
-                f"| {row['name']} | {row['claim']} | {row['expected']} | "
-                f"{row['obtained']} | {row['seconds']:.2f} |"
+                f"| {row['name']} | {row['claim']} | {row['expected']} | {row['obtained']} |"
+                + (f" {row['seconds']:.2f} |" if timing else "")
             )
         return "\n".join(lines)
+    if fmt is Format.latex:
+        from symgrad.display import tex_escape
+
+        body = [r"\begin{tabular}{llll}", r"proof & expected & obtained & match \\ \hline"]
+        for row in rows:
+            body.append(
+                f"{tex_escape(row['name'])} & {row['expected']} & {row['obtained']} & "
+                f"{'yes' if row['holds'] else 'no'} \\\\"
+            )
+        body.append(r"\end{tabular}")
+        return "\n".join(body)
     width = max(len(row["name"]) for row in rows)
-    lines = [f"{'proof':<{width}}  expected  obtained  match  time (s)  claim"]
+    lines = [f"{'proof':<{width}}  expected  obtained  match  " + ("time (s)  " if timing else "") + "claim"]
     for row in rows:
         claim = row["claim"] if len(row["claim"]) <= 70 else row["claim"][:67] + "..."
+        seconds = f"{row['seconds']:>8.2f}  " if timing else ""
         lines.append(
             f"{row['name']:<{width}}  {row['expected']:<8}  {row['obtained']:<8}  "
-            f"{'yes' if row['holds'] else 'NO':<5}  {row['seconds']:>8.2f}  {claim}"
+            f"{'yes' if row['holds'] else 'NO':<5}  {seconds}{claim}"
         )
     matched = sum(row["holds"] for row in rows)
     lines.append(f"{matched} of {len(rows)} claims established.")
@@ -669,7 +793,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
-        sys.exit(EXIT_UNKNOWN)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,12 +1,19 @@
-"""Collapse: the coarsest tie partition that provably persists from an init.
+"""Collapse: the smallest invariant set of its kind that contains the init.
 
-Start from the parameters grouped by equal initial value. Repeatedly split
-every group whose members' gradients, restricted to the current tied subspace,
-are not the same expression; stop when stable. The final subspace contains the
-init and every gradient step maps it into itself, so each final group stays
-equal forever (a proof). Permutation symmetries whose orbits are the current
-groups, or a stationary init, end the search early. For each pair split apart,
-an exact witness at the init shows that they do separate, when one exists.
+An invariant set here is S = {θ : θi = θj within each group, θk = vk for each
+pinned k}. GD maps S into itself iff, for every θ in S and all data, the
+members of a group have equal gradients and each pinned parameter has
+gradient 0. Start from the init's groups (equal initial values) with every
+numeric initial value pinned; unpin parameters whose gradient on S is not
+identically 0 and split groups whose members' gradients differ; repeat until
+stable. The final S contains the init and is invariant, so each final group
+stays equal forever and each pinned value never moves (a proof). Permutation
+symmetries whose orbits are the groups end the search early when nothing is
+pinned.
+
+For each pair that starts equal but ends in different groups, exact (or
+interval) gradient descent from the init for up to ``steps`` steps looks for
+the step where they separate: that certifies that the split is necessary.
 
 >>> from symgrad import model
 >>> result = collapse(model("two-layer", inputs=2, hidden=4, activation="tanh"), init="identical")
@@ -16,143 +23,46 @@ an exact witness at the init shows that they do separate, when one exists.
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy
 
-from symgrad.calculus import gradients, substitute
+from symgrad.budget import Budget
+from symgrad.calculus import gradients
+from symgrad.dag import substitute
 from symgrad.errors import TieError
-from symgrad.evaluate import is_exact
 from symgrad.models import Model
-from symgrad.multistep import two_step_witness
+from symgrad.multistep import DEFAULT_STEPS, separation_witness
 from symgrad.problem import Problem
-from symgrad.prove import _claims, _sampler, build_problem
-from symgrad.report import short
+from symgrad.prove import _steps_value, build_problem
+from symgrad.results import CollapseResult, SplitWitness
+from symgrad.sampling import Sampler, find_nonzero
 from symgrad.symmetry import symmetry_proof
-from symgrad.zero import find_nonzero
+from symgrad.zero import prove_zero
 
 MAX_WITNESS_PAIRS = 24
 
 
-@dataclass(frozen=True)
-class SplitWitness:
-    """Why two parameters that start equal separate: their gradients differ at the init."""
+class _State:
+    """A partition of the parameters and the values some of them are pinned at."""
 
-    pair: tuple[str, str]
-    point: Mapping[str, sympy.Expr] | None
-    gradients: Mapping[str, sympy.Expr] | None
-    certified_by: str | None
-    note: str = ""
+    def __init__(self, problem: Problem, groups, pinned: Mapping[sympy.Symbol, sympy.Expr]):
+        self.problem = problem
+        self.groups = [tuple(g) for g in groups]
+        self.pinned = dict(pinned)
 
-    def to_dict(self) -> dict:
-        return {
-            "pair": list(self.pair),
-            "point": {k: str(v) for k, v in self.point.items()} if self.point else None,
-            "gradients": {k: str(v) for k, v in self.gradients.items()} if self.gradients else None,
-            "certified_by": self.certified_by,
-            "note": self.note or None,
-        }
+    def substitution(self) -> dict[sympy.Symbol, sympy.Expr]:
+        """Each parameter -> its pinned value, or its group's first parameter."""
+        mapping = {}
+        for group in self.groups:
+            for p in group:
+                mapping[p] = self.pinned.get(p, group[0])
+        return {p: v for p, v in mapping.items() if v != p}
 
-
-@dataclass(frozen=True)
-class CollapseResult:
-    """Groups of parameters that stay equal forever, with the effective widths."""
-
-    groups: tuple[tuple[str, ...], ...]
-    effective_width: list[int]
-    widths: list[int]
-    method: str
-    stationary: bool | None
-    witnesses: tuple[SplitWitness, ...] = ()
-    rounds: int = 0
-    model: str = ""
-    elapsed_s: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def summary(self) -> list[str]:
-        lines = []
-        for layer, (width, effective) in enumerate(zip(self.widths, self.effective_width), 1):
-            if effective == 1 and width > 1:
-                lines.append(
-                    f"hidden layer {layer}: {width} neurons behave as 1; the network trains "
-                    "like a width-1 network in this layer"
-                )
-            else:
-                lines.append(f"hidden layer {layer}: {width} neurons behave as {effective}")
-        if self.stationary:
-            lines.append("the init is a stationary point: nothing moves at all")
-        return lines
-
-    def to_dict(self) -> dict:
-        return {
-            "groups": [list(g) for g in self.groups],
-            "effective_width": self.effective_width,
-            "widths": self.widths,
-            "method": self.method,
-            "stationary": self.stationary,
-            "summary": self.summary(),
-            "witnesses": [w.to_dict() for w in self.witnesses],
-            "rounds": self.rounds,
-            "model": self.model,
-            "notes": list(self.notes),
-            "elapsed_s": self.elapsed_s,
-        }
-
-    def to_text(self) -> str:
-        tied = [g for g in self.groups if len(g) > 1]
-        lines = [
-            f"PROVEN: {len(tied)} groups of parameters stay equal forever "
-            f"({sum(len(g) for g in tied)} parameters in all)."
-        ]
-        lines += [f"  {line}" for line in self.summary()]
-        lines.append("Groups that stay equal:")
-        for group in tied[:20]:
-            lines.append(f"  {short(' = '.join(group), 200)}")
-        if len(tied) > 20:
-            lines.append(f"  ... {len(tied) - 20} more (--json has all)")
-        if self.witnesses:
-            lines.append("Pairs that start equal but separate:")
-            for witness in self.witnesses[:10]:
-                if witness.point is not None:
-                    values = " vs ".join(short(v, 60) for v in witness.gradients.values())
-                    where = "after one step" if witness.note else "at the init"
-                    lines.append(
-                        f"  {witness.pair[0]} / {witness.pair[1]}: gradients {values} "
-                        f"{where} ({witness.certified_by})"
-                    )
-                    if witness.note:
-                        lines.append(f"    {witness.note}")
-                else:
-                    lines.append(f"  {witness.pair[0]} / {witness.pair[1]}: {witness.note}")
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        lines.append(f"Certificate: {self.method} ({self.elapsed_s:.3f} s).")
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        lines = ["**Collapse.** " + "; ".join(self.summary()), ""]
-        for group in [g for g in self.groups if len(g) > 1][:20]:
-            lines.append(f"- ${' = '.join(_tex(n) for n in group)}$")
-        lines += ["", f"*Certificate:* {self.method}."]
-        return "\n".join(lines)
-
-    def to_latex(self) -> str:
-        rows = [" = ".join(_tex(n) for n in g) for g in self.groups if len(g) > 1][:20]
-        return "\\begin{align*}\n" + " \\\\\n".join(f"&{row}" for row in rows) + "\n\\end{align*}"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-
-def _tex(name: str) -> str:
-    from symgrad.report import symbol_tex
-
-    return symbol_tex(name)
+    def key(self):
+        return (tuple(sorted(self.groups, key=str)), tuple(sorted(self.pinned, key=str)))
 
 
 def _signature(problem: Problem, gradient: sympy.Expr):
@@ -164,92 +74,132 @@ def _signature(problem: Problem, gradient: sympy.Expr):
     return sympy.Add(*rows)
 
 
-def _refine(problem: Problem, loss, partition):
-    """One round: split groups by the exact gradient expressions on the tied subspace."""
-    tie_map = {p: group[0] for group in partition for p in group[1:]}
-    members = [p for group in partition if len(group) > 1 for p in group]
-    grads = gradients(loss, members, at=tie_map)
-    refined = []
-    for group in partition:
-        if len(group) == 1:
-            refined.append(group)
-            continue
-        classes: dict[object, list[sympy.Symbol]] = {}
-        for p in group:
-            classes.setdefault(_signature(problem, grads[p]), []).append(p)
-        refined.extend(tuple(c) for c in classes.values())
-    return refined
+def _flat(signature) -> list[sympy.Expr]:
+    return list(signature) if isinstance(signature, tuple) else [signature]
 
 
-def _witnesses(problem: Problem, loss, start, final) -> tuple[SplitWitness, ...]:
-    """For split pairs: the gradient difference at the init, certified nonzero, if found."""
+class _Refiner:
+    def __init__(self, problem: Problem, loss, budget: Budget):
+        self.problem = problem
+        self.loss = loss
+        self.budget = budget
+
+    def sampler(self, expressions) -> Sampler:
+        symbols = set().union(*(e.free_symbols for e in expressions)) if expressions else set()
+        data = [s for s in self.problem.data if self.problem.dataset is None]
+        return Sampler(symbols, signs=self.problem.signs, leading=data)
+
+    def is_zero(self, expressions: list[sympy.Expr]) -> bool:
+        open_expressions = [e for e in expressions if e != 0]
+        if not open_expressions:
+            return True
+        found, _ = find_nonzero(open_expressions, self.sampler(open_expressions), tries=6,
+                                budget=self.budget)
+        if found is not None:
+            return False
+        seconds = min(self.budget.remaining() / 4, 10.0)
+        return all(prove_zero(e, seconds, signs=self.problem.signs).zero for e in open_expressions)
+
+    def refine(self, state: _State) -> _State:
+        """One round: unpin what moves, split groups whose gradients differ on S."""
+        grads = gradients(self.loss, self.problem.parameters, at=state.substitution(),
+                          budget=self.budget)
+        signatures = {p: _signature(self.problem, grads[p]) for p in self.problem.parameters}
+        pinned = {
+            p: v for p, v in state.pinned.items() if self.is_zero(_flat(signatures[p]))
+        }
+        groups = []
+        for group in state.groups:
+            classes: list[list[sympy.Symbol]] = []
+            for p in group:
+                for members in classes:
+                    q = members[0]
+                    if (p in pinned) != (q in pinned):
+                        continue
+                    if signatures[p] == signatures[q] or self.is_zero(
+                        [a - b for a, b in zip(_flat(signatures[p]), _flat(signatures[q]))]
+                    ):
+                        members.append(p)
+                        break
+                else:
+                    classes.append([p])
+            groups.extend(tuple(c) for c in classes)
+        return _State(self.problem, groups, pinned)
+
+
+def _witnesses(problem, loss, start, final, steps, budget) -> tuple[SplitWitness, ...]:
+    """For pairs that start equal but end apart: the step at which they separate, if found."""
     final_of = {p: index for index, group in enumerate(final) for p in group}
     pairs = []
     for group in start:
-        representatives = {}
+        representatives: dict[int, sympy.Symbol] = {}
         for p in group:
             representatives.setdefault(final_of[p], p)
         reps = list(representatives.values())
         pairs.extend((reps[0], other) for other in reps[1:])
     pairs = pairs[:MAX_WITNESS_PAIRS]
-    if not pairs:
-        return ()
-    at_init = dict(problem.init) if problem.init else {p: g[0] for g in start for p in g[1:]}
-    grads = gradients(
-        loss, sorted({p for pair in pairs for p in pair}, key=problem.position.get), at=at_init
-    )
-    claims = _claims(problem, grads, pairs)
-    sampler = _sampler(problem, [c.expression for c in claims])
     result = []
-    for claim in claims:
-        found, _ = find_nonzero([claim.expression], sampler, tries=4)
-        a, b = (str(p) for p in claim.pair)
+    starts = _starts(problem)
+    for pair in pairs:
+        found = None
+        if starts:
+            found = separation_witness(
+                loss, problem.parameters, starts, [pair], steps=steps,
+                dataset=problem.dataset, mode=problem.mode, budget=budget.share(0.5, cap=20),
+            )
+        a, b = (str(p) for p in pair)
         if found is None:
-            two_step = None
-            if problem.dataset is None:
-                two_step = two_step_witness(
-                    loss, problem.parameters, at_init, [claim.pair], list(sampler.points(4))
-                )
-            if two_step is not None:
-                result.append(
-                    SplitWitness(
-                        (a, b),
-                        dict(two_step.point),
-                        dict(two_step.gradients),
-                        two_step.certified_by,
-                        "equal gradients at the init, different after one step (shown at "
-                        f"eta = {two_step.eta}; the loss is analytic, so for every small eta != 0): "
-                        "they separate at step 2",
-                    )
-                )
-                continue
             result.append(
                 SplitWitness(
-                    (a, b),
-                    None,
-                    None,
-                    None,
-                    "the split is not known to be necessary (no witness within "
-                    "two steps was found)",
+                    (a, b), None, None, None,
+                    f"the split is not known to be necessary (no witness within {steps} steps "
+                    "was found)",
                 )
             )
             continue
-        exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.point.items()}
-        values = {str(p): substitute(grads[p], exact) for p in claim.pair}
-        if claim.sample is not None:
-            values = {
-                str(p): substitute(substitute(grads[p], problem.dataset[claim.sample]), exact)
-                for p in claim.pair
-            }
+        point = {str(p): _rational(v) for p, v in found.theta0.items()}
+        for row in found.data:
+            point.update({str(s): _rational(v) for s, v in row.items()})
         result.append(
             SplitWitness(
                 (a, b),
-                {str(s): v for s, v in exact.items()},
-                values,
-                "exact rational arithmetic" if is_exact(found.value) else "interval arithmetic",
+                point,
+                {str(p): _shown(found.gradients[p]) for p in pair},
+                found.certified_by,
+                steps=found.steps,
+                eta=_rational(found.eta),
             )
         )
     return tuple(result)
+
+
+def _rational(value: Fraction) -> sympy.Rational:
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _shown(value):
+    from symgrad.prove import _shown as shown
+
+    return shown(value)
+
+
+def _starts(problem: Problem):
+    """(θ0, data) start points for the witness search: the init with sampled free values."""
+    free = sorted({s for v in problem.start.values() for s in v.free_symbols}, key=str)
+    data = [s for s in problem.data if problem.dataset is None]
+    sampler = Sampler(set(free) | set(data), signs=problem.signs, leading=data)
+    starts = []
+    for sample in sampler.points(3):
+        exact = {s: _rational(v) for s, v in sample.items()}
+        theta0 = {}
+        for p in problem.parameters:
+            value = problem.start[p].xreplace(exact)
+            if not value.is_Rational:
+                break
+            theta0[p] = Fraction(int(value.p), int(value.q))
+        else:
+            starts.append((theta0, {s: sample[s] for s in data}))
+    return starts
 
 
 def _effective_widths(model: Model | None, partition) -> tuple[list[int], list[int]]:
@@ -263,6 +213,17 @@ def _effective_widths(model: Model | None, partition) -> tuple[list[int], list[i
     return widths, effective
 
 
+def _nothing_tied(start_time: Budget) -> CollapseResult:
+    return CollapseResult(
+        groups=(),
+        effective_width=[],
+        widths=[],
+        stationary=None,
+        method="nothing is tied: every parameter starts different",
+        elapsed_s=round(start_time.elapsed(), 4),
+    )
+
+
 def collapse(
     loss: str | sympy.Expr | Model,
     init: str | Mapping | None = "identical",
@@ -272,66 +233,54 @@ def collapse(
     mode: str = "sgd",
     functions: Sequence[str] = (),
     timeout: float = 60.0,
+    steps: int = DEFAULT_STEPS,
 ) -> CollapseResult:
-    """The coarsest partition refinement of the init's groups that provably persists."""
-    start_time = time.monotonic()
+    """The coarsest groups (and pinned values) that provably persist from ``init``."""
+    budget = Budget(timeout)
+    steps = _steps_value(steps)
     model = loss if isinstance(loss, Model) else None
     try:
         problem = build_problem(loss, ties, params, init, None, dataset, mode, functions)
     except TieError as error:
         if "nothing is tied" not in str(error):
             raise
-        return CollapseResult(
-            groups=(),
-            effective_width=[],
-            widths=[],
-            stationary=None,
-            method="nothing is tied: every parameter starts different",
-            elapsed_s=round(time.monotonic() - start_time, 4),
-        )
+        return _nothing_tied(budget)
     loss_expr = problem.loss
     start = problem.partition()
-    partition = list(start)
-    method = ""
-    stationary = None
-    notes = []
-    if problem.init_is_numeric:
-        at_init = gradients(loss_expr, problem.parameters, at=dict(problem.init))
-        expressions = [_signature(problem, g) for g in at_init.values()]
-        flat = [e for item in expressions for e in (item if isinstance(item, tuple) else (item,))]
-        if all(e == 0 for e in flat):
-            stationary = True
-            method = "stationary point: every gradient is 0 at the init, nothing ever moves"
-    rounds = 0
-    candidates = list(problem.symmetries)
+    pinned = {
+        p: v for p, v in (problem.init or {}).items() if not v.free_symbols
+    }
+    state = _State(problem, start, pinned)
+    refiner = _Refiner(problem, loss_expr, budget)
+    method, rounds = "", 0
     while not method:
-        if time.monotonic() - start_time > timeout:
-            from symgrad.errors import BudgetError
-
-            raise BudgetError(f"collapse ran out of its {timeout:g} s budget")
-        if symmetry_proof(loss_expr, problem.parameters, partition, candidates) is not None:
-            method = (
-                "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
-            )
+        budget.check("collapse")
+        if not state.pinned and symmetry_proof(
+            loss_expr, problem.parameters, state.groups, problem.symmetries, budget
+        ) is not None:
+            method = "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
             break
         rounds += 1
-        refined = _refine(problem, loss_expr, partition)
-        if len(refined) == len(partition):
+        refined = refiner.refine(state)
+        if refined.key() == state.key():
             method = (
-                "every group's gradients are the same expression on the tied subspace "
-                f"(stable after {rounds} refinement round{'s' if rounds > 1 else ''})"
+                "every group's gradients agree and every pinned parameter's gradient is 0 on the "
+                f"invariant set (stable after {rounds} refinement round{'s' if rounds > 1 else ''})"
             )
             break
-        partition = refined
-    if stationary is None and problem.init_is_numeric:
-        stationary = False
+        state = refined
+    stationary = None
+    if problem.init_is_numeric:
+        stationary = len(state.pinned) == len(problem.parameters)
+        if stationary:
+            method = "stationary point: every gradient is 0 at the init, nothing ever moves"
     ordered = sorted(
-        (tuple(sorted(g, key=problem.position.get)) for g in partition),
+        (tuple(sorted(g, key=problem.position.get)) for g in state.groups),
         key=lambda g: problem.position[g[0]],
     )
     widths, effective = _effective_widths(model, ordered)
-    witnesses = _witnesses(problem, loss_expr, start, ordered)
-    return CollapseResult(
+    witnesses = _witnesses(problem, loss_expr, start, ordered, steps, budget)
+    result = CollapseResult(
         groups=tuple(tuple(str(p) for p in g) for g in ordered),
         effective_width=effective,
         widths=widths,
@@ -340,6 +289,14 @@ def collapse(
         witnesses=witnesses,
         rounds=rounds,
         model=model.describe() if model else "",
-        notes=tuple(notes) + (tuple(model.notes) if model else ()),
-        elapsed_s=round(time.monotonic() - start_time, 4),
+        notes=tuple(model.notes) if model else (),
+        pinned={str(p): v for p, v in state.pinned.items()},
+        layers={
+            f"hidden layer {k + 1}": {"units": w, "effective_width": e}
+            for k, (w, e) in enumerate(zip(widths, effective))
+        },
     )
+    from symgrad.certify import certify_collapse
+
+    result = certify_collapse(result, problem, state.groups, state.pinned, budget)
+    return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))

@@ -1,167 +1,188 @@
-"""The data condition under which a tie persists, solved exactly.
+"""The data condition under which a tie persists: the real zero set of the differences.
 
 The tie persists from every point of the tied subspace T exactly when every
-gradient difference vanishes for every θ in T. For a difference polynomial in
-the parameters that means every coefficient (an expression in the data)
-vanishes; otherwise the difference is sampled at several rational θ, which
-gives necessary equations, and each solution branch is then verified by
-substituting it back. The solution set is reported as a disjunction of
-conjunctions and called measure-zero when every branch pins at least one
-data symbol (a proper algebraic subset of data space).
+gradient difference on T vanishes for every parameter value there. Each
+difference is split into that condition exactly:
+
+- its numerator is factored; a product of functions analytic in the
+  parameters vanishes identically iff one factor does, so the condition is the
+  union over factors; factors that never vanish for real arguments (``exp``,
+  ``1 - tanh(z)**2``, ``sigmoid``, ``x**2 + 1``) are dropped, with a note;
+- a factor polynomial in the parameters vanishes identically iff every
+  coefficient (an expression in the data) does;
+- a factor that is not (``tanh(w*(x0 + x1))``) gives necessary equations at
+  sampled parameter values, and every solution branch is verified by
+  substituting it back; an unverified branch makes the condition partial;
+- the equations in the data are solved over the reals (:mod:`symgrad.solve`):
+  sums of squares split, divisions split by cases; what cannot be solved is
+  kept as an implicit equation, which is still exact.
+
+A branch with at least one equation is a proper analytic subset of data space,
+so a condition whose every branch has one has measure zero.
 
 >>> from symgrad.parse import parse_expression as P, real_symbol as R
 >>> w0 = R("w0")
 >>> d = P("-2*(x0 - x1)*(y - w0*(x0 + x1))")
 >>> tie_condition([d], [w0], [R("x0"), R("x1"), R("y")]).text
 'x0 = x1 or (x0 = -x1 and y = 0)'
+>>> tie_condition([P("(x0 - x1)*(1 - tanh(w0*(x0 + x1))**2)")], [w0], [R("x0"), R("x1")]).text
+'x0 = x1'
 """
 
 from __future__ import annotations
 
-import itertools
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import sympy
 
+from symgrad.budget import Budget
 from symgrad.errors import BudgetError
+from symgrad.printing import to_str
 from symgrad.problem import natural_key
+from symgrad.ranges import never_zero
+from symgrad.results import Condition, ConditionBranch
+from symgrad.solve import Unsolved, real_solutions
 from symgrad.zero import run_with_budget
 
-
-@dataclass(frozen=True)
-class Condition:
-    """A solved data condition: ``branches`` are alternatives, each a conjunction."""
-
-    branches: tuple[tuple[tuple[sympy.Expr, sympy.Expr], ...], ...]
-    measure_zero: bool
-    exact: bool = True
-    note: str = ""
-
-    @property
-    def text(self) -> str:
-        if not self.branches:
-            return "never (no data keeps the tie)"
-        parts = []
-        for branch in self.branches:
-            if not branch:
-                return "always"
-            equations = " and ".join(f"{lhs} = {rhs}" for lhs, rhs in branch)
-            parts.append(
-                f"({equations})" if len(branch) > 1 and len(self.branches) > 1 else equations
-            )
-        return " or ".join(parts)
-
-    def latex(self) -> str:
-        from symgrad.report import latex as tex
-
-        if not self.branches:
-            return r"\text{never}"
-        parts = []
-        for branch in self.branches:
-            if not branch:
-                return r"\text{always}"
-            inner = r" \wedge ".join(f"{tex(a)} = {tex(b)}" for a, b in branch)
-            parts.append(f"({inner})" if len(branch) > 1 and len(self.branches) > 1 else inner)
-        return r" \vee ".join(parts)
-
-    def to_dict(self) -> dict:
-        return {
-            "text": self.text,
-            "measure_zero": self.measure_zero,
-            "exact": self.exact,
-            "branches": [{str(a): str(b) for a, b in branch} for branch in self.branches],
-        }
+MAX_CONJUNCTIONS = 128
+_NON_ANALYTIC = (
+    sympy.Abs,
+    sympy.sign,
+    sympy.Heaviside,
+    sympy.Piecewise,
+    sympy.Max,
+    sympy.Min,
+)
 
 
-def _equations(
-    differences: Sequence[sympy.Expr], parameters: Sequence[sympy.Symbol]
-) -> tuple[list[sympy.Expr], bool]:
-    """Equations in the data alone; the flag says whether they were sampled (necessary only)."""
-    equations: list[sympy.Expr] = []
-    sampled = False
-    for difference in differences:
-        numerator = sympy.numer(sympy.together(difference))
-        present = [p for p in parameters if p in numerator.free_symbols]
-        if not present:
-            equations.append(sympy.factor(numerator))
-            continue
-        try:
-            polynomial = sympy.Poly(numerator, *present)
-            equations.extend(sympy.factor(c) for c in polynomial.coeffs())
-        except sympy.PolynomialError:
-            sampled = True
-            for k, values in enumerate(((1, 2), (-1, 3), (2, -1), (1, 1))):
-                point = {p: sympy.Rational(values[i % 2] + i, 1 + k) for i, p in enumerate(present)}
-                equations.append(numerator.xreplace(point))
-    return [e for e in equations if e != 0], sampled
+class _Partial(Exception):
+    """The condition cannot be determined exactly."""
 
 
-MAX_BRANCHES = 256
+def _analytic(expr: sympy.Basic) -> bool:
+    from symgrad import functions as fn
+
+    return not expr.has(*_NON_ANALYTIC, fn.relu, fn.Max, fn.Min, fn.argmax_share, fn.argmin_share)
 
 
-def solve_union(equations: Sequence[sympy.Expr], unknowns: Sequence[sympy.Symbol]) -> list[dict]:
-    """All solutions of a system of equations ``e == 0``, branch by branch.
-
-    Each equation is factored; the solution set is the union, over one chosen
-    factor per equation, of the solutions of the chosen factors. (SymPy's
-    ``solve`` on the whole system can miss branches, e.g. ``a = b`` in
-    ``{S*(a - b) = 0, y*(a - b) = 0}``.)
-    """
-    wanted = set(unknowns)
-    factor_lists = []
-    for equation in equations:
-        if equation == 0:
-            continue
-        _, factors = sympy.factor_list(equation)
-        relevant = [f for f, _ in factors if f.free_symbols & wanted]
-        if not relevant:
-            return []
-        factor_lists.append(sorted(set(relevant), key=sympy.default_sort_key))
-    if not factor_lists:
-        return [{}]
-    count = 1
-    for options in factor_lists:
-        count *= len(options)
-    if count > MAX_BRANCHES:
-        return sympy.solve(list(equations), list(unknowns), dict=True)
-    solutions: list[dict] = []
-    for choice in itertools.product(*factor_lists):
-        for solution in sympy.solve(
-            sorted(set(choice), key=sympy.default_sort_key), list(unknowns), dict=True
-        ):
-            if solution not in solutions:
-                solutions.append(solution)
-    return solutions
+def _factor_conditions(
+    factor: sympy.Expr, parameters: Sequence[sympy.Symbol], data, notes: list[str]
+) -> list[list[sympy.Expr]] | None:
+    """Alternatives (each a conjunction of data equations) for ``factor == 0 for all θ``."""
+    present = [p for p in parameters if p in factor.free_symbols]
+    if not present:
+        return [[factor]]
+    try:
+        polynomial = sympy.Poly(factor, *present)
+        coefficients = polynomial.coeffs()
+        if not any(c.has(*present) for c in coefficients):
+            return [[c for c in coefficients if c != 0]]
+    except (sympy.PolynomialError, sympy.GeneratorsNeeded):
+        pass
+    if not _analytic(factor):
+        raise _Partial("the difference is not analytic in the parameters (kinks)")
+    return _sampled_conditions(factor, present, data, notes)
 
 
-def _solve(equations: list[sympy.Expr], data: Sequence[sympy.Symbol]):
-    unknowns = sorted({s for e in equations for s in e.free_symbols} & set(data), key=natural_key)
-    if not unknowns:
+def _sampled_conditions(factor, present, data, notes):
+    """Necessary equations from sampled parameter values, each solution verified."""
+    equations = []
+    for k, values in enumerate(((1, 2), (-1, 3), (2, -1), (1, 1), (3, -2))):
+        point = {p: sympy.Rational(values[i % 2] + i, 1 + k) for i, p in enumerate(present)}
+        equations.append(sympy.numer(sympy.together(factor.xreplace(point))))
+    try:
+        branches = real_solutions(equations, data)
+    except Unsolved as error:
+        raise _Partial(str(error)) from None
+    verified = []
+    for branch in branches:
+        if branch.integers:
+            raise _Partial("periodic solutions of a sampled equation")
+        value = factor.xreplace(branch.substitution)
+        if value == 0 or sympy.simplify(value) == 0:
+            verified.append([s - v for s, v in branch.substitution.items()])
+        else:
+            raise _Partial("a solution of the sampled equations could not be verified")
+    if not any(f for f in verified):
         return []
-    solutions = solve_union(equations, unknowns)
-    real = []
-    for solution in solutions:
-        if any(value.has(sympy.I) for value in solution.values()):
+    notes.append("equations from sampled parameter values; every branch verified")
+    return verified
+
+
+def _difference_alternatives(difference, parameters, data, notes) -> list[list[sympy.Expr]]:
+    """``difference == 0 for all θ`` as alternatives of conjunctions of data equations."""
+    numerator = sympy.numer(sympy.together(difference))
+    if numerator == 0:
+        return [[]]
+    try:
+        _, factors = sympy.factor_list(numerator)
+    except (sympy.PolynomialError, NotImplementedError):
+        factors = [(numerator, 1)]
+    alternatives: list[list[sympy.Expr]] = []
+    for factor, _ in factors:
+        if factor.is_number:
             continue
-        real.append(solution)
-    return real
+        if never_zero(factor):
+            notes.append(f"dropped the factor {to_str(factor)}, which is never 0 for real arguments")
+            continue
+        if not (parameters and set(parameters) & factor.free_symbols) and not factor.free_symbols & set(data):
+            continue
+        alternatives.extend(_factor_conditions(factor, parameters, data, notes))
+    return alternatives
 
 
-def _holds_on(branch, other) -> bool:
+def _conjunctions(per_difference: list[list[list[sympy.Expr]]]) -> list[list[sympy.Expr]]:
+    combined: list[list[sympy.Expr]] = [[]]
+    for alternatives in per_difference:
+        combined = [left + right for left in combined for right in alternatives]
+        if len(combined) > MAX_CONJUNCTIONS:
+            raise _Partial(f"more than {MAX_CONJUNCTIONS} cases")
+    return combined
+
+
+def _branch(equations: list[sympy.Expr], data) -> list[ConditionBranch]:
+    """Solved branches of one conjunction, or the implicit equations when unsolvable."""
+    if not equations:
+        return [ConditionBranch()]
+    try:
+        solutions = real_solutions(equations, data)
+    except Unsolved:
+        implicit = tuple(sorted({(e, sympy.S.Zero) for e in equations}, key=lambda p: sympy.default_sort_key(p[0])))
+        return [ConditionBranch(equations=implicit)]
+    result = []
+    for solution in solutions:
+        pairs = tuple(
+            sorted(solution.substitution.items(), key=lambda item: natural_key(item[0]))
+        )
+        result.append(
+            ConditionBranch(
+                equations=pairs, conditions=solution.conditions, integers=solution.integers
+            )
+        )
+    return result
+
+
+def _holds_on(branch: ConditionBranch, other: ConditionBranch) -> bool:
     """Every equation of ``branch`` holds on the set described by ``other``."""
-    substitution = dict(other)
-    return all(sympy.cancel((lhs - rhs).xreplace(substitution)) == 0 for lhs, rhs in branch)
+    if branch.conditions or branch.integers or other.integers:
+        return False
+    substitution = dict(other.equations)
+    for lhs, rhs in branch.equations:
+        value = (lhs - rhs).xreplace(substitution)
+        if value != 0 and sympy.cancel(sympy.together(value)) != 0:
+            return False
+    return True
 
 
-def _drop_subsumed(branches: list) -> list:
-    """Remove branches contained in another branch (e.g. x0 = x1 = 0 inside x0 = x1)."""
-    kept: list = []
+def drop_subsumed(branches: list[ConditionBranch]) -> list[ConditionBranch]:
+    """Remove branches contained in another (e.g. x0 = x1 = 0 inside x0 = x1)."""
+    kept: list[ConditionBranch] = []
     for index, branch in enumerate(branches):
         others = [b for k, b in enumerate(branches) if k != index]
         if any(
-            other != branch and len(other) < len(branch) and _holds_on(other, branch)
+            other != branch
+            and len(other.equations) < len(branch.equations)
+            and _holds_on(other, branch)
             for other in others
         ):
             continue
@@ -170,49 +191,47 @@ def _drop_subsumed(branches: list) -> list:
     return kept
 
 
+def _solve_condition(differences, parameters, data) -> Condition:
+    notes: list[str] = []
+    try:
+        per_difference = [
+            _difference_alternatives(d, parameters, data, notes) for d in differences
+        ]
+        conjunctions = _conjunctions(per_difference)
+    except _Partial as error:
+        return Condition(branches=(), measure_zero=False, exact=False, solved=False,
+                         note=f"not solved: {error}")
+    branches: list[ConditionBranch] = []
+    for conjunction in conjunctions:
+        branches.extend(_branch(conjunction, data))
+    if any(not b.equations and not b.conditions for b in branches):
+        return Condition(branches=(ConditionBranch(),), measure_zero=False, notes=tuple(notes))
+    branches = drop_subsumed(branches)
+    measure_zero = all(b.equations for b in branches)
+    return Condition(
+        branches=tuple(branches), measure_zero=measure_zero, notes=tuple(dict.fromkeys(notes))
+    )
+
+
 def tie_condition(
     differences: Sequence[sympy.Expr],
     parameters: Sequence[sympy.Symbol],
     data: Sequence[sympy.Symbol],
-    seconds: float = 10.0,
+    budget: Budget | float | None = None,
 ) -> Condition | None:
     """Solve ``differences == 0 for all parameter values`` for the data; None if out of budget."""
-    deadline = time.monotonic() + seconds
-    equations, sampled = _equations(differences, parameters)
-    exact = True
-    if not equations:
-        return Condition(branches=((),), measure_zero=False)
-    if any(e.is_number for e in equations):
-        return Condition(branches=(), measure_zero=True)
+    seconds = budget.remaining() if isinstance(budget, Budget) else (budget or 10.0)
+    differences = [d for d in differences if d != 0]
+    if not differences:
+        return Condition(branches=(ConditionBranch(),), measure_zero=False)
+    parameters = sorted(parameters, key=natural_key)
+    data = sorted(data, key=natural_key)
     try:
-        solutions = run_with_budget(
-            lambda: _solve(equations, data), seconds, "solving the condition"
+        return run_with_budget(
+            lambda: _solve_condition(differences, parameters, data),
+            max(seconds, 0.05),
+            "solving the condition",
         )
     except BudgetError:
         return None
-    branches = []
-    for solution in solutions:
-        ok = True
-        for difference in differences:
-            value = difference.xreplace(solution)
-            if value != 0 and sympy.cancel(sympy.together(value)) != 0:
-                if time.monotonic() > deadline:
-                    return None
-                ok = False
-                break
-        if not ok:
-            exact = False
-            continue
-        branch = tuple(
-            sorted(((s, v) for s, v in solution.items()), key=lambda item: natural_key(item[0]))
-        )
-        branches.append(branch)
-    branches = _drop_subsumed(branches)
-    measure_zero = all(len(branch) > 0 for branch in branches)
-    return Condition(
-        branches=tuple(branches),
-        measure_zero=measure_zero,
-        exact=exact,
-        note=("" if exact else "some solution branches could not be verified and were left out")
-        + (" (equations from sampled parameter values; branches verified)" if sampled else ""),
-    )
+

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symgrad.prove import ProofResult, prove
-from symgrad.report import headline, latex, short, tidy
+from symgrad.display import latex, short, tidy
+from symgrad.prove import prove
+from symgrad.report import headline
+from symgrad.results import ProofResult
 
 __all__ = ["Derivation", "Step", "prove"]
 
@@ -145,6 +147,24 @@ class Derivation:
                 lines.append(f"   {body}")
             lines.append("")
         lines.append(f"**Verdict:** {self.verdict} (expected {self.expected}).")
+        return "\n".join(lines)
+
+    def to_latex(self) -> str:
+        """A LaTeX document body (amsmath): the claim, the numbered steps, the verdict."""
+        from symgrad.display import tex_escape
+
+        lines = [r"\subsection*{%s}" % tex_escape(self.name), "", r"\textbf{Claim.} " + tex_escape(self.claim), ""]
+        lines.append(r"\begin{enumerate}")
+        for step in self.steps:
+            lines.append(r"\item " + tex_escape(step.text))
+            if step.formula_latex:
+                lines.append(r"\[ %s \]" % step.formula_latex)
+            if step.result is not None:
+                lines.append(step.result.to_latex())
+        lines.append(r"\end{enumerate}")
+        lines.append(
+            r"\textbf{Verdict:} %s (expected %s)." % (tex_escape(self.verdict), tex_escape(self.expected))
+        )
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -1,5 +1,9 @@
 """Exact gradients of a loss as a result object, optionally evaluated exactly at a point.
 
+A parameter written in the loss that cancels out has derivative 0 (with a
+note); a point must lie where the loss is real, and every value computed there
+must be a real number (every symbol is real).
+
 >>> report = gradient_report("(y - w*x)**2", "w", at="w=0,x=1,y=2")
 >>> report.gradients
 {'w': -2*x*(-w*x + y)}
@@ -10,94 +14,67 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import sympy
 
-from symgrad.calculus import gradients, substitute
+from symgrad.calculus import gradients
+from symgrad.dag import substitute, symbols_of
+from symgrad.display import tidy
 from symgrad.errors import ProblemError
-from symgrad.parse import check_name, parse_expression, parse_number
-from symgrad.problem import named_parameters
-from symgrad.report import short, tidy
+from symgrad.evaluate import Undecided, evaluate
+from symgrad.parse import Parsed, check_name, domain_of, normalize_name, parse_number, read
+from symgrad.problem import named_parameters, quote
+from symgrad.results import GradientResult
 
 
-@dataclass(frozen=True)
-class GradientResult:
-    """dJ/dp for each p of ``wrt``; ``values`` at ``point`` when one was given."""
-
-    loss: sympy.Expr
-    wrt: tuple[sympy.Symbol, ...]
-    gradients: Mapping[str, sympy.Expr]
-    point: Mapping[str, sympy.Expr] | None = None
-    values: Mapping[str, sympy.Expr] | None = None
-
-    def to_dict(self) -> dict:
-        result = {
-            "loss": str(self.loss),
-            "wrt": [str(p) for p in self.wrt],
-            "gradients": {k: str(v) for k, v in self.gradients.items()},
-        }
-        if self.values is not None:
-            result["at"] = {k: str(v) for k, v in (self.point or {}).items()}
-            result["values"] = {k: str(v) for k, v in self.values.items()}
-        return result
-
-    def to_text(self) -> str:
-        lines = [f"J = {self.loss}"]
-        for name, value in self.gradients.items():
-            line = f"dJ/d{name} = {short(value, 2000)}"
-            if self.values is not None:
-                line += f"   = {self.values[name]} at the point"
-            lines.append(line)
-        if self.point:
-            lines.append("point: " + ", ".join(f"{k} = {v}" for k, v in self.point.items()))
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        lines = [f"$J = {sympy.latex(self.loss)}$", ""]
-        for name, value in self.gradients.items():
-            symbol = sympy.latex(sympy.Symbol(name))
-            line = f"- $\\partial J/\\partial {symbol} = {sympy.latex(value)}$"
-            if self.values is not None:
-                line += f", value ${sympy.latex(self.values[name])}$"
-            lines.append(line)
-        return "\n".join(lines)
-
-    def to_latex(self) -> str:
-        rows = [
-            r"\frac{\partial J}{\partial %s} &= %s" % (sympy.latex(sympy.Symbol(n)), sympy.latex(v))
-            for n, v in self.gradients.items()
-        ]
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        return (
-            "$"
-            + ", ".join(
-                r"\partial J/\partial %s = %s" % (sympy.latex(sympy.Symbol(n)), sympy.latex(v))
-                for n, v in self.gradients.items()
-            )
-            + "$"
-        )
-
-
-def _parse_point(text: str, present: Mapping[str, sympy.Symbol]) -> dict[sympy.Symbol, sympy.Expr]:
+def _parse_point(
+    text: str, present: Mapping[str, sympy.Symbol], written, latex: bool
+) -> dict[sympy.Symbol, sympy.Expr]:
     point: dict[sympy.Symbol, sympy.Expr] = {}
     for item in text.split(","):
         if not item.strip():
             continue
         name, sep, value = item.partition("=")
-        name = name.strip()
+        name = normalize_name(name.strip(), latex)
         if not sep:
-            raise ProblemError(f"point item {item.strip()!r} is not NAME=VALUE")
+            raise ProblemError(f"point item {quote(item.strip())} is not NAME=VALUE")
         check_name(name, "point symbol")
-        if name not in present:
-            raise ProblemError(f"point names {name!r}, which the loss does not use")
-        point[present[name]] = parse_number(value.strip())
+        if name in present:
+            symbol = present[name]
+        elif name in written:
+            symbol = sympy.Symbol(name, real=True)
+        else:
+            raise ProblemError(f"point names {quote(name, 40)}, which the loss does not use")
+        if symbol in point:
+            raise ProblemError(f"point gives {name} twice")
+        point[symbol] = parse_number(value.strip())
     return point
+
+
+def _check_real(values: Mapping[str, sympy.Expr], domain, point) -> None:
+    """Refuse a point outside the loss's real domain, or values that are not real there."""
+    for constraint in domain:
+        if not constraint.expr.free_symbols <= set(point):
+            continue
+        boolean = constraint.as_boolean().xreplace(point)
+        if boolean == sympy.false:
+            raise ProblemError(
+                f"the loss is not real at that point: it needs {constraint.text}"
+            )
+    for name, value in values.items():
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise ProblemError(f"dJ/d{name} is undefined at that point")
+        if value.has(sympy.I) or value.is_real is False:
+            raise ProblemError(f"dJ/d{name} is not a real number at that point ({value})")
+        if value.free_symbols:
+            continue
+        try:
+            evaluate(value, {})
+        except Undecided as error:
+            if "negative" in str(error) or "outside" in str(error):
+                raise ProblemError(f"dJ/d{name} is not a real number at that point") from None
+        except (ZeroDivisionError, ValueError, OverflowError):
+            raise ProblemError(f"dJ/d{name} is undefined at that point") from None
 
 
 def gradient_report(
@@ -105,23 +82,43 @@ def gradient_report(
     wrt: str | Sequence[str],
     at: str | Mapping[str, object] | None = None,
     functions: Sequence[str] = (),
+    latex: bool = False,
 ) -> GradientResult:
     """Exact gradients of ``loss`` with respect to ``wrt`` (and their values ``at`` a point)."""
-    expr = parse_expression(loss, functions) if isinstance(loss, str) else loss
-    present = {s.name: s for s in expr.free_symbols}
-    symbols = named_parameters(wrt, present)
+    if isinstance(loss, str):
+        parsed = read(loss, functions, latex=latex)
+    elif isinstance(loss, sympy.Expr):
+        parsed = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
+    else:
+        raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+    expr = parsed.expr
+    if not isinstance(expr, sympy.Expr):
+        raise ProblemError("the loss must be an expression, not a condition")
+    present = {s.name: s for s in symbols_of(expr)}
+    symbols = named_parameters(wrt, present, parsed.names, latex)
+    notes = list(parsed.notes)
+    notes += [f"{p} cancels out of the loss: its derivative is 0" for p in symbols if p.name not in present]
     grads = gradients(expr, symbols)
     shown = {str(p): tidy(grads[p]) for p in symbols}
+    domain = tuple(c.text for c in parsed.domain)
     if at is None:
-        return GradientResult(expr, tuple(symbols), shown)
+        return GradientResult(expr, tuple(symbols), shown, notes=tuple(notes), domain=domain)
     if isinstance(at, str):
-        point = _parse_point(at, present)
+        text = at
+    elif isinstance(at, Mapping):
+        text = ",".join(f"{k}={v}" for k, v in at.items())
     else:
-        point = _parse_point(",".join(f"{k}={v}" for k, v in at.items()), present)
-    values = {str(p): substitute(grads[p], point) for p in symbols}
-    for name, value in values.items():
-        if value.has(sympy.zoo, sympy.nan, sympy.oo):
-            raise ProblemError(f"dJ/d{name} is undefined at that point")
+        raise ProblemError(f"at must be text such as 'w=0,x=1' or a mapping, not {type(at).__name__}")
+    point = _parse_point(text, present, parsed.names | {p.name for p in symbols}, latex)
+    values = {str(p): substitute(grads[p], point, evaluate=True) for p in symbols}
+    _check_real(values, parsed.domain, point)
+    _check_real({"J": substitute(expr, point, evaluate=True)}, (), point)
     return GradientResult(
-        expr, tuple(symbols), shown, {str(k): v for k, v in point.items()}, values
+        expr,
+        tuple(symbols),
+        shown,
+        {str(k): v for k, v in point.items()},
+        values,
+        notes=tuple(notes),
+        domain=domain,
     )

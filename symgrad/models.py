@@ -23,6 +23,7 @@ import sympy
 from symgrad.errors import ModelError
 from symgrad.functions import relu, sigmoid, softplus
 from symgrad.parse import real_symbol
+from symgrad.suggest import did_you_mean
 
 ACTIVATIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "identity": lambda z: z,
@@ -112,7 +113,8 @@ class Model:
                     values[p] = symbol
             return values
         raise ModelError(
-            f"init={preset!r} is not a preset: use identical, zero, constant or ties like a=b"
+            f"init={str(preset)[:40]!r} is not a preset: use identical, zero, constant or ties "
+            f"like a=b{did_you_mean(str(preset), ('identical', 'zero', 'constant'))}"
         )
 
     def hidden_layers(self) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], ...]:
@@ -145,7 +147,10 @@ def _activation(name: str, option: str) -> Callable[[sympy.Expr], sympy.Expr]:
     zero-argument cases are still evaluated when an init is substituted.
     """
     if name not in ACTIVATIONS:
-        raise ModelError(f"{option}={name!r} is not one of {', '.join(ACTIVATIONS)}")
+        raise ModelError(
+            f"{option}={str(name)[:40]!r} is not one of {', '.join(ACTIVATIONS)}"
+            f"{did_you_mean(str(name), ACTIVATIONS)}"
+        )
     function = ACTIVATIONS[name]
     if name == "identity":
         return function
@@ -172,16 +177,45 @@ def _sample_loss(
     outputs: Sequence[sympy.Expr],
     targets: Sequence[sympy.Expr],
     loss: str,
+    output_activation: str = "identity",
 ) -> sympy.Expr:
+    """One sample's loss.
+
+    Cross-entropy takes the network's outputs as they are: with a sigmoid output
+    layer they are probabilities and the loss is binary cross-entropy per output
+    (``-y log p - (1 - y) log(1 - p)``, written ``softplus(z) - y*z`` on the
+    pre-activation z); otherwise they are logits: softmax cross-entropy for
+    several outputs, binary cross-entropy with logits for one.
+    """
     if loss == "mse":
         return sympy.Add(*((y - f) ** 2 for y, f in zip(targets, outputs)))
     if loss == "linear":
         return sympy.Add(*outputs)
-    if len(logits) == 1:
-        z, y = logits[0], targets[0]
-        return softplus(z) - y * z
-    lse = sympy.log(sympy.Add(*(sympy.exp(z) for z in logits)))
-    return sympy.Add(*(y * (lse - z) for y, z in zip(targets, logits)))
+    if output_activation == "sigmoid":
+        return sympy.Add(*(softplus(z) - y * z for y, z in zip(targets, logits)))
+    scores = outputs
+    if len(scores) == 1:
+        a, y = scores[0], targets[0]
+        return softplus(a) - y * a
+    lse = sympy.log(sympy.Add(*(sympy.exp(a) for a in scores)))
+    return sympy.Add(*(y * (lse - a) for y, a in zip(targets, scores)))
+
+
+def describe_loss(loss: str, outputs: int, output_activation: str) -> str:
+    """The loss a preset builds, in words and a formula."""
+    if loss == "mse":
+        return "MSE: the sum over samples and outputs of (y - f(x))**2"
+    if loss == "linear":
+        return "linear: the sum over samples of the network outputs f(x)"
+    if output_activation == "sigmoid":
+        return (
+            "binary cross-entropy of the sigmoid outputs p = sigmoid(z), per output: "
+            "-y*log(p) - (1 - y)*log(1 - p) = softplus(z) - y*z"
+        )
+    scores = "z" if output_activation == "identity" else f"{output_activation}(z)"
+    if outputs == 1:
+        return f"binary cross-entropy with logits a = {scores}: softplus(a) - y*a"
+    return f"softmax cross-entropy with logits a = {scores}: sum_o y_o*(log(sum_k exp(a_k)) - a_o)"
 
 
 def _network(
@@ -196,7 +230,7 @@ def _network(
     samples: int,
 ) -> Model:
     if loss not in LOSSES:
-        raise ModelError(f"loss={loss!r} is not one of {', '.join(LOSSES)}")
+        raise ModelError(f"loss={loss!r} is not one of {', '.join(LOSSES)}{did_you_mean(str(loss), LOSSES)}")
     inputs = _check_size("inputs", inputs)
     outputs = _check_size("outputs", outputs)
     samples = _check_size("samples", samples)
@@ -234,7 +268,7 @@ def _network(
             last = layer == len(widths) - 1
             logits = pre
             values = [(out_act if last else act)(z) for z in pre]
-        total.append(_sample_loss(logits, values, ys[s], loss))
+        total.append(_sample_loss(logits, values, ys[s], loss, output_activation))
     neurons = []
     for layer in range(1, len(widths) - 1):
         layer_neurons = []
@@ -258,7 +292,7 @@ def _network(
     functions = ("sigma",) if "generic" in (activation, output_activation) else ()
     notes = []
     if loss == "cross-entropy":
-        notes.append("cross-entropy acts on the output pre-activations (logits)")
+        notes.append("loss: " + describe_loss(loss, outputs, output_activation))
     if "relu" in (activation, output_activation):
         notes.append("relu'(0) = 0, as in PyTorch and JAX")
     options = {
@@ -462,8 +496,11 @@ PRESETS: dict[str, Preset] = {
 
 def build(name: str, **options: object) -> Model:
     """Build preset ``name`` with ``options`` (unknown options are an error)."""
-    if name not in PRESETS:
-        raise ModelError(f"unknown model {name!r}: choose one of {', '.join(PRESETS)}")
+    if not isinstance(name, str) or name not in PRESETS:
+        raise ModelError(
+            f"unknown model {str(name)[:40]!r}: choose one of {', '.join(PRESETS)}"
+            f"{did_you_mean(str(name), PRESETS)}"
+        )
     preset = PRESETS[name]
     options = {k.replace("-", "_"): v for k, v in options.items() if v is not None}
     allowed = {k.replace("-", "_") for k in preset.options}
@@ -481,7 +518,10 @@ def build(name: str, **options: object) -> Model:
 def catalogue(name: str | None = None) -> list[dict]:
     """The presets as plain dicts: summary, options with defaults, names, and an example."""
     if name is not None and name not in PRESETS:
-        raise ModelError(f"unknown model {name!r}: choose one of {', '.join(PRESETS)}")
+        raise ModelError(
+            f"unknown model {str(name)[:40]!r}: choose one of {', '.join(PRESETS)}"
+            f"{did_you_mean(str(name), PRESETS)}"
+        )
     entries = []
     for preset in PRESETS.values():
         if name is not None and preset.name != name:
@@ -494,6 +534,11 @@ def catalogue(name: str | None = None) -> list[dict]:
                 "options": dict(preset.options),
                 "names": preset.names,
                 "example_loss": str(example.loss),
+                "loss_description": describe_loss(
+                    example.options.get("loss", "linear" if preset.name == "linear" else "mse"),
+                    int(example.options.get("outputs", 1)),
+                    str(example.options.get("output_activation", "identity")),
+                ),
                 "example_parameters": [str(p) for p in example.parameters],
                 "example_data": [str(s) for s in example.data],
                 "identical_ties": [

@@ -1,13 +1,17 @@
-"""Two-step refutations: ties whose gradients agree at the init but not after one step.
+"""Refutations after several steps: ties whose gradients agree at the init but not later.
 
-From θ0 (the init, a point of T) one step gives θ1(η) = θ0 - η g(θ0). If the
-pair's gradients agree at θ0, the pair is still equal at θ1, and after the
-second step the two values differ by -η (g_i - g_j)(θ1(η)). For a loss built
-from functions analytic on the whole real line (polynomials, exp, tanh,
-sigmoid, softplus, sin, cos, ...), η ↦ (g_i - g_j)(θ1(η)) is analytic; if it is
-nonzero at one rational η* (certified exactly or with intervals) it is not
-identically zero, so its zeros are isolated and it is nonzero for every η ≠ 0
-small enough. That is the certificate.
+From θ0 (the init, a point of T) gradient descent gives θ1(η), θ2(η), ...
+If a tied pair has equal gradients at θ0, it is still equal at θ1, and the
+tie may break only later. symgrad runs k = 1, ..., K steps at η* = 1/10 from
+rational data and init, in exact rational arithmetic while the numbers stay
+small and in rigorous interval arithmetic after that, and stops at the first
+step where the pair's values are certified different.
+
+For a loss built from functions analytic on the whole real line
+(polynomials, exp, tanh, sigmoid, softplus, sin, cos, ...), η ↦ θk(η) is
+analytic; the difference of the pair's values is not identically zero once
+it is nonzero at η*, so its zeros are isolated and it is nonzero for every
+η ≠ 0 small enough. That is the certificate.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from fractions import Fraction
 
 import sympy
 
-from symgrad.calculus import dag_nodes, gradients, substitute
-from symgrad.evaluate import Evaluator, Undecided, is_certainly_nonzero, is_exact
-from symgrad.functions import sigmoid, softplus
+from symgrad import functions as fn
+from symgrad.budget import Budget
+from symgrad.calculus import gradients
+from symgrad.dag import dag_nodes
+from symgrad.evaluate import Evaluator, Undecided, certainly_differ
 
-ETA = sympy.Symbol("eta", positive=True)
-ETA_STAR = sympy.Rational(1, 10)
+ETA_STAR = Fraction(1, 10)
+DEFAULT_STEPS = 6
 _ANALYTIC = (
     sympy.Add,
     sympy.Mul,
@@ -33,15 +39,16 @@ _ANALYTIC = (
     sympy.cos,
     sympy.sinh,
     sympy.cosh,
-    sigmoid,
-    softplus,
+    fn.sigmoid,
+    fn.softplus,
 )
+_EXACT_DIGITS = 200
 
 
 def is_entire(loss: sympy.Expr) -> bool:
     """True if every node is analytic on the whole real line (no log, sqrt, kinks, poles)."""
     for node in dag_nodes(loss):
-        if node.is_Symbol or node.is_Number:
+        if node.is_Symbol or node.is_Number or node.is_NumberSymbol:
             continue
         if isinstance(node, sympy.Pow):
             if node.exp.is_Integer and node.exp >= 0:
@@ -53,61 +60,122 @@ def is_entire(loss: sympy.Expr) -> bool:
 
 
 @dataclass(frozen=True)
-class TwoStepWitness:
-    """At ``point`` (θ0 and data) the pair's gradients agree, but at θ1(1/10) they differ."""
+class StepWitness:
+    """From ``theta0`` and ``data`` the pair's values differ after ``steps`` steps of size ``eta``."""
 
     pair: tuple[sympy.Symbol, sympy.Symbol]
-    point: Mapping[str, sympy.Expr]
-    gradients: Mapping[str, sympy.Expr]
-    difference: sympy.Expr
+    theta0: Mapping[sympy.Symbol, Fraction]
+    data: tuple[Mapping[sympy.Symbol, Fraction], ...]
+    steps: int
+    gradients: Mapping[sympy.Symbol, object]
+    values: Mapping[sympy.Symbol, object]
     certified_by: str
-    eta: sympy.Expr = ETA_STAR
+    eta: Fraction = ETA_STAR
 
 
-def two_step_witness(
+def _shrink(value):
+    """Keep exact values while small; past that, an interval enclosure."""
+    if isinstance(value, Fraction):
+        size = max(value.numerator.bit_length(), value.denominator.bit_length())
+        if size * 0.30103 > _EXACT_DIGITS:
+            ctx = Evaluator({}).ctx
+            return ctx.mpf(value.numerator) / ctx.mpf(value.denominator)
+    return value
+
+
+def _step(grads, parameters, theta, rows, eta, budget):
+    """One gradient step; returns (new theta, gradient values)."""
+    totals: dict[sympy.Symbol, object] = {p: Fraction(0) for p in parameters}
+    for row in rows:
+        evaluator = Evaluator({**row, **theta}, deadline=budget.deadline if budget else None)
+        for p in parameters:
+            totals[p] = _add(evaluator, totals[p], evaluator(grads[p]))
+    evaluator = Evaluator({})
+    new = {
+        p: _shrink(_add(evaluator, theta[p], _scale(evaluator, -eta, totals[p])))
+        for p in parameters
+    }
+    return new, totals
+
+
+def _add(evaluator: Evaluator, a, b):
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a + b
+    return evaluator.interval(a) + evaluator.interval(b)
+
+
+def _scale(evaluator: Evaluator, factor: Fraction, value):
+    if isinstance(value, Fraction):
+        return factor * value
+    return evaluator.interval(factor) * value
+
+
+def run_steps(
+    grads: Mapping[sympy.Symbol, sympy.Expr],
+    parameters: Sequence[sympy.Symbol],
+    theta0: Mapping[sympy.Symbol, Fraction],
+    schedule: Sequence[Sequence[Mapping[sympy.Symbol, Fraction]]],
+    pairs: Sequence[tuple[sympy.Symbol, sympy.Symbol]],
+    eta: Fraction = ETA_STAR,
+    budget: Budget | None = None,
+):
+    """Steps of GD (step t uses the rows ``schedule[t]``) until a pair is certified apart.
+
+    Returns (step, pair, gradients at the last point, values) or None.
+    """
+    theta = dict(theta0)
+    for step, rows in enumerate(schedule, start=1):
+        if budget is not None and budget.expired():
+            return None
+        try:
+            theta, grad_values = _step(grads, parameters, theta, rows, eta, budget)
+        except (Undecided, ZeroDivisionError, ValueError, OverflowError):
+            return None
+        for first, second in pairs:
+            if certainly_differ(theta[first], theta[second]):
+                return step, (first, second), grad_values, theta
+    return None
+
+
+def separation_witness(
     loss: sympy.Expr,
     parameters: Sequence[sympy.Symbol],
-    start: Mapping[sympy.Symbol, sympy.Expr],
+    starts: Sequence[tuple[Mapping[sympy.Symbol, Fraction], Mapping[sympy.Symbol, Fraction]]],
     pairs: Sequence[tuple[sympy.Symbol, sympy.Symbol]],
-    points: Sequence[Mapping[sympy.Symbol, Fraction]],
-) -> TwoStepWitness | None:
-    """Search data points for a pair whose gradients differ after one step from ``start``."""
-    if not is_entire(loss):
+    steps: int = DEFAULT_STEPS,
+    dataset: Sequence[Mapping[sympy.Symbol, object]] | None = None,
+    mode: str = "sgd",
+    budget: Budget | None = None,
+) -> StepWitness | None:
+    """Search start points (θ0, data) for a pair that separates within ``steps`` steps."""
+    if not is_entire(loss) or steps < 1:
         return None
-    members = sorted({p for pair in pairs for p in pair}, key=lambda s: s.name)
-    for point in points:
-        exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in point.items()}
-        theta0 = {p: substitute(start.get(p, p), exact) for p in parameters}
-        exact = {s: v for s, v in exact.items() if s not in theta0}
-        at_theta0 = gradients(loss, parameters, at={**exact, **theta0})
-        if any(value.free_symbols for value in at_theta0.values()):
-            continue
-        theta1 = {p: theta0[p] - ETA_STAR * at_theta0[p] for p in parameters}
-        at_theta1 = gradients(loss, members, at={**exact, **theta1})
-        evaluator = Evaluator({})
-        for first, second in pairs:
-            # the pair must still be equal after the first step: exactly equal gradients at θ0
-            try:
-                if evaluator(at_theta0[first] - at_theta0[second]) != Fraction(0):
-                    continue
-            except (Undecided, ZeroDivisionError, ValueError, OverflowError):
+    grads = gradients(loss, parameters, budget=budget)
+    for theta0, data in starts:
+        for rows in _schedules(data, dataset, mode):
+            schedule = [rows] * steps
+            found = run_steps(grads, parameters, theta0, schedule, pairs, ETA_STAR, budget)
+            if found is None:
                 continue
-            if theta0[first] != theta0[second]:
-                continue
-            difference = at_theta1[first] - at_theta1[second]
-            try:
-                value = evaluator(difference)
-            except (Undecided, ZeroDivisionError, ValueError, OverflowError):
-                continue
-            if is_certainly_nonzero(value):
-                data = {str(s): v for s, v in exact.items() if s not in set(parameters)}
-                return TwoStepWitness(
-                    pair=(first, second),
-                    point={**{str(p): theta0[p] for p in parameters}, **data},
-                    gradients={str(first): at_theta1[first], str(second): at_theta1[second]},
-                    difference=difference,
-                    certified_by=(
-                        "exact rational arithmetic" if is_exact(value) else "interval arithmetic"
-                    ),
-                )
+            step, pair, grad_values, theta = found
+            exact = all(isinstance(theta[p], Fraction) for p in pair)
+            return StepWitness(
+                pair=pair,
+                theta0=dict(theta0),
+                data=tuple(rows),
+                steps=step,
+                gradients={p: grad_values[p] for p in pair},
+                values={p: theta[p] for p in pair},
+                certified_by="exact rational arithmetic" if exact else "interval arithmetic",
+            )
     return None
+
+
+def _schedules(data, dataset, mode):
+    """The rows fed at each step: one data point, one dataset row (SGD), or all rows."""
+    if dataset is None:
+        return [[data]]
+    rows = [{s: Fraction(int(v.p), int(v.q)) for s, v in row.items()} for row in dataset]
+    if mode == "full-batch":
+        return [rows]
+    return [[row] for row in rows]

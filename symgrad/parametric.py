@@ -24,18 +24,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 
-from symgrad.condition import _drop_subsumed, solve_union
 from symgrad.errors import BudgetError, ModelError
 from symgrad.models import ACTIVATIONS
 from symgrad.parse import check_name
-from symgrad.prove import OPTIMIZERS
-from symgrad.report import latex as tex
-from symgrad.report import short
-from symgrad.zero import run_with_budget
+from symgrad.results import ParametricResult
+from symgrad.worker import run_with_budget
 
 SAMPLE, INPUT = sympy.symbols("s i", integer=True)
 HIDDEN_INDICES = sympy.symbols("j l", integer=True)
@@ -244,100 +241,6 @@ def _in_range(expr: sympy.Expr, ranges) -> sympy.Expr:
     )
 
 
-@dataclass(frozen=True)
-class ParametricResult:
-    """A verdict for every size, with the general gradient on the tied subspace."""
-
-    verdict: str
-    model: str
-    scope: str
-    method: str
-    gradients: Mapping[str, sympy.Expr]
-    differences: Mapping[str, sympy.Expr]
-    ties: tuple[str, ...]
-    condition: str | None = None
-    witness: Mapping[str, object] | None = None
-    instance: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    elapsed_s: float = 0.0
-
-    def headline(self) -> str:
-        if self.verdict == "proven":
-            return (
-                f"Proven {self.scope}: identical neurons get identical gradients, so they stay "
-                f"identical for every step ({self.method})."
-            )
-        if self.verdict == "refuted":
-            return (
-                f"Refuted: the tie breaks already for {self.instance}; it persists only when "
-                f"{self.condition}."
-            )
-        return f"Unknown: {self.method}."
-
-    def to_dict(self) -> dict:
-        return {
-            "verdict": self.verdict,
-            "model": self.model,
-            "scope": self.scope,
-            "parameters": list(self.gradients),
-            "ties": list(self.ties),
-            "gradients": {k: str(v) for k, v in self.gradients.items()},
-            "differences": {k: str(v) for k, v in self.differences.items()},
-            "condition": {"text": self.condition, "measure_zero": True} if self.condition else None,
-            "witness": self.witness,
-            "instance": self.instance or None,
-            "stationary": None,
-            "method": self.method,
-            "optimizers": list(OPTIMIZERS),
-            "notes": list(self.notes),
-            "summary": self.headline(),
-            "elapsed_s": self.elapsed_s,
-        }
-
-    def to_text(self) -> str:
-        lines = [
-            f"{self.verdict.upper()}: {self.headline()}",
-            "",
-            f"Model: {self.model}",
-            "Tie: " + "; ".join(self.ties),
-            "",
-            "General gradients on the tied subspace:",
-        ]
-        for name, value in self.gradients.items():
-            lines.append(f"  dJ/d{name} = {short(value, 600)}")
-        if self.differences:
-            lines.append("Differences between two generic parameters of a family:")
-            for name, value in self.differences.items():
-                lines.append(f"  {name}: {short(value, 300)}")
-        if self.condition:
-            lines.append(f"Condition: the tie persists exactly {self.condition}.")
-        if self.witness:
-            lines.append(f"Witness ({self.instance}): {self.witness.get('summary', '')}")
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        lines.append(f"Certificate: {self.method} ({self.elapsed_s:.3f} s).")
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        lines = [f"**{self.verdict.capitalize()}.** {self.headline()}", ""]
-        for name, value in self.gradients.items():
-            lines.append(f"- $\\partial J / \\partial {name} = {tex(value)}$")
-        return "\n".join(lines)
-
-    def to_latex(self) -> str:
-        rows = [
-            r"\frac{\partial J}{\partial %s} &= %s" % (name, tex(value))
-            for name, value in self.gradients.items()
-        ]
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-
 def _scope(sizes: Mapping[str, sympy.Expr]) -> str:
     names = sorted(str(v) for v in sizes.values() if v.is_Symbol)
     return "for all " + ", ".join(f"{n} >= 1" for n in names) if names else "for these sizes"
@@ -436,6 +339,12 @@ def prove_parametric(
     )
 
 
+def _concrete(model: ParametricModel) -> dict[str, int] | None:
+    """The smallest concrete sizes that keep the model's concrete sizes (k = 2 if k is a name)."""
+    k, n = model.sizes["k"], model.sizes["n"]
+    return {"inputs": int(k) if k.is_Integer else 2, "samples": int(n) if n.is_Integer else 1}
+
+
 def _linear_zero(model: ParametricModel, init: str, description: str, start: float):
     """All weights tied (zero, constant or identical init of the single neuron)."""
     from symgrad.models import build
@@ -443,11 +352,24 @@ def _linear_zero(model: ParametricModel, init: str, description: str, start: flo
 
     if init not in ("zero", "constant", "identical"):
         raise ModelError("init for a linear model with symbolic sizes: zero, constant or identical")
+    sizes = _concrete(model)
+    if model.sizes["k"] == 1:
+        # one weight: nothing is tied, exactly as for the concrete model
+        prove(build(model.name, **sizes), init="zero" if init == "zero" else "constant")
     family = model.families[0]
     p = family.generic.indices[0]
     p2 = sympy.Symbol("p'", integer=True, nonnegative=True)
-    derivative = _in_range(model.tie(sympy.diff(model.loss, family.generic)), model.ranges)
-    other = derivative.xreplace({p: p2})
+    derivative = model.tie(sympy.diff(model.loss, family.generic))
+    if model.sizes["k"].is_Integer:
+        # concrete inputs: the pair of weights 0 and 1 stands for every pair
+        p, p2 = sympy.Integer(0), sympy.Integer(1)
+        derivative = derivative.xreplace({family.generic.indices[0]: p}).doit()
+        other = model.tie(sympy.diff(model.loss, family.generic)).xreplace(
+            {family.generic.indices[0]: p2}
+        ).doit()
+    else:
+        derivative = _in_range(derivative, model.ranges)
+        other = derivative.xreplace({p: p2})
     difference = sympy.simplify(derivative - other)
     gradients = {str(family.generic): derivative}
     ties = (f"w[i] = c for all i (init {init})",)
@@ -462,12 +384,10 @@ def _linear_zero(model: ParametricModel, init: str, description: str, start: flo
             ties,
             elapsed_s=round(time.monotonic() - start, 4),
         )
-    concrete = build(model.name, inputs=2, samples=1)
+    concrete = build(model.name, **sizes)
     instance = prove(concrete, init="zero" if init == "zero" else "constant")
-    condition = _linear_condition(difference, family.tied, p, p2)
-    witness = instance.witness.to_dict() if instance.witness else None
-    if witness is not None:
-        witness["summary"] = instance.to_dict()["summary"]
+    condition, measure_zero = _linear_condition(difference, family.tied, p, p2)
+    witness = instance.witness
     return ParametricResult(
         "refuted" if instance.verdict == "refuted" else "unknown",
         description,
@@ -478,15 +398,45 @@ def _linear_zero(model: ParametricModel, init: str, description: str, start: flo
         ties,
         condition=condition,
         witness=witness,
-        instance="k = 2, n = 1",
+        witness_summary=instance.to_dict()["summary"],
+        instance=f"k = {sizes['inputs']}, n = {sizes['samples']}",
         elapsed_s=round(time.monotonic() - start, 4),
+        measure_zero=measure_zero,
     )
 
 
-def _linear_condition(difference, tied, p, p2) -> str:
-    """Solve 'difference = 0 for every tied value', reading sums and data as unknowns."""
+def _pull_out(expr: sympy.Expr, tied: sympy.Symbol) -> sympy.Expr:
+    """Sum(c*a + b) -> c*Sum(a) + Sum(b): powers of the tied value c outside every sum."""
+
+    def split(total: sympy.Sum) -> sympy.Expr:
+        body = sympy.expand(total.function)
+        if not body.has(tied):
+            return total
+        try:
+            polynomial = sympy.Poly(body, tied)
+        except sympy.PolynomialError:
+            return total
+        return sympy.Add(
+            *(tied ** m[0] * sympy.Sum(coefficient, *total.limits)
+              for m, coefficient in zip(polynomial.monoms(), polynomial.coeffs()))
+        )
+
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), split)
+
+
+def _linear_condition(difference, tied, p, p2) -> tuple[str, bool]:
+    """Solve 'difference = 0 for every tied value' for the data (sums and entries as unknowns).
+
+    The difference is a polynomial in the tied value c; it vanishes for every c
+    iff each coefficient does, so the condition is data-only.
+    """
     from sympy.simplify.simplify import factor_sum
 
+    from symgrad.condition import drop_subsumed
+    from symgrad.results import ConditionBranch
+    from symgrad.solve import Unsolved, real_solutions
+
+    difference = _pull_out(difference, tied)
     difference = difference.replace(lambda e: isinstance(e, sympy.Sum), factor_sum)
     sums = sorted(difference.atoms(sympy.Sum), key=str)
     bound = {v for total in sums for v in total.variables}
@@ -498,20 +448,36 @@ def _linear_condition(difference, tied, p, p2) -> str:
     back = {v: k for k, v in standins.items()}
     numerator = sympy.numer(sympy.together(difference.xreplace(standins)))
     equations = sympy.Poly(numerator, tied).coeffs() if numerator.has(tied) else [numerator]
+    equations = [e for e in equations if e != 0]
     unknowns = sorted({s for e in equations for s in e.free_symbols if s in back}, key=str)
-    solutions = _drop_subsumed(
+    pair = (
+        f"for the pair of weights {p}, {p2} (every pair alike)"
+        if p.is_Integer
+        else f"for every pair of indices {p} != {p2}"
+    )
+    try:
+        solutions = real_solutions(equations, unknowns)
+    except Unsolved:
+        text = " and ".join(f"{e.xreplace(back)} = 0" for e in equations)
+        return f"{pair}: {text}", True
+    solved = drop_subsumed(
         [
-            tuple(sorted(sol.items(), key=lambda item: str(item[0])))
-            for sol in solve_union(equations, unknowns)
+            ConditionBranch(
+                tuple(sorted(sol.substitution.items(), key=lambda item: str(item[0]))),
+                sol.conditions,
+            )
+            for sol in solutions
         ]
     )
     branches = []
-    for solution in solutions:
+    for branch in solved:
         parts = []
-        for a, b in solution:
+        for a, b in branch.equations:
             lhs, rhs = back[a], b.xreplace(back)
             equal_inputs = isinstance(lhs, sympy.Indexed) and isinstance(rhs, sympy.Indexed)
             parts.append(f"{lhs} = {rhs}" + (" (all inputs equal)" if equal_inputs else ""))
+        parts += [str(c.xreplace(back)) for c in branch.conditions]
         branches.append(" and ".join(parts))
     text = " or ".join(f"({b})" if " and " in b and len(branches) > 1 else b for b in branches)
-    return f"for every pair of indices {p} != {p2}: {text}"
+    measure_zero = all(branches)
+    return f"{pair}: {text}", measure_zero

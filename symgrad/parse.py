@@ -1,74 +1,114 @@
-"""Safe text -> SymPy: a whitelist walk over Python's syntax tree.
+"""Safe text -> SymPy: symgrad's own tokenizer and grammar, then a whitelisted build.
 
-User text never reaches ``eval``, ``sympify`` or ``parse_expr``. The text is
-parsed by :func:`ast.parse` (which executes nothing) after cheap size checks,
-and only these nodes are turned into SymPy objects: numbers, names,
-``+ - * / **``, unary ``+``/``-``, parentheses and calls of known functions.
-Every symbol is real.
+User text never reaches ``eval``, ``sympify`` or ``parse_expr``. Plain text is
+tokenized by :func:`symgrad.grammar.lex_text`, LaTeX by :mod:`symgrad.latex`;
+both feed the same grammar, whose tree is built here into SymPy objects:
+numbers (exact: ``0.1`` is 1/10), names (every symbol is real), ``+ - * / ^``,
+and calls of known functions. Sizes are bounded before and while building.
 
->>> parse_expression("(y - w0*x0 - w1*x1)**2")
+Besides the expression, a :class:`Parsed` keeps every name that was written
+(a parameter that cancels out is still the user's parameter), the domain
+where the expression is real (``sqrt(w)**2`` is ``w`` only for ``w >= 0``,
+and SymPy's automatic simplification must not erase that), and notes on the
+reading that the "Understood:" line shows.
+
+>>> parse_expression("(y - w0*x0 - w1*x1)^2")
 (-w0*x0 - w1*x1 + y)**2
+>>> parse_expression("2x(y - w x)")
+2*x*(-w*x + y)
 >>> parse_expression("0.1*w")
 w/10
 >>> parse_expression("sigma(w*x)", functions=["sigma"])
 sigma(w*x)
->>> parse_expression("x^2")
-Traceback (most recent call last):
-    ...
-symgrad.errors.ParseError: '^' is not a power in symgrad: write x**2 instead of x^2 (at column 2 of 'x^2')
+>>> read("sqrt(w)**2").domain[0].text
+'w >= 0'
 """
 
 from __future__ import annotations
 
-import ast
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy
-from sympy import Abs, Max, Min, Rational, cos, exp, log, sin, sqrt, tanh
+from sympy import Rational
 
+from symgrad import functions as fn
 from symgrad.errors import ParseError
-from symgrad.functions import relu, sigmoid, softplus
+from symgrad.grammar import Context, lex_text, parse_tokens
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 60
 MAX_INTEGER_DIGITS = 60
 MAX_EXPONENT = 100
+MAX_SYMBOLIC_EXPONENT = 8_000
+MAX_DEGREE = 20_000
 MAX_NUMBER_DIGITS = 2_000
 MAX_NODES = 20_000
 
-#: name in text -> (SymPy callable, allowed argument counts; None means 2 or more)
-KNOWN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...] | None]] = {
-    "exp": (exp, (1,)),
-    "log": (log, (1,)),
-    "sqrt": (sqrt, (1,)),
-    "abs": (Abs, (1,)),
-    "sin": (sin, (1,)),
-    "cos": (cos, (1,)),
-    "tanh": (tanh, (1,)),
-    "sinh": (sympy.sinh, (1,)),
-    "cosh": (sympy.cosh, (1,)),
-    "tan": (sympy.tan, (1,)),
-    "sigmoid": (sigmoid, (1,)),
-    "relu": (relu, (1,)),
-    "softplus": (softplus, (1,)),
-    "max": (Max, None),
-    "min": (Min, None),
+
+def _sech(u):
+    return sympy.sech(u)
+
+
+#: name -> (builder, allowed argument counts (None: 2 or more), domain rule)
+KNOWN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...] | None, str | None]] = {
+    "exp": (sympy.exp, (1,), None),
+    "log": (sympy.log, (1,), "positive"),
+    "ln": (sympy.log, (1,), "positive"),
+    "sqrt": (sympy.sqrt, (1,), "nonnegative"),
+    "abs": (sympy.Abs, (1,), None),
+    "Abs": (sympy.Abs, (1,), None),
+    "sign": (sympy.sign, (1,), None),
+    "sgn": (sympy.sign, (1,), None),
+    "sin": (sympy.sin, (1,), None),
+    "cos": (sympy.cos, (1,), None),
+    "tan": (sympy.tan, (1,), "tan"),
+    "sinh": (sympy.sinh, (1,), None),
+    "cosh": (sympy.cosh, (1,), None),
+    "tanh": (sympy.tanh, (1,), None),
+    "sech": (_sech, (1,), None),
+    "asin": (sympy.asin, (1,), "unit"),
+    "arcsin": (sympy.asin, (1,), "unit"),
+    "acos": (sympy.acos, (1,), "unit"),
+    "arccos": (sympy.acos, (1,), "unit"),
+    "atan": (sympy.atan, (1,), None),
+    "arctan": (sympy.atan, (1,), None),
+    "sigmoid": (fn.sigmoid, (1,), None),
+    "sigma": (fn.sigmoid, (1,), None),
+    "logistic": (fn.sigmoid, (1,), None),
+    "relu": (fn.relu, (1,), None),
+    "ReLU": (fn.relu, (1,), None),
+    "softplus": (fn.softplus, (1,), None),
+    "max": (fn.Max, None, None),
+    "Max": (fn.Max, None, None),
+    "min": (fn.Min, None, None),
+    "Min": (fn.Min, None, None),
+    "heaviside": (fn.heaviside, (1,), None),
+    "H": (fn.heaviside, (1,), None),
+    "Heaviside": (sympy.Heaviside, (1, 2), None),
+    "argmax_share": (fn.argmax_share, None, None),
+    "argmin_share": (fn.argmin_share, None, None),
+    "piecewise": (None, None, None),
+    "Piecewise": (None, None, None),
 }
+#: names that are functions when called and symbols otherwise
+SYMBOL_OR_FUNCTION = {"sigma", "H"}
 CONSTANTS = {"pi": sympy.pi}
+REFUSED_NAMES = {
+    "E": "E is not a name in symgrad: write e or exp(1) for Euler's number, or use another name",
+    "I": "I is not a name in symgrad (symbols are real): use another name",
+    "oo": "oo (infinity) is not a value: symgrad works with finite real numbers",
+    "inf": "inf is not a value: symgrad works with finite real numbers",
+    "infinity": "infinity is not a value: symgrad works with finite real numbers",
+    "nan": "nan is not a value: symgrad works with finite real numbers",
+    "NaN": "NaN is not a value: symgrad works with finite real numbers",
+    "zoo": "zoo is not a value: symgrad works with finite real numbers",
+}
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-_UNICODE_HINTS = {
-    "\u2212": "unicode minus sign '\u2212': type '-'",
-    "\u2013": "dash '\u2013': type '-'",
-    "\u00d7": "multiplication sign '\u00d7': type '*'",
-    "\u22c5": "dot operator '\u22c5': type '*'",
-    "\u00b7": "middle dot '\u00b7': type '*'",
-    "\u00f7": "division sign '\u00f7': type '/'",
-    "\u00b2": "superscript '\u00b2': type '**2'",
-}
 
 
 def real_symbol(name: str) -> sympy.Symbol:
@@ -78,18 +118,87 @@ def real_symbol(name: str) -> sympy.Symbol:
 
 def check_name(name: str, what: str = "name") -> str:
     """Return ``name`` if it is a valid symbol name, else raise ParseError."""
-    if not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.match(name):
+        shown = name if isinstance(name, str) else type(name).__name__
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
         raise ParseError(
-            f"{what} {name!r} is not a valid symbol name (letters, digits and '_', "
+            f"{what} {shown!r} is not a valid symbol name (letters, digits and '_', "
             "starting with a letter)"
         )
-    if name in KNOWN_FUNCTIONS or name in CONSTANTS:
+    if name in REFUSED_NAMES:
+        raise ParseError(f"{what} {name!r}: {REFUSED_NAMES[name]}")
+    if (name in KNOWN_FUNCTIONS and name not in SYMBOL_OR_FUNCTION) or name in CONSTANTS:
         raise ParseError(f"{what} {name!r} is reserved for a built-in function or constant")
     return name
 
 
+def normalize_name(text: str, latex: bool = False) -> str:
+    """A name as written (``θ``, ``w_{0}``, ``\\theta_1``) -> symgrad's name (``theta``, ``w0``)."""
+    text = text.strip()
+    if latex or "\\" in text or "{" in text:
+        from symgrad.latex import latex_name
+
+        return latex_name(text)
+    from symgrad.grammar import _name_at
+
+    name, end, _ = _name_at(text, 0)
+    if end != len(text) or not name:
+        return text
+    return name
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Where an expression is real: ``expr > 0``, ``expr >= 0``, ``expr != 0`` or a condition."""
+
+    expr: sympy.Basic
+    relation: str
+    source: str = ""
+
+    @property
+    def text(self) -> str:
+        from symgrad.printing import to_str
+
+        if self.relation == "holds":
+            return to_str(self.expr)
+        return f"{to_str(self.expr)} {self.relation} 0"
+
+    def as_boolean(self) -> sympy.Basic:
+        if self.relation == "holds":
+            return self.expr
+        op = {">": sympy.Gt, ">=": sympy.Ge, "!=": sympy.Ne}[self.relation]
+        return op(self.expr, 0)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed expression with the names written, its real domain and reading notes."""
+
+    expr: sympy.Basic
+    names: frozenset[str] = frozenset()
+    domain: tuple[Constraint, ...] = ()
+    notes: tuple[str, ...] = ()
+    functions: frozenset[str] = field(default_factory=frozenset)
+    text: str = ""
+
+
+def _always(expr: sympy.Basic, relation: str) -> bool:
+    """The constraint holds for every real value of the symbols (SymPy's assumptions say so)."""
+    if relation == "holds":
+        return expr == sympy.true
+    if relation == ">":
+        return bool(expr.is_positive)
+    if relation == ">=":
+        return bool(expr.is_nonnegative)
+    return bool(expr.is_positive or expr.is_negative)
+
+
+def _known_function_names(functions: frozenset[str]) -> frozenset[str]:
+    return frozenset(KNOWN_FUNCTIONS) | functions
+
+
 def _precheck(text: str) -> None:
-    """Refuse input that is too large, too deep or uses a wrong operator, before parsing."""
+    """Refuse input that is not text, too large or empty, before tokenizing."""
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -97,36 +206,8 @@ def _precheck(text: str) -> None:
     if not text.strip():
         raise ParseError("empty expression: type a formula such as 'w0*x0 + w1*x1'")
     for position, char in enumerate(text):
-        if char in _UNICODE_HINTS:
-            raise ParseError(f"not accepted: {_UNICODE_HINTS[char]}", text, position)
-        if char == "^":
-            left = text[:position].rstrip().split()[-1:] or ["x"]
-            right = text[position + 1 :].lstrip().split()[:1] or ["2"]
-            raise ParseError(
-                f"'^' is not a power in symgrad: write {left[0]}**{right[0]} instead of "
-                f"{left[0]}^{right[0]}",
-                text,
-                position,
-            )
-        if not (char.isascii() and (char.isprintable() or char in " \t\n")):
+        if not (char.isprintable() or char in " \t\n\r"):
             raise ParseError(f"character {char!r} is not allowed in an expression", text, position)
-    depth = 0
-    run = 0
-    for position, char in enumerate(text):
-        if char in "([":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ParseError(
-                    f"parentheses nested deeper than {MAX_DEPTH} levels", text, position
-                )
-        elif char in ")]":
-            depth -= 1
-        if char in "+-":
-            run += 1
-            if run > MAX_DEPTH:
-                raise ParseError(f"more than {MAX_DEPTH} signs in a row", text, position)
-        elif not char.isspace():
-            run = 0
     digits = re.search(r"\d{%d,}" % (MAX_INTEGER_DIGITS + 1), text)
     if digits:
         raise ParseError(
@@ -135,410 +216,482 @@ def _precheck(text: str) -> None:
             text,
             digits.start(),
         )
-    powers = text.count("**")
-    if powers > MAX_DEPTH:
-        raise ParseError(f"{powers} powers '**' exceed the limit of {MAX_DEPTH}", text)
-    match = re.search(r"(?<![\w.])(\d+\.?\d*(?:[eE][+-]?\d+)?)([A-Za-z_])", text)
-    if match and not re.match(r"\d+\.?\d*[eE][+-]?\d", text[match.start() :]):
-        number, letter = match.group(1), match.group(2)
-        raise ParseError(
-            f"implicit multiplication is not supported: write {number}*{letter} "
-            f"instead of {number}{letter}",
-            text,
-            match.start(),
-        )
+    depth = 0
+    for position, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(
+                    f"brackets nested deeper than {MAX_DEPTH} levels", text, position
+                )
+        elif char in ")]}":
+            depth -= 1
 
 
-class _Builder:
-    """Turn one whitelisted syntax tree into a SymPy expression."""
+class Builder:
+    """Build the grammar's tree into SymPy, under the size limits, recording the domain."""
 
-    def __init__(self, text: str, functions: frozenset[str]) -> None:
+    def __init__(self, text: str, context: Context) -> None:
         self.text = text
-        self.functions = functions
+        self.context = context
         self.nodes = 0
+        self.names: set[str] = set()
+        self.domain: list[Constraint] = []
 
-    def fail(self, message: str, node: ast.AST | None = None) -> ParseError:
-        position = getattr(node, "col_offset", None)
-        if position is not None:
-            position = self._offset(node)
+    def fail(self, message: str, position: int | None = None) -> ParseError:
+        if position is not None and self.text:
+            position = max(0, min(position, len(self.text) - 1))
         return ParseError(message, self.text, position)
 
-    def _offset(self, node: ast.AST) -> int:
-        line = getattr(node, "lineno", 1)
-        lines = self.text.split("\n")
-        return sum(len(item) + 1 for item in lines[: line - 1]) + node.col_offset
+    def require(self, expr: sympy.Basic, relation: str, source: str = "") -> None:
+        if expr.is_number or _always(expr, relation):
+            return
+        constraint = Constraint(expr, relation, source)
+        if constraint not in self.domain:
+            self.domain.append(constraint)
 
-    def build(self, node: ast.AST) -> sympy.Expr:
+    def build(self, node: tuple) -> sympy.Basic:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise self.fail(f"expression has more than {MAX_NODES} parts")
-        if isinstance(node, ast.Expression):
-            return self.build(node.body)
-        if isinstance(node, ast.Constant):
-            return self.number(node)
-        if isinstance(node, ast.Name):
-            return self.name(node)
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                return -self.build(node.operand)
-            if isinstance(node.op, ast.UAdd):
-                return self.build(node.operand)
-            raise self.fail(f"operator {_describe(node)} is not allowed", node)
-        if isinstance(node, ast.BinOp):
-            return self.binary(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        if isinstance(node, ast.Compare):
-            raise self.fail(
-                "an equation or comparison where an expression is expected: "
-                "give the loss itself, e.g. '(y - w*x)**2'",
-                node,
-            )
-        raise self.fail(f"{_describe(node)} is not allowed in a symgrad expression", node)
+        kind = node[0]
+        return getattr(self, f"_{kind}")(node)
 
-    def number(self, node: ast.Constant) -> sympy.Expr:
-        value = node.value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(f"{_describe(node)} is not allowed in a symgrad expression", node)
-        source = ast.get_source_segment(self.text, node) or repr(value)
-        source = source.replace("_", "")
-        if isinstance(value, int):
-            if len(source.lstrip("0")) > MAX_INTEGER_DIGITS:
-                raise self.fail(
-                    f"integer literal of {len(source)} digits exceeds the limit of "
-                    f"{MAX_INTEGER_DIGITS}",
-                    node,
-                )
-            return sympy.Integer(value)
-        mantissa, _, exponent = source.lower().partition("e")
-        if exponent and abs(int(exponent)) > MAX_NUMBER_DIGITS // 10:
-            raise self.fail(f"number {source!r} has an exponent beyond ±200", node)
-        if len(mantissa) > MAX_INTEGER_DIGITS:
+    # ------------------------------------------------------------ leaves
+    def _num(self, node) -> sympy.Expr:
+        text, position = node[1], node[2]
+        mantissa, _, exponent = text.lower().partition("e")
+        digits = len(mantissa.replace(".", "").lstrip("0"))
+        if digits > MAX_INTEGER_DIGITS:
             raise self.fail(
-                f"number literal of {len(mantissa)} digits exceeds the limit of "
-                f"{MAX_INTEGER_DIGITS}",
-                node,
+                f"number literal of {digits} digits exceeds the limit of {MAX_INTEGER_DIGITS}",
+                position,
             )
-        exact = Fraction(source)
+        if exponent and abs(int(exponent)) + digits > MAX_NUMBER_DIGITS:
+            raise self.fail(
+                f"number {text!r} would have more than {MAX_NUMBER_DIGITS} digits", position
+            )
+        if exponent:
+            self.context.note(f"{text} is read as a number in scientific notation")
+        exact = Fraction(text)
         return Rational(exact.numerator, exact.denominator)
 
-    def name(self, node: ast.Name) -> sympy.Expr:
-        identifier = node.id
-        if identifier in CONSTANTS:
-            return CONSTANTS[identifier]
-        if identifier in KNOWN_FUNCTIONS or identifier in self.functions:
-            raise self.fail(f"{identifier!r} is a function: call it, e.g. {identifier}(x)", node)
-        if not _NAME.match(identifier):
-            raise self.fail(f"name {identifier!r} is not allowed (names start with a letter)", node)
-        return real_symbol(identifier)
+    def _name(self, node) -> sympy.Basic:
+        name, position = node[1], node[2]
+        if name in REFUSED_NAMES:
+            raise self.fail(REFUSED_NAMES[name], position)
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name == "e" and not self.context.e_is_symbol:
+            self.context.note("e is read as Euler's number (declare it as a symbol to change that)")
+            return sympy.E
+        if not _NAME.match(name):
+            raise self.fail(f"name {name!r} is not allowed (names start with a letter)", position)
+        if name in KNOWN_FUNCTIONS and name not in SYMBOL_OR_FUNCTION:
+            raise self.fail(f"{name!r} is a function: call it, e.g. {name}(x)", position)
+        self.names.add(name)
+        return real_symbol(name)
 
-    def binary(self, node: ast.BinOp) -> sympy.Expr:
-        op = node.op
-        if isinstance(op, ast.BitXor):
-            raise self.fail("'^' is not a power in symgrad: use '**'", node)
-        if not isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
-            raise self.fail(f"operator {_describe(node)} is not allowed", node)
-        left = self.build(node.left)
-        right = self.build(node.right)
-        if isinstance(op, ast.Add):
-            return left + right
-        if isinstance(op, ast.Sub):
-            return left - right
-        if isinstance(op, ast.Mult):
-            return left * right
-        if isinstance(op, ast.Div):
-            if right.is_zero:
-                raise self.fail("division by zero", node)
-            return left / right
-        return self.power(left, right, node)
+    def _true(self, node) -> sympy.Basic:
+        return sympy.true
 
-    def power(self, base: sympy.Expr, exponent: sympy.Expr, node: ast.AST) -> sympy.Expr:
-        if exponent.is_Number:
-            if exponent.is_Rational:
-                p, q = int(exponent.p), int(exponent.q)
-                if abs(p) > MAX_EXPONENT or q > MAX_EXPONENT:
-                    raise self.fail(
-                        f"exponent {exponent} exceeds the limit of {MAX_EXPONENT} in absolute "
-                        "value",
-                        node,
-                    )
-            if base.is_Number and base.is_Rational:
+    # ------------------------------------------------------------ arithmetic
+    def _add(self, node) -> sympy.Expr:
+        terms = []
+        for sign, term in node[1]:
+            value = self.build(term)
+            terms.append(-value if sign < 0 else value)
+        return self._checked(sympy.Add(*terms))
+
+    def _neg(self, node) -> sympy.Expr:
+        return -self.build(node[1])
+
+    def _mul(self, node) -> sympy.Expr:
+        numerator, denominator = [], []
+        for op, factor in node[1]:
+            value = self.build(factor)
+            if op == "/":
+                if value.is_zero:
+                    raise self.fail("division by zero")
+                self.require(value, "!=", "a denominator")
+                denominator.append(value)
+            else:
+                numerator.append(value)
+        result = sympy.Mul(*numerator)
+        if denominator:
+            result = result / sympy.Mul(*denominator)
+        return self._checked(result)
+
+    def _pow(self, node) -> sympy.Expr:
+        base = self.build(node[1])
+        exponent = self.build(node[2])
+        return self.power(base, exponent, node[3])
+
+    def power(self, base: sympy.Expr, exponent: sympy.Expr, position: int | None) -> sympy.Expr:
+        if exponent.free_symbols:
+            if not (base.is_number and base.is_positive):
+                self.require(base, ">", "a base with a symbolic exponent")
+            if base.is_Rational and abs(base) > 1 and exponent.has(sympy.Pow):
+                pass
+            return self._checked(sympy.Pow(base, exponent))
+        if not exponent.is_Rational:
+            if not (base.is_number and base.is_positive):
+                self.require(base, ">", "a base with an irrational exponent")
+            return self._checked(sympy.Pow(base, exponent))
+        p, q = int(exponent.p), int(exponent.q)
+        if q > MAX_EXPONENT:
+            raise self.fail(f"exponent {exponent} has a denominator above {MAX_EXPONENT}", position)
+        if base.is_number:
+            if abs(p) > MAX_SYMBOLIC_EXPONENT and not base.is_Rational:
+                raise self.fail(f"exponent {exponent} exceeds the limit", position)
+            if base.is_Rational:
                 size = max(len(str(abs(base.p))), len(str(base.q)))
-                if size * abs(float(exponent)) > MAX_NUMBER_DIGITS:
+                if size * abs(p) / q > MAX_NUMBER_DIGITS or abs(p) > MAX_SYMBOLIC_EXPONENT:
                     raise self.fail(
                         f"{base}**{exponent} would have more than {MAX_NUMBER_DIGITS} digits",
-                        node,
+                        position,
                     )
             if base.is_zero and exponent.is_negative:
-                raise self.fail("division by zero (0 to a negative power)", node)
-        elif base.is_Number and base.is_Rational and abs(base) > 1:
-            pass  # a symbolic exponent stays unevaluated
-        return sympy.Pow(base, exponent)
+                raise self.fail("division by zero (0 to a negative power)", position)
+            if base.is_negative and q > 1:
+                raise self.fail(f"({base})**({exponent}) is not a real number", position)
+        else:
+            if abs(p) > MAX_SYMBOLIC_EXPONENT:
+                raise self.fail(
+                    f"exponent {exponent} exceeds the limit of {MAX_SYMBOLIC_EXPONENT}", position
+                )
+            if q > 1:
+                # SymPy's x**(p/q) is the principal (complex) root for x < 0
+                self.require(base, ">" if p < 0 else ">=", "a fractional power")
+            elif p < 0:
+                self.require(base, "!=", "a negative power")
+        return self._checked(sympy.Pow(base, exponent), position)
 
-    def call(self, node: ast.Call) -> sympy.Expr:
-        if not isinstance(node.func, ast.Name):
-            raise self.fail("only calls of known functions by name are allowed", node)
-        name = node.func.id
-        if node.keywords:
-            raise self.fail(f"keyword arguments are not allowed in {name}(...)", node)
-        if any(isinstance(arg, ast.Starred) for arg in node.args):
-            raise self.fail(f"starred arguments are not allowed in {name}(...)", node)
-        if name not in self.functions and name not in KNOWN_FUNCTIONS:
-            known = ", ".join(sorted(KNOWN_FUNCTIONS))
-            raise self.fail(
-                f"unknown function {name!r}: known are {known}; declare an arbitrary "
-                f"activation with --function {name}",
-                node,
+    def _checked(self, result: sympy.Basic, position: int | None = None) -> sympy.Basic:
+        """Bound what SymPy's automatic merging made: ((x+1)**100)**100 is (x+1)**10000."""
+        if isinstance(result, sympy.Pow) and result.exp.is_Rational:
+            if abs(result.exp.p) > MAX_SYMBOLIC_EXPONENT:
+                raise self.fail(
+                    f"the power {result.exp} (after combining exponents) exceeds the limit of "
+                    f"{MAX_SYMBOLIC_EXPONENT}",
+                    position,
+                )
+        if result.is_Rational and (
+            len(str(abs(result.p))) > MAX_NUMBER_DIGITS or len(str(result.q)) > MAX_NUMBER_DIGITS
+        ):
+            raise self.fail(f"a number with more than {MAX_NUMBER_DIGITS} digits", position)
+        if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise self.fail("the expression is undefined (division by zero or infinity)", position)
+        return result
+
+    # ------------------------------------------------------------ calls
+    def _call(self, node) -> sympy.Basic:
+        name, args, position = node[1], node[2], node[3]
+        primes = node[4] if len(node) > 4 else 0
+        if name.lower() == "piecewise":
+            return self._piecewise(("piecewise", [(a[1], a[2]) for a in args], position))
+        values = [self.build(arg) for arg in args]
+        if name in self.context.functions:
+            if len(values) != 1:
+                raise self.fail(f"{name} is declared with one argument, got {len(values)}", position)
+            function = sympy.Function(name, real=True)
+            if primes:
+                return self._derivative(function, values[0], primes)
+            return function(values[0])
+        builder, arities, rule = KNOWN_FUNCTIONS[name]
+        if arities is None and len(values) < 2 and name not in ("max", "min", "Max", "Min"):
+            raise self.fail(f"{name} takes two or more arguments, got {len(values)}", position)
+        if arities is not None and len(values) not in arities:
+            want = " or ".join(str(a) for a in arities)
+            raise self.fail(f"{name} takes {want} argument(s), got {len(values)}", position)
+        if name == "Heaviside" and len(values) == 2 and values[1] not in (0, sympy.S.Half, 1):
+            raise self.fail("Heaviside(x, h) needs h = 0, 1/2 or 1", position)
+        if name == "Heaviside" and len(values) == 1:
+            values.append(sympy.S.Zero)
+        if name in ("argmax_share", "argmin_share") and not values[0].is_Integer:
+            raise self.fail(f"{name} needs an integer index first", position)
+        self._domain(name, rule, values, position)
+        if primes:
+            if len(values) != 1:
+                raise self.fail(f"{name}' needs one argument", position)
+            u = sympy.Dummy("u", real=True)
+            derivative = sympy.diff(builder(u), u, primes)
+            return self._checked(fn.drop_dirac(derivative).xreplace({u: values[0]}))
+        return self._checked(builder(*values), position)
+
+    def _derivative(self, function, argument, primes: int) -> sympy.Expr:
+        x = sympy.Symbol("_xi", real=True)
+        derivative = sympy.Derivative(function(x), (x, primes))
+        if argument == x:
+            return derivative
+        return sympy.Subs(derivative, x, argument)
+
+    def _domain(self, name: str, rule: str | None, values, position) -> None:
+        if rule is None:
+            return
+        u = values[0]
+        if u.is_number:
+            bad = (
+                (rule == "positive" and u.is_nonpositive)
+                or (rule == "nonnegative" and u.is_negative)
+                or (rule == "unit" and (u > 1) == sympy.true or (u < -1) == sympy.true)
             )
-        args = [self.build(arg) for arg in node.args]
-        if name in self.functions:
-            if len(args) != 1:
-                raise self.fail(f"{name} is declared with one argument, got {len(args)}", node)
-            return sympy.Function(name, real=True)(*args)
-        function, arities = KNOWN_FUNCTIONS[name]
-        if arities is None and len(args) < 2:
-            raise self.fail(f"{name} takes two or more arguments, got {len(args)}", node)
-        if arities is not None and len(args) not in arities:
-            raise self.fail(f"{name} takes {arities[0]} argument, got {len(args)}", node)
-        if name == "log" and args[0].is_number and not args[0].is_positive:
-            raise self.fail(f"log of {args[0]} is undefined", node)
-        return function(*args)
+            if bad:
+                raise self.fail(f"{name}({u}) is not a real number", position)
+            if rule == "tan" and sympy.cos(u).is_zero:
+                raise self.fail(f"tan({u}) is undefined", position)
+            return
+        if rule == "positive":
+            self.require(u, ">", f"{name}(...)")
+        elif rule == "nonnegative":
+            self.require(u, ">=", f"{name}(...)")
+        elif rule == "unit":
+            self.require(1 - u**2, ">=", f"{name}(...)")
+        elif rule == "tan":
+            self.require(sympy.cos(u), "!=", "tan(...)")
+
+    # ------------------------------------------------------------ piecewise and relations
+    def _piecewise(self, node) -> sympy.Basic:
+        pieces = []
+        for value, condition in node[1]:
+            pieces.append((self.build(value), self.build(condition)))
+        if not any(c == sympy.true for _, c in pieces):
+            self.require(sympy.Or(*(c for _, c in pieces)), "holds", "piecewise(...)")
+        try:
+            return self._checked(sympy.Piecewise(*pieces))
+        except (TypeError, ValueError) as error:
+            raise self.fail(f"piecewise: {error}", node[2]) from None
+
+    def _piece(self, node) -> sympy.Basic:
+        raise self.fail("a (value, condition) pair outside piecewise(...)")
+
+    def _rel(self, node) -> sympy.Basic:
+        left = self.build(node[1])
+        parts = []
+        for op, right_node, _ in node[2]:
+            right = self.build(right_node)
+            parts.append(_RELATION[op](left, right))
+            left = right
+        return sympy.And(*parts) if len(parts) > 1 else parts[0]
+
+    def _and(self, node) -> sympy.Basic:
+        return sympy.And(*(self.build(n) for n in node[1]))
+
+    def _or(self, node) -> sympy.Basic:
+        return sympy.Or(*(self.build(n) for n in node[1]))
+
+    def _not(self, node) -> sympy.Basic:
+        return sympy.Not(self.build(node[1]))
 
 
-def _describe(node: ast.AST) -> str:
-    names = {
-        ast.Attribute: "attribute access",
-        ast.Subscript: "subscript",
-        ast.Lambda: "lambda",
-        ast.JoinedStr: "f-string",
-        ast.List: "list",
-        ast.Tuple: "tuple",
-        ast.Dict: "dict",
-        ast.Set: "set",
-        ast.IfExp: "conditional expression",
-        ast.BoolOp: "boolean operator",
-        ast.NamedExpr: "assignment expression",
-        ast.Await: "await",
-        ast.Yield: "yield",
-        ast.GeneratorExp: "generator",
-        ast.ListComp: "comprehension",
-        ast.Starred: "starred expression",
-        ast.Mod: "'%'",
-        ast.FloorDiv: "'//'",
-        ast.MatMult: "'@'",
-        ast.BitAnd: "'&'",
-        ast.BitOr: "'|'",
-        ast.LShift: "'<<'",
-        ast.RShift: "'>>'",
-        ast.Invert: "'~'",
-        ast.Not: "'not'",
-    }
-    if isinstance(node, ast.Constant):
-        return f"constant {node.value!r}"[:60]
-    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        return names.get(type(node.op), type(node.op).__name__)
-    return names.get(type(node), type(node).__name__)
-
-
-def _syntax_error(text: str, error: SyntaxError) -> ParseError:
-    position = None
-    if error.offset is not None:
-        lines = text.split("\n")
-        line = (error.lineno or 1) - 1
-        position = sum(len(item) + 1 for item in lines[:line]) + error.offset - 1
-        position = max(0, min(position, len(text) - 1))
-    message = error.msg or "invalid syntax"
-    stripped = text.strip()
-    if stripped.endswith("!") or re.search(r"\w!(?!=)", text):
-        message = "'!' (factorial) is not supported"
-    elif re.search(r"[\w)]\s+[\w(]", stripped) and "=" not in text:
-        message = "two terms side by side: write '*' between factors (e.g. 'x*y', not 'x y')"
-    elif re.search(r"(?<![<>=!])=(?!=)", text):
-        message = "an equation where an expression is expected: give the expression itself"
-    return ParseError(f"syntax error: {message}", text, position)
-
-
-def _parse_tree(text: str) -> ast.Expression:
-    _precheck(text)
-    try:
-        return ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise _syntax_error(text.strip(), error) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ParseError("expression is nested too deeply to parse", text) from None
-
-
-def parse_expression(text: str, functions: Iterable[str] = ()) -> sympy.Expr:
-    """Parse ``text`` (Python syntax) into a real SymPy expression, safely.
-
-    ``functions`` names arbitrary differentiable functions of one argument
-    (such as an activation ``sigma``); they stay undefined SymPy functions.
-    """
-    declared = frozenset(check_name(name, "function") for name in functions)
-    tree = _parse_tree(text)
-    try:
-        return _Builder(text.strip(), declared).build(tree)
-    except RecursionError:
-        raise ParseError("expression is nested too deeply", text) from None
-
-
-_RELATIONS = {
-    ast.Eq: "=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
+_RELATION = {
+    "<": sympy.Lt,
+    "<=": sympy.Le,
+    ">": sympy.Gt,
+    ">=": sympy.Ge,
+    "=": sympy.Eq,
+    "!=": sympy.Ne,
 }
 
 
-def parse_relation(text: str, functions: Iterable[str] = ()) -> tuple[sympy.Expr, str, sympy.Expr]:
-    """Parse ``lhs OP rhs`` with OP one of ``= == > >= < <=``; return (lhs, op, rhs).
+def _context(
+    functions: Iterable[str], symbols: Iterable[str], e_is_symbol: bool, latex: bool
+) -> Context:
+    declared = frozenset(check_name(name, "function") for name in functions)
+    return Context(
+        functions=declared,
+        known_functions=_known_function_names(frozenset()) - declared,
+        symbols=frozenset(symbols),
+        e_is_symbol=e_is_symbol,
+        latex=latex,
+    )
+
+
+def read(
+    text: str,
+    functions: Iterable[str] = (),
+    symbols: Iterable[str] = (),
+    e_is_symbol: bool = False,
+    latex: bool = False,
+    relation: bool = False,
+) -> Parsed:
+    """Parse ``text`` (plain maths, or LaTeX with ``latex=True``) into a :class:`Parsed`.
+
+    ``functions`` names arbitrary differentiable functions of one argument;
+    ``symbols`` are names known from elsewhere (the loss, when reading a claim),
+    so that ``x(...)`` reads as a product when x is one of them; with
+    ``e_is_symbol`` the name ``e`` is a symbol rather than Euler's number.
+    """
+    _precheck(text)
+    context = _context(functions, symbols, e_is_symbol, latex)
+    if latex:
+        from symgrad.latex import lex_latex
+
+        tokens = lex_latex(text, context)
+    else:
+        tokens = lex_text(text)
+    tree = parse_tokens(tokens, text, context, relation=relation)
+    builder = Builder(text, context)
+    try:
+        expr = builder.build(tree)
+    except RecursionError:
+        raise ParseError("expression is nested too deeply", text) from None
+    _check_size(expr, text)
+    notes = list(context.notes)
+    return Parsed(
+        expr=expr,
+        names=frozenset(builder.names),
+        domain=tuple(builder.domain),
+        notes=tuple(notes),
+        functions=context.functions,
+        text=text,
+    )
+
+
+def _check_size(expr: sympy.Basic, text: str) -> None:
+    """Bound the polynomial degree of what was built (merged powers and products)."""
+    degree: dict[sympy.Basic, int] = {}
+    stack = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in degree:
+            continue
+        if not node.args or isinstance(node, sympy.Function):
+            degree[node] = 0 if node.is_number else 1
+            if isinstance(node, sympy.Function):
+                stack.extend((arg, False) for arg in node.args if arg not in degree)
+            continue
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args if arg not in degree)
+            continue
+        children = [degree.get(arg, 0) for arg in node.args]
+        if isinstance(node, sympy.Mul):
+            value = sum(children)
+        elif isinstance(node, sympy.Pow) and node.exp.is_Rational:
+            value = children[0] * abs(int(node.exp.p))
+        else:
+            value = max(children, default=0)
+        degree[node] = value
+        if value > MAX_DEGREE:
+            raise ParseError(
+                f"the expression has polynomial degree above {MAX_DEGREE} after combining "
+                "powers and products",
+                text,
+            )
+
+
+def domain_of(expr: sympy.Basic) -> tuple[Constraint, ...]:
+    """Where ``expr`` (as it stands) is real: log arguments positive, roots nonnegative, ...
+
+    >>> x = real_symbol("x")
+    >>> sorted(c.text for c in domain_of(sympy.log(x) + 1/(x - 1)))
+    ['x - 1 != 0', 'x > 0']
+    """
+    from symgrad.dag import dag_nodes
+
+    found: list[Constraint] = []
+
+    def need(value, relation, source):
+        if value.is_number or _always(value, relation):
+            return
+        constraint = Constraint(value, relation, source)
+        if constraint not in found:
+            found.append(constraint)
+
+    for node in reversed(dag_nodes(expr)):
+        if isinstance(node, sympy.log):
+            need(node.args[0], ">", "log(...)")
+        elif isinstance(node, sympy.Pow):
+            base, exponent = node.args
+            if exponent.is_Rational and not exponent.is_Integer:
+                need(base, ">" if exponent < 0 else ">=", "a fractional power")
+            elif exponent.is_Integer and exponent < 0:
+                need(base, "!=", "a denominator")
+            elif not exponent.is_Rational and not (base.is_number and base.is_positive):
+                need(base, ">", "a base with a symbolic exponent")
+        elif isinstance(node, (sympy.asin, sympy.acos)):
+            need(1 - node.args[0] ** 2, ">=", f"{type(node).__name__}(...)")
+        elif isinstance(node, sympy.tan):
+            need(sympy.cos(node.args[0]), "!=", "tan(...)")
+    return tuple(found)
+
+
+def parse_expression(
+    text: str,
+    functions: Iterable[str] = (),
+    symbols: Iterable[str] = (),
+    e_is_symbol: bool = False,
+    latex: bool = False,
+) -> sympy.Expr:
+    """Parse ``text`` into a real SymPy expression, safely (see :func:`read`)."""
+    parsed = read(text, functions, symbols, e_is_symbol, latex)
+    if _is_condition(parsed.expr):
+        raise ParseError("a condition where an expression is expected", text)
+    return parsed.expr
+
+
+def _is_condition(expr: sympy.Basic) -> bool:
+    return isinstance(
+        expr,
+        (
+            sympy.core.relational.Relational,
+            sympy.logic.boolalg.BooleanFunction,
+            sympy.logic.boolalg.BooleanAtom,
+        ),
+    )
+
+
+def parse_relation(text: str, functions: Iterable[str] = (), latex: bool = False):
+    """Parse ``lhs OP rhs`` with OP one of ``= == > >= < <= !=``; return (lhs, op, rhs).
 
     >>> parse_relation("x0 = x1")
     (x0, '=', x1)
     """
     if not isinstance(text, str) or not text.strip():
         raise ParseError("empty relation: write e.g. 'x0 = x1' or 'x > 0'")
-    normalized = re.sub(r"(?<![<>=!])=(?!=)", "==", text.strip())
-    declared = frozenset(check_name(name, "function") for name in functions)
-    tree = _parse_tree(normalized)
-    body = tree.body
-    if not isinstance(body, ast.Compare):
-        raise ParseError("expected a relation such as 'x0 = x1' or 'x > 0'", text, None)
-    if len(body.ops) != 1:
+    _precheck(text)
+    context = _context(functions, (), False, latex)
+    if latex:
+        from symgrad.latex import lex_latex
+
+        tokens = lex_latex(text, context)
+    else:
+        tokens = lex_text(text)
+    tree = parse_tokens(tokens, text, context, relation=True)
+    if tree[0] != "rel":
+        raise ParseError("expected one relation such as 'x0 = x1' or 'x > 0'", text)
+    if len(tree[2]) != 1:
         raise ParseError("one relation at a time: write 'a = b' and 'b = c' separately", text)
-    op = _RELATIONS.get(type(body.ops[0]))
-    if op is None:
-        raise ParseError("relations are '=', '>', '>=', '<', '<='", text)
-    builder = _Builder(normalized, declared)
-    return builder.build(body.left), op, builder.build(body.comparators[0])
+    builder = Builder(text, context)
+    op, right, _ = tree[2][0]
+    return builder.build(tree[1]), op, builder.build(right)
 
 
 def parse_number(text: str) -> sympy.Expr:
-    """Parse an exact number (an expression with no free symbol), e.g. ``1/2`` or ``0.1``."""
+    """Parse an exact real number (an expression with no free symbol), e.g. ``1/2`` or ``0.1``."""
     value = parse_expression(text)
     if value.free_symbols:
         names = ", ".join(sorted(str(s) for s in value.free_symbols))
         raise ParseError(f"expected a number, got an expression in {names}", text)
+    if not is_finite_number(value):
+        raise ParseError(f"{text.strip()!r} is not a finite real number", text)
     return value
 
 
 def is_finite_number(value: sympy.Expr) -> bool:
-    """True for a finite real number (no symbols, no zoo or nan)."""
-    if value.free_symbols or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+    """True for a finite real number (no symbols, no zoo or nan, not complex)."""
+    if value.free_symbols or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
         return False
-    approx = complex(value.evalf(30))
-    return math.isfinite(approx.real) and abs(approx.imag) < 1e-20
-
-
-_LATEX_FUNCTIONS = {
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tanh: "tanh",
-    sympy.Abs: "abs",
-}
-
-
-def _latex_symbol_name(name: str) -> str:
-    """``x_{0}`` -> ``x0``, ``x_{0,1}`` -> ``x0_1``, ``\\theta`` -> ``theta``."""
-    cleaned = name.replace("\\", "").replace(" ", "")
-    base, _, sub = cleaned.partition("_")
-    sub = sub.strip("{}").replace(",", "_")
-    return check_name(base + sub if sub else base, "LaTeX symbol")
-
-
-class _LatexBuilder(_Builder):
-    """Rebuild an unevaluated tree from SymPy's LaTeX parser through the same checks."""
-
-    def convert(self, node: sympy.Basic) -> sympy.Expr:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.fail(f"expression has more than {MAX_NODES} parts")
-        if node.is_Integer:
-            if len(str(abs(int(node)))) > MAX_INTEGER_DIGITS:
-                raise self.fail("integer literal exceeds the digit limit")
-            return sympy.Integer(int(node))
-        if node.is_Rational:
-            return Rational(int(node.p), int(node.q))
-        if node.is_Float:
-            exact = Fraction(str(node))
-            return Rational(exact.numerator, exact.denominator)
-        if node is sympy.E or node is sympy.pi:
-            return node
-        if node.is_Symbol:
-            name = _latex_symbol_name(node.name)
-            if name == "e":
-                return sympy.E
-            return real_symbol(name)
-        if isinstance(node, sympy.Add):
-            return sympy.Add(*(self.convert(arg) for arg in node.args))
-        if isinstance(node, sympy.Mul):
-            return sympy.Mul(*(self.convert(arg) for arg in node.args))
-        if isinstance(node, sympy.Pow):
-            base, exponent = (self.convert(arg) for arg in node.args)
-            if exponent.is_negative and base.is_zero:
-                raise self.fail("division by zero")
-            return self.power(base, exponent, None)
-        if isinstance(node, sympy.log):
-            if len(node.args) == 2 and node.args[1] is not sympy.E:
-                raise self.fail("only natural logarithms are supported")
-            return sympy.log(self.convert(node.args[0]))
-        for function, name in _LATEX_FUNCTIONS.items():
-            if isinstance(node, function):
-                return KNOWN_FUNCTIONS[name][0](*(self.convert(arg) for arg in node.args))
-        if isinstance(node, sympy.core.function.AppliedUndef):
-            name = _latex_symbol_name(node.func.__name__)
-            if name in self.functions and len(node.args) == 1:
-                return sympy.Function(name, real=True)(self.convert(node.args[0]))
-            if name in KNOWN_FUNCTIONS:
-                return KNOWN_FUNCTIONS[name][0](*(self.convert(arg) for arg in node.args))
-            raise self.fail(
-                f"{name}(...) reads as a function call: write {name} \\cdot (...) for a product, "
-                f"or declare the function with --function {name}"
-            )
-        raise self.fail(f"the LaTeX construct {type(node).__name__} is not supported")
+    if value.is_Rational:
+        return True
+    try:
+        approx = complex(value.evalf(30))
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(approx.real) and abs(approx.imag) < 1e-20 and value.is_real is not False
 
 
 def parse_latex_expression(text: str, functions: Iterable[str] = ()) -> sympy.Expr:
-    """Parse LaTeX (``\\frac{}{}``, ``\\cdot``, ``^{}``, ``\\tanh``) under the same limits.
-
-    SymPy's LaTeX parser (ANTLR backend) builds an unevaluated tree without
-    ``eval``; symgrad then rebuilds it node by node with the whitelist and the
-    size limits of :func:`parse_expression`.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise ParseError("empty LaTeX expression")
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"input of {len(text)} characters exceeds the limit of {MAX_LENGTH}")
-    if re.search(r"\d{%d,}" % (MAX_INTEGER_DIGITS + 1), text):
-        raise ParseError(f"number literal exceeds the limit of {MAX_INTEGER_DIGITS} digits", text)
-    depth = 0
-    for position, char in enumerate(text):
-        depth += char in "({["
-        depth -= char in ")}]"
-        if depth > MAX_DEPTH:
-            raise ParseError(f"brackets nested deeper than {MAX_DEPTH} levels", text, position)
-    if text.count("^") > MAX_DEPTH:
-        raise ParseError(f"more than {MAX_DEPTH} powers", text)
-    if "=" in text:
-        raise ParseError(
-            "an equation where an expression is expected: give the expression itself", text
-        )
-    try:
-        from sympy.parsing.latex import parse_latex
-    except ImportError:  # pragma: no cover - the dependency is declared
-        raise ParseError("LaTeX input needs antlr4-python3-runtime==4.11") from None
-    try:
-        tree = parse_latex(text.strip())
-    except ImportError:
-        raise ParseError("LaTeX input needs antlr4-python3-runtime==4.11") from None
-    except Exception as error:  # noqa: BLE001 - the LaTeX parser raises several kinds
-        message = " ".join(str(error).split())[:160]
-        raise ParseError(f"LaTeX syntax error: {message}", text) from None
-    declared = frozenset(check_name(name, "function") for name in functions)
-    try:
-        return _LatexBuilder(text, declared).convert(tree)
-    except RecursionError:
-        raise ParseError("LaTeX expression is nested too deeply", text) from None
+    """Parse LaTeX (``\\frac{}{}``, ``\\cdot``, ``^{}``, ``\\tanh``) under the same limits."""
+    return parse_expression(text, functions, latex=True)

@@ -4,44 +4,48 @@ Theorem (DESIGN.md): if for every θ in the tied subspace T and every admissible
 data point the gradients of each tie group agree, one gradient step maps T into
 T, so every iterate stays in T (for GD, SGD, momentum, Adam, ... alike).
 
-Routes, cheapest first:
+The ladder, cheapest first, for each branch of the assumptions' real solution set:
 
-1. *stationary point*: with a numeric init, every gradient is 0 there for all
-   data, so nothing ever moves;
-2. *permutation invariance*: parameter permutations that fix T pointwise'
-   complement and leave J structurally unchanged, whose orbits are exactly the
-   tie groups, make T invariant without any derivative;
-3. *gradients on T*: reverse-mode gradients with the tie substituted; first
-   refute by exact evaluation at rational points, then show each difference is
-   0 by the zero-test ladder of :mod:`symgrad.zero`.
+1. *permutation*: parameter permutations whose orbits are the tie groups and
+   that leave J structurally unchanged make T invariant without a derivative;
+2. *from the init*: with an init, one step from it either separates a pair
+   (exact witness) or, with a numeric init, every gradient is 0 there for all
+   data (a stationary point: nothing ever moves);
+3. *on the tied subspace*: reverse-mode gradients with the tie substituted;
+   a certified nonzero difference at a rational point of T refutes (without an
+   init), a zero test of every difference proves; an arbitrary function is
+   refuted by one concrete instance; with an init, exact or interval gradient
+   descent for a few steps looks for the step where a pair separates.
+
+Every verdict then passes the independent check of :mod:`symgrad.certify`
+before it is returned.
 """
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy
 
-from symgrad.calculus import dag_nodes, function_types, gradients, substitute, symbols_of
-from symgrad.condition import Condition, tie_condition
-from symgrad.errors import BudgetError, ProblemError
-from symgrad.evaluate import is_exact
-from symgrad.functions import relu
+from symgrad import functions as fn
+from symgrad.budget import Budget
+from symgrad.calculus import gradients
+from symgrad.condition import tie_condition
+from symgrad.dag import dag_nodes, function_types, substitute, symbols_of
+from symgrad.errors import ProblemError
+from symgrad.evaluate import bounds, is_exact
 from symgrad.models import Model
-from symgrad.multistep import two_step_witness
+from symgrad.multistep import DEFAULT_STEPS, StepWitness, separation_witness
 from symgrad.problem import Problem, sort_symbols
+from symgrad.results import ProofResult, Witness
+from symgrad.sampling import Nonzero, Sampler, find_nonzero
+from symgrad.solve import Branch, Unsolved, real_solutions
 from symgrad.symmetry import symmetry_proof
-from symgrad.zero import (
-    Nonzero,
-    Sampler,
-    find_nonzero,
-    is_rational_function,
-    prove_zero,
-    run_with_budget,
-)
+from symgrad.worker import run_with_budget
+from symgrad.zero import is_rational_function, prove_zero
 
 ETA = sympy.Symbol("eta", positive=True)
 
@@ -68,98 +72,55 @@ FULL_BATCH_OPTIMIZERS = (
 NOT_COVERED = "dropout, noise injection and other per-coordinate randomness"
 MAX_SYMMETRY_CANDIDATES = 60
 DISPLAY_NODES = 300
+KINKS = (sympy.Heaviside, fn.Max, fn.Min, sympy.Abs, fn.relu, sympy.sign, sympy.Piecewise)
 
 
-@dataclass(frozen=True)
-class Witness:
-    """An exact counterexample: at ``point`` the tied pair's gradients differ.
+# ---------------------------------------------------------------- the question on one branch
+@dataclass
+class _Branch:
+    """One branch of the assumptions: the loss on it and what sampling must respect."""
 
-    ``difference`` is the exact value of g_first - g_second (a rational, or an
-    exact expression whose sign is certified by the interval ``enclosure``).
-    After one step with learning rate eta the two parameters are
-    ``after_step[first]`` and ``after_step[second]``, different for every eta != 0.
-    """
-
-    pair: tuple[str, str]
-    point: Mapping[str, sympy.Expr]
-    gradients: Mapping[str, sympy.Expr]
-    difference: sympy.Expr
-    after_step: Mapping[str, sympy.Expr]
-    certified_by: str
-    enclosure: str | None = None
-    steps: int = 1
-    sample: int | None = None
-    note: str = ""
-
-    def to_dict(self) -> dict:
-        return {
-            "pair": list(self.pair),
-            "point": {k: str(v) for k, v in self.point.items()},
-            "gradients": {k: str(v) for k, v in self.gradients.items()},
-            "difference": str(self.difference),
-            "after_step": {k: str(v) for k, v in self.after_step.items()},
-            "steps": self.steps,
-            "sample": self.sample,
-            "certified_by": self.certified_by,
-            "enclosure": self.enclosure,
-            "note": self.note or None,
-        }
-
-
-@dataclass(frozen=True)
-class ProofResult:
-    """The answer to "does this tie persist?", with what backs it."""
-
-    verdict: str
     problem: Problem
-    method: str
-    differences: Mapping[str, sympy.Expr] = field(default_factory=dict)
-    gradients: Mapping[str, sympy.Expr] | None = None
-    condition: Condition | None = None
-    witness: Witness | None = None
-    stationary: bool | None = None
-    optimizers: tuple[str, ...] = ()
-    reason: str = ""
-    evidence: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    elapsed_s: float = 0.0
-    title: str = ""
+    branch: Branch
+    loss: sympy.Expr
+    budget: Budget
+    want_condition: bool
+    steps: int
+    conditions: list = field(default_factory=list)
+    signs: dict = field(default_factory=dict)
 
     @property
-    def holds(self) -> bool:
-        return self.verdict == "proven"
+    def pairs(self):
+        return self.problem.tied_pairs
 
-    def to_dict(self) -> dict:
-        from symgrad.report import proof_to_dict
+    @property
+    def tied(self):
+        return self.problem.tied
 
-        return proof_to_dict(self)
+    @property
+    def start(self) -> dict[sympy.Symbol, sympy.Expr]:
+        return self.problem.start
 
-    def to_text(self) -> str:
-        from symgrad.report import proof_to_text
+    def data(self) -> list[sympy.Symbol]:
+        """Data symbols still free on this branch (none with a dataset)."""
+        if self.problem.dataset is not None:
+            return []
+        return [s for s in self.problem.data if s not in self.branch.substitution]
 
-        return proof_to_text(self)
-
-    def to_markdown(self) -> str:
-        from symgrad.report import proof_to_markdown
-
-        return proof_to_markdown(self)
-
-    def to_latex(self) -> str:
-        from symgrad.report import proof_to_latex
-
-        return proof_to_latex(self)
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.to_latex()
+    def sampler(self, expressions, seed: int = 0) -> Sampler:
+        """Points for the free coordinates of T, the init symbols, the data and the integers."""
+        symbols = symbols_of(sympy.Tuple(*expressions)) if expressions else set()
+        symbols |= set(self.problem.init_symbols)
+        symbols |= {s for v in self.start.values() for s in v.free_symbols}
+        symbols |= set(self.data()) | set(self.branch.integers)
+        symbols -= set(self.branch.substitution)
+        if self.problem.dataset is not None:
+            symbols -= set(self.problem.data)
+        return Sampler(
+            symbols, signs=self.signs, seed=seed, leading=self.data(), conditions=self.conditions
+        )
 
 
-# ---------------------------------------------------------------- helpers
 @dataclass(frozen=True)
 class _Claim:
     """One expression that must vanish identically: a pair's gradient difference."""
@@ -173,11 +134,7 @@ def _pair_name(pair: Sequence[sympy.Symbol]) -> str:
     return f"{pair[0]} - {pair[1]}"
 
 
-def _claims(
-    problem: Problem,
-    grads: Mapping[sympy.Symbol, sympy.Expr],
-    pairs: Sequence[tuple[sympy.Symbol, sympy.Symbol]],
-) -> list[_Claim]:
+def _claims(problem: Problem, grads, pairs) -> list[_Claim]:
     """The expressions that must vanish, per pair and per the dataset mode."""
     claims = []
     for first, second in pairs:
@@ -193,27 +150,131 @@ def _claims(
     return claims
 
 
-def _branches(problem: Problem, seconds: float) -> list[dict[sympy.Symbol, sympy.Expr]]:
-    """Solve the assumption equations for data symbols: one substitution per branch."""
-    if not problem.equations:
-        return [{}]
-    equations = [lhs - rhs for lhs, rhs in problem.equations]
-    unknowns = sort_symbols(s for e in equations for s in e.free_symbols)
-    try:
-        solutions = run_with_budget(
-            lambda: sympy.solve(equations, list(unknowns), dict=True), seconds, "assumptions"
-        )
-    except BudgetError as error:
-        raise ProblemError(f"could not solve the assumptions: {error}") from None
-    solutions = [s for s in solutions if not any(v.has(sympy.I) for v in s.values())]
-    if not solutions:
-        raise ProblemError("the assumptions have no real solution: no data satisfies them")
-    return solutions
+def _covered(problem: Problem, stationary_nonzero: bool = False) -> tuple[str, ...]:
+    covered = (
+        FULL_BATCH_OPTIMIZERS
+        if problem.dataset is not None and problem.mode == "full-batch"
+        else OPTIMIZERS
+    )
+    if stationary_nonzero:
+        covered = tuple(o for o in covered if o != "weight decay")
+    return covered
 
 
-def _symmetry_route(problem: Problem, loss: sympy.Expr) -> tuple[bool, str]:
-    """Prove T invariant by parameter permutations that leave the loss unchanged."""
-    # A preset names its neuron swaps; for a custom loss try swapping tied parameters.
+# ---------------------------------------------------------------- witnesses
+def _exact(sample: Mapping[sympy.Symbol, Fraction]) -> dict[sympy.Symbol, sympy.Rational]:
+    return {s: sympy.Rational(v.numerator, v.denominator) for s, v in sample.items()}
+
+
+def _evaluated(expr: sympy.Expr, values: Mapping[sympy.Basic, sympy.Expr]) -> sympy.Expr:
+    """``expr`` at exact values, fully evaluated (``-2*pi``, not ``2*pi*cos(pi)``)."""
+    return substitute(sympy.sympify(expr), values, evaluate=True)
+
+
+def _point(ctx: _Branch, sample, sample_row: int | None) -> dict[sympy.Symbol, sympy.Expr]:
+    """The full witness point: every parameter, and every data symbol that has one value."""
+    problem = ctx.problem
+    exact = _exact(sample)
+    values: dict[sympy.Symbol, sympy.Expr] = {}
+    for p in problem.parameters:
+        values[p] = _evaluated(ctx.start[p], exact)
+    for s in problem.data:
+        if problem.dataset is not None:
+            if sample_row is not None:
+                values[s] = problem.dataset[sample_row][s]
+        elif s in ctx.branch.substitution:
+            values[s] = _evaluated(ctx.branch.substitution[s], exact)
+        else:
+            values[s] = exact.get(s, sympy.S.Zero)
+    return values
+
+
+def _certified(value) -> str:
+    if is_exact(value):
+        return "exact rational arithmetic"
+    return "interval arithmetic (mpmath, 256 bits)"
+
+
+def _witness(ctx: _Branch, grads, claim: _Claim, found: Nonzero, note="", instance=None) -> Witness:
+    """The one-step witness for ``claim`` at the sampled point of ``found``."""
+    problem = ctx.problem
+    first, second = claim.pair
+    values = _point(ctx, found.point, claim.sample)
+    exact = _exact(found.point)
+    rows: Sequence[Mapping] = [{}]
+    if problem.dataset is not None:
+        rows = [problem.dataset[claim.sample]] if claim.sample is not None else problem.dataset
+    at = {**exact, **{s: v for s, v in values.items() if s in problem.data}}
+    grad_values = {}
+    for p in (first, second):
+        total = sympy.Add(*(_evaluated(_evaluated(grads[p], row), at) for row in rows))
+        grad_values[str(p)] = total
+    difference = grad_values[str(first)] - grad_values[str(second)]
+    enclosure = None
+    if not is_exact(found.value):
+        enclosure = f"[{float(found.value.a):.6g}, {float(found.value.b):.6g}]"
+    after = {str(p): values[p] - ETA * grad_values[str(p)] for p in (first, second)}
+    return Witness(
+        pair=(str(first), str(second)),
+        point={str(s): v for s, v in values.items()},
+        gradients=grad_values,
+        difference=difference,
+        after_step=after,
+        certified_by=_certified(found.value),
+        enclosure=enclosure,
+        sample=claim.sample,
+        note=note,
+        init_values={str(s): exact.get(s, sympy.S.Zero) for s in problem.init_symbols},
+        instance=dict(instance or {}),
+        integers={str(n): exact.get(n, sympy.S.Zero) for n in ctx.branch.integers},
+    )
+
+
+def _step_witness(ctx: _Branch, found: StepWitness, sample) -> Witness:
+    """A witness after several steps (see :mod:`symgrad.multistep`)."""
+    problem = ctx.problem
+    first, second = found.pair
+    values = _point(ctx, sample, None)
+    if problem.dataset is not None and len(found.data) == 1:
+        row = found.data[0]
+        values.update({s: sympy.Rational(v.numerator, v.denominator) for s, v in row.items()})
+    exact = _exact(sample)
+    shown = {str(p): _shown(found.gradients[p]) for p in (first, second)}
+    return Witness(
+        pair=(str(first), str(second)),
+        point={str(s): v for s, v in values.items()},
+        gradients=shown,
+        difference=_shown(found.gradients[first] - found.gradients[second]),
+        after_step={},
+        certified_by=found.certified_by,
+        steps=found.steps,
+        eta=sympy.Rational(found.eta.numerator, found.eta.denominator),
+        note=(
+            f"the pair is still equal after {found.steps - 1} step"
+            f"{'s' if found.steps > 2 else ''} with eta = {found.eta}; the gradients listed are "
+            f"at the point reached then, and differ; the loss is analytic, so the values "
+            f"after step {found.steps} differ for every eta != 0 small enough"
+        ),
+        init_values={str(s): exact.get(s, sympy.S.Zero) for s in problem.init_symbols},
+        integers={str(n): exact.get(n, sympy.S.Zero) for n in ctx.branch.integers},
+    )
+
+
+def _shown(value) -> sympy.Expr:
+    """An exact value as a Rational; an interval enclosure as a SymPy Interval."""
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    low, high = bounds(value)
+    return sympy.Interval(
+        sympy.Rational(low.numerator, low.denominator),
+        sympy.Rational(high.numerator, high.denominator),
+    )
+
+
+# ---------------------------------------------------------------- the ladder
+def _by_permutation(ctx: _Branch) -> ProofResult | None:
+    """Step 1: permutations of parameters that leave J unchanged and whose orbits are T's groups."""
+    problem, loss = ctx.problem, ctx.loss
     candidates = list(problem.symmetries)
     swaps = sum(len(g) * (len(g) - 1) // 2 for g in problem.ties)
     if not candidates and swaps <= MAX_SYMMETRY_CANDIDATES:
@@ -221,108 +282,460 @@ def _symmetry_route(problem: Problem, loss: sympy.Expr) -> tuple[bool, str]:
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
                     candidates.append({a: b, b: a})
-    verified = symmetry_proof(loss, problem.parameters, problem.partition(), candidates)
+    verified = symmetry_proof(loss, problem.parameters, problem.partition(), candidates, ctx.budget)
     if verified is None:
-        return False, ""
-    kinds = "neuron swap" if problem.symmetries else "swap of tied parameters"
+        return None
+    kind = "neuron swap" if problem.symmetries else "swap of tied parameters"
     count = len(verified)
-    plural = f"{count} {kinds}{'s' if count > 1 else ''} {'leave' if count > 1 else 'leaves'}"
-    return True, f"permutation invariance ({plural} J unchanged)"
-
-
-def _point_values(
-    problem: Problem,
-    branch: Mapping[sympy.Symbol, sympy.Expr],
-    point: Mapping[sympy.Symbol, Fraction],
-    sample: int | None = None,
-) -> dict[sympy.Symbol, sympy.Expr]:
-    """The full witness point: every parameter and data symbol, as exact numbers."""
-    exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in point.items()}
-    values: dict[sympy.Symbol, sympy.Expr] = {}
-    tie_map = problem.tie_map
-    for p in problem.parameters:
-        if problem.init and p in problem.init:
-            values[p] = problem.init[p].xreplace(exact)
-        else:
-            values[p] = exact.get(tie_map.get(p, p), sympy.S.Zero)
-    for s in problem.data:
-        if s in branch:
-            values[s] = branch[s].xreplace(exact)
-        elif problem.dataset is None:
-            values[s] = exact.get(s, sympy.S.Zero)
-        elif sample is not None:
-            values[s] = problem.dataset[sample][s]
-    return values
-
-
-def _witness(
-    problem: Problem,
-    branch: Mapping[sympy.Symbol, sympy.Expr],
-    grads: Mapping[sympy.Symbol, sympy.Expr],
-    claim: _Claim,
-    found: Nonzero,
-    note: str = "",
-) -> Witness:
-    first, second = claim.pair
-    values = _point_values(problem, branch, found.point, claim.sample)
-    rows: Sequence[Mapping] = [{}]
-    if problem.dataset is not None:
-        rows = [problem.dataset[claim.sample]] if claim.sample is not None else problem.dataset
-    exact_point = {
-        s: v for s, v in values.items() if s not in problem.data or problem.dataset is None
-    }
-    for symbol in problem.init_symbols:
-        value = found.point.get(symbol, Fraction(0))
-        exact_point[symbol] = sympy.Rational(value.numerator, value.denominator)
-    grad_values = {}
-    for p in (first, second):
-        total = sympy.Add(*(substitute(substitute(grads[p], row), exact_point) for row in rows))
-        grad_values[str(p)] = total
-    difference = grad_values[str(first)] - grad_values[str(second)]
-    if is_exact(found.value):
-        certified = "exact rational arithmetic"
-        enclosure = None
-    else:
-        certified = "interval arithmetic (mpmath, 256 bits)"
-        enclosure = f"[{as_float_str(found.value.a)}, {as_float_str(found.value.b)}]"
-    after = {str(p): values[p] - ETA * grad_values[str(p)] for p in (first, second)}
-    point = {str(s): v for s, v in values.items()}
-    return Witness(
-        pair=(str(first), str(second)),
-        point=point,
-        gradients=grad_values,
-        difference=difference,
-        after_step=after,
-        certified_by=certified,
-        enclosure=enclosure,
-        sample=claim.sample,
-        note=note,
+    phrase = f"{count} {kind}{'es' if count > 1 and kind.endswith('h') else 's' if count > 1 else ''}"
+    method = f"permutation invariance ({phrase} {'leave' if count > 1 else 'leaves'} J unchanged)"
+    shown = None
+    stationary = None
+    small = len(dag_nodes(loss)) <= DISPLAY_NODES
+    if small:
+        grads = gradients(loss, ctx.tied, at=problem.tie_map, budget=ctx.budget)
+        shown = {str(p): grads[p] for p in ctx.tied}
+        if problem.init_is_numeric:
+            stationary = _stationary(ctx, gradients(loss, problem.parameters, at=dict(problem.init)))
+    return ProofResult(
+        verdict="proven",
+        problem=problem,
+        method=method,
+        differences={_pair_name(p): sympy.S.Zero for p in ctx.pairs},
+        gradients=shown,
+        stationary=stationary,
+        optimizers=_covered(problem),
+        kind="permutation",
+        symmetries=tuple(verified),
     )
 
 
-def as_float_str(value) -> str:
-    return f"{float(value):.6g}"
+def _from_init(ctx: _Branch) -> ProofResult | None:
+    """Step 2: one step from the init separates a pair, or the init is stationary."""
+    problem = ctx.problem
+    if not problem.init:
+        return None
+    at_start = gradients(ctx.loss, problem.parameters, at=ctx.start, budget=ctx.budget)
+    claims = _claims(problem, at_start, ctx.pairs)
+    open_claims = [c for c in claims if c.expression != 0]
+    if open_claims:
+        found, _ = find_nonzero(
+            [c.expression for c in open_claims],
+            ctx.sampler([c.expression for c in open_claims]),
+            budget=ctx.budget,
+        )
+        if found is not None:
+            claim = open_claims[found.index]
+            return _refuted(ctx, at_start, claim, found, "init", "exact evaluation at the init")
+    if not problem.init_is_numeric:
+        return None
+    stationary = _stationary(ctx, at_start)
+    if not stationary:
+        return None
+    nonzero_init = any(v != 0 for v in problem.init.values())
+    return ProofResult(
+        verdict="proven",
+        problem=problem,
+        method="stationary point: every gradient is 0 at the init for all data, so no "
+        "parameter ever moves",
+        differences={_pair_name(p): sympy.S.Zero for p in ctx.pairs},
+        gradients={str(p): at_start[p] for p in problem.parameters},
+        stationary=True,
+        optimizers=_covered(problem, stationary_nonzero=nonzero_init),
+        kind="stationary",
+        notes=(
+            "weight decay is not covered: it moves a nonzero init (all parameters shrink "
+            "together), and the gradients need not stay equal there",
+        )
+        if nonzero_init
+        else (),
+    )
 
 
-def _sampler(problem: Problem, expressions, extra=(), seed: int = 0) -> Sampler:
-    """Points for every free symbol of ``expressions``, the data and the tied subspace."""
-    symbols = symbols_of(sympy.Tuple(*expressions)) | set(extra)
-    symbols |= set(problem.init_symbols)
-    tie_map = problem.tie_map
-    symbols |= {
-        tie_map.get(p, p) for p in problem.parameters if not problem.init or p not in problem.init
+def _stationary(ctx: _Branch, grads) -> bool | None:
+    """Every gradient identically 0 (for all data) at the init; None if undecided."""
+    problem = ctx.problem
+    expressions = []
+    for p in problem.parameters:
+        g = grads[p]
+        if problem.dataset is None:
+            expressions.append(g)
+        elif problem.mode == "sgd":
+            expressions.extend(substitute(g, row) for row in problem.dataset)
+        else:
+            expressions.append(sympy.Add(*(substitute(g, row) for row in problem.dataset)))
+    open_expressions = [e for e in expressions if e != 0]
+    if not open_expressions:
+        return True
+    found, _ = find_nonzero(
+        open_expressions, ctx.sampler(open_expressions), tries=6, budget=ctx.budget
+    )
+    if found is not None:
+        return False
+    seconds = ctx.budget.remaining() / 2
+    if all(prove_zero(e, seconds, signs=ctx.signs).zero for e in open_expressions):
+        return True
+    return None
+
+
+def _on_tied_subspace(ctx: _Branch) -> ProofResult:
+    """Step 3: gradients on T; refute by a point, prove by a zero test, or search further."""
+    problem = ctx.problem
+    grads = gradients(ctx.loss, ctx.tied, at=problem.tie_map, budget=ctx.budget)
+    claims = _claims(problem, grads, ctx.pairs)
+    differences = {_pair_name(p): grads[p[0]] - grads[p[1]] for p in ctx.pairs}
+    shown = {str(p): grads[p] for p in ctx.tied}
+    base = {"differences": differences, "gradients": shown}
+    open_claims = [c for c in claims if c.expression != 0]
+    if not open_claims:
+        suffix = (
+            " (summed over the dataset)"
+            if problem.dataset is not None and problem.mode == "full-batch"
+            else ""
+        )
+        return _proven(ctx, "structural equality of the gradients on the tied subspace" + suffix,
+                       "zero-test", base)
+    if not problem.init:
+        refuted = _refute_on_subspace(ctx, grads, open_claims, seed=0)
+        if refuted is not None:
+            return refuted
+    proofs = _zero_tests(ctx, open_claims)
+    if all(p.zero for p in proofs):
+        methods = sorted({p.method for p in proofs})
+        return _proven(
+            ctx, "; ".join(methods) + " of every gradient difference on the tied subspace",
+            "zero-test", base,
+        )
+    for attempt in (_search_harder, _refute_with_instance, _refute_after_steps):
+        outcome = attempt(ctx, grads, open_claims)
+        if outcome is not None:
+            return dataclasses.replace(outcome, **{k: v for k, v in base.items() if not getattr(outcome, k)})
+    return _unknown(ctx, open_claims, proofs, base)
+
+
+def _proven(ctx: _Branch, method: str, kind: str, base) -> ProofResult:
+    return ProofResult(
+        verdict="proven",
+        problem=ctx.problem,
+        method=method,
+        optimizers=_covered(ctx.problem),
+        kind=kind,
+        **base,
+    )
+
+
+def _zero_tests(ctx: _Branch, claims: Sequence[_Claim]):
+    proofs = []
+    for claim in claims:
+        ctx.budget.check("the zero test")
+        outcome = prove_zero(claim.expression, ctx.budget.remaining(), signs=ctx.signs)
+        proofs.append(outcome)
+        if outcome.zero is not True:
+            break
+    return proofs
+
+
+def _refute_on_subspace(ctx: _Branch, grads, claims, seed: int, tries: int = 12):
+    found, _ = find_nonzero(
+        [c.expression for c in claims],
+        ctx.sampler([c.expression for c in claims], seed=seed),
+        tries=tries,
+        budget=ctx.budget,
+    )
+    if found is None:
+        return None
+    return _refuted(
+        ctx, grads, claims[found.index], found, "subspace", "exact evaluation on the tied subspace"
+    )
+
+
+def _search_harder(ctx: _Branch, grads, claims) -> ProofResult | None:
+    """A nonzero rational normal form has a witness: sample more points to find it."""
+    if ctx.problem.init or not all(is_rational_function(c.expression) for c in claims):
+        return None
+    return _refute_on_subspace(ctx, grads, claims, seed=7, tries=60)
+
+
+_CONCRETE_ACTIVATIONS = (
+    ("t**2 + t", lambda t: t**2 + t),
+    ("tanh(t)", sympy.tanh),
+    ("t**3 + t**2", lambda t: t**3 + t**2),
+)
+
+
+def _refute_with_instance(ctx: _Branch, grads, claims) -> ProofResult | None:
+    """For an arbitrary function: one concrete function that breaks the tie refutes it."""
+    undefined = {
+        node.func for node in dag_nodes(ctx.loss) if isinstance(node, sympy.core.function.AppliedUndef)
     }
-    data = [s for s in problem.data if problem.dataset is None]
-    symbols |= set(data)
-    if problem.dataset is not None:
-        symbols -= set(problem.data)
-    return Sampler(symbols, signs=problem.signs, seed=seed, leading=data)
+    if not undefined:
+        return None
+    problem = ctx.problem
+    for text, concrete in _CONCRETE_ACTIVATIONS:
+        concrete_loss = ctx.loss
+        for function in undefined:
+            concrete_loss = concrete_loss.replace(function, concrete)
+        at = ctx.start if problem.init else problem.tie_map
+        concrete_grads = gradients(concrete_loss, problem.parameters, at=at, budget=ctx.budget)
+        concrete_claims = [c for c in _claims(problem, concrete_grads, ctx.pairs) if c.expression != 0]
+        if not concrete_claims:
+            continue
+        found, _ = find_nonzero(
+            [c.expression for c in concrete_claims],
+            ctx.sampler([c.expression for c in concrete_claims]),
+            budget=ctx.budget,
+        )
+        if found is None:
+            continue
+        names = ", ".join(sorted(f.__name__ for f in undefined))
+        note = (
+            f"with {names}(t) = {text}: one function that breaks the tie refutes "
+            f"'for every {names}'"
+        )
+        instance = {f.__name__: text for f in undefined}
+        result = _refuted(
+            ctx, concrete_grads, concrete_claims[found.index], found, "instance",
+            "exact evaluation with a concrete function", note=note, instance=instance,
+            condition=False,
+        )
+        return result
+    return None
 
 
-def _covered(problem: Problem) -> tuple[str, ...]:
-    if problem.dataset is not None and problem.mode == "full-batch":
-        return FULL_BATCH_OPTIMIZERS
-    return OPTIMIZERS
+def _refute_after_steps(ctx: _Branch, grads, claims) -> ProofResult | None:
+    """With an init: gradient descent for a few steps until a pair separates."""
+    problem = ctx.problem
+    if not problem.init or ctx.steps < 2:
+        return None
+    sampler = ctx.sampler([c.expression for c in claims])
+    samples = list(sampler.points(4))
+    starts = []
+    for sample in samples:
+        exact = _exact(sample)
+        theta0 = {p: _fraction(_evaluated(ctx.start[p], exact)) for p in problem.parameters}
+        if any(v is None for v in theta0.values()):
+            continue
+        data = {s: sample[s] for s in ctx.data() if s in sample}
+        for s, value in ctx.branch.substitution.items():
+            data[s] = _fraction(_evaluated(value, exact))
+        if any(v is None for v in data.values()):
+            continue
+        starts.append(((theta0, data), sample))
+    found = separation_witness(
+        ctx.loss,
+        problem.parameters,
+        [start for start, _ in starts],
+        ctx.pairs,
+        steps=ctx.steps,
+        dataset=problem.dataset,
+        mode=problem.mode,
+        budget=ctx.budget,
+    )
+    if found is None:
+        return None
+    sample = next(s for start, s in starts if start[0] == found.theta0)
+    witness = _step_witness(ctx, found, sample)
+    return ProofResult(
+        verdict="refuted",
+        problem=problem,
+        method=f"exact gradient descent from the init: the pair separates at step {found.steps} "
+        f"({found.certified_by})",
+        witness=witness,
+        stationary=False if problem.init_is_numeric else None,
+        kind="multistep",
+        condition=_condition(ctx, grads),
+    )
+
+
+def _fraction(value: sympy.Expr) -> Fraction | None:
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return None
+
+
+def _refuted(ctx, grads, claim, found, kind, method, note="", instance=None, condition=True):
+    witness = _witness(ctx, grads, claim, found, note, instance)
+    tied_grads = grads
+    if kind != "subspace" and kind != "instance":
+        tied_grads = gradients(ctx.loss, ctx.tied, at=ctx.problem.tie_map, budget=ctx.budget)
+    differences = {_pair_name(p): tied_grads[p[0]] - tied_grads[p[1]] for p in ctx.pairs}
+    return ProofResult(
+        verdict="refuted",
+        problem=ctx.problem,
+        method=f"{method} ({'exact rational arithmetic' if is_exact(found.value) else 'interval arithmetic'})",
+        differences=differences,
+        gradients={str(p): tied_grads[p] for p in ctx.tied} if kind != "instance" else None,
+        condition=_condition(ctx, tied_grads) if condition else None,
+        witness=witness,
+        stationary=False if kind == "init" and ctx.problem.init_is_numeric else None,
+        kind=kind,
+    )
+
+
+def _condition(ctx: _Branch, grads):
+    """The data condition on T, within its own share of the budget (None when dropped)."""
+    problem = ctx.problem
+    if not ctx.want_condition or problem.dataset is not None or not ctx.data():
+        return None
+    differences = [grads[a] - grads[b] for a, b in ctx.pairs]
+    coordinates = {s for v in problem.tie_map.values() for s in [v]} | {
+        p for p in problem.parameters if p not in problem.tie_map
+    }
+    share = ctx.budget.share(0.5, cap=20.0)
+    if ctx.budget.remaining() < 0.2:
+        return None
+    return tie_condition(differences, sorted(coordinates, key=str), ctx.data(), share)
+
+
+def _unknown(ctx: _Branch, claims, proofs, base) -> ProofResult:
+    problem = ctx.problem
+    _, evidence = find_nonzero(
+        [c.expression for c in claims], ctx.sampler([c.expression for c in claims]), tries=3
+    )
+    failed = proofs[-1] if proofs else None
+    reason = (failed.reason if failed else "") or "no sound method decided"
+    if problem.init:
+        reason = (
+            "the gradients agree at the init for all data, but not provably on the whole "
+            f"tied subspace ({reason}), and no witness within {ctx.steps} steps was found"
+        )
+    return ProofResult(
+        verdict="unknown",
+        problem=problem,
+        method=failed.method if failed else "zero-test ladder",
+        reason=reason,
+        evidence=tuple(
+            "evidence only (floats): differences at a sample point = "
+            + ", ".join(f"{v:.3g}" for v in row)
+            for row in evidence
+        ),
+        optimizers=(),
+        kind="unknown",
+        **base,
+    )
+
+
+def _decide_branch(ctx: _Branch) -> ProofResult:
+    for step in (_by_permutation, _from_init):
+        outcome = step(ctx)
+        if outcome is not None:
+            return outcome
+    return _on_tied_subspace(ctx)
+
+
+# ---------------------------------------------------------------- assumptions
+def assumption_branches(problem: Problem, budget: Budget) -> list[Branch]:
+    """The complete real solution set of the assumption equations, as branches.
+
+    Raises Unsolved when it cannot be determined; ProblemError when it is empty.
+    """
+    if problem.dataset is not None or not problem.equations:
+        return [Branch()]
+    equations = [lhs - rhs for lhs, rhs in problem.equations]
+    unknowns = sort_symbols(s for e in equations for s in e.free_symbols)
+    taken = [str(s) for s in (*problem.parameters, *problem.data)]
+    branches = run_with_budget(
+        lambda: real_solutions(equations, unknowns, problem.signs, taken),
+        max(budget.remaining() * 0.5, 0.05),
+        "solving the assumptions",
+    )
+    if not branches:
+        raise ProblemError("the assumptions have no real solution: no data satisfies them")
+    return branches
+
+
+def _branch_context(problem, branch, budget, want_condition, steps) -> _Branch:
+    substitution = branch.substitution
+    loss = substitute(problem.loss, substitution, budget, evaluate=True) if substitution else problem.loss
+    ops = {"positive": sympy.Gt, "nonnegative": sympy.Ge, "negative": sympy.Lt, "nonpositive": sympy.Le}
+    signs = {s: v for s, v in problem.signs.items() if s not in substitution}
+    conditions = list(branch.conditions)
+    conditions += [
+        ops[sign](substitution[s], 0) for s, sign in problem.signs.items() if s in substitution
+    ]
+    conditions += [r.xreplace(substitution) for r in problem.assumptions.relations]
+    conditions += [c.as_boolean().xreplace(substitution) for c in problem.domain]
+    conditions = [c for c in conditions if c != sympy.true]
+    if any(c == sympy.false for c in conditions):
+        raise ProblemError("the assumptions and the loss's domain leave no data")
+    return _Branch(problem, branch, loss, budget, want_condition, steps, conditions, signs)
+
+
+def decide(
+    problem: Problem,
+    budget: Budget,
+    want_condition: bool = True,
+    steps: int = DEFAULT_STEPS,
+) -> ProofResult:
+    """The verdict before the certificate check (see :func:`prove`)."""
+    notes = _notes(problem)
+    try:
+        branches = assumption_branches(problem, budget)
+    except Unsolved as error:
+        return ProofResult(
+            verdict="unknown",
+            problem=problem,
+            method="solving the assumptions",
+            reason=f"the assumptions' real solution set is not known completely: {error}",
+            notes=tuple(notes),
+            kind="unknown",
+        )
+    outcomes = []
+    for branch in branches:
+        ctx = _branch_context(problem, branch, budget, want_condition and len(branches) == 1, steps)
+        outcome = _decide_branch(ctx)
+        outcome = dataclasses.replace(outcome, branches=(branch,))
+        if outcome.verdict == "refuted":
+            return _with_notes(outcome, notes + _branch_notes(branch, len(branches)))
+        outcomes.append(outcome)
+    if all(o.verdict == "proven" for o in outcomes):
+        first = outcomes[0]
+        if len(outcomes) > 1:
+            methods = "; ".join(sorted({o.method for o in outcomes}))
+            first = dataclasses.replace(
+                first, method=f"{methods} (on every branch of the assumptions)"
+            )
+        kinds = {o.kind for o in outcomes}
+        return _with_notes(
+            dataclasses.replace(
+                first,
+                branches=tuple(branches),
+                kind=first.kind if len(kinds) == 1 else "branches",
+                symmetries=tuple(s for o in outcomes for s in o.symmetries),
+            ),
+            notes + _branch_notes(None, len(branches), branches),
+        )
+    unknown = next(o for o in outcomes if o.verdict == "unknown")
+    return _with_notes(unknown, notes)
+
+
+def _branch_notes(branch, count, branches=()) -> list[str]:
+    if count <= 1 and not (branch and branch.integers) and not any(b.integers for b in branches):
+        return []
+    if branch is not None:
+        return [f"on the branch {branch.text()} of the assumptions"]
+    return ["the assumptions' real solution set: " + "; ".join(b.text() for b in branches)]
+
+
+def _notes(problem: Problem) -> list[str]:
+    notes = list(problem.notes)
+    kinds = function_types(problem.loss)
+    if any(issubclass(k, KINKS) for k in kinds):
+        notes.append(
+            "at a kink the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, "
+            "sign' = heaviside' = 0, and tied arguments of max/min share the gradient equally"
+        )
+    if problem.domain:
+        notes.append(
+            "the loss is real where " + " and ".join(c.text for c in problem.domain)
+            + "; the verdict is about that domain"
+        )
+    return notes
+
+
+def _with_notes(result: ProofResult, notes: list[str]) -> ProofResult:
+    merged = tuple(dict.fromkeys([*notes, *result.notes]))
+    return dataclasses.replace(result, notes=merged)
 
 
 # ---------------------------------------------------------------- main entry
@@ -337,31 +750,40 @@ def prove(
     functions: Sequence[str] = (),
     timeout: float = 60.0,
     condition: bool = True,
+    steps: int = DEFAULT_STEPS,
+    latex: bool = False,
 ) -> ProofResult:
     """Decide whether the tie persists under gradient descent.
 
-    ``loss`` is text (Python syntax), a SymPy expression or a :class:`Model`.
-    ``ties`` are groups such as ``"w0=w1"`` or ``("w0", "w1")``; ``init`` is
-    ``"zero"``, ``"constant"``, ``"w0=0,w1=0"``, a mapping, or for a model
-    ``"identical"``. ``assume`` holds equations on the data (``"x0=x1"``) or
-    signs (``"x>0"``). ``dataset`` rows map data names to numbers; ``mode`` is
-    ``"sgd"`` (every sample) or ``"full-batch"`` (summed gradient).
+    ``loss`` is text, a SymPy expression or a :class:`Model`. ``ties`` are
+    groups such as ``"w0=w1"`` or ``("w0", "w1")``; ``init`` is ``"zero"``,
+    ``"constant"``, ``"w0=0,w1=0"``, a mapping, or for a model ``"identical"``.
+    ``assume`` holds relations on the data (``"x0=x1"``, ``"x>0"``).
+    ``dataset`` rows map data names to numbers; ``mode`` is ``"sgd"`` (every
+    sample) or ``"full-batch"`` (summed gradient). ``steps`` bounds the search
+    for a witness that separates only after several steps. ``timeout`` (in
+    seconds) binds wherever this is called from.
 
     >>> result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
     >>> result.verdict, result.condition.text
     ('refuted', 'x0 = x1')
     """
-    start = time.monotonic()
-    problem = build_problem(loss, ties, params, init, assume, dataset, mode, functions)
-    result = _decide(problem, start, timeout, condition)
-    title = problem.describe_tie()
-    return ProofResult(
-        **{
-            **result.__dict__,
-            "elapsed_s": round(time.monotonic() - start, 4),
-            "title": title,
-        }
+    from symgrad.certify import certify_proof
+
+    budget = Budget(timeout)
+    problem = build_problem(loss, ties, params, init, assume, dataset, mode, functions, latex)
+    steps = _steps_value(steps)
+    result = decide(problem, budget, condition, steps)
+    result = certify_proof(result, budget)
+    return dataclasses.replace(
+        result, elapsed_s=round(budget.elapsed(), 4), title=problem.describe_tie()
     )
+
+
+def _steps_value(steps: object) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 50:
+        raise ProblemError(f"steps={steps!r} must be a whole number from 1 to 50")
+    return steps
 
 
 def build_problem(
@@ -373,6 +795,7 @@ def build_problem(
     dataset=None,
     mode: str = "sgd",
     functions: Sequence[str] = (),
+    latex: bool = False,
 ) -> Problem:
     """The :class:`Problem` for :func:`prove`'s arguments (models resolve their presets)."""
     if isinstance(loss, Model):
@@ -382,6 +805,8 @@ def build_problem(
             init_values = {str(p): v for p, v in model.init_values(init.strip()).items()}
         elif isinstance(init, str) and _is_tie_list(init, model) and ties is None:
             ties, init_values = _tie_list(init), None
+        elif isinstance(init, str) and "=" not in init:
+            model.init_values(init.strip())  # raises with the list of presets
         if ties is None and init_values is None:
             init_values = {str(p): v for p, v in model.init_values("identical").items()}
         return Problem.build(
@@ -405,6 +830,7 @@ def build_problem(
         dataset=dataset,
         mode=mode,
         functions=functions,
+        latex=latex,
     )
 
 
@@ -422,370 +848,4 @@ def _is_tie_list(text: str, model: Model) -> bool:
     )
 
 
-def _decide(problem: Problem, start: float, timeout: float, want_condition: bool) -> ProofResult:
-    deadline = start + timeout
-    notes = []
-    kinds = function_types(problem.loss)
-    if kinds & {sympy.Heaviside, sympy.Max, sympy.Min, sympy.Abs, relu}:
-        notes.append("at a kink the derivative convention is relu'(0) = 0 (Heaviside(0) = 0)")
-    branches = _branches(problem, max(deadline - time.monotonic(), 0.1))
-    outcomes = []
-    for branch in branches:
-        outcome = _decide_branch(problem, branch, deadline, want_condition and len(branches) == 1)
-        if outcome.verdict == "refuted":
-            return _with_notes(outcome, notes)
-        outcomes.append(outcome)
-    if all(o.verdict == "proven" for o in outcomes):
-        first = outcomes[0]
-        if len(outcomes) > 1:
-            method = "; ".join(sorted({o.method for o in outcomes}))
-            first = ProofResult(
-                **{**first.__dict__, "method": f"{method} (on every branch of the assumptions)"}
-            )
-        return _with_notes(first, notes)
-    unknown = next(o for o in outcomes if o.verdict == "unknown")
-    return _with_notes(unknown, notes)
-
-
-def _with_notes(result: ProofResult, notes: list[str]) -> ProofResult:
-    return ProofResult(**{**result.__dict__, "notes": tuple(notes) + result.notes})
-
-
-def _decide_branch(
-    problem: Problem,
-    branch: Mapping[sympy.Symbol, sympy.Expr],
-    deadline: float,
-    want_condition: bool,
-) -> ProofResult:
-    loss = substitute(problem.loss, branch) if branch else problem.loss
-    pairs = problem.tied_pairs
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
-    stationary: bool | None = None
-    covered = _covered(problem)
-    base = {"problem": problem, "optimizers": covered}
-
-    def remaining() -> float:
-        return max(deadline - time.monotonic(), 0.05)
-
-    # 1. permutation symmetry: no derivative needed
-    proven, method = _symmetry_route(problem, loss)
-    if proven:
-        shown = None
-        small = len(dag_nodes(loss)) <= DISPLAY_NODES
-        if small:
-            shown = _display_gradients(loss, problem, tied)
-        if problem.init_is_numeric and small:
-            init_grads = gradients(loss, problem.parameters, at=dict(problem.init))
-            claims = _claims(problem, init_grads, pairs)
-            stationary = _all_zero(
-                problem, init_grads, _sampler(problem, [c.expression for c in claims]), remaining()
-            )
-        return ProofResult(
-            verdict="proven",
-            method=method,
-            differences={_pair_name(p): sympy.S.Zero for p in pairs},
-            gradients=shown,
-            stationary=stationary,
-            **base,
-        )
-
-    # 2. at the init: stationary point, or a one-step refutation there
-    if problem.init:
-        at_init = {p: v for p, v in problem.init.items()}
-        free_params = [p for p in problem.parameters if p not in problem.init]
-        if free_params:
-            at_init.update(problem.tie_map)
-            at_init = {
-                p: problem.init.get(v, v) if p not in problem.init else v
-                for p, v in at_init.items()
-            }
-        init_grads = gradients(loss, problem.parameters, at=at_init)
-        claims = _claims(problem, init_grads, pairs)
-        sampler = _sampler(problem, [c.expression for c in claims])
-        found, _ = find_nonzero([c.expression for c in claims], sampler)
-        if found is not None:
-            claim = claims[found.index]
-            witness = _witness(problem, branch, init_grads, claim, found)
-            on_tie = gradients(loss, tied, at=problem.tie_map)
-            differences, condition = _condition_on_tie(
-                problem, loss, pairs, on_tie, want_condition, remaining()
-            )
-            return ProofResult(
-                verdict="refuted",
-                method="exact evaluation at the init" + _certified(found),
-                differences=differences,
-                gradients={str(p): on_tie[p] for p in tied},
-                condition=condition,
-                witness=witness,
-                stationary=False,
-                **base,
-            )
-        if problem.init_is_numeric:
-            stationary = _all_zero(problem, init_grads, sampler, remaining())
-            if stationary:
-                return ProofResult(
-                    verdict="proven",
-                    method="stationary point: every gradient is 0 at the init for all data, "
-                    "so no parameter ever moves",
-                    differences={_pair_name(p): sympy.S.Zero for p in pairs},
-                    gradients={str(p): init_grads[p] for p in problem.parameters},
-                    stationary=True,
-                    **base,
-                )
-
-    # 3. gradients on the tied subspace
-    tie_map = problem.tie_map
-    grads = gradients(loss, tied, at=tie_map)
-    claims = _claims(problem, grads, pairs)
-    differences = {_pair_name(p): grads[p[0]] - grads[p[1]] for p in pairs}
-    open_claims = [c for c in claims if c.expression != 0]
-    if not open_claims:
-        return ProofResult(
-            verdict="proven",
-            method="structural equality of the gradients on the tied subspace"
-            + (
-                " (summed over the dataset)"
-                if problem.dataset is not None and problem.mode == "full-batch"
-                else ""
-            ),
-            differences=differences,
-            gradients={str(p): grads[p] for p in tied},
-            stationary=stationary,
-            **base,
-        )
-    sampler = _sampler(problem, [c.expression for c in open_claims])
-
-    def refuted(found: Nonzero) -> ProofResult:
-        return _refuted_on_t(
-            problem,
-            branch,
-            loss,
-            grads,
-            open_claims[found.index],
-            found,
-            pairs,
-            want_condition,
-            remaining(),
-            base,
-            stationary,
-        )
-
-    if not problem.init:
-        found, evidence = find_nonzero([c.expression for c in open_claims], sampler)
-        if found is not None:
-            return refuted(found)
-    proofs = []
-    for claim in open_claims:
-        outcome = prove_zero(claim.expression, remaining(), signs=problem.signs)
-        proofs.append(outcome)
-        if outcome.zero is not True:
-            break
-    if proofs and all(p.zero for p in proofs) and len(proofs) == len(open_claims):
-        methods = sorted({p.method for p in proofs})
-        return ProofResult(
-            verdict="proven",
-            method="; ".join(methods) + " of every gradient difference on the tied subspace",
-            differences=differences,
-            gradients={str(p): grads[p] for p in tied},
-            stationary=stationary,
-            **base,
-        )
-    failed = proofs[-1]
-    # A nonzero normal form means a witness exists: search harder.
-    if not problem.init and all(is_rational_function(c.expression) for c in open_claims):
-        found, _ = find_nonzero(
-            [c.expression for c in open_claims],
-            _sampler(problem, [c.expression for c in open_claims], seed=7),
-            tries=60,
-        )
-        if found is not None:
-            return refuted(found)
-    generic = _generic_refutation(problem, branch, loss, pairs, tied, remaining())
-    if generic is not None:
-        return ProofResult(**{**generic.__dict__, **base, "stationary": stationary})
-    if problem.init and problem.dataset is None:
-        two_step = two_step_witness(
-            loss,
-            problem.parameters,
-            {**problem.tie_map, **problem.init},
-            pairs,
-            list(_sampler(problem, [c.expression for c in open_claims]).points(4)),
-        )
-        if two_step is not None:
-            return _refuted_in_two_steps(
-                problem, loss, pairs, grads, two_step, want_condition, remaining(), base, stationary
-            )
-    _, evidence = find_nonzero([c.expression for c in open_claims], sampler, tries=3)
-    reason = failed.reason or "no sound method decided"
-    if problem.init:
-        reason = (
-            "the gradients agree at the init for all data, but not provably on the whole "
-            f"tied subspace ({reason}), and no two-step witness was found"
-        )
-    return ProofResult(
-        verdict="unknown",
-        method=failed.method,
-        differences=differences,
-        gradients={str(p): grads[p] for p in tied},
-        stationary=stationary,
-        reason=reason,
-        evidence=tuple(
-            "evidence only (floats): differences at a sample point = "
-            + ", ".join(f"{v:.3g}" for v in row)
-            for row in evidence
-        ),
-        **base,
-    )
-
-
-def _certified(found: Nonzero) -> str:
-    return " (exact rational arithmetic)" if is_exact(found.value) else " (interval arithmetic)"
-
-
-def _refuted_on_t(
-    problem,
-    branch,
-    loss,
-    grads,
-    claim,
-    found,
-    pairs,
-    want_condition,
-    seconds,
-    base,
-    stationary,
-    note: str = "",
-) -> ProofResult:
-    witness = _witness(problem, branch, grads, claim, found, note)
-    differences, condition = _condition_on_tie(problem, loss, pairs, grads, want_condition, seconds)
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
-    return ProofResult(
-        verdict="refuted",
-        method="exact evaluation on the tied subspace" + _certified(found),
-        differences=differences,
-        gradients={str(p): grads[p] for p in tied},
-        condition=condition,
-        witness=witness,
-        stationary=stationary,
-        **base,
-    )
-
-
-def _refuted_in_two_steps(
-    problem, loss, pairs, grads, two_step, want_condition, seconds, base, stationary
-) -> ProofResult:
-    """A refutation at step 2 (see :mod:`symgrad.multistep`)."""
-    first, second = (str(p) for p in two_step.pair)
-    differences, condition = _condition_on_tie(problem, loss, pairs, grads, want_condition, seconds)
-    tied = sorted({p for pair in pairs for p in pair}, key=problem.position.__getitem__)
-    witness = Witness(
-        pair=(first, second),
-        point=dict(two_step.point),
-        gradients=dict(two_step.gradients),
-        difference=two_step.difference,
-        after_step={},
-        certified_by=two_step.certified_by,
-        steps=2,
-        note=(
-            "the gradients agree at the init, so the pair is still equal after one step; "
-            f"the gradients listed are at the point after one step with eta = {two_step.eta}; "
-            "the loss is analytic, so they differ for every eta != 0 small enough"
-        ),
-    )
-    return ProofResult(
-        verdict="refuted",
-        method="exact evaluation after one step from the init"
-        + (
-            " (exact rational arithmetic)"
-            if two_step.certified_by.startswith("exact")
-            else " (interval arithmetic)"
-        ),
-        differences=differences,
-        gradients={str(p): grads[p] for p in tied},
-        condition=condition,
-        witness=witness,
-        stationary=stationary,
-        **base,
-    )
-
-
-def _condition_on_tie(problem, loss, pairs, grads, want_condition, seconds):
-    """Differences on T (``grads`` are the gradients there) and the solved data condition."""
-    differences = {_pair_name(p): grads[p[0]] - grads[p[1]] for p in pairs}
-    if not want_condition or problem.dataset is not None or not problem.data:
-        return differences, None
-    if not all(is_rational_function(d) for d in differences.values()):
-        return differences, None
-    on_t = substitute(loss, problem.tie_map)
-    on_t_symbols = symbols_of(on_t)
-    free_params = [s for s in on_t_symbols if s in set(problem.parameters)]
-    data = [s for s in problem.data if s in on_t_symbols]
-    condition = tie_condition(
-        list(differences.values()), free_params, data, seconds=min(seconds, 10.0)
-    )
-    return differences, condition
-
-
-def _display_gradients(loss, problem, tied):
-    grads = gradients(loss, tied, at=problem.tie_map)
-    return {str(p): grads[p] for p in tied}
-
-
-def _all_zero(problem, grads, sampler, seconds) -> bool:
-    """Every gradient identically 0 (for all data) at the init."""
-    expressions = []
-    for p in problem.parameters:
-        g = grads[p]
-        if problem.dataset is None:
-            expressions.append(g)
-        elif problem.mode == "sgd":
-            expressions.extend(substitute(g, row) for row in problem.dataset)
-        else:
-            expressions.append(sympy.Add(*(substitute(g, row) for row in problem.dataset)))
-    open_expressions = [e for e in expressions if e != 0]
-    if not open_expressions:
-        return True
-    found, _ = find_nonzero(open_expressions, sampler, tries=3)
-    if found is not None:
-        return False
-    return all(prove_zero(e, seconds, signs=problem.signs).zero for e in open_expressions)
-
-
-_CONCRETE_ACTIVATIONS = (
-    ("t**2 + t", lambda t: t**2 + t),
-    ("tanh(t)", sympy.tanh),
-)
-
-
-def _generic_refutation(problem, branch, loss, pairs, tied, seconds) -> ProofResult | None:
-    """For an arbitrary activation: refute with one concrete activation, which suffices."""
-    undefined = {
-        node.func for node in dag_nodes(loss) if isinstance(node, sympy.core.function.AppliedUndef)
-    }
-    if not undefined:
-        return None
-    for text, concrete in _CONCRETE_ACTIVATIONS:
-        concrete_loss = loss
-        for function in undefined:
-            concrete_loss = concrete_loss.replace(function, concrete)
-        grads = gradients(concrete_loss, tied, at=problem.tie_map)
-        claims = _claims(problem, grads, pairs)
-        if problem.init:
-            grads = gradients(concrete_loss, tied, at=dict(problem.init))
-            claims = _claims(problem, grads, pairs)
-        sampler = _sampler(problem, [c.expression for c in claims])
-        found, _ = find_nonzero([c.expression for c in claims], sampler)
-        if found is None:
-            continue
-        names = ", ".join(f.__name__ for f in undefined)
-        note = f"with the activation {names}(t) = {text}: one activation suffices to refute 'for every {names}'"
-        witness = _witness(problem, branch, grads, claims[found.index], found, note)
-        differences = {_pair_name(p): g for p, g in zip(pairs, [c.expression for c in claims])}
-        return ProofResult(
-            verdict="refuted",
-            problem=problem,
-            method="exact evaluation with a concrete activation" + _certified(found),
-            differences=differences,
-            witness=witness,
-        )
-    return None
+__all__ = ["ProofResult", "Witness", "prove", "build_problem", "OPTIMIZERS"]

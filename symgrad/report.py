@@ -1,125 +1,48 @@
-"""Rendering of results: plain text, Markdown (with $...$ maths), LaTeX and JSON-ready dicts."""
+"""Rendering of results: plain text, Markdown (with $...$ maths), LaTeX and JSON-ready dicts.
+
+Each renderer is registered for its result type (:func:`symgrad.results.renders`);
+results call them through ``to_text()``, ``to_markdown()``, ``to_latex()`` and
+``to_dict()``. The LaTeX forms are document bodies for ``amsmath``; the
+Markdown forms keep maths inside ``$...$`` that KaTeX renders.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+import csv
+from pathlib import Path
 
 import sympy
 
-if TYPE_CHECKING:
-    from symgrad.prove import ProofResult
+from symgrad.display import (
+    describe_point,
+    interval_text,
+    latex,
+    printable,
+    short,
+    symbol_tex,
+    tex_escape,
+    tidy,
+)
+from symgrad.printing import to_str
+from symgrad.results import (
+    CheckResult,
+    CollapseResult,
+    Condition,
+    GradientResult,
+    ParametricResult,
+    ProofResult,
+    Trajectory,
+    renders,
+)
 
-TEXT_LIMIT = 400
-POINT_LIMIT = 14
-
-
-TIDY_LIMIT = 3000
-
-
-def tidy(expr: sympy.Expr) -> sympy.Expr:
-    """Pull common factors out of a small expression for display (``factor_terms``)."""
-    if not isinstance(expr, sympy.Basic) or expr.is_number:
-        return expr
-    if len(printable(expr, PRINT_NODES)) > TIDY_LIMIT:
-        return expr
-    return sympy.factor_terms(expr)
-
-
-PRINT_NODES = 5_000
-JSON_NODES = 200_000
-
-
-def printable(expr: object, max_nodes: int = JSON_NODES) -> str:
-    """``str(expr)``, unless its printed tree is too large to print in reasonable time."""
-    if isinstance(expr, sympy.Basic) and not expr.is_Atom:
-        from symgrad.calculus import tree_size
-
-        size = tree_size(expr, stop=max_nodes)
-        if size > max_nodes:
-            return f"<expression of more than {max_nodes} nodes, too large to print>"
-    return str(expr)
+NOT_COVERED = "dropout, noise injection and other per-coordinate randomness"
 
 
-def _prime(expr: sympy.Basic) -> sympy.Basic:
-    """Show ``Subs(Derivative(sigma(xi), xi), xi, z)`` as ``sigma'(z)`` (display only)."""
-    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Subs):
-        return expr
-
-    def rename(node):
-        inner = node.expr
-        if (
-            isinstance(inner, sympy.Derivative)
-            and isinstance(inner.expr, sympy.core.function.AppliedUndef)
-            and len(node.point) == 1
-        ):
-            order = "'" * inner.derivative_count
-            return sympy.Function(f"{inner.expr.func.__name__}{order}")(node.point[0])
-        return node
-
-    return expr.replace(lambda e: isinstance(e, sympy.Subs), rename)
+def _timing(seconds: float, timing: bool) -> str:
+    return f" ({seconds:.3f} s)" if timing else ""
 
 
-def short(expr: object, limit: int = TEXT_LIMIT) -> str:
-    """``str(expr)``, cut to ``limit`` characters with a note of the full length."""
-    text = printable(_prime(expr) if isinstance(expr, sympy.Basic) else expr, PRINT_NODES)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text)} characters; --json has all)"
-
-
-_INDEXED = re.compile(r"([A-Za-z]+)(\d+)((?:_\d+)*)\Z")
-
-
-def symbol_tex(name: str) -> str:
-    """LaTeX for symgrad's names: W1_0_2 -> W^{(1)}_{0,2}, x0_1 -> x_{0,1}, w0 -> w_{0}."""
-    match = _INDEXED.match(name)
-    if not match:
-        return sympy.latex(sympy.Symbol(name))
-    stem, first, rest = match.groups()
-    indices = [i for i in rest.split("_") if i]
-    base = sympy.latex(sympy.Symbol(stem))
-    if stem in ("W", "b") and indices:
-        return f"{base}^{{({first})}}_{{{','.join(indices)}}}"
-    return f"{base}_{{{','.join([first, *indices])}}}"
-
-
-def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
-    if isinstance(expr, sympy.Basic) and printable(expr, PRINT_NODES).startswith("<"):
-        return r"\text{(too large to print)}"
-    if isinstance(expr, sympy.Basic):
-        names = {s: symbol_tex(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
-        text = sympy.latex(expr, symbol_names=names)
-    else:
-        text = str(expr)
-    if len(text) > limit:
-        return r"\text{(%d characters; see the JSON output)}" % len(text)
-    return text
-
-
-def describe_point(
-    point: Mapping[str, object], ties: tuple[tuple[str, ...], ...], parameters: tuple[str, ...]
-) -> str:
-    """``w0 = w1 = 0 and x0 = 1, x1 = 2``: tied parameters grouped, data after 'and'."""
-    parts = []
-    done = set()
-    for group in ties:
-        value = point.get(group[0])
-        if value is not None and all(str(point.get(p)) == str(value) for p in group):
-            parts.append(" = ".join(group) + f" = {value}")
-            done.update(group)
-    for name in parameters:
-        if name not in done and name in point:
-            parts.append(f"{name} = {point[name]}")
-    data = [f"{k} = {v}" for k, v in point.items() if k not in parameters]
-    params_text = ", ".join(parts[:POINT_LIMIT]) + (" ..." if len(parts) > POINT_LIMIT else "")
-    data_text = ", ".join(data[:POINT_LIMIT]) + (" ..." if len(data) > POINT_LIMIT else "")
-    if data_text:
-        return f"{params_text} and {data_text}"
-    return params_text
-
-
+# ---------------------------------------------------------------- proofs
 def headline(result: ProofResult) -> str:
     """One sentence a person can read aloud."""
     problem = result.problem
@@ -128,7 +51,7 @@ def headline(result: ProofResult) -> str:
     if len(tie) > 160:
         tie = f"({len(problem.ties)} groups, {sum(len(g) for g in problem.ties)} parameters)"
     if result.verdict == "proven":
-        if result.stationary:
+        if result.stationary and result.kind == "stationary":
             return f"The {noun} {tie} {verb}: the init is a stationary point, nothing ever moves."
         scope = " for the given dataset" if problem.dataset is not None else " for all data"
         return f"The {noun} {tie} {verb} for every step{scope}: {result.method}."
@@ -137,12 +60,15 @@ def headline(result: ProofResult) -> str:
         names = tuple(str(p) for p in problem.parameters)
         ties = tuple(tuple(str(p) for p in g) for g in problem.ties)
         where = describe_point(witness.point, ties, names)
-        values = " and ".join(short(witness.gradients[n], 80) for n in witness.pair)
+        values = " and ".join(interval_text(witness.gradients[n]) for n in witness.pair)
         sample = f" (dataset row {witness.sample + 1})" if witness.sample is not None else ""
-        if witness.steps == 2:
+        if problem.dataset is not None and problem.mode == "full-batch" and witness.sample is None:
+            sample = " (summed over the dataset)"
+        if witness.steps > 1:
             return (
-                f"The tie {witness.pair[0]} = {witness.pair[1]} breaks at step 2: from {where} "
-                f"the gradients agree, but after one step (eta = 1/10) they are {values}."
+                f"The tie {witness.pair[0]} = {witness.pair[1]} breaks at step {witness.steps}: "
+                f"from {where}{sample} the gradients agree, but after {witness.steps - 1} "
+                f"step{'s' if witness.steps > 2 else ''} (eta = {witness.eta}) they are {values}."
             )
         return (
             f"The tie {witness.pair[0]} = {witness.pair[1]} breaks: at {where}{sample} "
@@ -151,64 +77,39 @@ def headline(result: ProofResult) -> str:
     return f"Could not decide whether the {noun} {tie} {verb}: {result.reason}."
 
 
-def _dataset_text(result: ProofResult) -> str | None:
-    problem = result.problem
+def _dataset_text(problem) -> str | None:
     if problem.dataset is None:
         return None
     mode = (
         "SGD: every sample's gradient"
         if problem.mode == "sgd"
-        else ("full-batch GD: the summed gradient")
+        else "full-batch GD: the summed gradient"
     )
     return f"{len(problem.dataset)} rows, {mode} must agree within each tie group"
 
 
-def proof_to_dict(result: ProofResult) -> dict:
-    problem = result.problem
-    return {
-        "verdict": result.verdict,
-        "claim": f"the tie {problem.describe_tie()} persists under gradient descent",
-        "loss": printable(problem.loss),
-        "parameters": [str(p) for p in problem.parameters],
-        "data": [str(s) for s in problem.data],
-        "ties": [[str(p) for p in group] for group in problem.ties],
-        "init": {str(k): str(v) for k, v in problem.init.items()} if problem.init else None,
-        "assumptions": [f"{a} = {b}" for a, b in problem.equations]
-        + [f"{s} {sign}" for s, sign in problem.signs.items()],
-        "dataset_rows": len(problem.dataset) if problem.dataset is not None else None,
-        "mode": problem.mode if problem.dataset is not None else None,
-        "gradients": {k: printable(tidy(v)) for k, v in result.gradients.items()}
-        if result.gradients is not None
-        else None,
-        "differences": {k: printable(tidy(v)) for k, v in result.differences.items()},
-        "condition": result.condition.to_dict() if result.condition else None,
-        "witness": result.witness.to_dict() if result.witness else None,
-        "stationary": result.stationary,
-        "method": result.method,
-        "optimizers": list(result.optimizers),
-        "not_covered": "dropout, noise injection and other per-coordinate randomness",
-        "reason": result.reason or None,
-        "evidence": list(result.evidence),
-        "notes": list(result.notes),
-        "summary": headline(result),
-        "elapsed_s": result.elapsed_s,
-    }
-
-
-def _condition_sentence(result: ProofResult) -> str | None:
-    condition = result.condition
+def _condition_sentence(condition: Condition | None) -> str | None:
     if condition is None:
         return None
+    if not condition.solved:
+        return f"not solved ({condition.note.removeprefix('not solved: ')})."
     if not condition.branches:
         return "no data keeps the tie on the whole tied subspace."
+    if condition.text == "always":
+        return "the differences vanish for all data."
     remark = (
-        "a measure-zero set of data (a proper algebraic subset): pathological, as the seed "
-        "says, so random data breaks the tie almost surely"
+        "a measure-zero set of data (a proper analytic subset of data space), so data drawn "
+        "from any density breaks the tie almost surely: the degenerate case"
         if condition.measure_zero
         else "not a measure-zero set"
     )
-    extra = f" [{condition.note}]" if condition.note else ""
-    return f"the tie persists from every point of the tied subspace exactly when {condition.text}: {remark}.{extra}"
+    extra = "".join(f" [{note}]" for note in condition.notes)
+    if not condition.exact:
+        extra += " [some branches may be missing]"
+    return (
+        "the tie persists from every point of the tied subspace exactly when "
+        f"{condition.text}: {remark}.{extra}"
+    )
 
 
 def _stationary_sentence(result: ProofResult) -> str | None:
@@ -219,29 +120,95 @@ def _stationary_sentence(result: ProofResult) -> str | None:
     return "the init is not a stationary point: some gradient is nonzero there."
 
 
-def proof_to_text(result: ProofResult) -> str:
-    problem = result.problem
-    lines = [f"{result.verdict.upper()}: {headline(result)}", ""]
-    lines.append(f"Loss:        J = {short(problem.loss)}")
-    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
-    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
-    lines.append(f"Tie:         {short(problem.describe_tie(), 300)}")
-    if problem.init:
-        init = ", ".join(f"{k} = {v}" for k, v in problem.init.items())
-        lines.append(f"Init:        {short(init, 200)}")
-    if problem.equations or problem.signs:
-        assumed = [f"{a} = {b}" for a, b in problem.equations] + [
-            f"{s} {sign}" for s, sign in problem.signs.items()
-        ]
-        lines.append(f"Assuming:    {', '.join(assumed)}")
-    dataset = _dataset_text(result)
-    if dataset:
-        lines.append(f"Dataset:     {dataset}")
+def _sign(value) -> int | None:
+    if isinstance(value, sympy.Interval):
+        if value.start > 0:
+            return 1
+        if value.end < 0:
+            return -1
+        return None
+    if value.is_Rational:
+        return 1 if value.is_positive else -1 if value.is_negative else 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number > 0) - int(number < 0)
+
+
+def _optimizers_text(result: ProofResult) -> str:
+    witness = result.witness
+    if result.verdict == "proven":
+        return f"Optimizers: {', '.join(result.optimizers)} (not: {NOT_COVERED})."
+    if witness is None:
+        return ""
+    if witness.steps > 1:
+        return (
+            f"Optimizers: the witness is for {witness.steps} steps of plain gradient descent "
+            "(or SGD on that data point)."
+        )
+    signs = {_sign(witness.gradients[n]) for n in witness.pair}
+    text = (
+        "Optimizers: GD, SGD, momentum and Nesterov move each parameter by -eta times its "
+        "gradient at the first step, so the pair separates at once."
+    )
+    if None in signs or len(signs) > 1 or 0 in signs:
+        return text + (
+            " Adam, RMSProp and Adagrad move each by about -eta*sign(g) at the first step: "
+            "the gradients have different signs, so they separate too."
+        )
+    return text + (
+        " Adam, RMSProp and Adagrad move each by -eta*g/(|g| + eps) at the first step: "
+        "with gradients of the same sign the two moves differ only by a term of order eps "
+        "(with eps = 0 they would coincide for that step)."
+    )
+
+
+def _witness_lines(result: ProofResult) -> list[str]:
+    problem, witness = result.problem, result.witness
+    names = tuple(str(p) for p in problem.parameters)
+    ties = tuple(tuple(str(p) for p in g) for g in problem.ties)
+    lines = ["", "Witness (exact)"]
+    lines.append(f"  point: {describe_point(witness.point, ties, names)}")
+    if witness.init_values:
+        values = ", ".join(f"{k} = {to_str(v)}" for k, v in witness.init_values.items())
+        lines.append(f"  init symbols: {values}")
+    if witness.integers:
+        values = ", ".join(f"{k} = {to_str(v)}" for k, v in witness.integers.items())
+        lines.append(f"  integers of the assumption branch: {values}")
+    if witness.sample is not None:
+        lines.append(f"  dataset sample: {witness.sample + 1}")
+    if witness.instance:
+        chosen = ", ".join(f"{k}(t) = {v}" for k, v in witness.instance.items())
+        lines.append(f"  with the function {chosen}")
+    for name in witness.pair:
+        lines.append(f"  dJ/d{name} = {interval_text(witness.gradients[name]) if isinstance(witness.gradients[name], sympy.Interval) else short(witness.gradients[name])}")
+    difference = witness.difference
+    shown = interval_text(difference) if isinstance(difference, sympy.Interval) else short(difference)
+    lines.append(
+        f"  difference = {shown}, nonzero by {witness.certified_by}"
+        + (f", enclosure {witness.enclosure}" if witness.enclosure else "")
+    )
+    if witness.steps > 1:
+        lines.append(
+            f"  after {witness.steps} steps the pair differs (values after step {witness.steps} "
+            "certified apart), for every small eta != 0"
+        )
+    elif witness.after_step:
+        step = ", ".join(f"{k} = {short(v, 120)}" for k, v in witness.after_step.items())
+        lines.append(
+            f"  after one step with learning rate eta: {step} (different for every eta != 0)"
+        )
+    if witness.note:
+        lines.append(f"  {witness.note}")
+    return lines
+
+
+def _gradient_lines(result: ProofResult) -> list[str]:
+    lines = []
     if result.gradients:
-        lines += [
-            "",
-            "Gradients on the tied subspace" if not result.stationary else "Gradients at the init:",
-        ]
+        title = "Gradients at the init:" if result.kind == "stationary" else "Gradients on the tied subspace"
+        lines += ["", title]
         for name, value in list(result.gradients.items())[:12]:
             lines.append(f"  dJ/d{name} = {short(tidy(value))}")
         if len(result.gradients) > 12:
@@ -253,70 +220,161 @@ def proof_to_text(result: ProofResult) -> str:
             lines.append(f"  dJ/d{first} - dJ/d{second} = {short(tidy(value))}")
         if len(result.differences) > 12:
             lines.append(f"  ... {len(result.differences) - 12} more pairs (--json has all)")
-    witness = result.witness
-    if witness:
-        lines += ["", "Witness (exact)"]
-        names = tuple(str(p) for p in problem.parameters)
-        ties = tuple(tuple(str(p) for p in g) for g in problem.ties)
-        lines.append(f"  point: {describe_point(witness.point, ties, names)}")
-        if witness.sample is not None:
-            lines.append(f"  dataset sample: {witness.sample + 1}")
-        for name in witness.pair:
-            lines.append(f"  dJ/d{name} = {short(witness.gradients[name])}")
-        lines.append(
-            f"  difference = {short(witness.difference)}, nonzero by {witness.certified_by}"
-            + (f", enclosure {witness.enclosure}" if witness.enclosure else "")
-        )
-        if witness.steps == 2:
-            lines.append(
-                "  after two steps the pair differs by -eta*(difference at the point after one "
-                "step), nonzero for every small eta != 0"
-            )
-        else:
-            step = ", ".join(f"{k} = {short(v, 120)}" for k, v in witness.after_step.items())
-            lines.append(
-                f"  after one step with learning rate eta: {step} (different for every eta != 0)"
-            )
-        if witness.note:
-            lines.append(f"  {witness.note}")
-    condition = _condition_sentence(result)
+    return lines
+
+
+def _problem_lines(problem) -> list[str]:
+    lines = [f"Loss:        J = {short(problem.loss)}"]
+    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
+    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
+    lines.append(f"Tie:         {short(problem.describe_tie(), 300)}")
+    if problem.init:
+        init = ", ".join(f"{k} = {to_str(v)}" for k, v in problem.init.items())
+        lines.append(f"Init:        {short(init, 200)}")
+    if problem.assumptions:
+        lines.append(f"Assuming:    {', '.join(problem.assumptions.texts())}")
+    dataset = _dataset_text(problem)
+    if dataset:
+        lines.append(f"Dataset:     {dataset}")
+    return lines
+
+
+@renders(ProofResult, "text")
+def proof_to_text(result: ProofResult, timing: bool = True) -> str:
+    problem = result.problem
+    lines = [f"{result.verdict.upper()}: {headline(result)}", ""]
+    lines += _problem_lines(problem)
+    lines += _gradient_lines(result)
+    if result.witness:
+        lines += _witness_lines(result)
+    condition = _condition_sentence(result.condition)
     if condition:
         lines += ["", f"Condition: {condition}"]
-    elif result.verdict == "refuted" and problem.dataset is None:
+    elif result.verdict == "refuted" and problem.dataset is None and result.kind != "instance":
         lines += [
             "",
-            "Condition: not solved (symgrad solves it when the differences are rational "
-            "functions of parameters and data, within the budget).",
+            "Condition: not solved (symgrad solves it when the differences are analytic in "
+            "the parameters, within the budget).",
         ]
     stationary = _stationary_sentence(result)
     if stationary:
         lines.append(f"Stationary: {stationary}")
-    if result.verdict == "proven":
-        lines.append(
-            f"Optimizers: {', '.join(result.optimizers)} (not: dropout or noise injection)."
-        )
-    elif result.verdict == "refuted" and result.witness and result.witness.steps == 2:
-        lines.append(
-            "Optimizers: the witness is for two steps of plain gradient descent (or SGD "
-            "on that data point)."
-        )
-    elif result.verdict == "refuted":
-        lines.append(
-            "Optimizers: the first step of GD, SGD, momentum, Nesterov, Adam, RMSProp and "
-            "Adagrad is a strictly increasing function of the gradient, so each breaks the tie."
-        )
+    optimizers = _optimizers_text(result)
+    if optimizers:
+        lines.append(optimizers)
     for note in result.notes:
         lines.append(f"Note: {note}")
     for item in result.evidence:
         lines.append(f"Evidence: {item}")
-    lines.append(f"Certificate: {result.method} ({result.elapsed_s:.3f} s).")
+    lines.append(f"Certificate: {result.method}{_timing(result.elapsed_s, timing)}.")
+    if result.certificate:
+        lines.append(f"Re-checked: {result.certificate}.")
     return "\n".join(lines)
 
 
+@renders(ProofResult, "dict")
+def proof_to_dict(result: ProofResult) -> dict:
+    problem = result.problem
+    witness = result.witness
+    return {
+        "verdict": result.verdict,
+        "claim": f"the tie {problem.describe_tie()} persists under gradient descent",
+        "loss": printable(problem.loss),
+        "parameters": [str(p) for p in problem.parameters],
+        "data": [str(s) for s in problem.data],
+        "ties": [[str(p) for p in group] for group in problem.ties],
+        "init": {str(k): to_str(v) for k, v in problem.init.items()} if problem.init else None,
+        "assumptions": problem.assumptions.texts(),
+        "domain": [c.text for c in problem.domain],
+        "dataset_rows": len(problem.dataset) if problem.dataset is not None else None,
+        "mode": problem.mode if problem.dataset is not None else None,
+        "gradients": {k: printable(tidy(v)) for k, v in result.gradients.items()}
+        if result.gradients is not None
+        else None,
+        "differences": {k: printable(tidy(v)) for k, v in result.differences.items()},
+        "condition": _condition_dict(result.condition),
+        "witness": _witness_dict(witness) if witness else None,
+        "stationary": result.stationary,
+        "method": result.method,
+        "certificate": result.certificate or None,
+        "optimizers": list(result.optimizers),
+        "not_covered": NOT_COVERED,
+        "reason": result.reason or None,
+        "evidence": list(result.evidence),
+        "notes": list(result.notes),
+        "summary": headline(result),
+        "elapsed_s": result.elapsed_s,
+    }
+
+
+def _condition_dict(condition: Condition | None) -> dict | None:
+    if condition is None:
+        return None
+    return {
+        "text": condition.text,
+        "measure_zero": condition.measure_zero,
+        "exact": condition.exact,
+        "solved": condition.solved,
+        "branches": [
+            {
+                "equations": {to_str(a): to_str(b) for a, b in branch.equations},
+                "conditions": [to_str(c) for c in branch.conditions],
+                "integers": [str(n) for n in branch.integers],
+            }
+            for branch in condition.branches
+        ],
+        "notes": list(condition.notes),
+    }
+
+
+def _witness_dict(witness) -> dict:
+    return {
+        "pair": list(witness.pair),
+        "point": {k: to_str(v) for k, v in witness.point.items()},
+        "gradients": {k: to_str(v) for k, v in witness.gradients.items()},
+        "difference": to_str(witness.difference),
+        "after_step": {k: to_str(v) for k, v in witness.after_step.items()},
+        "steps": witness.steps,
+        "eta": to_str(witness.eta) if witness.eta is not None else None,
+        "sample": witness.sample,
+        "certified_by": witness.certified_by,
+        "enclosure": witness.enclosure,
+        "init_values": {k: to_str(v) for k, v in witness.init_values.items()},
+        "integers": {k: to_str(v) for k, v in witness.integers.items()},
+        "instance": dict(witness.instance) or None,
+        "note": witness.note or None,
+    }
+
+
+def _condition_latex(condition: Condition) -> str:
+    if not condition.solved:
+        return r"\text{not solved}"
+    if not condition.branches:
+        return r"\text{never}"
+    parts = []
+    for branch in condition.branches:
+        if not len(branch):
+            return r"\text{always}"
+        inner = [f"{latex(a)} = {latex(b)}" for a, b in branch.equations]
+        inner += [latex(c) for c in branch.conditions]
+        text = r" \wedge ".join(inner)
+        if branch.integers:
+            text += r" \text{ for an integer } " + ", ".join(latex(n) for n in branch.integers)
+        parts.append(f"({text})" if len(inner) > 1 and len(condition.branches) > 1 else text)
+    return r" \vee ".join(parts)
+
+
+def latex_tie(problem) -> str:
+    groups = [" = ".join(symbol_tex(p.name) for p in g) for g in problem.ties[:10]]
+    more = r",\ \dots" if len(problem.ties) > 10 else ""
+    return r",\quad ".join(groups) + more
+
+
+@renders(ProofResult, "markdown")
 def proof_to_markdown(result: ProofResult) -> str:
     problem = result.problem
     verdict = {"proven": "Proven", "refuted": "Refuted", "unknown": "Unknown"}[result.verdict]
-    lines = [f"**{verdict}.** {headline(result)}", ""]
+    lines = [f"**{verdict}.** {_md_escape(headline(result))}", ""]
     lines.append(f"- Loss: $J = {latex(problem.loss)}$")
     lines.append(f"- Tie: ${latex_tie(problem)}$")
     if problem.init:
@@ -324,97 +382,630 @@ def proof_to_markdown(result: ProofResult) -> str:
             f"{symbol_tex(k.name)} = {latex(v)}" for k, v in list(problem.init.items())[:20]
         )
         lines.append(f"- Init: ${init}$")
-    dataset = _dataset_text(result)
+    if problem.assumptions:
+        lines.append(f"- Assuming: {_md_escape(', '.join(problem.assumptions.texts()))}")
+    dataset = _dataset_text(problem)
     if dataset:
         lines.append(f"- Dataset: {dataset}")
     if result.gradients:
-        title = "Gradients at the init" if result.stationary else "Gradients on the tied subspace"
+        title = "Gradients at the init" if result.kind == "stationary" else "Gradients on the tied subspace"
         lines += ["", f"**{title}**", ""]
         for name, value in list(result.gradients.items())[:12]:
-            lines.append(f"- $\\partial J/\\partial {symbol_tex(name)} = {latex(value)}$")
+            lines.append(rf"- $\partial J/\partial {symbol_tex(name)} = {latex(value)}$")
     if result.differences:
         lines += ["", "**Difference on the tied subspace**", ""]
         for name, value in list(result.differences.items())[:12]:
             first, second = (symbol_tex(n) for n in name.split(" - "))
             lines.append(
-                f"- $\\partial J/\\partial {first} - \\partial J/\\partial {second} = {latex(value)}$"
+                rf"- $\partial J/\partial {first} - \partial J/\partial {second} = {latex(value)}$"
             )
     witness = result.witness
     if witness:
         lines += ["", "**Witness**", ""]
         point = ", ".join(
-            f"{symbol_tex(k)} = {sympy.latex(v)}" for k, v in list(witness.point.items())[:20]
+            f"{symbol_tex(k)} = {latex(v)}" for k, v in list(witness.point.items())[:20]
         )
         lines.append(f"- point: ${point}$")
         for name in witness.pair:
             lines.append(
-                f"- $\\partial J/\\partial {symbol_tex(name)} = {latex(witness.gradients[name])}$"
+                rf"- $\partial J/\partial {symbol_tex(name)} {_md_value(witness.gradients[name])}$"
             )
-        step = ", ".join(f"{symbol_tex(k)}' = {latex(v)}" for k, v in witness.after_step.items())
-        lines.append(f"- after one step: ${step}$, different for every $\\eta \\ne 0$")
+        if witness.steps > 1:
+            lines.append(f"- the pair separates at step {witness.steps} (eta = {witness.eta})")
+        elif witness.after_step:
+            step = ", ".join(
+                f"{symbol_tex(k)}' = {latex(v)}" for k, v in witness.after_step.items()
+            )
+            lines.append(rf"- after one step: ${step}$, different for every $\eta \ne 0$")
         lines.append(f"- certified by {witness.certified_by}")
     if result.condition:
-        lines += [
-            "",
-            f"**Condition.** The tie persists on the whole tied subspace exactly when "
-            f"${result.condition.latex()}$"
-            + (" — a measure-zero set of data." if result.condition.measure_zero else "."),
-        ]
+        sentence = _condition_sentence(result.condition) or ""
+        lines += ["", f"**Condition.** ${_condition_latex(result.condition)}$"]
+        if sentence:
+            lines[-1] += " — " + _md_escape(sentence.split(":", 1)[-1].strip())
     stationary = _stationary_sentence(result)
     if stationary:
         lines += ["", f"**Stationary.** {stationary}"]
-    if result.verdict == "proven":
-        lines += ["", f"**Optimizers covered.** {', '.join(result.optimizers)}."]
+    optimizers = _optimizers_text(result)
+    if optimizers:
+        lines += ["", f"**{optimizers.split(':', 1)[0]}.**{optimizers.split(':', 1)[1]}"]
     for note in result.notes:
-        lines += ["", f"*Note:* {note}"]
-    lines += ["", f"*Certificate:* {result.method}."]
+        lines += ["", f"*Note:* {_md_escape(note)}"]
+    lines += ["", f"*Certificate:* {_md_escape(result.method)}."]
+    if result.certificate:
+        lines += ["", f"*Re-checked:* {_md_escape(result.certificate)}."]
     return "\n".join(lines)
 
 
-def latex_tie(problem) -> str:
-    return r",\quad ".join(" = ".join(symbol_tex(p.name) for p in g) for g in problem.ties[:10])
+def _md_value(value) -> str:
+    if isinstance(value, sympy.Interval):
+        return latex(value)
+    return f"= {latex(value)}"
 
 
+def _md_escape(text: str) -> str:
+    """Plain text inside Markdown: no stray maths or emphasis."""
+    for char in ("\\", "*", "_", "$", "`", "|"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+@renders(ProofResult, "latex")
 def proof_to_latex(result: ProofResult) -> str:
     problem = result.problem
-    lines = [
-        r"\paragraph{%s.} %s" % (result.verdict.capitalize(), _tex_escape(headline(result))),
-        r"\begin{align*}",
-        r"J &= %s \\" % latex(problem.loss),
-        r"\text{tie: } & %s" % latex_tie(problem),
-    ]
-    if result.differences:
-        for name, value in list(result.differences.items())[:12]:
-            first, second = (symbol_tex(n) for n in name.split(" - "))
-            lines[-1] += r" \\"
-            lines.append(
-                r"\frac{\partial J}{\partial %s} - \frac{\partial J}{\partial %s} &= %s"
-                % (first, second, latex(value))
-            )
-    if result.witness:
-        for name in result.witness.pair:
-            lines[-1] += r" \\"
-            lines.append(
-                r"\left.\frac{\partial J}{\partial %s}\right|_{\text{witness}} &= %s"
-                % (symbol_tex(name), latex(result.witness.gradients[name]))
+    rows = [r"J &= %s" % latex(problem.loss), r"\text{tie: } & %s" % latex_tie(problem)]
+    for name, value in list(result.differences.items())[:12]:
+        first, second = (symbol_tex(n) for n in name.split(" - "))
+        rows.append(
+            r"\frac{\partial J}{\partial %s} - \frac{\partial J}{\partial %s} &= %s"
+            % (first, second, latex(value))
+        )
+    witness = result.witness
+    if witness:
+        for name in witness.pair:
+            rows.append(
+                r"\left.\frac{\partial J}{\partial %s}\right|_{\text{witness}} &%s"
+                % (symbol_tex(name), _md_value(witness.gradients[name]))
             )
     if result.condition:
-        lines[-1] += r" \\"
-        lines.append(r"\text{persists iff } & %s" % result.condition.latex())
-    lines.append(r"\end{align*}")
-    lines.append(r"Certificate: %s." % _tex_escape(result.method))
+        rows.append(r"\text{persists iff } & %s" % _condition_latex(result.condition))
+    lines = [
+        r"\paragraph{%s.} %s" % (result.verdict.capitalize(), tex_escape(headline(result))),
+        r"\begin{align*}",
+        " \\\\\n".join(rows),
+        r"\end{align*}",
+    ]
+    if witness:
+        point = ", ".join(f"{symbol_tex(k)} = {latex(v)}" for k, v in list(witness.point.items())[:20])
+        lines.append(r"Witness point: $%s$, certified by %s." % (point, tex_escape(witness.certified_by)))
+    for note in result.notes:
+        lines.append(r"\emph{Note:} %s" % tex_escape(note))
+    lines.append(r"Certificate: %s." % tex_escape(result.method))
+    if result.certificate:
+        lines.append(r"Re-checked: %s." % tex_escape(result.certificate))
+    return "\n\n".join(lines)
+
+
+# ---------------------------------------------------------------- check
+def check_headline(result: CheckResult) -> str:
+    names = ", ".join(str(p) for p in result.wrt)
+    if result.verdict == "correct":
+        return f"CORRECT: the claimed derivative with respect to {names} is exactly right."
+    if result.verdict == "incorrect":
+        w = result.witness
+        where = ", ".join(f"{k} = {to_str(v)}" for k, v in w.point.items())
+        true = "the true derivative differs" if result.hide_answer else f"dJ/d{w.parameter} = {short(w.true, 80)}"
+        if result.hide_answer:
+            return f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)}, and {true}."
+        return f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)} but {true}."
+    return f"UNKNOWN: could not decide ({result.reason})."
+
+
+@renders(CheckResult, "text")
+def check_to_text(result: CheckResult, timing: bool = True) -> str:
+    lines = [f"Understood: {result.understood}"]
+    for reading in result.readings:
+        lines.append(f"  ({reading})")
+    lines.append(check_headline(result))
+    if len(result.components) > 1:
+        lines.append("Components:")
+        for component in result.components:
+            mark = {"correct": "ok", "incorrect": "WRONG", "unknown": "?"}[component.verdict]
+            codes = f" [{', '.join(component.codes)}]" if component.codes else ""
+            lines.append(f"  dJ/d{component.parameter}: {mark}{codes}")
+    if result.diagnosis:
+        lines.append("Diagnosis:")
+        lines += [f"  - {item}" for item in result.diagnosis]
+    if not result.hide_answer:
+        for p, d in zip(result.wrt, result.derivatives):
+            lines.append(f"True derivative: dJ/d{p} = {short(d)}")
+    if result.domain:
+        lines.append(f"Domain: the loss is real where {' and '.join(result.domain)}.")
+    if result.steps:
+        lines.append("Derivation of the true derivative:")
+        lines += [f"  {line}" for line in result.steps]
+    if result.witness:
+        lines.append(f"Certificate: the values differ by {result.witness.certified_by}.")
+    else:
+        lines.append(f"Certificate: {result.method}.")
+    if result.certificate:
+        lines.append(f"Re-checked: {result.certificate}.")
     return "\n".join(lines)
 
 
-def _tex_escape(text: str) -> str:
-    for char, replacement in (
-        ("\\", r"\textbackslash{}"),
-        ("_", r"\_"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("#", r"\#"),
-        ("$", r"\$"),
-        ("^", r"\^{}"),
-    ):
-        text = text.replace(char, replacement)
-    return text
+@renders(CheckResult, "dict")
+def check_to_dict(result: CheckResult) -> dict:
+    single = len(result.claims) == 1
+    derivatives = [to_str(d) for d in result.derivatives]
+    return {
+        "verdict": result.verdict,
+        "loss": to_str(result.loss),
+        "wrt": [str(p) for p in result.wrt],
+        "claim": to_str(result.claims[0]) if single else [to_str(c) for c in result.claims],
+        "derivative": None if result.hide_answer else (derivatives[0] if single else derivatives),
+        "understood": result.understood,
+        "readings": list(result.readings),
+        "witness": _check_witness_dict(result.witness, result.hide_answer),
+        "diagnosis": list(result.diagnosis),
+        "codes": list(result.codes),
+        "components": [
+            {
+                "name": c.parameter,
+                "verdict": c.verdict,
+                "codes": list(c.codes),
+                "diagnosis": list(c.diagnosis),
+            }
+            for c in result.components
+        ],
+        "method": result.method,
+        "certificate": result.certificate or None,
+        "reason": result.reason or None,
+        "assumptions": list(result.assumptions),
+        "domain": list(result.domain),
+        "steps": list(result.steps),
+        "elapsed_s": result.elapsed_s,
+    }
+
+
+def _check_witness_dict(witness, hide: bool) -> dict | None:
+    if witness is None:
+        return None
+    return {
+        "point": {k: to_str(v) for k, v in witness.point.items()},
+        "parameter": witness.parameter,
+        "claimed": to_str(witness.claimed),
+        "true": None if hide else to_str(witness.true),
+        "certified_by": witness.certified_by,
+    }
+
+
+@renders(CheckResult, "markdown")
+def check_to_markdown(result: CheckResult) -> str:
+    head = check_headline(result).split(": ", 1)[1]
+    lines = [f"**{result.verdict.capitalize()}.** {_md_escape(head)}", ""]
+    for p, c, d in zip(result.wrt, result.claims, result.derivatives):
+        name = symbol_tex(str(p))
+        lines.append(rf"- claimed: $\partial J/\partial {name} = {latex(c)}$")
+        if not result.hide_answer:
+            lines.append(rf"- true: $\partial J/\partial {name} = {latex(d)}$")
+    lines += [f"- {_md_escape(item)}" for item in result.diagnosis]
+    return "\n".join(lines)
+
+
+@renders(CheckResult, "latex")
+def check_to_latex(result: CheckResult) -> str:
+    rows = []
+    for p, c, d in zip(result.wrt, result.claims, result.derivatives):
+        name = symbol_tex(str(p))
+        rows.append(r"\text{claimed: } \frac{\partial J}{\partial %s} &= %s" % (name, latex(c)))
+        if not result.hide_answer:
+            rows.append(r"\text{true: } \frac{\partial J}{\partial %s} &= %s" % (name, latex(d)))
+    head = check_headline(result)
+    body = [r"\paragraph{%s} %s" % (tex_escape(head.split(":")[0].capitalize() + "."),
+                                     tex_escape(head.split(": ", 1)[1]))]
+    body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
+    if result.diagnosis:
+        body.append("\\begin{itemize}\n" + "\n".join(
+            r"\item %s" % tex_escape(item) for item in result.diagnosis) + "\n\\end{itemize}")
+    return "\n\n".join(body)
+
+
+# ---------------------------------------------------------------- grad
+@renders(GradientResult, "text")
+def gradient_to_text(result: GradientResult, timing: bool = True) -> str:
+    lines = [f"J = {to_str(result.loss)}"]
+    for name, value in result.gradients.items():
+        line = f"dJ/d{name} = {short(value, 2000)}"
+        if result.values is not None:
+            line += f"   = {to_str(result.values[name])} at the point"
+        lines.append(line)
+    if result.point:
+        lines.append("point: " + ", ".join(f"{k} = {to_str(v)}" for k, v in result.point.items()))
+    if result.domain:
+        lines.append(f"Domain: the loss is real where {' and '.join(result.domain)}.")
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+@renders(GradientResult, "dict")
+def gradient_to_dict(result: GradientResult) -> dict:
+    data = {
+        "loss": to_str(result.loss),
+        "wrt": [str(p) for p in result.wrt],
+        "gradients": {k: to_str(v) for k, v in result.gradients.items()},
+        "notes": list(result.notes),
+        "domain": list(result.domain),
+    }
+    if result.values is not None:
+        data["at"] = {k: to_str(v) for k, v in (result.point or {}).items()}
+        data["values"] = {k: to_str(v) for k, v in result.values.items()}
+    return data
+
+
+@renders(GradientResult, "markdown")
+def gradient_to_markdown(result: GradientResult) -> str:
+    lines = [f"$J = {latex(result.loss)}$", ""]
+    for name, value in result.gradients.items():
+        line = rf"- $\partial J/\partial {symbol_tex(name)} = {latex(value)}$"
+        if result.values is not None:
+            line += f", value ${latex(result.values[name])}$"
+        lines.append(line)
+    for note in result.notes:
+        lines.append(f"- *Note:* {_md_escape(note)}")
+    return "\n".join(lines)
+
+
+@renders(GradientResult, "latex")
+def gradient_to_latex(result: GradientResult) -> str:
+    rows = [
+        r"\frac{\partial J}{\partial %s} &= %s" % (symbol_tex(n), latex(v))
+        for n, v in result.gradients.items()
+    ]
+    if result.values is not None:
+        rows += [
+            r"\left.\frac{\partial J}{\partial %s}\right|_{\text{point}} &= %s"
+            % (symbol_tex(n), latex(v))
+            for n, v in result.values.items()
+        ]
+    return "\\begin{align*}\nJ &= %s \\\\\n%s\n\\end{align*}" % (
+        latex(result.loss),
+        " \\\\\n".join(rows),
+    )
+
+
+# ---------------------------------------------------------------- collapse
+@renders(CollapseResult, "summary")
+def _collapse_summary(result: CollapseResult) -> list[str]:
+    lines = []
+    for layer, (width, effective) in enumerate(zip(result.widths, result.effective_width), 1):
+        label = result.names.get(str(layer), f"hidden layer {layer}")
+        unit = "neurons"
+        if effective == 1 and width > 1:
+            lines.append(
+                f"{label}: {width} {unit} behave as 1; the network trains like a width-1 "
+                "network in this layer"
+            )
+        else:
+            lines.append(f"{label}: {width} {unit} behave as {effective}")
+    if result.stationary:
+        lines.append("the init is a stationary point: nothing moves at all")
+    return lines
+
+
+def _collapse_headline(result: CollapseResult) -> str:
+    if result.verdict != "proven":
+        return f"{result.verdict.upper()}: {result.reason}"
+    tied = [g for g in result.groups if len(g) > 1]
+    pinned = len(result.pinned)
+    extra = f"; {pinned} parameters never move" if pinned else ""
+    return (
+        f"PROVEN: {len(tied)} groups of parameters stay equal forever "
+        f"({sum(len(g) for g in tied)} parameters in all){extra}."
+    )
+
+
+@renders(CollapseResult, "text")
+def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
+    lines = [_collapse_headline(result)]
+    lines += [f"  {line}" for line in _collapse_summary(result)]
+    tied = [g for g in result.groups if len(g) > 1]
+    if tied:
+        lines.append("Groups that stay equal:")
+        for group in tied[:20]:
+            value = result.pinned.get(group[0])
+            pinned = f"   (all {to_str(value)}, forever)" if value is not None else ""
+            lines.append(f"  {short(' = '.join(group), 200)}{pinned}")
+        if len(tied) > 20:
+            lines.append(f"  ... {len(tied) - 20} more (--json has all)")
+    singles = [name for name, _ in result.pinned.items() if all(name not in g or len(g) == 1 for g in tied)]
+    if singles:
+        values = ", ".join(f"{n} = {to_str(result.pinned[n])}" for n in singles[:20])
+        lines.append(f"Parameters that never move: {values}")
+    if result.witnesses:
+        lines.append("Pairs that start equal but separate:")
+        for witness in result.witnesses[:12]:
+            lines.append(f"  {_split_text(witness)}")
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    lines.append(f"Certificate: {result.method}{_timing(result.elapsed_s, timing)}.")
+    if result.certificate:
+        lines.append(f"Re-checked: {result.certificate}.")
+    return "\n".join(lines)
+
+
+def _split_text(witness) -> str:
+    a, b = witness.pair
+    if witness.point is None:
+        return f"{a} / {b}: {witness.note}"
+    values = " vs ".join(interval_text(v) if isinstance(v, sympy.Interval) else short(v, 60) for v in witness.gradients.values())
+    if witness.steps == 1:
+        return f"{a} / {b}: gradients {values} at the init ({witness.certified_by})"
+    return (
+        f"{a} / {b}: they separate at step {witness.steps} (eta = {witness.eta}; gradients "
+        f"{values} after {witness.steps - 1} step{'s' if witness.steps > 2 else ''}; "
+        f"{witness.certified_by})"
+    )
+
+
+@renders(CollapseResult, "dict")
+def collapse_to_dict(result: CollapseResult) -> dict:
+    return {
+        "verdict": result.verdict,
+        "groups": [list(g) for g in result.groups],
+        "effective_width": result.effective_width,
+        "widths": result.widths,
+        "layers": {k: dict(v) for k, v in result.layers.items()},
+        "pinned": {k: to_str(v) for k, v in result.pinned.items()},
+        "method": result.method,
+        "certificate": result.certificate or None,
+        "stationary": result.stationary,
+        "summary": _collapse_summary(result),
+        "witnesses": [
+            {
+                "pair": list(w.pair),
+                "point": {k: to_str(v) for k, v in w.point.items()} if w.point else None,
+                "gradients": {k: to_str(v) for k, v in w.gradients.items()} if w.gradients else None,
+                "steps": w.steps if w.point else None,
+                "eta": to_str(w.eta) if w.eta is not None else None,
+                "certified_by": w.certified_by,
+                "note": w.note or None,
+            }
+            for w in result.witnesses
+        ],
+        "rounds": result.rounds,
+        "model": result.model,
+        "reason": result.reason or None,
+        "notes": list(result.notes),
+        "elapsed_s": result.elapsed_s,
+    }
+
+
+@renders(CollapseResult, "markdown")
+def collapse_to_markdown(result: CollapseResult) -> str:
+    lines = [f"**Collapse.** {_md_escape(_collapse_headline(result))}", ""]
+    lines += [f"- {_md_escape(line)}" for line in _collapse_summary(result)]
+    lines.append("")
+    for group in [g for g in result.groups if len(g) > 1][:20]:
+        lines.append(f"- ${' = '.join(symbol_tex(n) for n in group)}$")
+    for witness in result.witnesses[:12]:
+        lines.append(f"- separates: {_md_escape(_split_text(witness))}")
+    lines += ["", f"*Certificate:* {_md_escape(result.method)}."]
+    return "\n".join(lines)
+
+
+@renders(CollapseResult, "latex")
+def collapse_to_latex(result: CollapseResult) -> str:
+    rows = [" = ".join(symbol_tex(n) for n in g) for g in result.groups if len(g) > 1][:20]
+    body = [r"\paragraph{Collapse.} %s" % tex_escape(_collapse_headline(result))]
+    if rows:
+        body.append("\\begin{align*}\n" + " \\\\\n".join(f"&{row}" for row in rows) + "\n\\end{align*}")
+    for line in _collapse_summary(result):
+        body.append(tex_escape(line))
+    body.append(r"Certificate: %s." % tex_escape(result.method))
+    return "\n\n".join(body)
+
+
+# ---------------------------------------------------------------- symbolic sizes
+@renders(ParametricResult, "headline")
+def parametric_headline(result: ParametricResult) -> str:
+    if result.verdict == "proven":
+        return (
+            f"Proven {result.scope}: identical neurons get identical gradients, so they stay "
+            f"identical for every step ({result.method})."
+        )
+    if result.verdict == "refuted":
+        return (
+            f"Refuted: the tie breaks already for {result.instance}; it persists only when "
+            f"{result.condition}."
+        )
+    return f"Unknown: {result.method}."
+
+
+@renders(ParametricResult, "text")
+def parametric_to_text(result: ParametricResult, timing: bool = True) -> str:
+    lines = [
+        f"{result.verdict.upper()}: {parametric_headline(result)}",
+        "",
+        f"Model: {result.model}",
+        "Tie: " + "; ".join(result.ties),
+        "",
+        "General gradients on the tied subspace:",
+    ]
+    for name, value in result.gradients.items():
+        lines.append(f"  dJ/d{name} = {short(value, 600)}")
+    if result.differences:
+        lines.append("Differences between two generic parameters of a family:")
+        for name, value in result.differences.items():
+            lines.append(f"  {name}: {short(value, 300)}")
+    if result.condition:
+        lines.append(f"Condition: the tie persists exactly {result.condition}.")
+    if result.witness:
+        lines.append(f"Witness ({result.instance}): {result.witness_summary}")
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    lines.append(f"Certificate: {result.method}{_timing(result.elapsed_s, timing)}.")
+    return "\n".join(lines)
+
+
+@renders(ParametricResult, "dict")
+def parametric_to_dict(result: ParametricResult) -> dict:
+    from symgrad.prove import OPTIMIZERS
+
+    condition = None
+    if result.condition:
+        condition = {"text": result.condition, "measure_zero": bool(result.measure_zero)}
+    return {
+        "verdict": result.verdict,
+        "model": result.model,
+        "scope": result.scope,
+        "parameters": list(result.gradients),
+        "ties": list(result.ties),
+        "gradients": {k: str(v) for k, v in result.gradients.items()},
+        "differences": {k: str(v) for k, v in result.differences.items()},
+        "condition": condition,
+        "witness": _witness_dict(result.witness) if result.witness else None,
+        "instance": result.instance or None,
+        "stationary": result.stationary,
+        "method": result.method,
+        "optimizers": list(OPTIMIZERS) if result.verdict == "proven" else [],
+        "notes": list(result.notes),
+        "summary": parametric_headline(result),
+        "elapsed_s": result.elapsed_s,
+    }
+
+
+@renders(ParametricResult, "markdown")
+def parametric_to_markdown(result: ParametricResult) -> str:
+    lines = [f"**{result.verdict.capitalize()}.** {_md_escape(parametric_headline(result))}", ""]
+    for name, value in result.gradients.items():
+        lines.append(rf"- $\partial J / \partial {_tex_name(name)} = {latex(value)}$")
+    return "\n".join(lines)
+
+
+def _tex_name(name: str) -> str:
+    return name.replace("[", "_{").replace("]", "}").replace(" ", "")
+
+
+@renders(ParametricResult, "latex")
+def parametric_to_latex(result: ParametricResult) -> str:
+    rows = [
+        r"\frac{\partial J}{\partial %s} &= %s" % (_tex_name(name), latex(value))
+        for name, value in result.gradients.items()
+    ]
+    head = r"\paragraph{%s.} %s" % (result.verdict.capitalize(), tex_escape(parametric_headline(result)))
+    if not rows:
+        return head
+    return head + "\n\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
+# ---------------------------------------------------------------- simulate
+def _selected(result: Trajectory) -> list[int]:
+    count = len(result.steps)
+    picks = sorted({0, count - 1, *(round(k * (count - 1) / 5) for k in range(1, 5))})
+    return [p for p in picks if 0 <= p < count]
+
+
+def _fmt(value: object) -> str:
+    from symgrad.simulate import to_float
+
+    return f"{to_float(value):+.4f}"
+
+
+@renders(Trajectory, "text")
+def trajectory_to_text(result: Trajectory, timing: bool = True) -> str:
+    index = {name: k for k, name in enumerate(result.parameters)}
+    mode = "exact arithmetic" if result.exact else "floating point"
+    lines = [f"{result.model}: full-batch GD on {result.rows} data rows, lr = {result.lr}, {mode}"]
+    for layer_number, layer in enumerate(result.hidden, start=1):
+        lines.append(f"hidden layer {layer_number}: incoming weights of each neuron")
+        header = "step".rjust(6) + "".join(f"  neuron {j}".ljust(28) for j in range(len(layer)))
+        lines.append(header)
+        for pick in _selected(result):
+            row = result.values[pick]
+            cells = []
+            for neuron in layer:
+                weights = ", ".join(_fmt(row[index[name]]) for name in neuron[:3])
+                cells.append(f"  [{weights}{', ...' if len(neuron) > 3 else ''}]".ljust(28))
+            lines.append(str(result.steps[pick]).rjust(6) + "".join(cells))
+    if not result.groups:
+        lines.append("no tie groups: every parameter started with its own value")
+        return "\n".join(lines)
+    lines.append("largest difference within the init's tie groups:")
+    for pick in _selected(result):
+        exact_note = " (exactly equal)" if result.exactly_equal[pick] else ""
+        lines.append(f"  step {result.steps[pick]:>6}: {result.max_difference[pick]:.3g}{exact_note}")
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+@renders(Trajectory, "dict")
+def trajectory_to_dict(result: Trajectory) -> dict:
+    return {
+        "model": result.model,
+        "parameters": list(result.parameters),
+        "groups": [list(g) for g in result.groups],
+        "steps": list(result.steps),
+        "values": [[to_str(v) if isinstance(v, sympy.Basic) else repr(v) for v in row] for row in result.values],
+        "max_difference": list(result.max_difference),
+        "exactly_equal": list(result.exactly_equal),
+        "lr": str(result.lr),
+        "exact": result.exact,
+        "rows": result.rows,
+        "notes": list(result.notes),
+    }
+
+
+@renders(Trajectory, "markdown")
+def trajectory_to_markdown(result: Trajectory) -> str:
+    return "```\n" + trajectory_to_text(result) + "\n```"
+
+
+@renders(Trajectory, "latex")
+def trajectory_to_latex(result: Trajectory) -> str:
+    return "\\begin{verbatim}\n" + trajectory_to_text(result) + "\n\\end{verbatim}"
+
+
+@renders(Trajectory, "csv")
+def trajectory_to_csv(result: Trajectory, path) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", *result.parameters])
+        for step, row in zip(result.steps, result.values):
+            writer.writerow([step, *(to_str(v) if isinstance(v, sympy.Basic) else repr(v) for v in row)])
+
+
+@renders(Trajectory, "png")
+def trajectory_to_png(result: Trajectory, path) -> None:
+    """One curve per incoming weight of each hidden neuron over the steps (needs matplotlib)."""
+    from symgrad.errors import SymgradError
+    from symgrad.simulate import to_float
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SymgradError("plotting needs matplotlib: pip install 'symgrad[plot]'") from None
+    index = {name: k for k, name in enumerate(result.parameters)}
+    layers = result.hidden or ((tuple((p,) for p in result.parameters),),)
+    figure, axes = plt.subplots(1, len(layers), figsize=(8 * len(layers), 5), squeeze=False)
+    for axis, layer in zip(axes[0], layers):
+        for neuron in layer:
+            for name in neuron:
+                series = [to_float(row[index[name]]) for row in result.values]
+                axis.plot(result.steps, series, label=name, linewidth=1.2, alpha=0.8)
+        axis.set_xlabel("step")
+        axis.set_ylabel("weight")
+        model = result.model.split("(")[0]
+        axis.set_title(f"{model}, init {result.init}: incoming weights of each hidden neuron")
+        if sum(len(n) for n in layer) <= 16:
+            axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(Path(path), dpi=100, format="png")
+    plt.close(figure)
+
+
+__all__ = ["headline", "check_headline"]

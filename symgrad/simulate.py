@@ -15,128 +15,28 @@ steps), so that an equality seen there is an exact equality.
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import sympy
 
-from symgrad.calculus import gradients, substitute
+from symgrad.budget import Budget
+from symgrad.problem import quote
+from symgrad.calculus import gradients
+from symgrad.dag import substitute
 from symgrad.errors import ProblemError, SymgradError
 from symgrad.evaluate import as_float, evaluate
+from symgrad.functions import LAMBDIFY_MODULE
 from symgrad.models import Model
+from symgrad.results import Trajectory
 
 MAX_EXACT_STEPS = 8
 MAX_EXACT_STEPS_TRANSCENDENTAL = 3
 RATIONAL_ACTIVATIONS = ("identity", "relu")
 MAX_STEPS = 1_000_000
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """Recorded parameter values along a GD run and the spread within each init group."""
-
-    model: str
-    parameters: tuple[str, ...]
-    groups: tuple[tuple[str, ...], ...]
-    steps: tuple[int, ...]
-    values: tuple[tuple[object, ...], ...]
-    max_difference: tuple[float, ...]
-    exactly_equal: tuple[bool, ...]
-    hidden: tuple[tuple[tuple[str, ...], ...], ...]
-    lr: object
-    exact: bool
-    rows: int
-    init: str = ""
-
-    def to_dict(self) -> dict:
-        return {
-            "model": self.model,
-            "parameters": list(self.parameters),
-            "groups": [list(g) for g in self.groups],
-            "steps": list(self.steps),
-            "values": [[str(v) for v in row] for row in self.values],
-            "max_difference": list(self.max_difference),
-            "exactly_equal": list(self.exactly_equal),
-            "lr": str(self.lr),
-            "exact": self.exact,
-            "rows": self.rows,
-        }
-
-    def _selected(self) -> list[int]:
-        count = len(self.steps)
-        picks = sorted({0, count - 1, *(round(k * (count - 1) / 5) for k in range(1, 5))})
-        return [p for p in picks if 0 <= p < count]
-
-    def to_text(self) -> str:
-        index = {name: k for k, name in enumerate(self.parameters)}
-        mode = "exact arithmetic" if self.exact else "floating point"
-        lines = [f"{self.model}: full-batch GD on {self.rows} data rows, lr = {self.lr}, {mode}"]
-        for layer_number, layer in enumerate(self.hidden, start=1):
-            lines.append(f"hidden layer {layer_number}: incoming weights of each neuron")
-            header = "step".rjust(6) + "".join(f"  neuron {j}".ljust(28) for j in range(len(layer)))
-            lines.append(header)
-            for pick in self._selected():
-                row = self.values[pick]
-                cells = []
-                for neuron in layer:
-                    weights = ", ".join(_fmt(row[index[name]]) for name in neuron[:3])
-                    cells.append(f"  [{weights}{', ...' if len(neuron) > 3 else ''}]".ljust(28))
-                lines.append(str(self.steps[pick]).rjust(6) + "".join(cells))
-        if not self.groups:
-            lines.append("no tie groups: every parameter started with its own value")
-            return "\n".join(lines)
-        lines.append("largest difference within the init's tie groups:")
-        for pick in self._selected():
-            exact_note = " (exactly equal)" if self.exactly_equal[pick] else ""
-            lines.append(
-                f"  step {self.steps[pick]:>6}: {self.max_difference[pick]:.3g}{exact_note}"
-            )
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        return "```\n" + self.to_text() + "\n```"
-
-    def to_latex(self) -> str:
-        return "\\begin{verbatim}\n" + self.to_text() + "\n\\end{verbatim}"
-
-    def write_csv(self, path: str | Path) -> None:
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["step", *self.parameters])
-            for step, row in zip(self.steps, self.values):
-                writer.writerow([step, *(str(v) for v in row)])
-
-    def plot(self, path: str | Path) -> None:
-        """One curve per incoming weight of each hidden neuron over the steps (needs matplotlib)."""
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise SymgradError("plotting needs matplotlib: pip install 'symgrad[plot]'") from None
-        index = {name: k for k, name in enumerate(self.parameters)}
-        layers = self.hidden or ((tuple((p,) for p in self.parameters),),)
-        figure, axes = plt.subplots(1, len(layers), figsize=(8 * len(layers), 5), squeeze=False)
-        for axis, layer in zip(axes[0], layers):
-            for neuron in layer:
-                for name in neuron:
-                    series = [to_float(row[index[name]]) for row in self.values]
-                    axis.plot(self.steps, series, label=name, linewidth=1.2, alpha=0.8)
-            axis.set_xlabel("step")
-            axis.set_ylabel("weight")
-            name = self.model.split("(")[0]
-            axis.set_title(f"{name}, init {self.init}: incoming weights of each hidden neuron")
-            if sum(len(n) for n in layer) <= 16:
-                axis.legend(fontsize=7)
-        figure.tight_layout()
-        figure.savefig(path, dpi=100)
-        plt.close(figure)
 
 
 def to_float(value: object) -> float:
@@ -148,10 +48,6 @@ def to_float(value: object) -> float:
             return float(value)
         return as_float(evaluate(value, {}))
     return float(value)
-
-
-def _fmt(value: object) -> str:
-    return f"{to_float(value):+.4f}"
 
 
 def _initial_values(model: Model, init: str, rng: random.Random, exact: bool):
@@ -238,6 +134,41 @@ def _spread(values: Mapping, groups) -> tuple[float, bool]:
     return worst, exactly
 
 
+def check_output_path(path: str, extension: str) -> Path:
+    """A file to write: its folder exists, it is not a folder, and it ends in ``extension``."""
+    target = Path(path)
+    if target.suffix.lower() != extension:
+        raise SymgradError(
+            f"{quote(path)} must end in {extension} (symgrad writes {extension[1:].upper()} there)"
+        )
+    if target.is_dir():
+        raise SymgradError(f"{quote(path)} is a folder: give a file name ending in {extension}")
+    if target.name.startswith(".") and target.stem == target.name:
+        raise SymgradError(f"{quote(path)} has no file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise SymgradError(f"the folder {quote(str(parent))} does not exist")
+    return target
+
+
+def learning_rate(text: object, exact: bool) -> float | str:
+    """A positive, finite learning rate, read exactly (``1/10``, ``0.1``, ``1e-3``)."""
+    from symgrad.parse import parse_number
+
+    try:
+        value = parse_number(str(text))
+    except SymgradError as error:
+        raise ProblemError(f"--lr {quote(text)} is not a number such as 0.1 or 1/10 ({error})") from None
+    if not value.is_Rational or not value.is_positive:
+        raise ProblemError(f"--lr {quote(text)} must be a positive rational number")
+    if exact:
+        return str(value)
+    rate = float(value)
+    if not math.isfinite(rate) or rate <= 0:
+        raise ProblemError(f"--lr {quote(text)} is outside the floating-point range; use --exact")
+    return rate
+
+
 def simulate(
     model: Model,
     init: str = "identical",
@@ -248,8 +179,17 @@ def simulate(
     rows: int = 4,
     exact: bool = False,
     progress: Callable[[int], None] | None = None,
+    timeout: float = 600.0,
 ) -> Trajectory:
     """Run full-batch gradient descent from ``init`` on ``model`` (one sample per data row)."""
+    budget = Budget(timeout)
+    if not isinstance(model, Model):
+        raise ProblemError(f"simulate needs a model preset (symgrad.model(...)), not {type(model).__name__}")
+    for name, value in (("steps", steps), ("rows", rows), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProblemError(f"{name}={value!r} must be a whole number")
+    if dataset is None and not 1 <= rows <= 10_000:
+        raise ProblemError(f"rows={rows} is out of range (1..10000)")
     if model.options.get("samples", 1) != 1:
         raise ProblemError(
             "simulate uses one symbolic sample per data row: build the model with samples=1"
@@ -272,9 +212,8 @@ def simulate(
                 "here (use float mode for long runs)"
             )
     rng = random.Random(seed)
-    rate = sympy.Rational(str(lr)) if exact else float(lr)
-    if not (float(rate) > 0 and math.isfinite(float(rate))):
-        raise ProblemError(f"lr={lr} must be a positive number")
+    rate = learning_rate(lr, exact)
+    rate = sympy.Rational(rate) if exact else rate
     values, groups = _initial_values(model, init, rng, exact)
     data_rows = _dataset(model, dataset, rows, rng, exact)
     parameters = model.parameters
@@ -285,11 +224,13 @@ def simulate(
         def gradient_at(point):
             total = [sympy.S.Zero] * len(parameters)
             for row in data_rows:
-                evaluated = substitute(sympy.Tuple(*vector), {**point, **row})
+                evaluated = substitute(sympy.Tuple(*vector), {**point, **row}, evaluate=True)
                 total = [t + g for t, g in zip(total, evaluated)]
             return [t / len(data_rows) for t in total]
     else:
-        compiled = sympy.lambdify([*parameters, *model.data], vector, modules="math", cse=True)
+        compiled = sympy.lambdify(
+            [*parameters, *model.data], vector, modules=[LAMBDIFY_MODULE, "math"], cse=True
+        )
 
         def gradient_at(point):
             total = [0.0] * len(parameters)
@@ -311,6 +252,7 @@ def simulate(
 
     record(0)
     for step in range(1, steps + 1):
+        budget.check("gradient descent")
         gradient = gradient_at(values)
         values = {p: values[p] - rate * g for p, g in zip(parameters, gradient)}
         if not exact and any(not math.isfinite(v) for v in values.values()):

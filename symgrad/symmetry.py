@@ -24,14 +24,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sympy
 
-_COMMUTATIVE = (sympy.Add, sympy.Mul)
+from symgrad import functions as fn
+from symgrad.budget import Budget
+
+_COMMUTATIVE = (sympy.Add, sympy.Mul, fn.Max, fn.Min)
 
 
 class CanonicalNumbering:
     """Numbers for expression trees: equal numbers iff equal trees (modulo + and * order)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget | None = None) -> None:
         self.table: dict[tuple, int] = {}
+        self.budget = budget
 
     def _number(self, key: tuple) -> int:
         number = self.table.get(key)
@@ -59,6 +63,8 @@ class CanonicalNumbering:
                 stack.append((node, True))
                 stack.extend((arg, False) for arg in node.args if arg not in numbers)
                 continue
+            if self.budget is not None and len(numbers) % 4096 == 0:
+                self.budget.check("checking the permutation symmetry")
             children = [numbers[arg] for arg in node.args]
             if isinstance(node, _COMMUTATIVE):
                 children.sort()
@@ -104,6 +110,7 @@ def symmetry_proof(
     parameters: Sequence[sympy.Symbol],
     partition: Sequence[Sequence[sympy.Symbol]],
     candidates: Iterable[Mapping[sympy.Symbol, sympy.Symbol]],
+    budget: Budget | None = None,
 ) -> list[Mapping[sympy.Symbol, sympy.Symbol]] | None:
     """Verified symmetries whose orbits are exactly the blocks of ``partition``, or None.
 
@@ -112,7 +119,7 @@ def symmetry_proof(
     decide whether it is equal to it.
     """
     block_of = {p: index for index, block in enumerate(partition) for p in block}
-    numbering = CanonicalNumbering()
+    numbering = CanonicalNumbering(budget)
     identity = None
     verified = []
     for sigma in candidates:

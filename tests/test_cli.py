@@ -88,11 +88,12 @@ def test_prove_formats(fmt, marker):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["prove", "x^2*w0 + w1", "--tie", "w0=w1"], "**"),
+        (["prove", "x^2*w0 + w1 #", "--tie", "w0=w1"], "#"),
         (["prove", "w0*x0 + w1*x1", "--tie", "w0=w2"], "w2"),
         (["prove", "", "--tie", "w0=w1"], "empty"),
         (["prove", "w0 = w1", "--tie", "w0=w1"], "equation"),
-        (["prove", "foo(w0) + w1", "--tie", "w0=w1"], "unknown function"),
+        (["prove", "foo(w0) + w1", "--tie", "w0=w1"], "no single reading"),
+        (["prove", "tanhh(w0) + w1", "--tie", "w0=w1"], "did you mean tanh"),
         (["prove", "--model", "nope", "--init", "zero"], "unknown model"),
         (["prove"], "missing LOSS"),
         (["grad", "w*x", "--wrt", "v"], "does not use"),
@@ -108,9 +109,9 @@ def test_bad_input_exits_2_with_one_line(args, fragment):
 
 
 def test_bad_input_with_json_prints_one_json_object():
-    result = run("prove", "x^2", "--tie", "w0=w1", "--json")
+    result = run("prove", "x^^2", "--tie", "w0=w1", "--json")
     assert result.exit_code == 2
-    assert json.loads(result.stdout)["exit_code"] == 2
+    assert json.loads(result.stdout)["exit"] == 2
 
 
 def test_dataset_modes(tmp_path):

@@ -30,16 +30,14 @@ HOSTILE = [
     "(" * 300 + "w0" + ")" * 300,
     "-" * 5000 + "w0",
     "**".join(["w0"] * 2000),
-    "x^2",
-    "2x",
-    "x y",
     "x!",
     "",
-    "w0 \u2212 w1",
-    "w0 \u00d7 w1",
     "[w0, w1]",
     "w0 if x else w1",
     "w0; import os",
+    "w0*x # comment",
+    "sin x y",
+    "1/2x",
 ]
 
 
@@ -69,7 +67,7 @@ def test_nothing_was_executed():
         ["prove", "w0*x0 + w1*x1", "--tie", "w0"],
         ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--init", "w0=1,w1=2"],
         ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--assume", "x0 ="],
-        ["check", "w*x", "--wrt", "w", "--claim", "x^2"],
+        ["check", "w*x", "--wrt", "w", "--claim", "x^^2"],
         ["check", "w*x", "--wrt", "w", "--claim", "__import__('os')"],
         ["grad", "w*x", "--wrt", "w", "--at", "w=__import__"],
         ["prove", "--model", "two-layer", "--hidden", "100000", "--init", "zero"],

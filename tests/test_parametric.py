@@ -102,7 +102,7 @@ def test_linear_zero_init_refuted_with_all_inputs_equal():
     result = prove_parametric("linear", init="zero", inputs="k")
     assert result.verdict == "refuted"
     assert "all inputs equal" in result.condition
-    assert result.witness["point"]["w0"] == "0"
+    assert result.witness.point["w0"] == 0
     assert prove(model("linear", inputs=3), init="zero").verdict == "refuted"
 
 

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import sympy
 
 from symgrad.budget import Budget
+from symgrad.dag import tree_size
 from symgrad.errors import BudgetError
 from symgrad.printing import to_str
 from symgrad.problem import natural_key
@@ -45,6 +46,8 @@ from symgrad.solve import Unsolved, real_solutions
 from symgrad.zero import run_with_budget
 
 MAX_CONJUNCTIONS = 128
+MAX_SIZE = 1500
+MAX_SAMPLED_DATA = 6
 _NON_ANALYTIC = (
     sympy.Abs,
     sympy.sign,
@@ -86,10 +89,17 @@ def _factor_conditions(
 
 def _sampled_conditions(factor, present, data, notes):
     """Necessary equations from sampled parameter values, each solution verified."""
+    involved = [s for s in data if s in factor.free_symbols]
+    if len(involved) > MAX_SAMPLED_DATA or tree_size(factor, MAX_SIZE) > MAX_SIZE // 3:
+        raise _Partial("the difference is too large to solve for every parameter value")
     equations = []
     for k, values in enumerate(((1, 2), (-1, 3), (2, -1), (1, 1), (3, -2))):
         point = {p: sympy.Rational(values[i % 2] + i, 1 + k) for i, p in enumerate(present)}
-        equations.append(sympy.numer(sympy.together(factor.xreplace(point))))
+        equation = sympy.numer(sympy.together(factor.xreplace(point)))
+        functions = {n for n in sympy.preorder_traversal(equation) if isinstance(n, sympy.Function)}
+        if len(functions) > 2:
+            raise _Partial("the difference is not polynomial in the data")
+        equations.append(equation)
     try:
         branches = real_solutions(equations, data)
     except Unsolved as error:
@@ -224,6 +234,8 @@ def tie_condition(
     differences = [d for d in differences if d != 0]
     if not differences:
         return Condition(branches=(ConditionBranch(),), measure_zero=False)
+    if sum(tree_size(d, MAX_SIZE) for d in differences) > MAX_SIZE:
+        return _unsolved("the differences are too large to solve")
     parameters = sorted(parameters, key=natural_key)
     data = sorted(data, key=natural_key)
     try:
@@ -233,5 +245,10 @@ def tie_condition(
             "solving the condition",
         )
     except BudgetError:
-        return None
+        return _unsolved(f"out of its share of the time budget ({seconds:.2g} s)")
+
+
+def _unsolved(reason: str) -> Condition:
+    return Condition(branches=(), measure_zero=False, exact=False, solved=False,
+                     note=f"not solved: {reason}")
 

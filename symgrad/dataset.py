@@ -20,7 +20,10 @@ from symgrad.errors import DatasetError
 
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 2**20
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?(/\d+)?")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?")
+_FRACTION = re.compile(r"[+-]?\d+/\d+")
+MAX_CELL = 60
+MAX_EXPONENT = 2000
 
 
 def exact_number(text: object, row: int, column: str) -> Fraction:
@@ -29,18 +32,29 @@ def exact_number(text: object, row: int, column: str) -> Fraction:
         raise DatasetError(f"dataset row {row}, column {column!r}: {text!r} is not a number")
     if isinstance(text, (int, Fraction)):
         return Fraction(text)
+    if isinstance(text, float) and (text != text or text in (float("inf"), float("-inf"))):
+        raise DatasetError(f"dataset row {row}, column {column!r}: {text!r} is not a finite number")
     cell = repr(text) if isinstance(text, float) else str(text).strip()
-    if not _NUMBER.fullmatch(cell) or len(cell) > 60:
+    shown = cell if len(cell) <= 40 else cell[:37] + "..."
+    if len(cell) > MAX_CELL or not (_DECIMAL.fullmatch(cell) or _FRACTION.fullmatch(cell)):
         raise DatasetError(
-            f"dataset row {row}, column {column!r}: {cell!r} is not a number "
-            "(write decimals like 0.5 or fractions like 1/3)"
+            f"dataset row {row}, column {column!r}: {shown!r} is not a number "
+            "(write decimals like 0.5, 1e-3, or fractions of whole numbers like 1/3)"
+        )
+    exponent = re.search(r"[eE]([+-]?\d+)", cell)
+    if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
+        raise DatasetError(
+            f"dataset row {row}, column {column!r}: {shown!r} has an exponent beyond "
+            f"{MAX_EXPONENT}"
         )
     try:
         return Fraction(cell)
     except ZeroDivisionError:
         raise DatasetError(
-            f"dataset row {row}, column {column!r}: {cell!r} divides by zero"
+            f"dataset row {row}, column {column!r}: {shown!r} divides by zero"
         ) from None
+    except ValueError:
+        raise DatasetError(f"dataset row {row}, column {column!r}: {shown!r} is not a number") from None
 
 
 def read_rows(text: str) -> list[dict[str, Fraction]]:

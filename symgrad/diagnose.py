@@ -278,9 +278,12 @@ def wrong_symbols(
 ) -> list[Diagnosis]:
     """The claim uses symbols the loss does not contain (with 'did you mean')."""
     known = set(loss_names) | set(wrt)
+    unused = sorted(set(loss_names) - set(claim_names) - set(wrt))
     result = []
     for name in sorted(set(claim_names) - known):
         guess = closest(name, known)
+        if guess is None and len(unused) == 1:
+            guess = unused[0]
         hint = f"; did you mean {guess}?" if guess else ""
         result.append(
             Diagnosis("wrong_symbol", f"uses {name}, which the loss does not contain{hint}")

@@ -48,6 +48,19 @@ def short(expr: object, limit: int = TEXT_LIMIT) -> str:
     return f"{text[:limit]}... ({len(text)} characters; --json has all)"
 
 
+def to_float(value: object) -> float:
+    """A float for display: exact values are enclosed by interval evaluation (DAG-aware)."""
+    from symgrad.evaluate import as_float, evaluate
+
+    if isinstance(value, float):
+        return value
+    if isinstance(value, sympy.Basic):
+        if value.is_Rational:
+            return float(value)
+        return as_float(evaluate(value, {}))
+    return float(value)
+
+
 def interval_text(value: object) -> str:
     if isinstance(value, sympy.Interval):
         return f"in [{float(value.start):.6g}, {float(value.end):.6g}]"

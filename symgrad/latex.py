@@ -175,13 +175,21 @@ class _Lexer:
                 return
             char = self.text[self.position]
             start = self.position
-            if char.isdigit() or (char == "." and self.text[self.position + 1 : self.position + 2].isdigit()):
+            digits = "0123456789"
+            if char in digits or (char == "." and self.text[self.position + 1 : self.position + 2] in list(digits)):
                 match = re.compile(r"\d+(\.\d+)?|\.\d+").match(self.text, self.position)
                 self.position = match.end()
                 self.emit("NUM", match.group(0), start)
                 self.after_atom()
             elif char.isascii() and char.isalpha():
                 self.letters()
+            elif char in GREEK:
+                self.position += 1
+                name = GREEK[char]
+                if name == "pi":
+                    self.emit("NAME", "pi", start, char)
+                else:
+                    self.name(name, start)
             elif char == "\\":
                 self.macro()
             elif char in "{}":

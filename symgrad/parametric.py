@@ -241,6 +241,12 @@ def _in_range(expr: sympy.Expr, ranges) -> sympy.Expr:
     )
 
 
+def _optimizers() -> tuple[str, ...]:
+    from symgrad.prove import OPTIMIZERS
+
+    return OPTIMIZERS
+
+
 def _scope(sizes: Mapping[str, sympy.Expr]) -> str:
     names = sorted(str(v) for v in sizes.values() if v.is_Symbol)
     return "for all " + ", ".join(f"{n} >= 1" for n in names) if names else "for these sizes"
@@ -336,6 +342,7 @@ def prove_parametric(
         ties,
         notes=notes,
         elapsed_s=round(time.monotonic() - start, 4),
+        optimizers=_optimizers(),
     )
 
 
@@ -383,6 +390,7 @@ def _linear_zero(model: ParametricModel, init: str, description: str, start: flo
             {},
             ties,
             elapsed_s=round(time.monotonic() - start, 4),
+            optimizers=_optimizers(),
         )
     concrete = build(model.name, **sizes)
     instance = prove(concrete, init="zero" if init == "zero" else "constant")

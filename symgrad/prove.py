@@ -40,7 +40,7 @@ from symgrad.evaluate import bounds, is_exact
 from symgrad.models import Model
 from symgrad.multistep import DEFAULT_STEPS, StepWitness, separation_witness
 from symgrad.problem import Problem, sort_symbols
-from symgrad.results import ProofResult, Witness
+from symgrad.results import ConditionBranch, ProofResult, Witness
 from symgrad.sampling import Nonzero, Sampler, find_nonzero
 from symgrad.solve import Branch, Unsolved, real_solutions
 from symgrad.symmetry import symmetry_proof
@@ -285,9 +285,11 @@ def _by_permutation(ctx: _Branch) -> ProofResult | None:
     verified = symmetry_proof(loss, problem.parameters, problem.partition(), candidates, ctx.budget)
     if verified is None:
         return None
-    kind = "neuron swap" if problem.symmetries else "swap of tied parameters"
     count = len(verified)
-    phrase = f"{count} {kind}{'es' if count > 1 and kind.endswith('h') else 's' if count > 1 else ''}"
+    if problem.symmetries:
+        phrase = f"{count} neuron swap{'s' if count > 1 else ''}"
+    else:
+        phrase = f"{count} swap{'s' if count > 1 else ''} of tied parameters"
     method = f"permutation invariance ({phrase} {'leave' if count > 1 else 'leaves'} J unchanged)"
     shown = None
     stationary = None
@@ -399,6 +401,9 @@ def _on_tied_subspace(ctx: _Branch) -> ProofResult:
         refuted = _refute_on_subspace(ctx, grads, open_claims, seed=0)
         if refuted is not None:
             return refuted
+    refuted = _refute_with_instance(ctx, grads, open_claims)
+    if refuted is not None:
+        return dataclasses.replace(refuted, **{k: v for k, v in base.items() if not getattr(refuted, k)})
     proofs = _zero_tests(ctx, open_claims)
     if all(p.zero for p in proofs):
         methods = sorted({p.method for p in proofs})
@@ -406,7 +411,7 @@ def _on_tied_subspace(ctx: _Branch) -> ProofResult:
             ctx, "; ".join(methods) + " of every gradient difference on the tied subspace",
             "zero-test", base,
         )
-    for attempt in (_search_harder, _refute_with_instance, _refute_after_steps):
+    for attempt in (_search_harder, _refute_after_steps):
         outcome = attempt(ctx, grads, open_claims)
         if outcome is not None:
             return dataclasses.replace(outcome, **{k: v for k, v in base.items() if not getattr(outcome, k)})
@@ -428,7 +433,8 @@ def _zero_tests(ctx: _Branch, claims: Sequence[_Claim]):
     proofs = []
     for claim in claims:
         ctx.budget.check("the zero test")
-        outcome = prove_zero(claim.expression, ctx.budget.remaining(), signs=ctx.signs)
+        seconds = max(ctx.budget.remaining() * 0.6 / len(claims), 0.05)
+        outcome = prove_zero(claim.expression, seconds, signs=ctx.signs)
         proofs.append(outcome)
         if outcome.zero is not True:
             break
@@ -581,10 +587,20 @@ def _condition(ctx: _Branch, grads):
     coordinates = {s for v in problem.tie_map.values() for s in [v]} | {
         p for p in problem.parameters if p not in problem.tie_map
     }
-    share = ctx.budget.share(0.5, cap=20.0)
+    share = ctx.budget.share(0.25, cap=5.0)
     if ctx.budget.remaining() < 0.2:
         return None
-    return tie_condition(differences, sorted(coordinates, key=str), ctx.data(), share)
+    condition = tie_condition(differences, sorted(coordinates, key=str), ctx.data(), share)
+    substitution = ctx.branch.substitution
+    if condition is None or not substitution or not condition.solved:
+        return condition
+    given = tuple(sorted(substitution.items(), key=lambda item: item[0].name))
+    branches = tuple(
+        ConditionBranch(given + b.equations, ctx.branch.conditions + b.conditions,
+                        ctx.branch.integers + b.integers)
+        for b in condition.branches
+    )
+    return dataclasses.replace(condition, branches=branches)
 
 
 def _unknown(ctx: _Branch, claims, proofs, base) -> ProofResult:

@@ -19,6 +19,7 @@ from symgrad.display import (
     latex,
     printable,
     short,
+    to_float,
     symbol_tex,
     tex_escape,
     tidy,
@@ -700,8 +701,8 @@ def _collapse_headline(result: CollapseResult) -> str:
     pinned = len(result.pinned)
     extra = f"; {pinned} parameters never move" if pinned else ""
     return (
-        f"PROVEN: {len(tied)} groups of parameters stay equal forever "
-        f"({sum(len(g) for g in tied)} parameters in all){extra}."
+        f"PROVEN: {len(tied)} group{'s' if len(tied) != 1 else ''} of parameters stay equal "
+        f"forever ({sum(len(g) for g in tied)} parameters in all){extra}."
     )
 
 
@@ -850,8 +851,6 @@ def parametric_to_text(result: ParametricResult, timing: bool = True) -> str:
 
 @renders(ParametricResult, "dict")
 def parametric_to_dict(result: ParametricResult) -> dict:
-    from symgrad.prove import OPTIMIZERS
-
     condition = None
     if result.condition:
         condition = {"text": result.condition, "measure_zero": bool(result.measure_zero)}
@@ -868,7 +867,7 @@ def parametric_to_dict(result: ParametricResult) -> dict:
         "instance": result.instance or None,
         "stationary": result.stationary,
         "method": result.method,
-        "optimizers": list(OPTIMIZERS) if result.verdict == "proven" else [],
+        "optimizers": list(result.optimizers) if result.verdict == "proven" else [],
         "notes": list(result.notes),
         "summary": parametric_headline(result),
         "elapsed_s": result.elapsed_s,
@@ -907,8 +906,6 @@ def _selected(result: Trajectory) -> list[int]:
 
 
 def _fmt(value: object) -> str:
-    from symgrad.simulate import to_float
-
     return f"{to_float(value):+.4f}"
 
 
@@ -980,7 +977,6 @@ def trajectory_to_csv(result: Trajectory, path) -> None:
 def trajectory_to_png(result: Trajectory, path) -> None:
     """One curve per incoming weight of each hidden neuron over the steps (needs matplotlib)."""
     from symgrad.errors import SymgradError
-    from symgrad.simulate import to_float
 
     try:
         import matplotlib

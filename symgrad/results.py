@@ -332,6 +332,7 @@ class ParametricResult(Renderable):
     measure_zero: bool | None = None
     stationary: bool | None = None
     witness_summary: str = ""
+    optimizers: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:

@@ -28,7 +28,6 @@ from symgrad.problem import quote
 from symgrad.calculus import gradients
 from symgrad.dag import substitute
 from symgrad.errors import ProblemError, SymgradError
-from symgrad.evaluate import as_float, evaluate
 from symgrad.functions import LAMBDIFY_MODULE
 from symgrad.models import Model
 from symgrad.results import Trajectory
@@ -37,17 +36,6 @@ MAX_EXACT_STEPS = 8
 MAX_EXACT_STEPS_TRANSCENDENTAL = 3
 RATIONAL_ACTIVATIONS = ("identity", "relu")
 MAX_STEPS = 1_000_000
-
-
-def to_float(value: object) -> float:
-    """A float for display: exact values are enclosed by interval evaluation (DAG-aware)."""
-    if isinstance(value, float):
-        return value
-    if isinstance(value, sympy.Basic):
-        if value.is_Rational:
-            return float(value)
-        return as_float(evaluate(value, {}))
-    return float(value)
 
 
 def _initial_values(model: Model, init: str, rng: random.Random, exact: bool):

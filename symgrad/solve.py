@@ -122,6 +122,9 @@ class _Solver:
         extra = [
             sympy.Ne(f, 0) for f in _factors(denominator) if not never_zero(f, self.signs)
         ]
+        terms = _nonnegative_terms(numerator, self.signs)
+        if terms is not None:
+            return [(terms, extra)]
         factors = [f for f in _factors(numerator) if not never_zero(f, self.signs)]
         if not factors:
             return []
@@ -157,6 +160,8 @@ class _Solver:
         raise Unsolved(f"symgrad cannot solve {to_str(factor)} = 0 completely over the reals")
 
     def solveset(self, factor: sympy.Expr, symbol: sympy.Symbol):
+        if len(_transcendental_parts(factor, symbol)) > 1:
+            return None  # several transcendental functions of the unknown: no closed form
         try:
             result = sympy.solveset(factor, symbol, sympy.S.Reals)
         except (NotImplementedError, ValueError, TypeError):
@@ -202,6 +207,17 @@ class _Solved:
     value: sympy.Expr
     integers: tuple = ()
     conditions: tuple = ()
+
+
+def _transcendental_parts(expr: sympy.Expr, symbol: sympy.Symbol) -> set:
+    """The distinct function applications (and symbolic powers) that contain ``symbol``."""
+    parts = set()
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Function) and node.has(symbol):
+            parts.add(node)
+        elif isinstance(node, sympy.Pow) and not node.exp.is_Rational and node.has(symbol):
+            parts.add(node)
+    return parts
 
 
 def _normal(expr: sympy.Expr) -> sympy.Expr:

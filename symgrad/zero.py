@@ -53,7 +53,127 @@ def _cancel_is_zero(expr: sympy.Expr) -> bool:
     return sympy.cancel(sympy.together(expr)) == 0
 
 
+_KINKS = (sympy.Heaviside, sympy.sign, sympy.Abs, sympy.Piecewise, sympy.Max, sympy.Min)
+
+
+def _as_pieces(expr: sympy.Expr) -> sympy.Expr:
+    """Kinks as Piecewise (PyTorch's values at the seams), folded into one Piecewise."""
+    from symgrad import functions as fn
+
+    def share(pick):
+        def rewrite(k, *args):
+            k = int(k)
+            others = [a for j, a in enumerate(args) if j != k]
+            beats = [args[k] > o if pick is max else args[k] < o for o in others]
+            if len(args) == 2:
+                return sympy.Piecewise((1, beats[0]), (sympy.S.Half, sympy.Eq(args[0], args[1])), (0, True))
+            return None
+
+        return rewrite
+
+    expr = expr.replace(fn.relu, lambda z: sympy.Piecewise((z, z > 0), (0, True)))
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.Heaviside),
+        lambda e: sympy.Piecewise(
+            (1, e.args[0] > 0), (e.args[1] if len(e.args) > 1 else sympy.S.Half, sympy.Eq(e.args[0], 0)), (0, True)
+        ),
+    )
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.sign),
+        lambda e: sympy.Piecewise((1, e.args[0] > 0), (0, sympy.Eq(e.args[0], 0)), (-1, True)),
+    )
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.Abs),
+        lambda e: sympy.Piecewise((e.args[0], e.args[0] >= 0), (-e.args[0], True)),
+    )
+    expr = expr.replace(
+        lambda e: isinstance(e, (fn.Max, fn.Min)) and len(e.args) == 2,
+        lambda e: sympy.Piecewise(
+            (e.args[0], e.args[0] >= e.args[1] if isinstance(e, fn.Max) else e.args[0] <= e.args[1]),
+            (e.args[1], True),
+        ),
+    )
+    return sympy.piecewise_fold(expr)
+
+
+def _pieces_are_zero(expr: sympy.Expr) -> bool:
+    """Zero on every piece: open pieces by the identity theorem, seams by substitution."""
+    folded = _as_pieces(expr)
+    if not isinstance(folded, sympy.Piecewise):
+        return _smooth_is_zero(folded)
+    earlier = []
+    for piece, condition in folded.args:
+        region = sympy.And(condition, *(sympy.Not(c) for c in earlier))
+        earlier.append(condition)
+        if region == sympy.false:
+            continue
+        dnf = sympy.logic.boolalg.to_dnf(region)
+        for part in dnf.args if isinstance(dnf, sympy.Or) else (dnf,):
+            if part == sympy.false or _empty(part):
+                continue
+            value = _on_region(piece, part)
+            if value is None or not _smooth_is_zero(value):
+                return False
+    return True
+
+
+_SIGNS = {">": {1}, ">=": {0, 1}, "<": {-1}, "<=": {-1, 0}, "==": {0}, "!=": {-1, 1}}
+
+
+def _empty(region) -> bool:
+    """A conjunction of sign conditions on the same expressions that no point satisfies."""
+    parts = region.args if isinstance(region, sympy.And) else (region,)
+    allowed: dict[sympy.Expr, set[int]] = {}
+    for part in parts:
+        if not isinstance(part, sympy.core.relational.Relational):
+            continue
+        difference = sympy.expand(part.lhs - part.rhs)
+        signs = set(_SIGNS[part.rel_op])
+        if difference.could_extract_minus_sign():
+            difference = -difference
+            signs = {-s for s in signs}
+        allowed[difference] = allowed.get(difference, {-1, 0, 1}) & signs
+        if not allowed[difference]:
+            return True
+    if len(region.free_symbols) == 1:
+        try:
+            return region.as_set() == sympy.S.EmptySet
+        except (NotImplementedError, TypeError, ValueError):
+            return False
+    return False
+
+
+def _on_region(piece: sympy.Expr, region) -> sympy.Expr | None:
+    """The piece on its region: equalities substituted (a seam), inequalities kept open."""
+    parts = region.args if isinstance(region, sympy.And) else (region,)
+    for part in parts:
+        if isinstance(part, sympy.Eq):
+            difference = part.lhs - part.rhs
+            for symbol in sorted(difference.free_symbols, key=str):
+                solutions = sympy.solve(difference, symbol)
+                if len(solutions) == 1:
+                    return piece.xreplace({symbol: solutions[0]})
+            return None
+    return piece
+
+
+def _smooth_is_zero(expr: sympy.Expr) -> bool:
+    if expr == 0:
+        return True
+    if expr.has(*_KINKS):
+        return False
+    return _simplify_is_zero(expr)
+
+
 def _simplify_is_zero(expr: sympy.Expr) -> bool:
+    from symgrad import functions as fn
+
+    if expr.has(*_KINKS, fn.relu, fn.Max, fn.Min):
+        try:
+            if _pieces_are_zero(expr):
+                return True
+        except (TypeError, ValueError, NotImplementedError, RecursionError):
+            pass
     elementary = to_elementary(expr)
     if sympy.expand(elementary) == 0:
         return True

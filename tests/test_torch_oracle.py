@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from symgrad import gradients, model, prove
 from symgrad.evaluate import as_float, evaluate
-from symgrad.functions import relu, sigmoid, softplus
+from symgrad.functions import Max, Min, relu, sigmoid, softplus
 from symgrad.parse import parse_expression
 
 torch.set_default_dtype(torch.float64)
@@ -64,16 +64,32 @@ def to_torch(expr, leaves):
                 value = torch.pow(
                     walk(base), walk(exponent) if not exponent.is_Number else float(exponent)
                 )
-        elif isinstance(node, sympy.Max):
-            value = torch.maximum(walk(node.args[0]), walk(node.args[1]))
-        elif isinstance(node, sympy.Min):
-            value = torch.minimum(walk(node.args[0]), walk(node.args[1]))
+        elif isinstance(node, Max):
+            value = torch.stack([walk(a) for a in node.args]).amax()
+        elif isinstance(node, Min):
+            value = torch.stack([walk(a) for a in node.args]).amin()
+        elif isinstance(node, sympy.Heaviside):
+            argument = walk(node.args[0]).detach()
+            at_zero = torch.tensor(float(node.args[1]))
+            value = torch.where(argument > 0, 1.0, torch.where(argument == 0, at_zero, 0.0))
+        elif isinstance(node, sympy.sign):
+            value = torch.sign(walk(node.args[0]))
+        elif isinstance(node, sympy.Piecewise):
+            value = walk(node.args[-1].expr)
+            for piece in reversed(node.args[:-1]):
+                value = torch.where(walk_condition(piece.cond), walk(piece.expr), value)
         elif type(node) in _UNARY:
             value = _UNARY[type(node)](walk(node.args[0]))
         else:
             raise NotImplementedError(type(node))
         cache[node] = value
         return value
+
+    def walk_condition(condition):
+        left, right = walk(condition.lhs), walk(condition.rhs)
+        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[
+            condition.rel_op
+        ]
 
     return walk(expr)
 

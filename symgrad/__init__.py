@@ -6,10 +6,10 @@
 """
 
 from symgrad import report as _report  # noqa: F401 - registers the renderers
-from symgrad.calculus import gradients
 from symgrad.certify import CertificateFailure
 from symgrad.check import check
 from symgrad.collapse import collapse
+from symgrad.gradient import gradients_of as gradients
 from symgrad.errors import (
     BudgetError,
     DatasetError,

@@ -68,6 +68,12 @@ def strip_claim_prefix(text: str, wrt: str, latex: bool) -> tuple[str, str | Non
     return text, None
 
 
+def _function_names(functions) -> tuple[str, ...]:
+    from symgrad.problem import _names_list
+
+    return _names_list(functions, "functions")
+
+
 def strip_loss_prefix(text: str) -> tuple[str, str | None]:
     match = _LOSS_PREFIX.match(text)
     if match:
@@ -80,6 +86,8 @@ def _signs(assume, present, functions, latex):
     signs: dict[sympy.Symbol, str] = {}
     relations: list[sympy.Basic] = []
     texts: list[str] = []
+    if assume is not None and not isinstance(assume, (str, list, tuple)):
+        raise ProblemError(f"assume must be text or a list of texts, not {type(assume).__name__}")
     items = [assume] if isinstance(assume, str) else list(assume or [])
     for item in items:
         if not isinstance(item, str):
@@ -132,7 +140,12 @@ class _Reading:
 
 def _read(loss, wrt, claim, functions, latex) -> _Reading:
     wrt_names = _wrt_names(wrt, latex)
-    claim_texts = [claim] if isinstance(claim, str) else list(claim)
+    if isinstance(claim, str):
+        claim_texts = [claim]
+    elif isinstance(claim, (list, tuple)):
+        claim_texts = list(claim)
+    else:
+        raise ProblemError(f"claim must be text or a list of texts, not {type(claim).__name__}")
     if len(claim_texts) == 1 and len(wrt_names) > 1 and ";" in claim_texts[0]:
         claim_texts = [c for c in claim_texts[0].split(";")]
     if len(claim_texts) != len(wrt_names):
@@ -266,8 +279,7 @@ def check(
 ) -> CheckResult:
     """Check claimed derivative(s) of ``loss`` with respect to ``wrt``, every component judged."""
     budget = Budget(timeout)
-    deadline = budget.deadline
-    functions = tuple(functions or ())
+    functions = _function_names(functions)
     reading = _read(loss, wrt, claim, functions, latex_input)
     loss_expr = reading.loss.expr
     present = {s.name: s for s in symbols_of(loss_expr)}
@@ -278,10 +290,11 @@ def check(
     signs, relations, assumption_texts = _signs(assume, present, functions, latex_input)
     conditions = relations + [c.as_boolean() for c in reading.loss.domain]
     components = []
+    deciding = budget.share(0.8, floor=0.05)
     for index in range(len(reading.wrt)):
         budget.check("checking the claim")
         components.append(
-            _component(reading, index, loss_expr, signs, conditions, deadline, hide_answer)
+            _component(reading, index, loss_expr, signs, conditions, deciding.deadline, hide_answer)
         )
     result = _assemble(reading, components, assumption_texts, steps, hide_answer)
     result = _certify(result, reading, signs, conditions, budget)

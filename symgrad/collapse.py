@@ -90,6 +90,7 @@ class _Refiner:
         return Sampler(symbols, signs=self.problem.signs, leading=data)
 
     def is_zero(self, expressions: list[sympy.Expr]) -> bool:
+        self.budget.check("collapse")
         open_expressions = [e for e in expressions if e != 0]
         if not open_expressions:
             return True
@@ -97,8 +98,12 @@ class _Refiner:
                                 budget=self.budget)
         if found is not None:
             return False
-        seconds = min(self.budget.remaining() / 4, 10.0)
-        return all(prove_zero(e, seconds, signs=self.problem.signs).zero for e in open_expressions)
+        for expression in open_expressions:
+            self.budget.check("collapse")
+            seconds = min(self.budget.remaining() / 4, 10.0)
+            if not prove_zero(expression, seconds, signs=self.problem.signs).zero:
+                return False
+        return True
 
     def refine(self, state: _State) -> _State:
         """One round: unpin what moves, split groups whose gradients differ on S."""
@@ -251,7 +256,7 @@ def collapse(
         p: v for p, v in (problem.init or {}).items() if not v.free_symbols
     }
     state = _State(problem, start, pinned)
-    refiner = _Refiner(problem, loss_expr, budget)
+    refiner = _Refiner(problem, loss_expr, budget.share(0.7, floor=0.05))
     method, rounds = "", 0
     while not method:
         budget.check("collapse")

@@ -59,8 +59,12 @@ def exact_number(text: object, row: int, column: str) -> Fraction:
 
 def read_rows(text: str) -> list[dict[str, Fraction]]:
     """Parse CSV text with a header into rows of exact numbers."""
+    if not isinstance(text, str):
+        raise DatasetError(f"dataset text must be a string, not {type(text).__name__}")
     if len(text) > MAX_BYTES:
         raise DatasetError(f"dataset of {len(text)} bytes exceeds the limit of {MAX_BYTES}")
+    if "\x00" in text:
+        raise DatasetError("the dataset contains NUL bytes: it is not a CSV text file")
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -68,16 +72,28 @@ def read_rows(text: str) -> list[dict[str, Fraction]]:
         raise DatasetError(
             "the dataset file is empty: it needs a header line such as x0,x1"
         ) from None
+    except csv.Error as error:
+        raise DatasetError(f"the dataset header is not valid CSV ({str(error)[:80]})") from None
     header = [name.strip() for name in header]
     if not any(header):
         raise DatasetError("the dataset header is empty: name the data symbols, e.g. x0,x1")
     for index, name in enumerate(header, start=1):
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            raise DatasetError(f"dataset header, column {index}: {name!r} is not a symbol name")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or len(name) > 60:
+            shown = name if len(name) <= 40 else name[:37] + "..."
+            raise DatasetError(f"dataset header, column {index}: {shown!r} is not a symbol name")
     if len(set(header)) < len(header):
         duplicate = next(n for n in header if header.count(n) > 1)
         raise DatasetError(f"dataset header names column {duplicate!r} twice")
     rows = []
+    try:
+        return _rows(reader, header, rows)
+    except csv.Error as error:
+        raise DatasetError(
+            f"dataset row {len(rows) + 1} is not valid CSV ({str(error)[:80]})"
+        ) from None
+
+
+def _rows(reader, header, rows):
     for number, cells in enumerate(reader, start=1):
         if not cells or all(not c.strip() for c in cells):
             continue
@@ -97,18 +113,31 @@ def read_rows(text: str) -> list[dict[str, Fraction]]:
 
 
 def read_csv(path: str | Path) -> list[dict[str, Fraction]]:
-    """Read a CSV dataset file (see :func:`read_rows`)."""
-    path = Path(path)
+    """Read a CSV dataset file (see :func:`read_rows`): a regular file of at most 5 MB."""
+    import os
+    import stat
+
+    shown = quote_path(path)
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
+    except (OSError, ValueError) as error:
+        raise DatasetError(f"cannot read dataset {shown}: {getattr(error, 'strerror', None) or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DatasetError(f"dataset {shown} is not a regular file")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except OSError as error:
-        raise DatasetError(f"cannot read dataset {str(path)!r}: {error.strerror}") from None
-    if size > MAX_BYTES:
-        raise DatasetError(
-            f"dataset {str(path)!r} of {size} bytes exceeds the limit of {MAX_BYTES}"
-        )
+        raise DatasetError(f"cannot read dataset {shown}: {error.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise DatasetError(f"dataset {shown} exceeds the limit of {MAX_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DatasetError(f"cannot read dataset {str(path)!r}: {error}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DatasetError(f"dataset {shown} is not UTF-8 text") from None
     return read_rows(text)
+
+
+def quote_path(path: object) -> str:
+    text = str(path)
+    return repr(text if len(text) <= 80 else text[:77] + "...")

@@ -22,7 +22,15 @@ from symgrad.dag import substitute, symbols_of
 from symgrad.display import tidy
 from symgrad.errors import ProblemError
 from symgrad.evaluate import Undecided, evaluate
-from symgrad.parse import Parsed, check_name, domain_of, normalize_name, parse_number, read
+from symgrad.parse import (
+    Parsed,
+    check_name,
+    domain_of,
+    normalize_name,
+    parse_expression,
+    parse_number,
+    read,
+)
 from symgrad.problem import named_parameters, quote
 from symgrad.results import GradientResult
 
@@ -75,6 +83,52 @@ def _check_real(values: Mapping[str, sympy.Expr], domain, point) -> None:
                 raise ProblemError(f"dJ/d{name} is not a real number at that point") from None
         except (ZeroDivisionError, ValueError, OverflowError):
             raise ProblemError(f"dJ/d{name} is undefined at that point") from None
+
+
+def gradients_of(
+    loss: str | sympy.Expr,
+    params: str | Sequence[str | sympy.Symbol],
+    at: Mapping[object, object] | None = None,
+    functions: Sequence[str] = (),
+) -> dict[sympy.Symbol, sympy.Expr]:
+    """Exact ``dJ/dp`` for each parameter (reverse mode), at the substitution ``at`` if given.
+
+    ``loss`` is text or a SymPy expression; ``params`` names or symbols;
+    ``at`` maps symbols (or their names) to values or expressions.
+
+    >>> from symgrad.parse import real_symbol
+    >>> w1 = real_symbol("w1")
+    >>> gradients_of("w0*w1", ["w0", "w1"], at={"w1": 3})[w1]
+    w0
+    """
+    if isinstance(loss, str):
+        expr = read(loss, functions).expr
+    elif isinstance(loss, sympy.Expr):
+        expr = loss
+    else:
+        raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+    present = {s.name: s for s in symbols_of(expr)}
+    if isinstance(params, (str, sympy.Symbol)):
+        params = [params]
+    if not isinstance(params, (list, tuple)):
+        raise ProblemError("params: name the parameters to differentiate by, e.g. ['w0', 'w1']")
+    names = [p.name if isinstance(p, sympy.Symbol) else p for p in params]
+    symbols = named_parameters(names, present, set(present))
+    substitution = {}
+    if at is not None:
+        if not isinstance(at, Mapping):
+            raise ProblemError(f"at must be a mapping of symbols to values, not {type(at).__name__}")
+        for key, value in at.items():
+            name = key.name if isinstance(key, sympy.Symbol) else key
+            if not isinstance(name, str) or name not in present:
+                raise ProblemError(f"at names {quote(key, 40)}, which the loss does not use")
+            if isinstance(value, sympy.Basic):
+                substitution[present[name]] = value
+            elif isinstance(value, (int, str)) and not isinstance(value, bool):
+                substitution[present[name]] = parse_expression(str(value))
+            else:
+                raise ProblemError(f"at {name}={quote(value, 40)} is not a value")
+    return gradients(expr, symbols, at=substitution or None)
 
 
 def gradient_report(

@@ -415,6 +415,12 @@ class Parser:
         base = self.postfix()
         if self.at("OP", "^"):
             caret = self.advance()
+            if self.at("NAME", "T") and "T" not in self.context.symbols:
+                raise self.fail(
+                    "'^T' has no single reading: a transpose needs shapes (--shape w=k); "
+                    "for a power of a symbol T write ^(T)",
+                    caret,
+                )
             self.enter()
             exponent = self.exponent(caret)
             self.leave()
@@ -566,7 +572,7 @@ class Parser:
             power: Node = ("num", caret.value, caret.position)
         else:
             power = self.exponent(caret)
-        if power[0] == "neg" and power[1][:2] == ("num", "1") or power[:2] == ("num", "-1"):
+        if _is_minus_one(power):
             raise self.fail(
                 f"{name}^-1 has no single reading: write 1/{name}(x) for the reciprocal, or "
                 "the inverse function by name (asin, atan, ...)",
@@ -604,6 +610,15 @@ class Parser:
         condition = self.condition()
         self.expect("OP", ")", "')' closing the pair")
         return ("piece", value, condition)
+
+
+def _is_minus_one(node: Node) -> bool:
+    if node[0] == "neg":
+        return node[1][:2] == ("num", "1")
+    if node[0] == "add" and len(node[1]) == 1:
+        sign, term = node[1][0]
+        return sign < 0 and term[:2] == ("num", "1")
+    return node[:2] == ("num", "-1")
 
 
 def parse_tokens(tokens: list[Token], text: str, context: Context, relation: bool = False) -> Node:

@@ -183,14 +183,26 @@ class Parsed:
 
 
 def _always(expr: sympy.Basic, relation: str) -> bool:
-    """The constraint holds for every real value of the symbols (SymPy's assumptions say so)."""
+    """The constraint holds for every real value of the symbols (assumptions or ranges say so)."""
+    from symgrad.ranges import value_range
+
     if relation == "holds":
         return expr == sympy.true
+    if relation == ">" and expr.is_positive or relation == ">=" and expr.is_nonnegative:
+        return True
+    if relation == "!=" and (expr.is_positive or expr.is_negative):
+        return True
+    bounds = value_range(expr)
+    if bounds.low is None:
+        return relation == "!=" and bounds.high is not None and (
+            bounds.high < 0 or bounds.high == 0 and bounds.high_open
+        )
+    positive = bounds.low > 0 or (bounds.low == 0 and bounds.low_open)
     if relation == ">":
-        return bool(expr.is_positive)
+        return positive
     if relation == ">=":
-        return bool(expr.is_nonnegative)
-    return bool(expr.is_positive or expr.is_negative)
+        return bounds.low >= 0
+    return positive or not bounds.contains_zero()
 
 
 def _known_function_names(functions: frozenset[str]) -> frozenset[str]:

@@ -789,7 +789,8 @@ def prove(
     budget = Budget(timeout)
     problem = build_problem(loss, ties, params, init, assume, dataset, mode, functions, latex)
     steps = _steps_value(steps)
-    result = decide(problem, budget, condition, steps)
+    # the certificate check always keeps a share of the budget for itself
+    result = decide(problem, budget.share(0.8, floor=0.05), condition, steps)
     result = certify_proof(result, budget)
     return dataclasses.replace(
         result, elapsed_s=round(budget.elapsed(), 4), title=problem.describe_tie()

@@ -472,9 +472,7 @@ def proof_to_latex(result: ProofResult) -> str:
         rows.append(r"\text{persists iff } & %s" % _condition_latex(result.condition))
     lines = [
         r"\paragraph{%s.} %s" % (result.verdict.capitalize(), tex_escape(headline(result))),
-        r"\begin{align*}",
-        " \\\\\n".join(rows),
-        r"\end{align*}",
+        "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}",
     ]
     if witness:
         point = ", ".join(f"{symbol_tex(k)} = {latex(v)}" for k, v in list(witness.point.items())[:20])

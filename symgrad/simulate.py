@@ -47,6 +47,8 @@ def _initial_values(model: Model, init: str, rng: random.Random, exact: bool):
         return rng.uniform(-1.0, 1.0)
 
     parameters = model.parameters
+    if not isinstance(init, str):
+        raise ProblemError(f"init must be text (identical, random, zero, constant or ties), not {type(init).__name__}")
     if init == "zero":
         zero = sympy.S.Zero if exact else 0.0
         return {p: zero for p in parameters}, [tuple(parameters)]
@@ -63,9 +65,12 @@ def _initial_values(model: Model, init: str, rng: random.Random, exact: bool):
         for item in init.replace(";", ",").split(","):
             names = [n.strip() for n in item.split("=") if n.strip()]
             if len(names) < 2 or any(n not in by_name for n in names):
+                from symgrad.suggest import did_you_mean
+
                 raise ProblemError(
-                    f"init {init!r}: expected identical, random, zero, constant or ties such as "
-                    "W1_0_0=W1_0_1 naming model parameters"
+                    f"init {quote(init)}: expected identical, random, zero, constant or ties such "
+                    "as W1_0_0=W1_0_1 naming model parameters"
+                    + did_you_mean(init, ("identical", "random", "zero", "constant"))
                 )
             groups.append(tuple(by_name[n] for n in names))
     values = {p: draw() for p in parameters}

@@ -252,3 +252,34 @@ def test_model_init_as_ties():
     )
     assert result.exit_code == 1
     assert json.loads(result.stdout)["ties"] == [["W1_0_0", "W1_0_1"], ["W1_1_0", "W1_1_1"]]
+
+
+def test_a_loss_or_claim_starting_with_minus_is_maths():
+    result = run(
+        "check",
+        "-y*log(sigmoid(w*x)) - (1 - y)*log(1 - sigmoid(w*x))",
+        "--wrt",
+        "w",
+        "--claim",
+        "-(y - sigmoid(w*x))*x",
+    )
+    assert result.exit_code == 0, result.output
+    assert "CORRECT" in result.stdout
+    refuted = run("prove", "-w0*x0 + w1*x1", "--tie", "w0=w1")
+    assert refuted.exit_code == 1
+    assert run("prove", "--tie", "w0=w1", "-w0*x0 - w1*x1", "--json").exit_code == 1
+
+
+def test_wrt_accepts_latex_names():
+    result = run("check", r"w_{0} x + w_1 y", "--wrt", "w_0", "--claim", "x", "--latex")
+    assert result.exit_code == 0, result.output
+    result = run("check", r"\theta_1^2", "--wrt", r"\theta_1", "--claim", r"2\theta_1", "--latex")
+    assert result.exit_code == 0, result.output
+
+
+def test_check_explains_the_readings():
+    result = run("check", "(y - wx)^2", "--wrt", "w", "--claim", "-2x(y - wx)")
+    assert result.exit_code == 2
+    assert "wx is read as one symbol" in result.stderr and "w*x" in result.stderr
+    result = run("check", "(y - w x)^2", "--wrt", "w", "--claim", "-2x(y - w x)")
+    assert result.exit_code == 0 and "CORRECT" in result.stdout

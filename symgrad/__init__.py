@@ -9,7 +9,6 @@ from symgrad import report as _report  # noqa: F401 - registers the renderers
 from symgrad.certify import CertificateFailure
 from symgrad.check import check
 from symgrad.collapse import collapse
-from symgrad.gradient import gradients_of as gradients
 from symgrad.errors import (
     BudgetError,
     DatasetError,
@@ -19,6 +18,7 @@ from symgrad.errors import (
     SymgradError,
     TieError,
 )
+from symgrad.gradient import gradients_of as gradients
 from symgrad.models import Model
 from symgrad.models import build as model
 from symgrad.parametric import prove_parametric

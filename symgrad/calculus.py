@@ -125,7 +125,9 @@ def _piece_indicator(node: sympy.Piecewise, values: Mapping, k: int) -> sympy.Ex
     return sympy.Piecewise(*pieces)
 
 
-def _local_partial(node: sympy.Basic, args: tuple, rebuilt: sympy.Basic, k: int, values) -> sympy.Expr:
+def _local_partial(
+    node: sympy.Basic, args: tuple, rebuilt: sympy.Basic, k: int, values
+) -> sympy.Expr:
     """d node / d args[k], at the rebuilt (substituted) arguments ``args``."""
     if isinstance(node, Add):
         return sympy.S.One

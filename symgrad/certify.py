@@ -193,8 +193,14 @@ class _Enclose:
             return self._power(*args)
         if isinstance(node, sympy.core.relational.Relational):
             sign = _sign_of(args[0], args[1])
-            return {"==": sign == 0, "!=": sign != 0, ">": sign > 0, ">=": sign >= 0,
-                    "<": sign < 0, "<=": sign <= 0}[node.rel_op]
+            return {
+                "==": sign == 0,
+                "!=": sign != 0,
+                ">": sign > 0,
+                ">=": sign >= 0,
+                "<": sign < 0,
+                "<=": sign <= 0,
+            }[node.rel_op]
         if isinstance(node, sympy.And):
             return all(args)
         if isinstance(node, sympy.Or):
@@ -209,7 +215,7 @@ class _Enclose:
             if _is_exact(base):
                 if base == 0 and exponent < 0:
                     raise _Inconclusive("division by zero")
-                return base ** exponent.numerator
+                return base**exponent.numerator
             if exponent < 0 and base.a <= 0 <= base.b:
                 raise _Inconclusive("division by an interval containing 0")
             return _iv(base) ** int(exponent)
@@ -262,7 +268,13 @@ class _Enclose:
                 return max(x, Fraction(0))
             return _IV.mpf([max(x.a, 0), max(x.b, 0)])
         if kind is sympy.Abs:
-            return abs(x) if _is_exact(x) else _IV.mpf([0 if x.a <= 0 <= x.b else min(abs(x.a), abs(x.b)), max(abs(x.a), abs(x.b))])
+            return (
+                abs(x)
+                if _is_exact(x)
+                else _IV.mpf(
+                    [0 if x.a <= 0 <= x.b else min(abs(x.a), abs(x.b)), max(abs(x.a), abs(x.b))]
+                )
+            )
         if kind is sympy.sign:
             return _step(x, Fraction(0), Fraction(-1))
         if kind is sympy.Heaviside:
@@ -274,7 +286,9 @@ class _Enclose:
             ivs = [_iv(a) for a in args]
             lows = [i.a for i in ivs]
             highs = [i.b for i in ivs]
-            return _IV.mpf([max(lows) if pick_max else min(lows), max(highs) if pick_max else min(highs)])
+            return _IV.mpf(
+                [max(lows) if pick_max else min(lows), max(highs) if pick_max else min(highs)]
+            )
         if kind in (fn.argmax_share, fn.argmin_share):
             return _share(int(args[0]), args[1:], kind is fn.argmax_share)
         if kind is sympy.asin:
@@ -311,9 +325,51 @@ def _replace(expr: sympy.Basic, mapping: Mapping, evaluate: bool = True) -> symp
         args = tuple(memo[a] for a in node.args)
         if all(a is b for a, b in zip(args, node.args)):
             memo[node] = node
-        elif not evaluate and isinstance(node, sympy.Function) and not isinstance(
-            node, (fn.Max, fn.Min, sympy.Heaviside, fn.argmax_share, fn.argmin_share)
+        elif (
+            not evaluate
+            and isinstance(node, sympy.Function)
+            and not isinstance(
+                node, (fn.Max, fn.Min, sympy.Heaviside, fn.argmax_share, fn.argmin_share)
+            )
         ):
+            memo[node] = node.func(*args, evaluate=False)
+        else:
+            memo[node] = node.func(*args)
+    return memo[expr]
+
+
+_COMMUTATIVE = (sympy.Add, sympy.Mul, fn.Max, fn.Min)
+
+
+def _permuted(expr: sympy.Basic, sigma: Mapping) -> sympy.Basic:
+    """sigma(expr), keeping every node whose permuted arguments are the same multiset.
+
+    A node is kept (the same object) when its arguments map to the same tuple,
+    or for + * max min to the same multiset; otherwise it is rebuilt by SymPy.
+    So the result *is* ``expr`` exactly when sigma leaves it unchanged up to the
+    order of commutative arguments.
+    """
+    from collections import Counter
+
+    memo: dict[sympy.Basic, sympy.Basic] = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        if not node.args:
+            memo[node] = sigma.get(node, node)
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args if arg not in memo)
+            continue
+        args = [memo[a] for a in node.args]
+        if all(a is b for a, b in zip(args, node.args)):
+            memo[node] = node
+        elif isinstance(node, _COMMUTATIVE) and Counter(args) == Counter(node.args):
+            memo[node] = node
+        elif isinstance(node, sympy.Function):
             memo[node] = node.func(*args, evaluate=False)
         else:
             memo[node] = node.func(*args)
@@ -405,7 +461,9 @@ class _Check:
 
     def at_init(self, point, witness) -> None:
         init = self.problem.init or {}
-        values = {sympy.Symbol(k, real=True): sympy.sympify(v) for k, v in witness.init_values.items()}
+        values = {
+            sympy.Symbol(k, real=True): sympy.sympify(v) for k, v in witness.init_values.items()
+        }
         for p, value in init.items():
             expected = _replace(value, values)
             if expected.free_symbols:
@@ -447,7 +505,9 @@ class _Check:
             fixed = {s: v for s, v in {**point, **row}.items() if s != p}
             derivative = _replace(_derivative(_replace(loss, fixed), p), {p: point[p]})
             value = _value(derivative)
-            total = total + value if _is_exact(total) and _is_exact(value) else _iv(total) + _iv(value)
+            total = (
+                total + value if _is_exact(total) and _is_exact(value) else _iv(total) + _iv(value)
+            )
         return total
 
     def pair_gradients(self, loss, point, pair, rows):
@@ -526,9 +586,15 @@ class _Check:
                     total = Fraction(0)
                     for row_index in derivatives:
                         g = _Enclose(theta)(derivatives[row_index][p])
-                        total = total + g if _is_exact(total) and _is_exact(g) else _iv(total) + _iv(g)
+                        total = (
+                            total + g if _is_exact(total) and _is_exact(g) else _iv(total) + _iv(g)
+                        )
                     step = eta * total if _is_exact(total) else _iv(eta) * total
-                    new[p] = theta[p] - step if _is_exact(theta[p]) and _is_exact(step) else _iv(theta[p]) - _iv(step)
+                    new[p] = (
+                        theta[p] - step
+                        if _is_exact(theta[p]) and _is_exact(step)
+                        else _iv(theta[p]) - _iv(step)
+                    )
                 theta = new
         if not _certainly_apart(theta[pair[0]], theta[pair[1]]):
             raise CertificateFailure(
@@ -567,7 +633,7 @@ class _Check:
         if any(block[a] != block[b] for a, b in sigma.items()):
             raise CertificateFailure("a claimed permutation moves a parameter out of its group")
         self.budget.check("the certificate check")
-        if _replace(loss, sigma, evaluate=False) == loss:
+        if _permuted(loss, sigma) is loss:
             return True
         return _replace(loss, sigma) == loss
 
@@ -696,7 +762,9 @@ class _Check:
         problem = self.problem
         values: dict[sympy.Symbol, sympy.Expr] = {}
         stationary = self.result.kind == "stationary"
-        init_symbols = {s: sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4)) for s in problem.init_symbols}
+        init_symbols = {
+            s: sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4)) for s in problem.init_symbols
+        }
         for group in problem.partition():
             if stationary and problem.init:
                 value = _replace(problem.init[group[0]], init_symbols)
@@ -704,7 +772,9 @@ class _Check:
                 value = sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4))
             for p in group:
                 values[p] = value
-        integers = {n: sympy.Integer(rng.randint(-2, 2)) for n in (branch.integers if branch else ())}
+        integers = {
+            n: sympy.Integer(rng.randint(-2, 2)) for n in (branch.integers if branch else ())
+        }
         if problem.dataset is None:
             for s in problem.data:
                 sign = problem.signs.get(s)
@@ -715,7 +785,10 @@ class _Check:
             if branch is not None:
                 for s, expr in branch.substitution.items():
                     values[s] = _replace(expr, {**values, **integers})
-        for condition in [*problem.assumptions.booleans(), *(c.as_boolean() for c in problem.domain)]:
+        for condition in [
+            *problem.assumptions.booleans(),
+            *(c.as_boolean() for c in problem.domain),
+        ]:
             if problem.dataset is not None and condition.free_symbols & set(problem.data):
                 continue
             if not _holds(condition, values):
@@ -750,14 +823,25 @@ class _Check:
         sample = None
         if problem.dataset is not None and problem.mode == "sgd":
             sample = next(i for i, r in enumerate(problem.dataset) if dict(r) == rows[0])
-        shown = [sympy.Rational(v.numerator, v.denominator) if _is_exact(v) else sympy.Float(mpmath.mpf(v.mid), 15) for v in g]
+        shown = [
+            sympy.Rational(v.numerator, v.denominator)
+            if _is_exact(v)
+            else sympy.Float(mpmath.mpf(v.mid), 15)
+            for v in g
+        ]
         witness = Witness(
             pair=(str(first), str(second)),
-            point={str(s): v for s, v in point.items() if problem.dataset is None or s in set(problem.parameters)},
+            point={
+                str(s): v
+                for s, v in point.items()
+                if problem.dataset is None or s in set(problem.parameters)
+            },
             gradients={str(first): shown[0], str(second): shown[1]},
             difference=shown[0] - shown[1],
             after_step={},
-            certified_by="exact rational arithmetic" if all(_is_exact(v) for v in g) else "interval arithmetic",
+            certified_by="exact rational arithmetic"
+            if all(_is_exact(v) for v in g)
+            else "interval arithmetic",
             sample=sample,
             note="found by the independent cross-examination of a zero-test proof that was wrong",
         )
@@ -797,7 +881,10 @@ def certify_proof(result, budget: Budget):
         if strict():
             raise CertificateFailure(f"proven failed its certificate check: {reason}")
         refuted = dataclasses.replace(
-            result, verdict="refuted", witness=witness, kind="cross-examination",
+            result,
+            verdict="refuted",
+            witness=witness,
+            kind="cross-examination",
             method="exact evaluation at a point found by the certificate check",
             notes=result.notes + ("the zero-test proof failed its independent re-check",),
         )
@@ -834,14 +921,18 @@ def certify_collapse(result, problem, groups, pinned, budget: Budget):
         if strict():
             raise
         return dataclasses.replace(
-            result, verdict="unknown", certificate=f"failed: {error}",
+            result,
+            verdict="unknown",
+            certificate=f"failed: {error}",
             reason=f"the independent certificate check failed ({error})",
         )
     except (BudgetError, _Inconclusive) as error:
         if strict() and not isinstance(error, BudgetError):
             raise CertificateFailure(str(error)) from None
         return dataclasses.replace(
-            result, verdict="unknown", certificate="failed: the re-check did not finish",
+            result,
+            verdict="unknown",
+            certificate="failed: the re-check did not finish",
             reason=f"the independent certificate check did not finish ({error})",
         )
 
@@ -856,7 +947,9 @@ def certify_values(
     with mpmath.workprec(BITS):
         fixed = {s: v for s, v in point.items() if s != parameter}
         reduced = _replace(loss, fixed)
-        true = _value(_replace(_derivative(reduced, parameter), {parameter: point.get(parameter, parameter)}))
+        true = _value(
+            _replace(_derivative(reduced, parameter), {parameter: point.get(parameter, parameter)})
+        )
         claim = _value(_replace(claimed, point))
     return claim, true
 

@@ -64,7 +64,9 @@ def strip_claim_prefix(text: str, wrt: str, latex: bool) -> tuple[str, str | Non
                 f"the claim is a derivative with respect to {name}, but --wrt is {wrt}: "
                 "give the right-hand side only, or the matching --wrt"
             )
-        return text[match.end() :], f"the leading '{match.group(0).strip()}' was read as the claim's name"
+        return text[
+            match.end() :
+        ], f"the leading '{match.group(0).strip()}' was read as the claim's name"
     return text, None
 
 
@@ -106,8 +108,14 @@ def _signs(assume, present, functions, latex):
         elif op in SIGNS and lhs.is_zero and rhs.is_Symbol:
             signs[rhs] = SIGNS[FLIPPED[op]]
         else:
-            relation = {"=": sympy.Eq, "!=": sympy.Ne, ">": sympy.Gt, ">=": sympy.Ge,
-                        "<": sympy.Lt, "<=": sympy.Le}[op]
+            relation = {
+                "=": sympy.Eq,
+                "!=": sympy.Ne,
+                ">": sympy.Gt,
+                ">=": sympy.Ge,
+                "<": sympy.Lt,
+                "<=": sympy.Le,
+            }[op]
             relations.append(relation(lhs, rhs))
     return signs, relations, tuple(texts)
 
@@ -162,7 +170,9 @@ def _read(loss, wrt, claim, functions, latex) -> _Reading:
     elif isinstance(loss, sympy.Expr):
         parsed_loss = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
     else:
-        raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+        raise ProblemError(
+            f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
+        )
     if not isinstance(parsed_loss.expr, sympy.Expr):
         raise ProblemError("the loss must be an expression, not a condition")
     notes += list(parsed_loss.notes)
@@ -181,7 +191,9 @@ def _read(loss, wrt, claim, functions, latex) -> _Reading:
         try:
             parsed = read(body, functions, symbols=known, e_is_symbol=e_symbol, latex=latex)
         except ParseError as error:
-            raise ParseError(f"the claim for dJ/d{name}: {error.message}", error.text, error.position) from None
+            raise ParseError(
+                f"the claim for dJ/d{name}: {error.message}", error.text, error.position
+            ) from None
         if not isinstance(parsed.expr, sympy.Expr):
             raise ProblemError(f"the claim for dJ/d{name} must be an expression, not a condition")
         notes += [n for n in parsed.notes if n not in notes]
@@ -211,7 +223,9 @@ def _wrt_names(wrt, latex: bool) -> list[str]:
 
 def _unify(expr: sympy.Expr, present: Mapping[str, sympy.Symbol]) -> sympy.Expr:
     """Give the claim's symbols the loss's symbol objects (same names, same assumptions)."""
-    mapping = {s: present[s.name] for s in expr.free_symbols if s.name in present and present[s.name] != s}
+    mapping = {
+        s: present[s.name] for s in expr.free_symbols if s.name in present and present[s.name] != s
+    }
     return expr.xreplace(mapping) if mapping else expr
 
 
@@ -234,11 +248,17 @@ def _component(reading, index, loss, signs, conditions, deadline, hide) -> Compo
         if proof.zero:
             return Component(str(p), "correct", claim, true, method=proof.method)
         found, _ = find_nonzero(
-            [difference], Sampler(symbols, signs=signs, seed=11, conditions=point_conditions), tries=40
+            [difference],
+            Sampler(symbols, signs=signs, seed=11, conditions=point_conditions),
+            tries=40,
         )
         if found is None:
             return Component(
-                str(p), "unknown", claim, true, method="zero-test ladder",
+                str(p),
+                "unknown",
+                claim,
+                true,
+                method="zero-test ladder",
                 reason=proof.reason or "no sound method decided",
             )
     if found is None:
@@ -249,16 +269,30 @@ def _component(reading, index, loss, signs, conditions, deadline, hide) -> Compo
         parameter=str(p),
         claimed=sympy.sympify(claim).xreplace(exact),
         true=true.xreplace(exact),
-        certified_by="exact rational arithmetic" if is_exact(found.value) else "interval arithmetic",
+        certified_by="exact rational arithmetic"
+        if is_exact(found.value)
+        else "interval arithmetic",
     )
-    diagnoses: list[Diagnosis] = wrong_symbols(parsed.names, reading.loss.names, [str(q) for q in reading.wrt])
+    diagnoses: list[Diagnosis] = wrong_symbols(
+        parsed.names, reading.loss.names, [str(q) for q in reading.wrt]
+    )
     if not diagnoses:
         diagnoses = diagnose(
-            loss, p, claim, true, signs, point_conditions, deadline, hide,
+            loss,
+            p,
+            claim,
+            true,
+            signs,
+            point_conditions,
+            deadline,
+            hide,
             decimals=bool(re.search(r"\d\.\d|\.\d", parsed.text)),
         )
     return Component(
-        str(p), "incorrect", claim, true,
+        str(p),
+        "incorrect",
+        claim,
+        true,
         codes=tuple(d.code for d in diagnoses),
         diagnosis=tuple(d.text for d in diagnoses),
         witness=witness,
@@ -303,7 +337,13 @@ def check(
 
 def _assemble(reading, components, assumption_texts, steps, hide) -> CheckResult:
     verdicts = {c.verdict for c in components}
-    verdict = "incorrect" if "incorrect" in verdicts else "unknown" if "unknown" in verdicts else "correct"
+    verdict = (
+        "incorrect"
+        if "incorrect" in verdicts
+        else "unknown"
+        if "unknown" in verdicts
+        else "correct"
+    )
     first_wrong = next((c for c in components if c.verdict == "incorrect"), None)
     diagnosis: list[str] = []
     codes: list[str] = []
@@ -328,7 +368,9 @@ def _assemble(reading, components, assumption_texts, steps, hide) -> CheckResult
         diagnosis=tuple(diagnosis),
         method=method,
         reason=unknown.reason if unknown and verdict == "unknown" else "",
-        steps=tuple(line for p in reading.wrt for line in derivation_steps(loss, p)) if steps else (),
+        steps=tuple(line for p in reading.wrt for line in derivation_steps(loss, p))
+        if steps
+        else (),
         assumptions=assumption_texts,
         components=tuple(components),
         readings=tuple(reading.notes),
@@ -348,10 +390,15 @@ def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckRe
                     continue
                 witness = component.witness
                 point = {sympy.Symbol(k, real=True): v for k, v in witness.point.items()}
-                point = {_unify(s, {p.name: p for p in (*symbols_of(loss), *reading.wrt)}): v for s, v in point.items()}
+                point = {
+                    _unify(s, {p.name: p for p in (*symbols_of(loss), *reading.wrt)}): v
+                    for s, v in point.items()
+                }
                 for condition in conditions:
                     if condition.free_symbols <= set(point) and not certify.holds(condition, point):
-                        raise certify.CertificateFailure("the witness is outside the domain or the assumptions")
+                        raise certify.CertificateFailure(
+                            "the witness is outside the domain or the assumptions"
+                        )
                 p = next(q for q in reading.wrt if str(q) == component.parameter)
                 claimed, true = certify.certify_values(loss, point, p, component.claim)
                 if not certify.differ(claimed, true):
@@ -374,7 +421,8 @@ def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckRe
         if certify.strict():
             raise
         return dataclasses.replace(
-            result, verdict="unknown",
+            result,
+            verdict="unknown",
             reason=f"the independent certificate check failed ({error})",
             certificate=f"failed: {error}",
         )
@@ -384,7 +432,9 @@ def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckRe
 def _cross_examine(result, loss, signs, conditions, budget) -> int:
     rng = random.Random(20240613)
     checked = 0
-    symbols = sort_symbols(symbols_of(loss).union(*(symbols_of(c) for c in result.claims)) | set(result.wrt))
+    symbols = sort_symbols(
+        symbols_of(loss).union(*(symbols_of(c) for c in result.claims)) | set(result.wrt)
+    )
     for _ in range(12):
         if checked >= 3 or budget.remaining() < 0.05:
             break
@@ -427,7 +477,8 @@ def derivation_steps(expr: sympy.Expr, w: sympy.Symbol, limit: int = 30) -> tupl
         if isinstance(node, sympy.Add):
             terms = [t for t in node.args if t.has(w)]
             lines.append(
-                f"{d}[{to_str(node)}] = " + " + ".join(f"{d}[{to_str(t)}]" for t in terms)
+                f"{d}[{to_str(node)}] = "
+                + " + ".join(f"{d}[{to_str(t)}]" for t in terms)
                 + f" = {to_str(derivative)}   (sum rule)"
             )
             queue.extend(terms)
@@ -442,7 +493,8 @@ def derivation_steps(expr: sympy.Expr, w: sympy.Symbol, limit: int = 30) -> tupl
             else:
                 lines.append(
                     f"{d}[{to_str(node)}] = {to_str(derivative)}   (product rule over "
-                    + ", ".join(to_str(f) for f in factors) + ")"
+                    + ", ".join(to_str(f) for f in factors)
+                    + ")"
                 )
             queue.extend(factors)
         elif isinstance(node, sympy.Pow):

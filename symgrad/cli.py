@@ -775,7 +775,11 @@ def _proof_table(rows: list[dict], fmt: Format, timing: bool = True) -> str:
         body.append(r"\end{tabular}")
         return "\n".join(body)
     width = max(len(row["name"]) for row in rows)
-    lines = [f"{'proof':<{width}}  expected  obtained  match  " + ("time (s)  " if timing else "") + "claim"]
+    lines = [
+        f"{'proof':<{width}}  expected  obtained  match  "
+        + ("time (s)  " if timing else "")
+        + "claim"
+    ]
     for row in rows:
         claim = row["claim"] if len(row["claim"]) <= 70 else row["claim"][:67] + "..."
         seconds = f"{row['seconds']:>8.2f}  " if timing else ""

@@ -94,8 +94,9 @@ class _Refiner:
         open_expressions = [e for e in expressions if e != 0]
         if not open_expressions:
             return True
-        found, _ = find_nonzero(open_expressions, self.sampler(open_expressions), tries=6,
-                                budget=self.budget)
+        found, _ = find_nonzero(
+            open_expressions, self.sampler(open_expressions), tries=6, budget=self.budget
+        )
         if found is not None:
             return False
         for expression in open_expressions:
@@ -107,12 +108,11 @@ class _Refiner:
 
     def refine(self, state: _State) -> _State:
         """One round: unpin what moves, split groups whose gradients differ on S."""
-        grads = gradients(self.loss, self.problem.parameters, at=state.substitution(),
-                          budget=self.budget)
+        grads = gradients(
+            self.loss, self.problem.parameters, at=state.substitution(), budget=self.budget
+        )
         signatures = {p: _signature(self.problem, grads[p]) for p in self.problem.parameters}
-        pinned = {
-            p: v for p, v in state.pinned.items() if self.is_zero(_flat(signatures[p]))
-        }
+        pinned = {p: v for p, v in state.pinned.items() if self.is_zero(_flat(signatures[p]))}
         groups = []
         for group in state.groups:
             classes: list[list[sympy.Symbol]] = []
@@ -149,14 +149,23 @@ def _witnesses(problem, loss, start, final, steps, budget) -> tuple[SplitWitness
         found = None
         if starts:
             found = separation_witness(
-                loss, problem.parameters, starts, [pair], steps=steps,
-                dataset=problem.dataset, mode=problem.mode, budget=budget.share(0.5, cap=20),
+                loss,
+                problem.parameters,
+                starts,
+                [pair],
+                steps=steps,
+                dataset=problem.dataset,
+                mode=problem.mode,
+                budget=budget.share(0.5, cap=20),
             )
         a, b = (str(p) for p in pair)
         if found is None:
             result.append(
                 SplitWitness(
-                    (a, b), None, None, None,
+                    (a, b),
+                    None,
+                    None,
+                    None,
                     f"the split is not known to be necessary (no witness within {steps} steps "
                     "was found)",
                 )
@@ -252,18 +261,22 @@ def collapse(
         return _nothing_tied(budget)
     loss_expr = problem.loss
     start = problem.partition()
-    pinned = {
-        p: v for p, v in (problem.init or {}).items() if not v.free_symbols
-    }
+    pinned = {p: v for p, v in (problem.init or {}).items() if not v.free_symbols}
     state = _State(problem, start, pinned)
     refiner = _Refiner(problem, loss_expr, budget.share(0.7, floor=0.05))
     method, rounds = "", 0
     while not method:
         budget.check("collapse")
-        if not state.pinned and symmetry_proof(
-            loss_expr, problem.parameters, state.groups, problem.symmetries, budget
-        ) is not None:
-            method = "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
+        if (
+            not state.pinned
+            and symmetry_proof(
+                loss_expr, problem.parameters, state.groups, problem.symmetries, budget
+            )
+            is not None
+        ):
+            method = (
+                "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
+            )
             break
         rounds += 1
         refined = refiner.refine(state)

@@ -133,9 +133,13 @@ def _difference_alternatives(difference, parameters, data, notes) -> list[list[s
         if factor.is_number:
             continue
         if never_zero(factor):
-            notes.append(f"dropped the factor {to_str(factor)}, which is never 0 for real arguments")
+            notes.append(
+                f"dropped the factor {to_str(factor)}, which is never 0 for real arguments"
+            )
             continue
-        if not (parameters and set(parameters) & factor.free_symbols) and not factor.free_symbols & set(data):
+        if not (
+            parameters and set(parameters) & factor.free_symbols
+        ) and not factor.free_symbols & set(data):
             continue
         alternatives.extend(_factor_conditions(factor, parameters, data, notes))
     return alternatives
@@ -157,13 +161,15 @@ def _branch(equations: list[sympy.Expr], data) -> list[ConditionBranch]:
     try:
         solutions = real_solutions(equations, data)
     except Unsolved:
-        implicit = tuple(sorted({(e, sympy.S.Zero) for e in equations}, key=lambda p: sympy.default_sort_key(p[0])))
+        implicit = tuple(
+            sorted(
+                {(e, sympy.S.Zero) for e in equations}, key=lambda p: sympy.default_sort_key(p[0])
+            )
+        )
         return [ConditionBranch(equations=implicit)]
     result = []
     for solution in solutions:
-        pairs = tuple(
-            sorted(solution.substitution.items(), key=lambda item: natural_key(item[0]))
-        )
+        pairs = tuple(sorted(solution.substitution.items(), key=lambda item: natural_key(item[0])))
         result.append(
             ConditionBranch(
                 equations=pairs, conditions=solution.conditions, integers=solution.integers
@@ -204,13 +210,12 @@ def drop_subsumed(branches: list[ConditionBranch]) -> list[ConditionBranch]:
 def _solve_condition(differences, parameters, data) -> Condition:
     notes: list[str] = []
     try:
-        per_difference = [
-            _difference_alternatives(d, parameters, data, notes) for d in differences
-        ]
+        per_difference = [_difference_alternatives(d, parameters, data, notes) for d in differences]
         conjunctions = _conjunctions(per_difference)
     except _Partial as error:
-        return Condition(branches=(), measure_zero=False, exact=False, solved=False,
-                         note=f"not solved: {error}")
+        return Condition(
+            branches=(), measure_zero=False, exact=False, solved=False, note=f"not solved: {error}"
+        )
     branches: list[ConditionBranch] = []
     for conjunction in conjunctions:
         branches.extend(_branch(conjunction, data))
@@ -249,6 +254,6 @@ def tie_condition(
 
 
 def _unsolved(reason: str) -> Condition:
-    return Condition(branches=(), measure_zero=False, exact=False, solved=False,
-                     note=f"not solved: {reason}")
-
+    return Condition(
+        branches=(), measure_zero=False, exact=False, solved=False, note=f"not solved: {reason}"
+    )

@@ -70,7 +70,9 @@ def symbols_of(root: sympy.Basic) -> set[sympy.Symbol]:
 
     Bound variables of sums and integer indices are left out (as SymPy does).
     """
-    if isinstance(root, sympy.Basic) and root.has(sympy.Sum, sympy.Subs, sympy.Derivative, sympy.Lambda):
+    if isinstance(root, sympy.Basic) and root.has(
+        sympy.Sum, sympy.Subs, sympy.Derivative, sympy.Lambda
+    ):
         return set(root.free_symbols)
     return {node for node in dag_nodes(root) if node.is_Symbol}
 

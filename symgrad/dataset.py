@@ -44,8 +44,7 @@ def exact_number(text: object, row: int, column: str) -> Fraction:
     exponent = re.search(r"[eE]([+-]?\d+)", cell)
     if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
         raise DatasetError(
-            f"dataset row {row}, column {column!r}: {shown!r} has an exponent beyond "
-            f"{MAX_EXPONENT}"
+            f"dataset row {row}, column {column!r}: {shown!r} has an exponent beyond {MAX_EXPONENT}"
         )
     try:
         return Fraction(cell)
@@ -54,7 +53,9 @@ def exact_number(text: object, row: int, column: str) -> Fraction:
             f"dataset row {row}, column {column!r}: {shown!r} divides by zero"
         ) from None
     except ValueError:
-        raise DatasetError(f"dataset row {row}, column {column!r}: {shown!r} is not a number") from None
+        raise DatasetError(
+            f"dataset row {row}, column {column!r}: {shown!r} is not a number"
+        ) from None
 
 
 def read_rows(text: str) -> list[dict[str, Fraction]]:
@@ -121,7 +122,9 @@ def read_csv(path: str | Path) -> list[dict[str, Fraction]]:
     try:
         info = os.stat(path)
     except (OSError, ValueError) as error:
-        raise DatasetError(f"cannot read dataset {shown}: {getattr(error, 'strerror', None) or error}") from None
+        raise DatasetError(
+            f"cannot read dataset {shown}: {getattr(error, 'strerror', None) or error}"
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         raise DatasetError(f"dataset {shown} is not a regular file")
     try:

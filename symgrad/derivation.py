@@ -153,7 +153,12 @@ class Derivation:
         """A LaTeX document body (amsmath): the claim, the numbered steps, the verdict."""
         from symgrad.display import tex_escape
 
-        lines = [r"\subsection*{%s}" % tex_escape(self.name), "", r"\textbf{Claim.} " + tex_escape(self.claim), ""]
+        lines = [
+            r"\subsection*{%s}" % tex_escape(self.name),
+            "",
+            r"\textbf{Claim.} " + tex_escape(self.claim),
+            "",
+        ]
         lines.append(r"\begin{enumerate}")
         for step in self.steps:
             lines.append(r"\item " + tex_escape(step.text))
@@ -163,7 +168,8 @@ class Derivation:
                 lines.append(step.result.to_latex())
         lines.append(r"\end{enumerate}")
         lines.append(
-            r"\textbf{Verdict:} %s (expected %s)." % (tex_escape(self.verdict), tex_escape(self.expected))
+            r"\textbf{Verdict:} %s (expected %s)."
+            % (tex_escape(self.verdict), tex_escape(self.expected))
         )
         return "\n".join(lines)
 

@@ -101,7 +101,9 @@ def _ratio(c: _Context) -> sympy.Rational | None:
     from symgrad.evaluate import Evaluator, Undecided, is_exact
 
     ratios = set()
-    sampler = Sampler(c.claim.free_symbols | c.true.free_symbols, signs=c.signs, conditions=c.conditions)
+    sampler = Sampler(
+        c.claim.free_symbols | c.true.free_symbols, signs=c.signs, conditions=c.conditions
+    )
     for point in sampler.points(4):
         evaluator = Evaluator(point)
         try:
@@ -250,7 +252,8 @@ def _one_term(c: _Context) -> Diagnosis | None:
             if c.hide:
                 return Diagnosis("one_term_wrong", f"one term is wrong: the term {to_str(wrong)}")
             return Diagnosis(
-                "one_term_wrong", f"one term is wrong: the term {to_str(wrong)} should be {to_str(right)}"
+                "one_term_wrong",
+                f"one term is wrong: the term {to_str(wrong)} should be {to_str(right)}",
             )
     if len(missing) == 1 and not extra and c.is_zero(c.claim + missing[0] - c.true):
         what = "a term is missing" if c.hide else f"a term is missing: {to_str(missing[0])}"
@@ -267,9 +270,9 @@ _LADDER = (
     _factors,
     _wrong_variable,
     _antiderivative,
+    _one_term,
     _region,
     _at_a_point,
-    _one_term,
 )
 
 
@@ -304,8 +307,15 @@ def diagnose(
 ) -> list[Diagnosis]:
     """The first named mistake that is exactly true, or an honest fallback."""
     context = _Context(
-        loss, wrt, claim, true, dict(signs or {}), list(conditions),
-        deadline if deadline is not None else time.monotonic() + 10, hide, decimals,
+        loss,
+        wrt,
+        claim,
+        true,
+        dict(signs or {}),
+        list(conditions),
+        deadline if deadline is not None else time.monotonic() + 10,
+        hide,
+        decimals,
     )
     for step in _LADDER:
         if time.monotonic() > context.deadline:

@@ -147,10 +147,21 @@ def tex_escape(text: str) -> str:
     from symgrad.grammar import GREEK
 
     symbols = {
-        "\u2260": r"\ensuremath{\neq}", "\u2264": r"\ensuremath{\leq}", "\u2265": r"\ensuremath{\geq}",
-        "\u2192": r"\ensuremath{\to}", "\u00d7": r"\ensuremath{\times}", "\u00b7": r"\ensuremath{\cdot}",
-        "\u2212": "-", "\u2013": "--", "\u2014": "---", "\u2019": "'", "\u201c": "``", "\u201d": "''",
-        "\u2248": r"\ensuremath{\approx}", "\u221e": r"\ensuremath{\infty}", "\u2208": r"\ensuremath{\in}",
+        "\u2260": r"\ensuremath{\neq}",
+        "\u2264": r"\ensuremath{\leq}",
+        "\u2265": r"\ensuremath{\geq}",
+        "\u2192": r"\ensuremath{\to}",
+        "\u00d7": r"\ensuremath{\times}",
+        "\u00b7": r"\ensuremath{\cdot}",
+        "\u2212": "-",
+        "\u2013": "--",
+        "\u2014": "---",
+        "\u2019": "'",
+        "\u201c": "``",
+        "\u201d": "''",
+        "\u2248": r"\ensuremath{\approx}",
+        "\u221e": r"\ensuremath{\infty}",
+        "\u2208": r"\ensuremath{\in}",
     }
 
     def one(char: str) -> str:

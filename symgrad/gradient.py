@@ -66,9 +66,7 @@ def _check_real(values: Mapping[str, sympy.Expr], domain, point) -> None:
             continue
         boolean = constraint.as_boolean().xreplace(point)
         if boolean == sympy.false:
-            raise ProblemError(
-                f"the loss is not real at that point: it needs {constraint.text}"
-            )
+            raise ProblemError(f"the loss is not real at that point: it needs {constraint.text}")
     for name, value in values.items():
         if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise ProblemError(f"dJ/d{name} is undefined at that point")
@@ -106,7 +104,9 @@ def gradients_of(
     elif isinstance(loss, sympy.Expr):
         expr = loss
     else:
-        raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+        raise ProblemError(
+            f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
+        )
     present = {s.name: s for s in symbols_of(expr)}
     if isinstance(params, (str, sympy.Symbol)):
         params = [params]
@@ -117,7 +117,9 @@ def gradients_of(
     substitution = {}
     if at is not None:
         if not isinstance(at, Mapping):
-            raise ProblemError(f"at must be a mapping of symbols to values, not {type(at).__name__}")
+            raise ProblemError(
+                f"at must be a mapping of symbols to values, not {type(at).__name__}"
+            )
         for key, value in at.items():
             name = key.name if isinstance(key, sympy.Symbol) else key
             if not isinstance(name, str) or name not in present:
@@ -144,14 +146,20 @@ def gradient_report(
     elif isinstance(loss, sympy.Expr):
         parsed = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
     else:
-        raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+        raise ProblemError(
+            f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
+        )
     expr = parsed.expr
     if not isinstance(expr, sympy.Expr):
         raise ProblemError("the loss must be an expression, not a condition")
     present = {s.name: s for s in symbols_of(expr)}
     symbols = named_parameters(wrt, present, parsed.names, latex)
     notes = list(parsed.notes)
-    notes += [f"{p} cancels out of the loss: its derivative is 0" for p in symbols if p.name not in present]
+    notes += [
+        f"{p} cancels out of the loss: its derivative is 0"
+        for p in symbols
+        if p.name not in present
+    ]
     grads = gradients(expr, symbols)
     shown = {str(p): tidy(grads[p]) for p in symbols}
     domain = tuple(c.text for c in parsed.domain)
@@ -162,7 +170,9 @@ def gradient_report(
     elif isinstance(at, Mapping):
         text = ",".join(f"{k}={v}" for k, v in at.items())
     else:
-        raise ProblemError(f"at must be text such as 'w=0,x=1' or a mapping, not {type(at).__name__}")
+        raise ProblemError(
+            f"at must be text such as 'w=0,x=1' or a mapping, not {type(at).__name__}"
+        )
     point = _parse_point(text, present, parsed.names | {p.name for p in symbols}, latex)
     values = {str(p): substitute(grads[p], point, evaluate=True) for p in symbols}
     _check_real(values, parsed.domain, point)

@@ -138,7 +138,9 @@ def lex_text(text: str) -> list[Token]:
                 digits += SUPERSCRIPTS[text[position]]
                 position += 1
             if not re.fullmatch(r"-?\d+", digits):
-                raise ParseError(f"superscript {text[start:position]!r} is not a power", text, start)
+                raise ParseError(
+                    f"superscript {text[start:position]!r} is not a power", text, start
+                )
             tokens.append(Token("SUP", digits, start, spaced, text[start:position]))
         elif char in "0123456789" or (
             char == "." and position + 1 < length and text[position + 1] in "0123456789"

@@ -176,7 +176,9 @@ class _Lexer:
             char = self.text[self.position]
             start = self.position
             digits = "0123456789"
-            if char in digits or (char == "." and self.text[self.position + 1 : self.position + 2] in list(digits)):
+            if char in digits or (
+                char == "." and self.text[self.position + 1 : self.position + 2] in list(digits)
+            ):
                 match = re.compile(r"\d+(\.\d+)?|\.\d+").match(self.text, self.position)
                 self.position = match.end()
                 self.emit("NUM", match.group(0), start)
@@ -248,7 +250,7 @@ class _Lexer:
         head = next((f for f in KNOWN_RUNS if run.startswith(f) and len(run) > len(f)), None)
         if head is not None and head not in ("ln",):
             raise self.fail(
-                f"'{run}' has no single reading: write \\{head} {run[len(head):]} for the "
+                f"'{run}' has no single reading: write \\{head} {run[len(head) :]} for the "
                 f"function, or put \\cdot between the letters of a product",
                 start,
             )

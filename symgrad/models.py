@@ -230,7 +230,9 @@ def _network(
     samples: int,
 ) -> Model:
     if loss not in LOSSES:
-        raise ModelError(f"loss={loss!r} is not one of {', '.join(LOSSES)}{did_you_mean(str(loss), LOSSES)}")
+        raise ModelError(
+            f"loss={loss!r} is not one of {', '.join(LOSSES)}{did_you_mean(str(loss), LOSSES)}"
+        )
     inputs = _check_size("inputs", inputs)
     outputs = _check_size("outputs", outputs)
     samples = _check_size("samples", samples)

@@ -371,9 +371,11 @@ def _linear_zero(model: ParametricModel, init: str, description: str, start: flo
         # concrete inputs: the pair of weights 0 and 1 stands for every pair
         p, p2 = sympy.Integer(0), sympy.Integer(1)
         derivative = derivative.xreplace({family.generic.indices[0]: p}).doit()
-        other = model.tie(sympy.diff(model.loss, family.generic)).xreplace(
-            {family.generic.indices[0]: p2}
-        ).doit()
+        other = (
+            model.tie(sympy.diff(model.loss, family.generic))
+            .xreplace({family.generic.indices[0]: p2})
+            .doit()
+        )
     else:
         derivative = _in_range(derivative, model.ranges)
         other = derivative.xreplace({p: p2})
@@ -425,8 +427,10 @@ def _pull_out(expr: sympy.Expr, tied: sympy.Symbol) -> sympy.Expr:
         except sympy.PolynomialError:
             return total
         return sympy.Add(
-            *(tied ** m[0] * sympy.Sum(coefficient, *total.limits)
-              for m, coefficient in zip(polynomial.monoms(), polynomial.coeffs()))
+            *(
+                tied ** m[0] * sympy.Sum(coefficient, *total.limits)
+                for m, coefficient in zip(polynomial.monoms(), polynomial.coeffs())
+            )
         )
 
     return expr.replace(lambda e: isinstance(e, sympy.Sum), split)

@@ -194,8 +194,10 @@ def _always(expr: sympy.Basic, relation: str) -> bool:
         return True
     bounds = value_range(expr)
     if bounds.low is None:
-        return relation == "!=" and bounds.high is not None and (
-            bounds.high < 0 or bounds.high == 0 and bounds.high_open
+        return (
+            relation == "!="
+            and bounds.high is not None
+            and (bounds.high < 0 or bounds.high == 0 and bounds.high_open)
         )
     positive = bounds.low > 0 or (bounds.low == 0 and bounds.low_open)
     if relation == ">":
@@ -233,9 +235,7 @@ def _precheck(text: str) -> None:
         if char in "([{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ParseError(
-                    f"brackets nested deeper than {MAX_DEPTH} levels", text, position
-                )
+                raise ParseError(f"brackets nested deeper than {MAX_DEPTH} levels", text, position)
         elif char in ")]}":
             depth -= 1
 
@@ -405,7 +405,9 @@ class Builder:
         values = [self.build(arg) for arg in args]
         if name in self.context.functions:
             if len(values) != 1:
-                raise self.fail(f"{name} is declared with one argument, got {len(values)}", position)
+                raise self.fail(
+                    f"{name} is declared with one argument, got {len(values)}", position
+                )
             function = sympy.Function(name, real=True)
             if primes:
                 return self._derivative(function, values[0], primes)

@@ -54,7 +54,6 @@ class _Printer(StrPrinter):
             return f"{inner.func.__name__}{primes}({self._print(inner.args[0])})"
         return super()._print_Derivative(expr)
 
-
     def _print_Relational(self, expr):
         op = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"

@@ -288,9 +288,7 @@ def _parsed_loss(loss, functions, params, ties, latex) -> tuple[Parsed, str]:
         return read(loss, functions, e_is_symbol=_mentions_e(params, ties), latex=latex), loss
     if isinstance(loss, sympy.Expr):
         return Parsed(loss, frozenset(s.name for s in symbols_of(loss))), ""
-    raise ProblemError(
-        f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
-    )
+    raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
 
 
 def _known_symbol(
@@ -324,7 +322,7 @@ def _product_hint(text: str, present: Mapping[str, sympy.Symbol]) -> str:
     """'wx is read as one symbol; did you mean w*x?' when a loss name contains ``text``."""
     for name in present:
         if len(name) > len(text) and name.startswith(text) and name[len(text) :].isalpha():
-            return f"; {name} is read as one symbol: did you mean {text}*{name[len(text):]}?"
+            return f"; {name} is read as one symbol: did you mean {text}*{name[len(text) :]}?"
     return ""
 
 
@@ -466,8 +464,7 @@ def parse_init(text: str) -> str | dict[str, str]:
             guess = closest(item.strip(), (*INIT_PRESETS, "identical"))
             hint = f" (did you mean {guess}?)" if guess else ""
             raise ProblemError(
-                f"init item {quote(item.strip())} is not NAME=VALUE (or use zero, constant)"
-                + hint
+                f"init item {quote(item.strip())} is not NAME=VALUE (or use zero, constant)" + hint
             )
         if name.strip() in mapping:
             raise ProblemError(f"init gives {quote(name.strip())} twice")
@@ -683,7 +680,11 @@ def _check_rows(rows, assumptions: Assumptions, domain, parameters) -> None:
             except (Undecided, ZeroDivisionError, ValueError, OverflowError):
                 holds = _holds_symbolically(boolean, row)
             if holds is False:
-                values = ", ".join(f"{s} = {row[s]}" for s in sorted(boolean.free_symbols, key=natural_key) if s in row)
+                values = ", ".join(
+                    f"{s} = {row[s]}"
+                    for s in sorted(boolean.free_symbols, key=natural_key)
+                    if s in row
+                )
                 raise DatasetError(f"dataset row {number} ({values}) violates {what}")
 
 

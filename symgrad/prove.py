@@ -298,7 +298,9 @@ def _by_permutation(ctx: _Branch) -> ProofResult | None:
         grads = gradients(loss, ctx.tied, at=problem.tie_map, budget=ctx.budget)
         shown = {str(p): grads[p] for p in ctx.tied}
         if problem.init_is_numeric:
-            stationary = _stationary(ctx, gradients(loss, problem.parameters, at=dict(problem.init)))
+            stationary = _stationary(
+                ctx, gradients(loss, problem.parameters, at=dict(problem.init))
+            )
     return ProofResult(
         verdict="proven",
         problem=problem,
@@ -395,26 +397,36 @@ def _on_tied_subspace(ctx: _Branch) -> ProofResult:
             if problem.dataset is not None and problem.mode == "full-batch"
             else ""
         )
-        return _proven(ctx, "structural equality of the gradients on the tied subspace" + suffix,
-                       "zero-test", base)
+        return _proven(
+            ctx,
+            "structural equality of the gradients on the tied subspace" + suffix,
+            "zero-test",
+            base,
+        )
     if not problem.init:
         refuted = _refute_on_subspace(ctx, grads, open_claims, seed=0)
         if refuted is not None:
             return refuted
     refuted = _refute_with_instance(ctx, grads, open_claims)
     if refuted is not None:
-        return dataclasses.replace(refuted, **{k: v for k, v in base.items() if not getattr(refuted, k)})
+        return dataclasses.replace(
+            refuted, **{k: v for k, v in base.items() if not getattr(refuted, k)}
+        )
     proofs = _zero_tests(ctx, open_claims)
     if all(p.zero for p in proofs):
         methods = sorted({p.method for p in proofs})
         return _proven(
-            ctx, "; ".join(methods) + " of every gradient difference on the tied subspace",
-            "zero-test", base,
+            ctx,
+            "; ".join(methods) + " of every gradient difference on the tied subspace",
+            "zero-test",
+            base,
         )
     for attempt in (_search_harder, _refute_after_steps):
         outcome = attempt(ctx, grads, open_claims)
         if outcome is not None:
-            return dataclasses.replace(outcome, **{k: v for k, v in base.items() if not getattr(outcome, k)})
+            return dataclasses.replace(
+                outcome, **{k: v for k, v in base.items() if not getattr(outcome, k)}
+            )
     return _unknown(ctx, open_claims, proofs, base)
 
 
@@ -472,7 +484,9 @@ _CONCRETE_ACTIVATIONS = (
 def _refute_with_instance(ctx: _Branch, grads, claims) -> ProofResult | None:
     """For an arbitrary function: one concrete function that breaks the tie refutes it."""
     undefined = {
-        node.func for node in dag_nodes(ctx.loss) if isinstance(node, sympy.core.function.AppliedUndef)
+        node.func
+        for node in dag_nodes(ctx.loss)
+        if isinstance(node, sympy.core.function.AppliedUndef)
     }
     if not undefined:
         return None
@@ -483,7 +497,9 @@ def _refute_with_instance(ctx: _Branch, grads, claims) -> ProofResult | None:
             concrete_loss = concrete_loss.replace(function, concrete)
         at = ctx.start if problem.init else problem.tie_map
         concrete_grads = gradients(concrete_loss, problem.parameters, at=at, budget=ctx.budget)
-        concrete_claims = [c for c in _claims(problem, concrete_grads, ctx.pairs) if c.expression != 0]
+        concrete_claims = [
+            c for c in _claims(problem, concrete_grads, ctx.pairs) if c.expression != 0
+        ]
         if not concrete_claims:
             continue
         found, _ = find_nonzero(
@@ -500,8 +516,14 @@ def _refute_with_instance(ctx: _Branch, grads, claims) -> ProofResult | None:
         )
         instance = {f.__name__: text for f in undefined}
         result = _refuted(
-            ctx, concrete_grads, concrete_claims[found.index], found, "instance",
-            "exact evaluation with a concrete function", note=note, instance=instance,
+            ctx,
+            concrete_grads,
+            concrete_claims[found.index],
+            found,
+            "instance",
+            "exact evaluation with a concrete function",
+            note=note,
+            instance=instance,
             condition=False,
         )
         return result
@@ -596,8 +618,11 @@ def _condition(ctx: _Branch, grads):
         return condition
     given = tuple(sorted(substitution.items(), key=lambda item: item[0].name))
     branches = tuple(
-        ConditionBranch(given + b.equations, ctx.branch.conditions + b.conditions,
-                        ctx.branch.integers + b.integers)
+        ConditionBranch(
+            given + b.equations,
+            ctx.branch.conditions + b.conditions,
+            ctx.branch.integers + b.integers,
+        )
         for b in condition.branches
     )
     return dataclasses.replace(condition, branches=branches)
@@ -662,8 +687,17 @@ def assumption_branches(problem: Problem, budget: Budget) -> list[Branch]:
 
 def _branch_context(problem, branch, budget, want_condition, steps) -> _Branch:
     substitution = branch.substitution
-    loss = substitute(problem.loss, substitution, budget, evaluate=True) if substitution else problem.loss
-    ops = {"positive": sympy.Gt, "nonnegative": sympy.Ge, "negative": sympy.Lt, "nonpositive": sympy.Le}
+    loss = (
+        substitute(problem.loss, substitution, budget, evaluate=True)
+        if substitution
+        else problem.loss
+    )
+    ops = {
+        "positive": sympy.Gt,
+        "nonnegative": sympy.Ge,
+        "negative": sympy.Lt,
+        "nonpositive": sympy.Le,
+    }
     signs = {s: v for s, v in problem.signs.items() if s not in substitution}
     conditions = list(branch.conditions)
     conditions += [
@@ -743,7 +777,8 @@ def _notes(problem: Problem) -> list[str]:
         )
     if problem.domain:
         notes.append(
-            "the loss is real where " + " and ".join(c.text for c in problem.domain)
+            "the loss is real where "
+            + " and ".join(c.text for c in problem.domain)
             + "; the verdict is about that domain"
         )
     return notes

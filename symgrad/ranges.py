@@ -118,11 +118,21 @@ def _mul_unbounded(a: Range, b: Range) -> Range:
     nonneg = {"positive", "nonnegative"}
     negative = {"negative"}
     nonpos = {"negative", "nonpositive"}
-    if signs[0] in positive and signs[1] in positive or signs[0] in negative and signs[1] in negative:
+    if (
+        signs[0] in positive
+        and signs[1] in positive
+        or signs[0] in negative
+        and signs[1] in negative
+    ):
         return POSITIVE
     if signs[0] in nonneg and signs[1] in nonneg or signs[0] in nonpos and signs[1] in nonpos:
         return NONNEGATIVE
-    if signs[0] in positive and signs[1] in negative or signs[0] in negative and signs[1] in positive:
+    if (
+        signs[0] in positive
+        and signs[1] in negative
+        or signs[0] in negative
+        and signs[1] in positive
+    ):
         return NEGATIVE
     if signs[0] in nonneg and signs[1] in nonpos or signs[0] in nonpos and signs[1] in nonneg:
         return NONPOSITIVE
@@ -256,7 +266,11 @@ def _hull(parts: list[Range]) -> Range:
     highs = [p.high for p in parts]
     low = None if any(v is None for v in lows) else min(lows)
     high = None if any(v is None for v in highs) else max(highs)
-    return Range(low, high, True, True) if low is None or high is None else Range(low, high, False, False)
+    return (
+        Range(low, high, True, True)
+        if low is None or high is None
+        else Range(low, high, False, False)
+    )
 
 
 def never_zero(expr: sympy.Basic, signs: Mapping[sympy.Symbol, str] | None = None) -> bool:

@@ -19,10 +19,10 @@ from symgrad.display import (
     latex,
     printable,
     short,
-    to_float,
     symbol_tex,
     tex_escape,
     tidy,
+    to_float,
 )
 from symgrad.printing import to_str
 from symgrad.results import (
@@ -183,9 +183,13 @@ def _witness_lines(result: ProofResult) -> list[str]:
         chosen = ", ".join(f"{k}(t) = {v}" for k, v in witness.instance.items())
         lines.append(f"  with the function {chosen}")
     for name in witness.pair:
-        lines.append(f"  dJ/d{name} = {interval_text(witness.gradients[name]) if isinstance(witness.gradients[name], sympy.Interval) else short(witness.gradients[name])}")
+        lines.append(
+            f"  dJ/d{name} = {interval_text(witness.gradients[name]) if isinstance(witness.gradients[name], sympy.Interval) else short(witness.gradients[name])}"
+        )
     difference = witness.difference
-    shown = interval_text(difference) if isinstance(difference, sympy.Interval) else short(difference)
+    shown = (
+        interval_text(difference) if isinstance(difference, sympy.Interval) else short(difference)
+    )
     lines.append(
         f"  difference = {shown}, nonzero by {witness.certified_by}"
         + (f", enclosure {witness.enclosure}" if witness.enclosure else "")
@@ -208,7 +212,11 @@ def _witness_lines(result: ProofResult) -> list[str]:
 def _gradient_lines(result: ProofResult) -> list[str]:
     lines = []
     if result.gradients:
-        title = "Gradients at the init:" if result.kind == "stationary" else "Gradients on the tied subspace"
+        title = (
+            "Gradients at the init:"
+            if result.kind == "stationary"
+            else "Gradients on the tied subspace"
+        )
         lines += ["", title]
         for name, value in list(result.gradients.items())[:12]:
             lines.append(f"  dJ/d{name} = {short(tidy(value))}")
@@ -389,7 +397,11 @@ def proof_to_markdown(result: ProofResult) -> str:
     if dataset:
         lines.append(f"- Dataset: {dataset}")
     if result.gradients:
-        title = "Gradients at the init" if result.kind == "stationary" else "Gradients on the tied subspace"
+        title = (
+            "Gradients at the init"
+            if result.kind == "stationary"
+            else "Gradients on the tied subspace"
+        )
         lines += ["", f"**{title}**", ""]
         for name, value in list(result.gradients.items())[:12]:
             lines.append(rf"- $\partial J/\partial {symbol_tex(name)} = {latex(value)}$")
@@ -475,8 +487,12 @@ def proof_to_latex(result: ProofResult) -> str:
         "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}",
     ]
     if witness:
-        point = ", ".join(f"{symbol_tex(k)} = {latex(v)}" for k, v in list(witness.point.items())[:20])
-        lines.append(r"Witness point: $%s$, certified by %s." % (point, tex_escape(witness.certified_by)))
+        point = ", ".join(
+            f"{symbol_tex(k)} = {latex(v)}" for k, v in list(witness.point.items())[:20]
+        )
+        lines.append(
+            r"Witness point: $%s$, certified by %s." % (point, tex_escape(witness.certified_by))
+        )
     for note in result.notes:
         lines.append(r"\emph{Note:} %s" % tex_escape(note))
     lines.append(r"Certificate: %s." % tex_escape(result.method))
@@ -493,7 +509,11 @@ def check_headline(result: CheckResult) -> str:
     if result.verdict == "incorrect":
         w = result.witness
         where = ", ".join(f"{k} = {to_str(v)}" for k, v in w.point.items())
-        true = "the true derivative differs" if result.hide_answer else f"dJ/d{w.parameter} = {short(w.true, 80)}"
+        true = (
+            "the true derivative differs"
+            if result.hide_answer
+            else f"dJ/d{w.parameter} = {short(w.true, 80)}"
+        )
         if result.hide_answer:
             return f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)}, and {true}."
         return f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)} but {true}."
@@ -600,12 +620,17 @@ def check_to_latex(result: CheckResult) -> str:
         if not result.hide_answer:
             rows.append(r"\text{true: } \frac{\partial J}{\partial %s} &= %s" % (name, latex(d)))
     head = check_headline(result)
-    body = [r"\paragraph{%s} %s" % (tex_escape(head.split(":")[0].capitalize() + "."),
-                                     tex_escape(head.split(": ", 1)[1]))]
+    body = [
+        r"\paragraph{%s} %s"
+        % (tex_escape(head.split(":")[0].capitalize() + "."), tex_escape(head.split(": ", 1)[1]))
+    ]
     body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     if result.diagnosis:
-        body.append("\\begin{itemize}\n" + "\n".join(
-            r"\item %s" % tex_escape(item) for item in result.diagnosis) + "\n\\end{itemize}")
+        body.append(
+            "\\begin{itemize}\n"
+            + "\n".join(r"\item %s" % tex_escape(item) for item in result.diagnosis)
+            + "\n\\end{itemize}"
+        )
     return "\n\n".join(body)
 
 
@@ -699,8 +724,9 @@ def _collapse_headline(result: CollapseResult) -> str:
     pinned = len(result.pinned)
     extra = f"; {pinned} parameters never move" if pinned else ""
     return (
-        f"PROVEN: {len(tied)} group{'s' if len(tied) != 1 else ''} of parameters stay equal "
-        f"forever ({sum(len(g) for g in tied)} parameters in all){extra}."
+        f"PROVEN: {len(tied)} group{'s' if len(tied) != 1 else ''} of parameters "
+        f"{'stay' if len(tied) != 1 else 'stays'} equal forever "
+        f"({sum(len(g) for g in tied)} parameters in all){extra}."
     )
 
 
@@ -717,7 +743,9 @@ def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
             lines.append(f"  {short(' = '.join(group), 200)}{pinned}")
         if len(tied) > 20:
             lines.append(f"  ... {len(tied) - 20} more (--json has all)")
-    singles = [name for name, _ in result.pinned.items() if all(name not in g or len(g) == 1 for g in tied)]
+    singles = [
+        name for name, _ in result.pinned.items() if all(name not in g or len(g) == 1 for g in tied)
+    ]
     if singles:
         values = ", ".join(f"{n} = {to_str(result.pinned[n])}" for n in singles[:20])
         lines.append(f"Parameters that never move: {values}")
@@ -737,7 +765,10 @@ def _split_text(witness) -> str:
     a, b = witness.pair
     if witness.point is None:
         return f"{a} / {b}: {witness.note}"
-    values = " vs ".join(interval_text(v) if isinstance(v, sympy.Interval) else short(v, 60) for v in witness.gradients.values())
+    values = " vs ".join(
+        interval_text(v) if isinstance(v, sympy.Interval) else short(v, 60)
+        for v in witness.gradients.values()
+    )
     if witness.steps == 1:
         return f"{a} / {b}: gradients {values} at the init ({witness.certified_by})"
     return (
@@ -764,7 +795,9 @@ def collapse_to_dict(result: CollapseResult) -> dict:
             {
                 "pair": list(w.pair),
                 "point": {k: to_str(v) for k, v in w.point.items()} if w.point else None,
-                "gradients": {k: to_str(v) for k, v in w.gradients.items()} if w.gradients else None,
+                "gradients": {k: to_str(v) for k, v in w.gradients.items()}
+                if w.gradients
+                else None,
                 "steps": w.steps if w.point else None,
                 "eta": to_str(w.eta) if w.eta is not None else None,
                 "certified_by": w.certified_by,
@@ -798,7 +831,9 @@ def collapse_to_latex(result: CollapseResult) -> str:
     rows = [" = ".join(symbol_tex(n) for n in g) for g in result.groups if len(g) > 1][:20]
     body = [r"\paragraph{Collapse.} %s" % tex_escape(_collapse_headline(result))]
     if rows:
-        body.append("\\begin{align*}\n" + " \\\\\n".join(f"&{row}" for row in rows) + "\n\\end{align*}")
+        body.append(
+            "\\begin{align*}\n" + " \\\\\n".join(f"&{row}" for row in rows) + "\n\\end{align*}"
+        )
     for line in _collapse_summary(result):
         body.append(tex_escape(line))
     body.append(r"Certificate: %s." % tex_escape(result.method))
@@ -890,7 +925,10 @@ def parametric_to_latex(result: ParametricResult) -> str:
         r"\frac{\partial J}{\partial %s} &= %s" % (_tex_name(name), latex(value))
         for name, value in result.gradients.items()
     ]
-    head = r"\paragraph{%s.} %s" % (result.verdict.capitalize(), tex_escape(parametric_headline(result)))
+    head = r"\paragraph{%s.} %s" % (
+        result.verdict.capitalize(),
+        tex_escape(parametric_headline(result)),
+    )
     if not rows:
         return head
     return head + "\n\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
@@ -929,7 +967,9 @@ def trajectory_to_text(result: Trajectory, timing: bool = True) -> str:
     lines.append("largest difference within the init's tie groups:")
     for pick in _selected(result):
         exact_note = " (exactly equal)" if result.exactly_equal[pick] else ""
-        lines.append(f"  step {result.steps[pick]:>6}: {result.max_difference[pick]:.3g}{exact_note}")
+        lines.append(
+            f"  step {result.steps[pick]:>6}: {result.max_difference[pick]:.3g}{exact_note}"
+        )
     for note in result.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
@@ -942,7 +982,10 @@ def trajectory_to_dict(result: Trajectory) -> dict:
         "parameters": list(result.parameters),
         "groups": [list(g) for g in result.groups],
         "steps": list(result.steps),
-        "values": [[to_str(v) if isinstance(v, sympy.Basic) else repr(v) for v in row] for row in result.values],
+        "values": [
+            [to_str(v) if isinstance(v, sympy.Basic) else repr(v) for v in row]
+            for row in result.values
+        ],
         "max_difference": list(result.max_difference),
         "exactly_equal": list(result.exactly_equal),
         "lr": str(result.lr),
@@ -968,7 +1011,9 @@ def trajectory_to_csv(result: Trajectory, path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["step", *result.parameters])
         for step, row in zip(result.steps, result.values):
-            writer.writerow([step, *(to_str(v) if isinstance(v, sympy.Basic) else repr(v) for v in row)])
+            writer.writerow(
+                [step, *(to_str(v) if isinstance(v, sympy.Basic) else repr(v) for v in row)]
+            )
 
 
 @renders(Trajectory, "png")

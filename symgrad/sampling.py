@@ -51,16 +51,22 @@ class Sampler:
         self.fixed = dict(fixed or {})
         symbols = set(symbols)
         first = [s for s in leading if s in symbols and s not in self.fixed]
-        rest = sorted((s for s in symbols if s not in self.fixed and s not in first), key=_natural_key)
+        rest = sorted(
+            (s for s in symbols if s not in self.fixed and s not in first), key=_natural_key
+        )
         self.leading = first
         self.symbols = first + rest
         self.signs = dict(signs or {})
         self.seed = seed
         self.conditions = [c for c in conditions if c != sympy.true]
 
-    def _value(self, index: int, position: int, symbol: sympy.Symbol, rng: random.Random) -> Fraction:
+    def _value(
+        self, index: int, position: int, symbol: sympy.Symbol, rng: random.Random
+    ) -> Fraction:
         if symbol.is_integer:
-            return Fraction(_INTEGERS[(index + position) % len(_INTEGERS)] if index < 6 else rng.randint(-4, 4))
+            return Fraction(
+                _INTEGERS[(index + position) % len(_INTEGERS)] if index < 6 else rng.randint(-4, 4)
+            )
         lead = position < len(self.leading)
         schedule = [
             lambda: Fraction(position + 1) if lead else Fraction(0),

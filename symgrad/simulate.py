@@ -24,12 +24,12 @@ from pathlib import Path
 import sympy
 
 from symgrad.budget import Budget
-from symgrad.problem import quote
 from symgrad.calculus import gradients
 from symgrad.dag import substitute
 from symgrad.errors import ProblemError, SymgradError
 from symgrad.functions import LAMBDIFY_MODULE
 from symgrad.models import Model
+from symgrad.problem import quote
 from symgrad.results import Trajectory
 
 MAX_EXACT_STEPS = 8
@@ -48,7 +48,9 @@ def _initial_values(model: Model, init: str, rng: random.Random, exact: bool):
 
     parameters = model.parameters
     if not isinstance(init, str):
-        raise ProblemError(f"init must be text (identical, random, zero, constant or ties), not {type(init).__name__}")
+        raise ProblemError(
+            f"init must be text (identical, random, zero, constant or ties), not {type(init).__name__}"
+        )
     if init == "zero":
         zero = sympy.S.Zero if exact else 0.0
         return {p: zero for p in parameters}, [tuple(parameters)]
@@ -151,7 +153,9 @@ def learning_rate(text: object, exact: bool) -> float | str:
     try:
         value = parse_number(str(text))
     except SymgradError as error:
-        raise ProblemError(f"--lr {quote(text)} is not a number such as 0.1 or 1/10 ({error})") from None
+        raise ProblemError(
+            f"--lr {quote(text)} is not a number such as 0.1 or 1/10 ({error})"
+        ) from None
     if not value.is_Rational or not value.is_positive:
         raise ProblemError(f"--lr {quote(text)} must be a positive rational number")
     if exact:
@@ -177,7 +181,9 @@ def simulate(
     """Run full-batch gradient descent from ``init`` on ``model`` (one sample per data row)."""
     budget = Budget(timeout)
     if not isinstance(model, Model):
-        raise ProblemError(f"simulate needs a model preset (symgrad.model(...)), not {type(model).__name__}")
+        raise ProblemError(
+            f"simulate needs a model preset (symgrad.model(...)), not {type(model).__name__}"
+        )
     for name, value in (("steps", steps), ("rows", rows), ("seed", seed)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ProblemError(f"{name}={value!r} must be a whole number")

@@ -61,7 +61,10 @@ class Branch:
         return Branch(self.substitution, self.integers, self.conditions + (condition,))
 
     def text(self) -> str:
-        parts = [f"{s} = {to_str(v)}" for s, v in sorted(self.substitution.items(), key=lambda i: i[0].name)]
+        parts = [
+            f"{s} = {to_str(v)}"
+            for s, v in sorted(self.substitution.items(), key=lambda i: i[0].name)
+        ]
         parts += [to_str(c) for c in self.conditions]
         text = ", ".join(parts) if parts else "(always)"
         if self.integers:
@@ -107,8 +110,12 @@ class _Solver:
             if alternative is None:
                 continue
             if isinstance(alternative, _Solved):
-                start = start.then(alternative.symbol, alternative.value, alternative.integers,
-                                   alternative.conditions)
+                start = start.then(
+                    alternative.symbol,
+                    alternative.value,
+                    alternative.integers,
+                    alternative.conditions,
+                )
                 results.extend(self.solve(rest, start))
             else:
                 results.extend(self.solve(list(alternative) + rest, start))
@@ -119,9 +126,7 @@ class _Solver:
     def alternatives(self, equation: sympy.Expr):
         """Ways the equation can hold: lists of equations (a conjunction) or a solved symbol."""
         numerator, denominator = sympy.fraction(sympy.together(equation))
-        extra = [
-            sympy.Ne(f, 0) for f in _factors(denominator) if not never_zero(f, self.signs)
-        ]
+        extra = [sympy.Ne(f, 0) for f in _factors(denominator) if not never_zero(f, self.signs)]
         terms = _nonnegative_terms(numerator, self.signs)
         if terms is not None:
             return [(terms, extra)]
@@ -146,7 +151,9 @@ class _Solver:
             symbol, coefficient, rest = linear
             if coefficient.is_number:
                 return [(_Solved(symbol, -rest / coefficient), [])]
-            nonzero = [sympy.Ne(f, 0) for f in _factors(coefficient) if not never_zero(f, self.signs)]
+            nonzero = [
+                sympy.Ne(f, 0) for f in _factors(coefficient) if not never_zero(f, self.signs)
+            ]
             if not nonzero:
                 return [(_Solved(symbol, -rest / coefficient), [])]
             return [
@@ -186,9 +193,7 @@ class _Solver:
         if isinstance(result, sympy.Intersection) and sympy.S.Reals in result.args:
             others = [a for a in result.args if a != sympy.S.Reals]
             if len(others) == 1 and isinstance(others[0], sympy.FiniteSet):
-                return [
-                    (_Solved(symbol, v, (), _real_conditions(v)), []) for v in others[0].args
-                ]
+                return [(_Solved(symbol, v, (), _real_conditions(v)), []) for v in others[0].args]
         if isinstance(result, sympy.ImageSet):
             lamda = result.lamda
             if result.base_sets == (sympy.S.Integers,) and len(lamda.variables) == 1:
@@ -253,9 +258,11 @@ def _nonnegative_terms(expr: sympy.Expr, signs) -> list[sympy.Expr] | None:
     nonpos = all(r.high is not None and r.high <= 0 for r in ranges)
     if not (nonneg or nonpos):
         return None
-    return [t for t in terms if not t.is_number] if not any(
-        t.is_number and t != 0 for t in terms
-    ) else [sympy.S.One]
+    return (
+        [t for t in terms if not t.is_number]
+        if not any(t.is_number and t != 0 for t in terms)
+        else [sympy.S.One]
+    )
 
 
 def _linear_choice(factor: sympy.Expr, present):

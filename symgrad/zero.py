@@ -66,7 +66,9 @@ def _as_pieces(expr: sympy.Expr) -> sympy.Expr:
             others = [a for j, a in enumerate(args) if j != k]
             beats = [args[k] > o if pick is max else args[k] < o for o in others]
             if len(args) == 2:
-                return sympy.Piecewise((1, beats[0]), (sympy.S.Half, sympy.Eq(args[0], args[1])), (0, True))
+                return sympy.Piecewise(
+                    (1, beats[0]), (sympy.S.Half, sympy.Eq(args[0], args[1])), (0, True)
+                )
             return None
 
         return rewrite
@@ -75,7 +77,9 @@ def _as_pieces(expr: sympy.Expr) -> sympy.Expr:
     expr = expr.replace(
         lambda e: isinstance(e, sympy.Heaviside),
         lambda e: sympy.Piecewise(
-            (1, e.args[0] > 0), (e.args[1] if len(e.args) > 1 else sympy.S.Half, sympy.Eq(e.args[0], 0)), (0, True)
+            (1, e.args[0] > 0),
+            (e.args[1] if len(e.args) > 1 else sympy.S.Half, sympy.Eq(e.args[0], 0)),
+            (0, True),
         ),
     )
     expr = expr.replace(
@@ -89,7 +93,10 @@ def _as_pieces(expr: sympy.Expr) -> sympy.Expr:
     expr = expr.replace(
         lambda e: isinstance(e, (fn.Max, fn.Min)) and len(e.args) == 2,
         lambda e: sympy.Piecewise(
-            (e.args[0], e.args[0] >= e.args[1] if isinstance(e, fn.Max) else e.args[0] <= e.args[1]),
+            (
+                e.args[0],
+                e.args[0] >= e.args[1] if isinstance(e, fn.Max) else e.args[0] <= e.args[1],
+            ),
             (e.args[1], True),
         ),
     )

@@ -17,9 +17,13 @@ ANY = st.one_of(
     st.integers(-3, 10),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
-    st.sampled_from(["w0*x0 + w1*x1", "w0=w1", "zero", "identical", "x0=x1", "w0", "x>0", "", "1/0"]),
+    st.sampled_from(
+        ["w0*x0 + w1*x1", "w0=w1", "zero", "identical", "x0=x1", "w0", "x>0", "", "1/0"]
+    ),
     st.lists(st.sampled_from(["w0=w1", "w0", 3, None, "x0=x1"]), max_size=3),
-    st.dictionaries(st.sampled_from(["w0", "w1", "x0", 1]), st.sampled_from([0, "1/2", None, "a"]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["w0", "w1", "x0", 1]), st.sampled_from([0, "1/2", None, "a"]), max_size=3
+    ),
     st.just(sympy.Symbol("w0")),
     st.just(object()),
 )
@@ -37,8 +41,14 @@ def _only_symgrad_errors(function, *args, **kwargs):
 @given(ANY, ANY, ANY, ANY, ANY, ANY)
 def test_prove_arguments(loss, ties, params, init, assume, dataset):
     _only_symgrad_errors(
-        symgrad.prove, loss, ties=ties, params=params, init=init, assume=assume,
-        dataset=dataset, timeout=5,
+        symgrad.prove,
+        loss,
+        ties=ties,
+        params=params,
+        init=init,
+        assume=assume,
+        dataset=dataset,
+        timeout=5,
     )
 
 
@@ -46,8 +56,14 @@ def test_prove_arguments(loss, ties, params, init, assume, dataset):
 @given(ANY, ANY, ANY, ANY, ANY)
 def test_prove_options(mode, functions, timeout, steps, condition):
     _only_symgrad_errors(
-        symgrad.prove, "w0*x0 + w1*x1", ties=["w0=w1"], mode=mode, functions=functions,
-        timeout=timeout if timeout not in (None,) else 5, steps=steps, condition=condition,
+        symgrad.prove,
+        "w0*x0 + w1*x1",
+        ties=["w0=w1"],
+        mode=mode,
+        functions=functions,
+        timeout=timeout if timeout not in (None,) else 5,
+        steps=steps,
+        condition=condition,
     )
 
 

@@ -16,11 +16,17 @@ def _imports() -> dict[str, set[str]]:
     for path in PACKAGE.glob("*.py"):
         deps = set()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("symgrad"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("symgrad")
+            ):
                 parts = node.module.split(".")
                 deps.update([parts[1]] if len(parts) > 1 else [a.name for a in node.names])
             elif isinstance(node, ast.Import):
-                deps.update(a.name.split(".")[1] for a in node.names if a.name.startswith("symgrad."))
+                deps.update(
+                    a.name.split(".")[1] for a in node.names if a.name.startswith("symgrad.")
+                )
         graph[path.stem] = deps - {path.stem}
     return graph
 

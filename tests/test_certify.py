@@ -29,9 +29,7 @@ def _refuted():
 
 def test_a_witness_with_equal_gradients_is_refused(lenient):
     result = _refuted()
-    forged = dataclasses.replace(
-        result.witness, point={**result.witness.point, "x0": 2, "x1": 2}
-    )
+    forged = dataclasses.replace(result.witness, point={**result.witness.point, "x0": 2, "x1": 2})
     checked = certify_proof(dataclasses.replace(result, witness=forged), Budget(10))
     assert checked.verdict == "unknown"
     assert "not certainly different" in checked.reason

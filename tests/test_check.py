@@ -48,7 +48,8 @@ def test_correct_after_simplification():
         ("(y - w*x)**2", "-2*w*(y - w*x)", "wrong variable"),
         ("w**2*x", "w**3*x/3", "antiderivative"),
         ("w**2*x", "2*w", "missing a factor x"),
-        ("w**2*x + w", "2*w + 1", "evaluated at a point"),
+        ("w**2*exp(x)", "2*w", "evaluated at a point"),
+        ("w**2*x + lambda*w**2", "2*w*x + 2*w", "the term 2*w should be 2*lambda*w"),
         ("sqrt(w**2)", "1", "only on a region"),
     ],
 )

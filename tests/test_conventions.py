@@ -77,7 +77,9 @@ def test_check_accepts_the_convention_and_refuses_the_other_one():
 
 def test_max_of_three_does_not_crash_anywhere():
     assert prove("max(w0, w1, w2)*x", params="w0,w1,w2", init="zero").verdict == "proven"
-    assert gradient_report("max(a, b, c)", "a", at="a=1,b=1,c=1").values["a"] == sympy.Rational(1, 3)
+    assert gradient_report("max(a, b, c)", "a", at="a=1,b=1,c=1").values["a"] == sympy.Rational(
+        1, 3
+    )
     assert check("max(a, b, c)", "a", "argmax_share(0, a, b, c)").verdict == "correct"
 
 

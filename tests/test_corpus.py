@@ -15,9 +15,7 @@ from symgrad.parse import parse_expression, read, real_symbol
 
 (a, b, w, x, y, z, u, v, w0, w1, x0, x1, x2, lam, theta, y_hat, eta, sigma_s, wx, xy) = (
     real_symbol(n)
-    for n in (
-        "a b w x y z u v w0 w1 x0 x1 x2 lambda theta y_hat eta sigma wx xy".split()
-    )
+    for n in ("a b w x y z u v w0 w1 x0 x1 x2 lambda theta y_hat eta sigma wx xy".split())
 )
 x_bar, w_tilde, theta1, x_i, y_i, W1_2 = (
     real_symbol(n) for n in ("x_bar", "w_tilde", "theta1", "x_i", "y_i", "W1_2")
@@ -123,9 +121,7 @@ TEXT = [
     # piecewise
     (
         "(w - y)^2/2 if abs(w - y) <= 1 else abs(w - y) - 1/2",
-        sympy.Piecewise(
-            ((w - y) ** 2 / 2, sympy.Abs(w - y) <= 1), (sympy.Abs(w - y) - h, True)
-        ),
+        sympy.Piecewise(((w - y) ** 2 / 2, sympy.Abs(w - y) <= 1), (sympy.Abs(w - y) - h, True)),
     ),
     (
         "piecewise((x, x > 0), (0, True))",
@@ -185,9 +181,7 @@ LATEX = [
     (r"\operatorname{softplus}(z)", softplus(z)),
     (
         r"\begin{cases} (w - y)^2/2 & |w - y| \le 1 \\ |w - y| - 1/2 & \text{otherwise} \end{cases}",
-        sympy.Piecewise(
-            ((w - y) ** 2 / 2, sympy.Abs(w - y) <= 1), (sympy.Abs(w - y) - h, True)
-        ),
+        sympy.Piecewise(((w - y) ** 2 / 2, sympy.Abs(w - y) <= 1), (sympy.Abs(w - y) - h, True)),
     ),
 ]
 
@@ -233,7 +227,9 @@ def test_plain_text_reading(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text, expected", [c for c in LATEX if c[1] is not None], ids=[t for t, e in LATEX if e is not None]
+    "text, expected",
+    [c for c in LATEX if c[1] is not None],
+    ids=[t for t, e in LATEX if e is not None],
 )
 def test_latex_reading(text, expected):
     assert parse_expression(text, latex=True) == expected

@@ -23,14 +23,30 @@ runner = CliRunner()
     "loss, kwargs, verdict",
     [
         # dJ/dw0 - dJ/dw1 = 2x(w0 - w1)*2 = 0 on the tie: b free, w0 = w1 = 1
-        ("(w0 - w1)**2*x + (w0 + w1)*y + b*z", {"params": "w0,w1,b", "init": "w0=1,w1=1"}, "proven"),
+        (
+            "(w0 - w1)**2*x + (w0 + w1)*y + b*z",
+            {"params": "w0,w1,b", "init": "w0=1,w1=1"},
+            "proven",
+        ),
         # dJ/dw0 - dJ/dw1 = y - b*z: nonzero at the init for b = 0... b is free, any b
         ("w0*y + w1*b*z", {"params": "w0,w1,b", "init": "w0=1,w1=1"}, "refuted"),
         # symmetric in w0, w1 for every f: f(w0 x) + f(w1 x)
-        ("(y - f(w0*x) - f(w1*x))**2", {"params": "w0,w1", "init": "w0=1,w1=1", "functions": ["f"]}, "proven"),
+        (
+            "(y - f(w0*x) - f(w1*x))**2",
+            {"params": "w0,w1", "init": "w0=1,w1=1", "functions": ["f"]},
+            "proven",
+        ),
         # f(w0 x0) vs f(w1 x1): refuted by f(t) = t^2 + t
-        ("(y - f(w0*x0) - f(w1*x1))**2", {"init": "w0=1,w1=1", "params": "w0,w1", "functions": ["f"]}, "refuted"),
-        ("(y - f(w0*x0) - f(w1*x1)*b)**2", {"params": "w0,w1,b", "init": "w0=2,w1=2", "functions": ["f"]}, "refuted"),
+        (
+            "(y - f(w0*x0) - f(w1*x1))**2",
+            {"init": "w0=1,w1=1", "params": "w0,w1", "functions": ["f"]},
+            "refuted",
+        ),
+        (
+            "(y - f(w0*x0) - f(w1*x1)*b)**2",
+            {"params": "w0,w1,b", "init": "w0=2,w1=2", "functions": ["f"]},
+            "refuted",
+        ),
     ],
 )
 def test_partial_inits_and_functions_keep_the_tie(loss, kwargs, verdict):
@@ -70,8 +86,12 @@ def test_assumptions_use_the_whole_real_solution_set(loss, assume, verdict):
 
 def test_assumption_violated_by_the_dataset_is_an_error_naming_the_row():
     with pytest.raises(DatasetError, match="row 2"):
-        prove("w0*x0 + w1*x1", ties=["w0=w1"], assume="x0 = x1",
-              dataset=[{"x0": 1, "x1": 1}, {"x0": 1, "x1": 2}])
+        prove(
+            "w0*x0 + w1*x1",
+            ties=["w0=w1"],
+            assume="x0 = x1",
+            dataset=[{"x0": 1, "x1": 1}, {"x0": 1, "x1": 2}],
+        )
     with pytest.raises(DatasetError, match="row 1"):
         prove("w0*x0 + w1*x1", ties=["w0=w1"], assume="x0 > 0", dataset=[{"x0": -1, "x1": 1}])
 
@@ -183,7 +203,9 @@ def test_symbolic_sizes_with_one_input_answer_as_the_concrete_case():
 def test_malformed_csv_cells_are_dataset_errors(tmp_path, cell):
     path = tmp_path / "d.csv"
     path.write_text(f"x0,x1\n{cell},1\n")
-    result = runner.invoke(app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", str(path)])
+    result = runner.invoke(
+        app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", str(path)]
+    )
     assert result.exit_code == 2
     assert "DatasetError" in result.stderr
 
@@ -208,11 +230,20 @@ def test_a_claim_with_a_foreign_symbol_is_a_wrong_answer():
 
 # 10. presets build what was asked ---------------------------------------------------
 def test_cross_entropy_keeps_the_requested_output_activation():
-    net = model("two-layer", inputs=1, hidden=1, outputs=2, activation="identity",
-                output_activation="tanh", loss="cross-entropy", bias=False)
+    net = model(
+        "two-layer",
+        inputs=1,
+        hidden=1,
+        outputs=2,
+        activation="identity",
+        output_activation="tanh",
+        loss="cross-entropy",
+        bias=False,
+    )
     assert net.loss.has(sympy.tanh)
-    sig = model("single-layer", inputs=1, outputs=2, activation="sigmoid", loss="cross-entropy",
-                bias=False)
+    sig = model(
+        "single-layer", inputs=1, outputs=2, activation="sigmoid", loss="cross-entropy", bias=False
+    )
     assert not sig.loss.has(sympy.log)  # per-output binary cross-entropy, no softmax
     listing = runner.invoke(app, ["models", "two-layer"])
     assert "loss with the defaults" in listing.stdout

@@ -31,11 +31,31 @@ COMMANDS = [
     ["prove", "--model", "two-layer", "--inputs", "k", "--hidden", "d", "--samples", "n"],
     ["prove", "(y - sigma(w0*x0) - sigma(w1*x1))**2", "--tie", "w0=w1", "--function", "sigma"],
     ["check", "(y - w*x)**2", "--wrt", "w", "--claim", "2*x*(y - w*x)"],
-    ["check", r"\frac{1}{2}(\hat{y} - y)^{2}", "--wrt", "y", "--claim", r"-(\hat{y} - y)", "--latex"],
+    [
+        "check",
+        r"\frac{1}{2}(\hat{y} - y)^{2}",
+        "--wrt",
+        "y",
+        "--claim",
+        r"-(\hat{y} - y)",
+        "--latex",
+    ],
     ["check", "w0**2 + w0*w1", "--wrt", "w0,w1", "--claim", "2*w0", "--claim", "w0"],
     ["grad", "(y - w*x)**2", "--wrt", "w", "--at", "w=0,x=1,y=2"],
-    ["collapse", "--model", "two-layer", "--inputs", "2", "--hidden", "3", "--activation",
-     "sigmoid", "--no-bias", "--init", "zero"],
+    [
+        "collapse",
+        "--model",
+        "two-layer",
+        "--inputs",
+        "2",
+        "--hidden",
+        "3",
+        "--activation",
+        "sigmoid",
+        "--no-bias",
+        "--init",
+        "zero",
+    ],
     ["simulate", "--model", "two-layer", "--steps", "3", "--exact", "--lr", "1/10"],
     ["proofs", "linear_counterexample"],
 ]
@@ -81,7 +101,10 @@ def _compile(body: str, tmp_path) -> None:
     (tmp_path / "doc.tex").write_text(document)
     completed = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stdout[-2000:]
 
@@ -123,7 +146,10 @@ def _render_with_katex(module: str, segments: list[str]) -> None:
         "for (const item of items) { katex.renderToString(item, {throwOnError: true}); }"
     )
     completed = subprocess.run(
-        ["node", "-e", script], input=json.dumps(segments), capture_output=True, text=True,
+        ["node", "-e", script],
+        input=json.dumps(segments),
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]

@@ -20,9 +20,7 @@ from symgrad.parse import real_symbol
 from symgrad.printing import to_str
 
 w0, w1, b, x, y, z = (real_symbol(n) for n in ("w0", "w1", "b", "x", "y", "z"))
-SETTINGS = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _UNARY = [sympy.tanh, sympy.exp, sigmoid, sympy.sin, lambda u: u**2, lambda u: u**3 + u]
 
@@ -83,9 +81,7 @@ def test_symmetric_with_an_arbitrary_function_is_never_refuted(data, shape):
 
 @SETTINGS
 @given(_data_expressions(), st.integers(0, 5), _data_expressions(), st.booleans())
-def test_an_asymmetric_term_is_never_proven_and_its_witness_rechecks(
-    data, shape, r, with_init
-):
+def test_an_asymmetric_term_is_never_proven_and_its_witness_rechecks(data, shape, r, with_init):
     loss = _summand(w0, shape, data, 1) + _summand(w1, shape, data, 1) + w0 * sympy.exp(r)
     init = "w0=1/2,w1=1/2" if with_init else None
     result = prove(to_str(loss), ties=["w0=w1"], init=init, timeout=20)

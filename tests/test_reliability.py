@@ -37,11 +37,15 @@ def _timed(function, *args, **kwargs):
     "call",
     [
         lambda: symgrad.prove(HEAVY, ties=["w0=w1=w2"], init="zero", timeout=2),
-        lambda: symgrad.prove("sin(w0*x)**40*tanh(w1*y)**40 - sin(w1*x)**40*tanh(w0*y)**40",
-                              ties=["w0=w1"], timeout=2),
+        lambda: symgrad.prove(
+            "sin(w0*x)**40*tanh(w1*y)**40 - sin(w1*x)**40*tanh(w0*y)**40", ties=["w0=w1"], timeout=2
+        ),
         lambda: symgrad.check("sin(w)**200*cos(w)**100*tanh(w)**50", "w", "0", timeout=2),
-        lambda: symgrad.collapse(symgrad.model("mlp", inputs=8, hidden="32,32", samples=4,
-                                               activation="sigmoid"), init="zero", timeout=2),
+        lambda: symgrad.collapse(
+            symgrad.model("mlp", inputs=8, hidden="32,32", samples=4, activation="sigmoid"),
+            init="zero",
+            timeout=2,
+        ),
     ],
 )
 def test_library_budget_binds(call):
@@ -92,7 +96,9 @@ def test_exact_numbers_are_bounded():
 
 
 # ---------------------------------------------------------------- files and echoes
-@pytest.mark.parametrize("path", ["/dev/zero", "/dev/urandom", "/proc/self/environ", "/tmp", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/dev/zero", "/dev/urandom", "/proc/self/environ", "/tmp", "/nope"]
+)
 def test_datasets_from_special_files(path):
     start = time.monotonic()
     result = runner.invoke(app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--dataset", path])
@@ -182,9 +188,20 @@ def test_text_output_is_deterministic_without_timing():
     for seed in ("0", "1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         completed = subprocess.run(
-            [sys.executable, "-m", "symgrad", "prove", "(y - w0*x0 - w1*x1)**2", "--tie", "w0=w1",
-             "--no-timing"],
-            capture_output=True, text=True, env=env, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "symgrad",
+                "prove",
+                "(y - w0*x0 - w1*x1)**2",
+                "--tie",
+                "w0=w1",
+                "--no-timing",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
         outputs.add(completed.stdout)
     assert len(outputs) == 1
@@ -225,9 +242,21 @@ def _workers_with(marker: str) -> list[int]:
 def test_killing_the_parent_leaves_no_worker(which):
     marker = f"marker{int(which)}x{os.getpid()}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "symgrad", "check", _hard(marker), "--wrt", "w", "--claim",
-         "2**30", "--timeout", "300"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "symgrad",
+            "check",
+            _hard(marker),
+            "--wrt",
+            "w",
+            "--claim",
+            "2**30",
+            "--timeout",
+            "300",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(_workers_with(marker)) < 2:
@@ -243,9 +272,21 @@ def test_killing_the_parent_leaves_no_worker(which):
 
 def test_ctrl_c_exits_130():
     process = subprocess.Popen(
-        [sys.executable, "-m", "symgrad", "check", _hard("x"), "--wrt", "w", "--claim", "2**30",
-         "--timeout", "300"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "symgrad",
+            "check",
+            _hard("x"),
+            "--wrt",
+            "w",
+            "--claim",
+            "2**30",
+            "--timeout",
+            "300",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     time.sleep(3)
     process.send_signal(signal.SIGINT)

@@ -18,6 +18,7 @@ from symgrad.errors import (
     SymgradError,
     TieError,
 )
+from symgrad.grade import grade
 from symgrad.gradient import gradients_of as gradients
 from symgrad.models import Model
 from symgrad.models import build as model
@@ -57,6 +58,7 @@ __all__ = [
     "TieError",
     "Witness",
     "gradients",
+    "grade",
     "model",
     "ParametricResult",
     "parse_expression",

@@ -28,6 +28,7 @@ import sympy
 
 from symgrad import certify
 from symgrad.budget import Budget
+from symgrad.constraints import split_constraints
 from symgrad.dag import symbols_of
 from symgrad.diagnose import Diagnosis, diagnose, wrong_symbols
 from symgrad.errors import ParseError, ProblemError
@@ -38,6 +39,7 @@ from symgrad.printing import to_str
 from symgrad.problem import FLIPPED, SIGNS, named_parameters, quote, sort_symbols
 from symgrad.results import CheckResult, CheckWitness, Component
 from symgrad.sampling import Sampler, find_nonzero
+from symgrad.suggest import as_product
 from symgrad.zero import prove_zero
 
 _PREFIX_TEXT = re.compile(
@@ -122,19 +124,12 @@ def _signs(assume, present, functions, latex):
 
 def _product_notes(names: set[str], wrt: Sequence[str]) -> list[str]:
     """'wx is read as one symbol; did you mean w*x?' when a name splits into known names."""
-    known = set(names) | set(wrt)
+    known = (set(names) | set(wrt)) - {n for n in names if len(n) > 1 and n.isalpha()}
     notes = []
     for name in sorted(names):
-        if len(name) < 2 or not name.isalpha():
-            continue
-        for cut in range(1, len(name)):
-            left, right = name[:cut], name[cut:]
-            if left in known and right in known:
-                notes.append(f"{name} is read as one symbol; did you mean {left}*{right}?")
-                break
-            if left in set(wrt) and len(right) == 1:
-                notes.append(f"{name} is read as one symbol; did you mean {left}*{right}?")
-                break
+        product = as_product(name, known | set(wrt))
+        if product:
+            notes.append(f"{name} is read as one symbol; did you mean {product}?")
     return notes
 
 
@@ -229,41 +224,69 @@ def _unify(expr: sympy.Expr, present: Mapping[str, sympy.Symbol]) -> sympy.Expr:
     return expr.xreplace(mapping) if mapping else expr
 
 
-def _component(reading, index, loss, signs, conditions, deadline, hide) -> Component:
-    """The verdict on one claimed derivative, with its witness and diagnosis."""
+@dataclasses.dataclass
+class _Setting:
+    """What every component is judged under: signs, conditions, finite cases, the deadline."""
+
+    signs: dict
+    conditions: list
+    cases: list
+    deadline: float
+    hide: bool
+
+
+def _decide_case(difference, symbols, setting, point_conditions):
+    """('correct', method) / ('incorrect', found) / ('unknown', reason) for one case."""
+    data = sort_symbols(set(symbols))
+    sampler = Sampler(symbols, signs=setting.signs, leading=data, conditions=point_conditions)
+    found, _ = find_nonzero([difference], sampler, tries=10)
+    if found is not None:
+        return "incorrect", found
+    if difference == 0:
+        return "correct", "structural equality"
+    left = max(setting.deadline - time.monotonic(), 0.2)
+    proof = prove_zero(difference, left, signs=setting.signs)
+    if proof.zero:
+        return "correct", proof.method
+    found, _ = find_nonzero(
+        [difference],
+        Sampler(symbols, signs=setting.signs, seed=11, conditions=point_conditions),
+        tries=40,
+    )
+    if found is not None:
+        return "incorrect", found
+    return "unknown", proof.reason or "no sound method decided"
+
+
+def _component(reading, index, loss, setting: _Setting) -> Component:
+    """The verdict on one claimed derivative (in every case), with its witness and diagnosis."""
     p = reading.wrt[index]
     parsed = reading.claims[index]
     claim = parsed.expr
     true = drop_dirac(sympy.diff(loss, p))
-    difference = claim - true
-    symbols = sorted(symbols_of(loss) | symbols_of(claim) | {p}, key=lambda s: s.name)
-    data = sort_symbols(set(symbols) - {p})
-    point_conditions = conditions + [c.as_boolean() for c in parsed.domain]
-    sampler = Sampler(symbols, signs=signs, leading=data, conditions=point_conditions)
-    found, _ = find_nonzero([difference], sampler, tries=10)
-    method = "structural equality"
-    if found is None and difference != 0:
-        left = max(deadline - time.monotonic(), 0.2)
-        proof = prove_zero(difference, left, signs=signs)
-        if proof.zero:
-            return Component(str(p), "correct", claim, true, method=proof.method)
-        found, _ = find_nonzero(
-            [difference],
-            Sampler(symbols, signs=signs, seed=11, conditions=point_conditions),
-            tries=40,
+    point_conditions = setting.conditions + [c.as_boolean() for c in parsed.domain]
+    methods = []
+    for case in setting.cases:
+        difference = (claim - true).xreplace(case) if case else claim - true
+        symbols = sorted(
+            (symbols_of(loss) | symbols_of(claim) | {p}) - set(case), key=lambda s: s.name
         )
-        if found is None:
+        outcome, detail = _decide_case(difference, symbols, setting, point_conditions)
+        if outcome == "unknown":
             return Component(
-                str(p),
-                "unknown",
-                claim,
-                true,
-                method="zero-test ladder",
-                reason=proof.reason or "no sound method decided",
+                str(p), "unknown", claim, true, method="zero-test ladder", reason=detail
             )
-    if found is None:
-        return Component(str(p), "correct", claim, true, method=method)
+        if outcome == "incorrect":
+            return _incorrect(
+                reading, parsed, p, loss, claim, true, case, detail, setting, point_conditions
+            )
+        methods.append(detail)
+    return Component(str(p), "correct", claim, true, method="; ".join(sorted(set(methods))))
+
+
+def _incorrect(reading, parsed, p, loss, claim, true, case, found, setting, point_conditions):
     exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.point.items()}
+    exact.update(case)
     witness = CheckWitness(
         point={str(s): exact[s] for s in sort_symbols(exact)},
         parameter=str(p),
@@ -278,14 +301,14 @@ def _component(reading, index, loss, signs, conditions, deadline, hide) -> Compo
     )
     if not diagnoses:
         diagnoses = diagnose(
-            loss,
+            loss.xreplace(case),
             p,
-            claim,
-            true,
-            signs,
+            claim.xreplace(case),
+            true.xreplace(case),
+            setting.signs,
             point_conditions,
-            deadline,
-            hide,
+            setting.deadline,
+            setting.hide,
             decimals=bool(re.search(r"\d\.\d|\.\d", parsed.text)),
         )
     return Component(
@@ -310,8 +333,13 @@ def check(
     latex_input: bool = False,
     timeout: float = 30.0,
     hide_answer: bool = False,
+    constraints: Sequence[str] | None = None,
 ) -> CheckResult:
-    """Check claimed derivative(s) of ``loss`` with respect to ``wrt``, every component judged."""
+    """Check claimed derivative(s) of ``loss`` with respect to ``wrt``, every component judged.
+
+    ``constraints`` restrict the data: ``"y in {0, 1}"``, ``"one-hot(y0, y1)"`` (finite
+    cases, each checked exactly) or any relation such as ``"x > 0"``.
+    """
     budget = Budget(timeout)
     functions = _function_names(functions)
     reading = _read(loss, wrt, claim, functions, latex_input)
@@ -321,17 +349,19 @@ def check(
     reading.claims = [
         dataclasses.replace(parsed, expr=_unify(parsed.expr, present)) for parsed in reading.claims
     ]
+    cases, extra = split_constraints(constraints)
+    assume = [*([assume] if isinstance(assume, str) else (assume or [])), *extra]
     signs, relations, assumption_texts = _signs(assume, present, functions, latex_input)
     conditions = relations + [c.as_boolean() for c in reading.loss.domain]
-    components = []
+    cases = [_case(case, present) for case in cases]
     deciding = budget.share(0.8, floor=0.05)
+    setting = _Setting(signs, conditions, cases, deciding.deadline, hide_answer)
+    components = []
     for index in range(len(reading.wrt)):
         budget.check("checking the claim")
-        components.append(
-            _component(reading, index, loss_expr, signs, conditions, deciding.deadline, hide_answer)
-        )
+        components.append(_component(reading, index, loss_expr, setting))
     result = _assemble(reading, components, assumption_texts, steps, hide_answer)
-    result = _certify(result, reading, signs, conditions, budget)
+    result = _certify(result, reading, signs, conditions, cases, budget)
     return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))
 
 
@@ -380,7 +410,16 @@ def _assemble(reading, components, assumption_texts, steps, hide) -> CheckResult
     )
 
 
-def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckResult:
+def _case(case, present) -> dict:
+    unknown = [str(s) for s in case if s.name not in present]
+    if unknown:
+        raise ProblemError(
+            f"the constraint names {', '.join(unknown)}, which the loss does not use"
+        )
+    return {present[s.name]: v for s, v in case.items()}
+
+
+def _certify(result: CheckResult, reading, signs, conditions, cases, budget) -> CheckResult:
     """Independent re-check: the witness re-evaluated, a 'correct' cross-examined."""
     loss = reading.loss.expr
     try:
@@ -411,7 +450,7 @@ def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckRe
                 "interval arithmetic): the values differ",
             )
         if result.verdict == "correct":
-            checked = _cross_examine(result, loss, signs, conditions, budget)
+            checked = _cross_examine(result, loss, signs, conditions, cases, budget)
             return dataclasses.replace(
                 result,
                 certificate=f"cross-examined at {checked} fresh random rational points "
@@ -429,7 +468,7 @@ def _certify(result: CheckResult, reading, signs, conditions, budget) -> CheckRe
     return result
 
 
-def _cross_examine(result, loss, signs, conditions, budget) -> int:
+def _cross_examine(result, loss, signs, conditions, cases, budget) -> int:
     rng = random.Random(20240613)
     checked = 0
     symbols = sort_symbols(
@@ -445,6 +484,7 @@ def _cross_examine(result, loss, signs, conditions, budget) -> int:
             if sign in ("negative", "nonpositive") or (sign is None and rng.random() < 0.4):
                 value = -value
             point[s] = value
+        point.update(rng.choice(cases))
         if not all(certify.holds(c, point) for c in conditions if c.free_symbols <= set(point)):
             continue
         try:

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgrad.functions import drop_dirac
 from symgrad.printing import to_str
 from symgrad.problem import sort_symbols
 from symgrad.sampling import Sampler, find_nonzero
-from symgrad.suggest import closest
+from symgrad.suggest import as_product, closest
 from symgrad.zero import prove_zero, with_signs
 
 CODES = (
@@ -98,9 +99,16 @@ def _sign(c: _Context) -> Diagnosis | None:
 
 
 def _ratio(c: _Context) -> sympy.Rational | None:
-    from symgrad.evaluate import Evaluator, Undecided, is_exact
+    """The rational r with claim = r * true that the samples point to (verified afterwards).
 
-    ratios = set()
+    Exact samples must all give the same ratio; interval samples must all contain
+    the simplest fraction near their midpoint.
+    """
+    from fractions import Fraction
+
+    from symgrad.evaluate import Evaluator, Undecided, bounds, is_exact
+
+    exact_ratios, enclosures = set(), []
     sampler = Sampler(
         c.claim.free_symbols | c.true.free_symbols, signs=c.signs, conditions=c.conditions
     )
@@ -108,15 +116,29 @@ def _ratio(c: _Context) -> sympy.Rational | None:
         evaluator = Evaluator(point)
         try:
             a, b = evaluator(c.claim), evaluator(c.true)
+            if is_exact(a) and is_exact(b):
+                if b != 0:
+                    exact_ratios.add(a / b)
+                continue
+            low_b, high_b = bounds(b)
+            if low_b <= 0 <= high_b:
+                continue
+            ratio = evaluator.interval(a) / evaluator.interval(b)
+            enclosures.append(bounds(ratio))
         except (Undecided, ZeroDivisionError, ValueError, OverflowError):
             continue
-        if not (is_exact(a) and is_exact(b)) or b == 0:
-            continue
-        ratios.add(a / b)
-    if len(ratios) != 1:
+    if len(exact_ratios) > 1:
         return None
-    ratio = ratios.pop()
-    return sympy.Rational(ratio.numerator, ratio.denominator)
+    if exact_ratios:
+        ratio = exact_ratios.pop()
+    elif enclosures:
+        low, high = enclosures[0]
+        ratio = ((low + high) / 2).limit_denominator(1000)
+    else:
+        return None
+    if not all(low <= ratio <= high for low, high in enclosures):
+        return None
+    return sympy.Rational(Fraction(ratio).numerator, Fraction(ratio).denominator)
 
 
 def _constant_factor(c: _Context) -> Diagnosis | None:
@@ -154,7 +176,7 @@ def _inner_functions(loss: sympy.Expr, w: sympy.Symbol) -> list[sympy.Expr]:
 
 def _chain(c: _Context) -> Diagnosis | None:
     for inner in _inner_functions(c.loss, c.wrt):
-        derivative = sympy.diff(inner, c.wrt)
+        derivative = drop_dirac(sympy.diff(inner, c.wrt))
         if derivative.is_number and derivative in (1, 0, -1):
             continue
         if c.is_zero(c.claim * derivative - c.true):
@@ -179,7 +201,7 @@ def _factors(c: _Context) -> Diagnosis | None:
 
 def _wrong_variable(c: _Context) -> Diagnosis | None:
     for other in sort_symbols(c.loss.free_symbols - {c.wrt}):
-        derivative = sympy.diff(c.loss, other)
+        derivative = drop_dirac(sympy.diff(c.loss, other))
         if derivative != 0 and c.is_zero(c.claim - derivative):
             return Diagnosis(
                 "wrong_variable",
@@ -189,7 +211,7 @@ def _wrong_variable(c: _Context) -> Diagnosis | None:
 
 
 def _antiderivative(c: _Context) -> Diagnosis | None:
-    if c.claim.has(c.wrt) and c.is_zero(sympy.diff(c.claim, c.wrt) - c.loss):
+    if c.claim.has(c.wrt) and c.is_zero(drop_dirac(sympy.diff(c.claim, c.wrt)) - c.loss):
         return Diagnosis(
             "antiderivative",
             "antiderivative: the derivative of the claim is the loss; differentiate instead",
@@ -284,7 +306,7 @@ def wrong_symbols(
     unused = sorted(set(loss_names) - set(claim_names) - set(wrt))
     result = []
     for name in sorted(set(claim_names) - known):
-        guess = closest(name, known)
+        guess = as_product(name, known) or closest(name, known)
         if guess is None and len(unused) == 1:
             guess = unused[0]
         hint = f"; did you mean {guess}?" if guess else ""
@@ -336,7 +358,7 @@ def _difference(difference: sympy.Expr, context: _Context) -> str:
         try:
             difference = run_with_budget(
                 lambda: sympy.factor_terms(sympy.simplify(difference)),
-                min(context.left(), 3.0),
+                min(context.left(), 0.5),
                 "simplify",
             )
         except Exception:  # noqa: BLE001 - the plain difference is shown instead

@@ -23,6 +23,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from fractions import Fraction
@@ -41,7 +42,9 @@ class Undecided(Exception):
     """The expression cannot be evaluated rigorously at this point."""
 
 
+@functools.lru_cache(maxsize=8)
 def _context(bits: int) -> MPIntervalContext:
+    """One interval context per precision (shared: nothing changes its precision)."""
     ctx = MPIntervalContext()
     ctx.prec = bits
     return ctx

@@ -369,3 +369,63 @@ class Trajectory(Renderable):
 
     def plot(self, path) -> None:
         render(self, "png", path)
+
+
+# ---------------------------------------------------------------- grade
+@dataclass(frozen=True)
+class GradedAnswer(Renderable):
+    """One graded answer: verdict, points, diagnosis codes and the feedback sentence."""
+
+    student: str
+    question: str
+    verdict: str
+    points: float
+    max_points: float
+    codes: tuple[str, ...]
+    feedback: str
+    components: tuple[Mapping[str, object], ...]
+    answer: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    """How a class did on one question."""
+
+    id: str
+    loss: str
+    answers: int
+    correct: int
+    mean_points: float
+    max_points: float
+    codes: Mapping[str, int]
+    examples: Mapping[str, tuple[str, str]]
+
+    @property
+    def share_correct(self) -> float:
+        return self.correct / self.answers if self.answers else 0.0
+
+
+@dataclass(frozen=True)
+class ClassReport(Renderable):
+    """The class at a glance: score distribution, per question the share correct and the mistakes."""
+
+    answers: int
+    graded: int
+    seconds: float
+    students: int
+    totals: Mapping[str, float]
+    max_total: float
+    questions: tuple[QuestionStats, ...]
+    verdicts: Mapping[str, int]
+
+    @property
+    def score_mean(self) -> float:
+        """The mean of the students' total points."""
+        return sum(self.totals.values()) / len(self.totals) if self.totals else 0.0
+
+    def to_html(self) -> str:
+        return render(self, "html")
+
+    def write(self, path) -> None:
+        """Write the report: ``.html`` or ``.md`` (with a histogram image when matplotlib is there)."""
+        render(self, "file", path)

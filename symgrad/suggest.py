@@ -32,3 +32,19 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean X?)`` or an empty string."""
     guess = closest(name, candidates)
     return f" (did you mean {guess}?)" if guess else ""
+
+
+def as_product(name: str, known: Iterable[str]) -> str | None:
+    """``w*x`` when ``name`` (``wx``) splits into two known names, else None.
+
+    >>> as_product("wx", ["w", "x", "y"])
+    'w*x'
+    """
+    known = set(known)
+    if len(name) < 2 or not name.isalpha():
+        return None
+    for cut in range(1, len(name)):
+        left, right = name[:cut], name[cut:]
+        if left in known and right in known:
+            return f"{left}*{right}"
+    return None

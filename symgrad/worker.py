@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import multiprocessing
 import os
+import pickle
 import resource
 import signal
 import threading
@@ -45,53 +45,90 @@ def _die_with_parent(parent: int) -> None:
 
 
 def run_with_budget(function: Callable[[], object], seconds: float, stage: str) -> object:
-    """Run ``function()`` in a forked worker; kill it and raise BudgetError at the deadline."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    parent = os.getpid()
+    """Run ``function()`` in a forked worker; kill it and raise BudgetError at the deadline.
 
-    def target() -> None:
-        _die_with_parent(parent)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
-        except (ValueError, OSError):
-            pass
-        try:
-            sender.send(("ok", function()))
-        except MemoryError:
-            sender.send(("memory", None))
-        except RecursionError:
-            sender.send(("error", "nested too deeply"))
-        except Exception as error:  # noqa: BLE001 - reported to the parent as a failure
-            sender.send(("error", f"{type(error).__name__}: {str(error)[:200]}"))
-
-    worker = context.Process(target=target, daemon=True)
-    worker.start()
-    sender.close()
+    A plain ``os.fork`` (not a multiprocessing daemon), so it also works inside
+    daemonic processes such as pool and Dask workers.
+    """
     seconds = max(seconds, 0.01)
-    deadline = time.monotonic() + seconds
-    status, payload = "error", "no answer"
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(read_end)
+        status = 0
+        try:
+            _die_with_parent(parent)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+            except (ValueError, OSError):
+                pass
+            try:
+                message = ("ok", function())
+            except MemoryError:
+                message = ("memory", None)
+            except RecursionError:
+                message = ("error", "nested too deeply")
+            except Exception as error:  # noqa: BLE001 - reported to the parent as a failure
+                message = ("error", f"{type(error).__name__}: {str(error)[:200]}")
+            try:
+                data = pickle.dumps(message)
+            except Exception as error:  # noqa: BLE001
+                data = pickle.dumps(("error", f"unpicklable result ({type(error).__name__})"))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:  # noqa: BLE001 - never return into the parent's code
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise BudgetError(f"{stage} ran out of its {seconds:.3g} s budget")
-            if receiver.poll(min(remaining, 0.05)):
-                try:
-                    status, payload = receiver.recv()
-                except EOFError:
-                    raise BudgetError(f"{stage} stopped without an answer") from None
-                break
-            if not worker.is_alive() and not receiver.poll(0):
-                raise BudgetError(f"{stage} stopped without an answer (out of memory?)")
+        data = _read_until(read_end, pid, time.monotonic() + seconds, seconds, stage)
     finally:
-        if worker.is_alive():
-            worker.kill()
-        worker.join(1)
-        receiver.close()
+        os.close(read_end)
+        _reap(pid)
+    try:
+        status, payload = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a torn message from a killed worker
+        raise BudgetError(f"{stage} stopped without an answer (out of memory?)") from None
     if status == "memory":
         raise BudgetError(f"{stage} ran out of memory")
     if status == "error":
         raise BudgetError(f"{stage} failed: {payload}")
     return payload
+
+
+def _read_until(fd: int, pid: int, deadline: float, seconds: float, stage: str) -> bytes:
+    import select
+
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            _kill(pid)
+            raise BudgetError(f"{stage} ran out of its {seconds:.3g} s budget")
+        ready, _, _ = select.select([fd], [], [], min(remaining, 0.05))
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            if not chunks:
+                raise BudgetError(f"{stage} stopped without an answer (out of memory?)")
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(pid: int) -> None:
+    _kill(pid)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,330 @@
+"""Grading a class: the example class end to end, every diagnosis code, resume, Dask, hostility.
+
+Each diagnosis case says why the code is true for that answer (and the
+negative cases why it is not); the certificate check runs under every answer.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import symgrad
+from symgrad.cli import app
+from symgrad.errors import DatasetError, ProblemError
+from symgrad.grade import example_files, grade, load_key, read_graded
+
+runner = CliRunner()
+KEY, ANSWERS = example_files()
+
+# (student, question) -> (verdict, points, codes), worked out by hand for the example class
+EXPECTED = {
+    ("s01", "q1"): ("correct", 1, ()),
+    ("s02", "q1"): ("incorrect", 0, ("sign_error",)),  # 2x(y - wx) = -true
+    ("s03", "q1"): ("incorrect", 0, ("constant_factor",)),  # -x(y - wx) = true/2
+    ("s04", "q1"): ("incorrect", 0, ("missing_factor",)),  # -2(y - wx) * x = true
+    ("s05", "q1"): ("incorrect", 0, ("wrong_symbol",)),  # 'wx' is one symbol
+    ("s06", "q1"): ("incorrect", 0, ("antiderivative",)),  # d/dw[-(y - wx)^3/(3x)] = J
+    ("s07", "q1"): ("incorrect", 0, ("wrong_variable",)),  # dJ/dx = -2w(y - wx)
+    ("s08", "q1"): ("syntax", 0, ("syntax",)),  # unbalanced bracket
+    ("s01", "q2"): ("correct", 2, ()),
+    ("s02", "q2"): ("incorrect", 0, ("sign_error",)),
+    ("s03", "q2"): ("incorrect", 1, ("missing_chain_factor",)),  # lacks d(wx + b)/dw = x
+    ("s04", "q2"): ("incorrect", 1, ("extra_factor",)),  # dJ/db times x
+    ("s05", "q2"): ("correct", 2, ()),  # expanded form
+    ("s06", "q2"): ("syntax", 0, ("syntax",)),  # one component for two parameters
+    ("s07", "q2"): ("correct", 2, ()),
+    ("s08", "q2"): ("correct", 2, ()),  # sigmoid written out
+    ("s01", "q3"): ("correct", 2, ()),
+    ("s02", "q3"): ("incorrect", 0, ("one_term_wrong",)),  # lambda w instead of 2 lambda w
+    ("s03", "q3"): ("incorrect", 0, ("one_term_wrong",)),  # the penalty term is missing
+    ("s04", "q3"): ("correct", 2, ()),  # λ for lambda
+    ("s05", "q3"): ("incorrect", 0, ("sign_error",)),
+    ("s06", "q3"): ("incorrect", 0, ("one_term_wrong",)),  # 2 lambda instead of 2 lambda w
+    ("s07", "q3"): ("correct", 2, ()),  # expanded
+    ("s08", "q3"): ("correct", 2, ()),
+    ("s01", "q4"): ("correct", 2, ()),
+    ("s02", "q4"): ("incorrect", 1, ("missing_chain_factor",)),  # lacks d(wx)/dw = x
+    ("s03", "q4"): ("correct", 2, ()),  # sech^2 = 1 - tanh^2
+    ("s04", "q4"): ("incorrect", 0, ("sign_error",)),
+    ("s05", "q4"): ("incorrect", 0, ("constant_factor",)),  # twice the derivative
+    ("s06", "q4"): ("incorrect", 1, ("missing_factor",)),  # lacks the factor v
+    ("s07", "q4"): ("correct", 2, ()),
+    ("s08", "q4"): ("syntax", 0, ("syntax",)),  # \operatorname{foo} is refused
+    ("s01", "q5"): ("correct", 1, ()),
+    ("s02", "q5"): ("incorrect", 0, ("one_term_wrong",)),  # 1 for sign(w): right only for w > 0
+    ("s03", "q5"): ("incorrect", 0, ("rounded_decimal",)),  # 0.333 * 3 = 0.999
+    ("s04", "q5"): ("incorrect", 0, ("one_term_wrong",)),  # one term too many
+    ("s05", "q5"): ("incorrect", 0, ("antiderivative",)),
+    ("s06", "q5"): ("correct", 1, ()),
+    ("s07", "q5"): ("correct", 1, ()),
+    ("s08", "q5"): ("syntax", 0, ("syntax",)),  # empty
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp("class") / "graded.jsonl"
+    return grade(KEY, ANSWERS, out=out, workers=2), out
+
+
+def test_example_class_is_graded_as_worked_out_by_hand(graded):
+    (rows, report), _ = graded
+    assert len(rows) == 40
+    for row in rows:
+        verdict, points, codes = EXPECTED[(row.student, row.question)]
+        assert (row.verdict, row.points, row.codes) == (verdict, points, codes), row
+    assert report.totals == {
+        "s01": 8, "s02": 1, "s03": 3, "s04": 3, "s05": 2, "s06": 2, "s07": 7, "s08": 4,
+    }  # fmt: skip
+    assert report.score_mean == pytest.approx(30 / 8)
+
+
+def test_teacher_feedback_replaces_symgrad_sentences(graded):
+    (rows, _), _ = graded
+    row = next(r for r in rows if (r.student, r.question) == ("s02", "q1"))
+    assert row.feedback == "Check the sign: the inner derivative of (y - w x) is -x."
+    partial = next(r for r in rows if (r.student, r.question) == ("s03", "q2"))
+    assert "w: The chain rule" in partial.feedback and "b: correct" in partial.feedback
+    assert [c["verdict"] for c in partial.components] == ["incorrect", "correct"]
+
+
+def test_graded_file_holds_every_row(graded):
+    _, out = graded
+    lines = out.read_text().splitlines()
+    assert len(lines) == 40
+    record = json.loads(lines[0])
+    assert set(record) == {
+        "student", "question", "verdict", "points", "max_points", "codes", "feedback", "components",
+    }  # fmt: skip
+
+
+def test_report_in_markdown_and_html(graded, tmp_path):
+    (_, report), _ = graded
+    report.write(tmp_path / "r.md")
+    report.write(tmp_path / "r.html")
+    markdown = (tmp_path / "r.md").read_text()
+    assert "## Score distribution" in markdown and "| q3 | 4/8 (50%)" in markdown
+    assert "a student wrote" in markdown and "s0" not in markdown  # anonymised
+    html = (tmp_path / "r.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64" in html
+
+
+# ---------------------------------------------------------------- every diagnosis code
+CODES = [
+    # (loss, wrt, claim, code, why)
+    ("(y - w*x)^2", "w", "2x(y - w x)", "sign_error", "the claim is -1 times the derivative"),
+    ("(y - w*x)^2", "w", "-x(y - w x)", "constant_factor", "1/2 times the derivative"),
+    ("w/3", "w", "0.333", "rounded_decimal", "0.333 = 999/1000 * (1/3)"),
+    ("tanh(w x)", "w", "1 - tanh(w x)^2", "missing_chain_factor", "times x it is the derivative"),
+    ("(y - w*x)^2", "w", "-2(y - w x)", "missing_factor", "times x it is the derivative"),
+    ("x*w^2", "w", "2 w x^2", "extra_factor", "x times the derivative 2wx"),
+    ("(y - w*x)^2", "w", "-2w(y - w x)", "wrong_variable", "dJ/dx"),
+    ("w^2 x", "w", "w^3 x/3", "antiderivative", "its derivative is the loss"),
+    ("sqrt(w^2)", "w", "1", "only_on_a_region", "sign(w) = 1 exactly where w > 0"),
+    ("w^2 exp(x)", "w", "2w", "evaluated_at_a_point", "the derivative 2w e^x at x = 0"),
+    ("w^2 + lambda w^2", "w", "2w + lambda w", "one_term_wrong", "lambda w should be 2 lambda w"),
+    ("(y - w*x)^2", "w", "-2x(z - w x)", "wrong_symbol", "z is not in the loss"),
+]
+
+
+@pytest.mark.parametrize("loss, wrt, claim, code, why", CODES, ids=[c[3] for c in CODES])
+def test_every_code_is_produced_where_it_is_true(loss, wrt, claim, code, why):
+    result = symgrad.check(loss, wrt, claim)
+    assert result.verdict == "incorrect" and result.codes == (code,), (why, result.diagnosis)
+
+
+NOT_CODES = [
+    # a different mistake, where the code must not appear
+    ("(y - w*x)^2", "w", "-2x(y - w x) + 1", "sign_error"),
+    ("(y - w*x)^2", "w", "-2x(y - 2w x)", "constant_factor"),
+    ("w/3", "w", "0.5", "rounded_decimal"),
+    ("tanh(w x)", "w", "x(1 - tanh(w x))", "missing_chain_factor"),
+    ("(y - w*x)^2", "w", "-2(y - w)", "missing_factor"),
+    ("x*w^2", "w", "2 w + x", "extra_factor"),
+    ("(y - w*x)^2", "w", "-2w(y - w x) + x", "wrong_variable"),
+    ("w^2 x", "w", "w^3 x", "antiderivative"),
+    ("sqrt(w^2)", "w", "2", "only_on_a_region"),
+    ("w^2 exp(x)", "w", "3w", "evaluated_at_a_point"),
+    ("w^2 + lambda w^2", "w", "3w + 3 lambda w", "one_term_wrong"),
+    ("(y - w*x)^2", "w", "-2x(y - x w) + 1", "wrong_symbol"),
+]
+
+
+@pytest.mark.parametrize("loss, wrt, claim, code", NOT_CODES, ids=[c[3] for c in NOT_CODES])
+def test_no_code_where_it_is_false(loss, wrt, claim, code):
+    result = symgrad.check(loss, wrt, claim)
+    assert result.verdict == "incorrect" and code not in result.codes
+
+
+def test_hidden_answer_mode_never_prints_the_derivative():
+    rows, _ = grade(
+        KEY,
+        [{"student": "a", "question": "q3", "answer": "-2x(y - w x) + lambda w"}],
+        hide_answer=True,
+        workers=1,
+    )
+    assert rows[0].codes == ("one_term_wrong",)
+    assert "2*lambda*w" not in rows[0].feedback
+    result = symgrad.check("(y - w x)^2", "w", "2x(y - w x)", hide_answer=True)
+    assert "-2*x" not in result.to_text() and result.to_dict()["derivative"] is None
+
+
+def test_constraints_pick_the_witness_and_decide_correctness():
+    loss = "-y ln(σ(w x)) - (1 - y) ln(1 - σ(w x))"
+    wrong = symgrad.check(loss, "w", "(y - σ(w x)) x", constraints=["y in {0, 1}"])
+    assert wrong.witness.point["y"] in (0, 1)
+    # (1 - w) y = (y - w) y when y is 0 or 1, not in general
+    assert symgrad.check("(y - w)^2 y", "w", "-2(1 - w) y", constraints=["y in {0, 1}"]).holds
+    assert not symgrad.check("(y - w)^2 y", "w", "-2(1 - w) y").holds
+    hot = symgrad.check("-a ln(p) - b ln(q) + w*(a + b)", "w", "1", constraints=["one-hot(a, b)"])
+    assert hot.holds
+
+
+# ---------------------------------------------------------------- robustness
+def test_hostile_and_slow_answers_do_not_stop_the_batch(tmp_path):
+    answers = [
+        {
+            "student": "h1",
+            "question": "q1",
+            "answer": "__import__('os').system('touch /tmp/pwned_grade')",
+        },
+        {"student": "h2", "question": "q1", "answer": "9**9**9**9"},
+        {"student": "h3", "question": "q1", "answer": "(" * 500},
+        {"student": "h4", "question": "q1", "answer": "x" * 100_000},
+        {"student": "h5", "question": "q1", "answer": "-2x(y - w x)"},
+        {
+            "student": "h6",
+            "question": "q3",
+            "answer": "-2x(y - w x) + 2 lambda w*((sin(x) + cos(y))**2 + (cos(x) - sin(y))**2 - 2*sin(x - y))**30/2**30",
+        },
+    ]
+    rows, _ = grade(KEY, answers, workers=2, answer_timeout=2)
+    verdicts = {r.student: r.verdict for r in rows}
+    assert verdicts["h1"] == verdicts["h2"] == verdicts["h3"] == verdicts["h4"] == "syntax"
+    assert verdicts["h5"] == "correct"
+    assert verdicts["h6"] in ("timeout", "correct", "unknown")
+    assert not Path("/tmp/pwned_grade").exists()
+
+
+def test_same_text_is_graded_once():
+    from symgrad.grade import load_answers, plan
+
+    questions = load_key(KEY)
+    records = [{"student": f"s{i}", "question": "q1", "answer": "-2x(y - w x)"} for i in range(5)]
+    records.append({"student": "t", "question": "q1", "answer": " -2x(y  - w x) "})
+    records.append({"student": "u", "question": "q3", "answer": "-2x(y - w x)"})
+    groups = plan(load_answers(records, questions), {q.id: q for q in questions})
+    assert sorted(len(g) for g in groups.values()) == [1, 6]
+    rows, _ = grade(KEY, records, workers=1)
+    assert [r.verdict for r in rows] == ["correct"] * 6 + ["incorrect"]
+
+
+def test_resume_after_an_interruption(tmp_path):
+    out = tmp_path / "graded.csv"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "symgrad",
+            "grade",
+            str(ANSWERS),
+            "--key",
+            str(KEY),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if out.exists() and len(out.read_text().splitlines()) >= 6:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    partial = read_graded(out)
+    assert 0 < len(partial) < 40
+    rows, _ = grade(KEY, ANSWERS, out=out, resume=True, workers=2)
+    assert len(rows) == 40
+    assert len(read_graded(out)) == 40
+    assert {(r.student, r.question) for r in rows} == set(EXPECTED)
+
+
+def test_dask_cluster_gives_the_same_results_as_the_local_pool(graded):
+    from dask.distributed import Client, LocalCluster
+
+    (local_rows, _), _ = graded
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        rows, report = grade(KEY, ANSWERS, scheduler=client)
+    assert [(r.student, r.question, r.verdict, r.points, r.codes) for r in rows] == [
+        (r.student, r.question, r.verdict, r.points, r.codes) for r in local_rows
+    ]
+    assert report.graded == 40
+
+
+# ---------------------------------------------------------------- the command line
+def test_cli_example_class(tmp_path):
+    os.chdir(tmp_path)
+    result = runner.invoke(app, ["grade", "--example", "--report", "report.html", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["answers"] == data["graded"] == 40
+    assert data["per_question"]["q3"]["correct"] == 0.5
+    assert data["score_mean"] == pytest.approx(30 / 8)
+    assert (tmp_path / "report.html").exists() and (tmp_path / "graded.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "key_text, fragment",
+    [
+        ("[[question]]\nid = 'a'\n", "no 'loss'"),
+        ("[[question]]\nid = 'a'\nloss = 'w*x'\nwrt = ['v']\n", "does not use"),
+        ("not toml = = 1", "not valid TOML"),
+        ("[[question]]\nid='a'\nloss='w'\nwrt=['w']\npoints=[1,2]\n", "one number"),
+    ],
+)
+def test_bad_keys_exit_2(tmp_path, key_text, fragment):
+    key = tmp_path / "key.toml"
+    key.write_text(key_text)
+    result = runner.invoke(app, ["grade", str(ANSWERS), "--key", str(key)])
+    assert result.exit_code == 2 and fragment in result.stderr
+
+
+def test_bad_answers_files_exit_2(tmp_path):
+    bad = tmp_path / "a.csv"
+    bad.write_text("name,answer\nx,1\n")
+    assert runner.invoke(app, ["grade", str(bad), "--key", str(KEY)]).exit_code == 2
+    bad.write_text("student,question,answer\ns,q9,1\n")
+    result = runner.invoke(app, ["grade", str(bad), "--key", str(KEY)])
+    assert result.exit_code == 2 and "q9" in result.stderr
+    with pytest.raises(DatasetError):
+        grade(KEY, "/dev/zero")
+    with pytest.raises(ProblemError):
+        load_key({"question": [{"id": 1}]})
+
+
+def test_jsonl_answers_with_lists(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        json.dumps(
+            {"student": "x", "question": "q2", "answer": ["(σ(w x + b) - y) x", "σ(w x + b) - y"]}
+        )
+        + "\n"
+    )
+    rows, _ = grade(KEY, path, workers=1)
+    assert rows[0].verdict == "correct" and rows[0].points == 2

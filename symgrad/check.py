@@ -323,6 +323,40 @@ def _incorrect(reading, parsed, p, loss, claim, true, case, found, setting, poin
     )
 
 
+def _check_shapes(
+    loss,
+    wrt,
+    claim,
+    assume,
+    constraints,
+    steps,
+    shapes,
+    functions,
+    latex_input,
+    timeout,
+    up_to_factor,
+    hide_answer,
+) -> CheckResult:
+    from symgrad.matcheck import check_matrix
+
+    for given, option in ((assume, "--assume"), (constraints, "constraints"), (steps, "--steps")):
+        if given:
+            raise ProblemError(f"{option} is not available for matrix claims (with --shape)")
+    if not isinstance(loss, str):
+        raise ProblemError("a matrix loss is given as text, e.g. 'norm(X@w - y)**2'")
+    return check_matrix(
+        loss,
+        wrt,
+        claim,
+        shapes,
+        functions=functions,
+        latex_input=latex_input,
+        timeout=timeout,
+        up_to_factor=up_to_factor,
+        hide_answer=hide_answer,
+    )
+
+
 def check(
     loss: str | sympy.Expr,
     wrt: str | Sequence[str],
@@ -334,12 +368,36 @@ def check(
     timeout: float = 30.0,
     hide_answer: bool = False,
     constraints: Sequence[str] | None = None,
+    shapes: Sequence[str] | Mapping[str, object] | None = None,
+    up_to_factor: bool = False,
 ) -> CheckResult:
     """Check claimed derivative(s) of ``loss`` with respect to ``wrt``, every component judged.
 
     ``constraints`` restrict the data: ``"y in {0, 1}"``, ``"one-hot(y0, y1)"`` (finite
-    cases, each checked exactly) or any relation such as ``"x > 0"``.
+    cases, each checked exactly) or any relation such as ``"x > 0"``. ``shapes``
+    (``["X=n,k", "w=k"]``) makes it a matrix claim, decided for every size
+    (:func:`symgrad.matcheck.check_matrix`); ``up_to_factor`` then accepts a
+    positive constant factor (the "∝" of a course).
     """
+    if shapes:
+        return _check_shapes(
+            loss,
+            wrt,
+            claim,
+            assume,
+            constraints,
+            steps,
+            shapes,
+            functions,
+            latex_input,
+            timeout,
+            up_to_factor,
+            hide_answer,
+        )
+    if up_to_factor:
+        raise ProblemError(
+            "--up-to-factor applies to matrix claims: declare the shapes with --shape"
+        )
     budget = Budget(timeout)
     functions = _function_names(functions)
     reading = _read(loss, wrt, claim, functions, latex_input)
@@ -350,6 +408,8 @@ def check(
         dataclasses.replace(parsed, expr=_unify(parsed.expr, present)) for parsed in reading.claims
     ]
     cases, extra = split_constraints(constraints)
+    if assume is not None and not isinstance(assume, (str, list, tuple)):
+        raise ProblemError(f"assume must be text or a list of texts, not {type(assume).__name__}")
     assume = [*([assume] if isinstance(assume, str) else (assume or [])), *extra]
     signs, relations, assumption_texts = _signs(assume, present, functions, latex_input)
     conditions = relations + [c.as_boolean() for c in reading.loss.domain]

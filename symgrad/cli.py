@@ -623,6 +623,15 @@ def check(
     hide_answer: Annotated[
         bool, typer.Option("--hide-answer", help="Diagnose without printing the true derivative.")
     ] = False,
+    shape: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--shape", help="NAME=ROWS[,COLS], e.g. X=n,k or w=k: a matrix claim, every size."
+        ),
+    ] = None,
+    up_to_factor: Annotated[
+        bool, typer.Option("--up-to-factor", help="Accept a positive constant factor (∝).")
+    ] = False,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
@@ -637,6 +646,8 @@ def check(
       symgrad check "(y - w*x)**2" --wrt w --claim "2*x*(y - w*x)"
 
       symgrad check '\\sigma(z)' --wrt z --claim '\\sigma(z)(1 - \\sigma(z))' --latex
+
+      symgrad check "norm(X@w - y)**2" --wrt w --claim "2*X.T@(X@w - y)" --shape X=n,k --shape w=k --shape y=n
     """
     from symgrad.check import check as api
 
@@ -651,6 +662,8 @@ def check(
             latex_input=latex_input,
             timeout=timeout,
             hide_answer=hide_answer,
+            shapes=shape or None,
+            up_to_factor=up_to_factor,
         )
         _print_result(result, fmt, as_json, not no_timing)
         return VERDICT_EXIT[result.verdict]

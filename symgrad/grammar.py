@@ -177,6 +177,19 @@ def lex_text(text: str) -> list[Token]:
         elif char == "'":
             tokens.append(Token("OP", "'", start, spaced, char))
             position += 1
+        elif char == "@":
+            tokens.append(Token("OP", "@", start, spaced, char))
+            position += 1
+        elif (
+            char == "."
+            and text[position + 1 : position + 2] == "T"
+            and not (
+                text[position + 2 : position + 3].isalnum()
+                or text[position + 2 : position + 3] == "_"
+            )
+        ):
+            tokens.append(Token("OP", ".T", start, spaced, ".T"))
+            position += 2
         elif char in REFUSED:
             raise ParseError(REFUSED[char], text, position)
         elif char == ".":
@@ -204,6 +217,8 @@ class Context:
     e_is_symbol: bool = False
     latex: bool = False
     symbol_or_function: frozenset[str] = frozenset({"sigma", "H"})
+    matrices: frozenset[str] = frozenset()
+    shapes: bool = False
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -211,7 +226,7 @@ class Context:
             self.notes.append(text)
 
 
-_PRIMARY_START = {"NUM", "NAME", "SQRT"}
+_PRIMARY_START = {"NUM", "NAME", "SQRT", "SUM"}
 _UNAMBIGUOUS_PRODUCT = re.compile(r"([A-Za-z]|[A-Za-z]_?\d+|[A-Za-z]+_(hat|bar|tilde|dot)\w*)\Z")
 
 
@@ -361,7 +376,12 @@ class Parser:
         factors: list[tuple[str, Node]] = [("*", self.unary())]
         while True:
             token = self.token
-            if token.kind == "OP" and token.value in "*/":
+            if token.kind == "OP" and token.value == "@":
+                if not self.context.shapes:
+                    raise self.fail(REFUSED["@"], token)
+                self.advance()
+                factors.append(("@", self.unary()))
+            elif token.kind == "OP" and token.value in "*/":
                 self.advance()
                 if self.at("OP", "*") or self.at("OP", "/"):
                     raise self.fail(f"two operators in a row: {token.source}{self.token.source}")
@@ -417,6 +437,13 @@ class Parser:
         base = self.postfix()
         if self.at("OP", "^"):
             caret = self.advance()
+            if self.at("NAME", "T") and self.context.shapes and "T" not in self.context.matrices:
+                self.advance()
+                node = ("transpose", base, caret.position)
+                if self.at("OP", "^"):
+                    caret = self.advance()
+                    return ("pow", node, self.exponent(caret), caret.position)
+                return node
             if self.at("NAME", "T") and "T" not in self.context.symbols:
                 raise self.fail(
                     "'^T' has no single reading: a transpose needs shapes (--shape w=k); "
@@ -443,13 +470,36 @@ class Parser:
 
     def postfix(self) -> Node:
         node = self.primary()
-        while self.at("SUP"):
-            sup = self.advance()
-            node = ("pow", node, ("num", sup.value, sup.position), sup.position)
+        while self.at("SUP") or self.at("OP", ".T") or self.at("OP", "'") or self.at("TRANSPOSE"):
+            token = self.advance()
+            if token.kind == "SUP":
+                node = ("pow", node, ("num", token.value, token.position), token.position)
+                continue
+            if not self.context.shapes:
+                raise self.fail(
+                    "a transpose needs shapes: declare them with --shape (e.g. --shape w=k)"
+                    if token.value != "'"
+                    else REFUSED["'"],
+                    token,
+                )
+            node = ("transpose", node, token.position)
         return node
 
     def primary(self) -> Node:
         token = self.token
+        if token.kind == "SUM":
+            if not self.context.shapes:
+                raise self.fail(
+                    "a sum over an index needs shapes: declare them with --shape (e.g. "
+                    "--shape x=n,k --shape y=n)",
+                    token,
+                )
+            self.advance()
+            self.enter()
+            body = self.term()
+            self.leave()
+            index, lower, upper = token.value.split("|")
+            return ("indexsum", index, lower, upper, body, token.position)
         if token.kind == "NUM":
             self.advance()
             return ("num", token.value, token.position)
@@ -463,6 +513,22 @@ class Parser:
             return ("call", "sqrt", [operand], token.position)
         if token.kind == "OP" and token.value == "(":
             return self.group()
+        if (
+            token.kind == "OP"
+            and token.value == "|"
+            and self.context.shapes
+            and self.peek().value == "|"
+        ):
+            self.advance()
+            self.advance()
+            self.enter()
+            self.abs_depth += 1
+            inner = self.sum()
+            self.abs_depth -= 1
+            self.expect("OP", "|", "'||' closing a norm")
+            self.expect("OP", "|", "'||' closing a norm")
+            self.leave()
+            return ("call", "norm", [inner], token.position)
         if token.kind == "OP" and token.value == "|":
             self.advance()
             self.enter()
@@ -506,13 +572,15 @@ class Parser:
     def named(self) -> Node:
         token = self.advance()
         name = token.value
+        if self.context.shapes and name in ("norm", "trace", "sum") and self.at("OP", "("):
+            return ("call", name, self.arguments(name), token.position, 0)
         if self.is_function(name):
             called = self.at("OP", "(") or self.at("OP", "'")
             if name in self.context.symbol_or_function and not called:
                 if name not in self.context.functions:
                     return ("name", name, token.position, token.source)
             return self.function(token)
-        if self.at("OP", "'"):
+        if self.at("OP", "'") and not self.context.shapes:
             raise self.fail(REFUSED["'"], self.token)
         if self.at("OP", "("):
             if name not in self.context.symbols and not _UNAMBIGUOUS_PRODUCT.match(name):

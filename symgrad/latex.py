@@ -325,6 +325,9 @@ class _Lexer:
 
     def emit_power(self, raw: str, raw_start: int) -> None:
         inner = raw.strip()
+        if inner in ("T", "\\top", "\\intercal") and self.context.shapes:
+            self.emit("TRANSPOSE", "T", raw_start - 1, "^T")
+            return
         if inner in ("T", "\\top", "\\intercal", "t"):
             raise self.fail(
                 "a transpose (^T) needs shapes: declare them with --shape (e.g. --shape w=k)",
@@ -337,6 +340,9 @@ class _Lexer:
         raw, raw_start = self.read_group()
         self.check_single_script(raw, raw_start)
         self.position_after_power = self.position
+        if raw.strip() in ("T", "\\top", "\\intercal") and self.context.shapes:
+            self.emit("TRANSPOSE", "T", start, "^T")
+            return
         if raw.strip() in ("T", "\\top", "\\intercal"):
             raise self.fail(
                 "a transpose (^T) needs shapes: declare them with --shape (e.g. --shape w=k)",
@@ -376,6 +382,13 @@ class _Lexer:
             return
         if command in BOOLEAN_MACROS:
             self.emit("KW", BOOLEAN_MACROS[command], start, "\\" + command)
+            return
+        if self.context.shapes and command in ("|", "lVert", "rVert", "Vert"):
+            self.emit("OP", "|", start, "\\" + command)
+            self.emit("OP", "|", start, "\\" + command)
+            return
+        if self.context.shapes and command == "sum":
+            self.index_sum(start)
             return
         if command in REFUSED_MACROS:
             raise self.fail(REFUSED_MACROS[command], start)
@@ -539,6 +552,26 @@ class _Lexer:
             self.emit("OP", ")", row_start + len(row), "")
             offset = row_start + len(row)
         self.emit("OP", ")", self.position, "\\end{cases}")
+
+    def index_sum(self, start: int) -> None:
+        """``\\sum_{i=1}^{n}``: a SUM token carrying the index and the bounds."""
+        self.skip_space()
+        if not self.text.startswith("_", self.position):
+            raise self.fail("\\sum needs its index: write \\sum_{i=1}^{n}", start)
+        self.position += 1
+        lower_raw, lower_start = self.read_group()
+        self.skip_space()
+        if not self.text.startswith("^", self.position):
+            raise self.fail("\\sum needs its upper bound: write \\sum_{i=1}^{n}", start)
+        self.position += 1
+        upper_raw, _ = self.read_group()
+        index, _, lower = lower_raw.partition("=")
+        index, lower, upper = index.strip(), (lower.strip() or "1"), upper_raw.strip()
+        if not re.fullmatch(r"[A-Za-z]", index):
+            raise self.fail(f"the summation index {index!r} must be one letter", lower_start)
+        if not re.fullmatch(r"[A-Za-z]\w*|\d+", upper) or not re.fullmatch(r"\d+", lower):
+            raise self.fail("write the sum's bounds as \\sum_{i=1}^{n}", lower_start)
+        self.emit("SUM", f"{index}|{lower}|{upper}", start, "\\sum")
 
     def refuse_environment(self, command: str, start: int) -> None:
         raise self.fail("\\end without \\begin{cases}", start)

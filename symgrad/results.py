@@ -198,6 +198,8 @@ class CheckWitness:
     claimed: sympy.Expr
     true: sympy.Expr
     certified_by: str
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    matrices: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -237,10 +239,18 @@ class CheckResult(Renderable):
     codes: tuple[str, ...] = ()
     hide_answer: bool = False
     certificate: str = ""
+    scope: str = ""
+    shapes: Mapping[str, str] = field(default_factory=dict)
+    tex: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
         return self.verdict == "correct"
+
+    @property
+    def is_matrix(self) -> bool:
+        """A claim about matrices, checked for every size (``shapes`` declared)."""
+        return bool(self.shapes)
 
     def __bool__(self) -> bool:
         return self.holds
@@ -251,6 +261,8 @@ class CheckResult(Renderable):
         parts = [f"J = {to_str(self.loss)}"]
         for p, c in zip(self.wrt, self.claims):
             parts.append(f"claimed dJ/d{p} = {to_str(c)}")
+        if self.shapes:
+            parts.append("shapes " + ", ".join(f"{n}: {s}" for n, s in self.shapes.items()))
         return "; ".join(parts)
 
 

@@ -31,7 +31,7 @@ import sympy
 from sympy import Abs, Add, Heaviside, Mul, Pow, log
 
 from symgrad import functions as fn
-from symgrad.budget import Budget
+from symgrad.budget import Budget, tick
 from symgrad.dag import (  # noqa: F401 - re-exported for callers of calculus
     Rebuilder,
     dag_nodes,
@@ -172,8 +172,10 @@ def gradients(
     adjoint_terms: dict[sympy.Basic, list[sympy.Expr]] = {loss: [sympy.S.One]}
     adjoints: dict[sympy.Basic, sympy.Expr] = {}
     for count, node in enumerate(reversed(order)):
-        if budget is not None and count % 1024 == 0:
-            budget.check("differentiation")
+        if count % 1024 == 0:
+            tick("differentiation")
+            if budget is not None:
+                budget.check("differentiation")
         terms = adjoint_terms.pop(node, None)
         if not terms:
             continue

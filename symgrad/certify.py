@@ -309,6 +309,7 @@ def _value(expr: sympy.Basic, point: Mapping[sympy.Symbol, object] | None = None
 
 def _replace(expr: sympy.Basic, mapping: Mapping, evaluate: bool = True) -> sympy.Basic:
     """``expr`` with symbols replaced, each shared node rebuilt once (SymPy evaluates)."""
+    expr = sympy.sympify(expr)
     memo: dict[sympy.Basic, sympy.Basic] = dict(mapping)
     stack = [(expr, False)]
     while stack:
@@ -379,8 +380,10 @@ def _permuted(expr: sympy.Basic, sigma: Mapping) -> sympy.Basic:
 def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     derivative = sympy.diff(expr, symbol)
     if derivative.has(sympy.DiracDelta):
-        derivative = derivative.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: 0)
-    return derivative
+        derivative = derivative.replace(
+            lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero
+        )
+    return sympy.sympify(derivative)
 
 
 def _equal(a: sympy.Expr, b: sympy.Expr) -> bool:
@@ -943,7 +946,17 @@ def certify_values(
     parameter: sympy.Symbol,
     claimed: sympy.Expr,
 ) -> tuple[object, object]:
-    """(claimed value, true dJ/dp) at the point, re-derived with sympy.diff (for check)."""
+    """(claimed value, true dJ/dp) at the point, re-derived with sympy.diff (for check).
+
+    Raises CertificateFailure ("could not evaluate ...") where either has no real value.
+    """
+    try:
+        return _certified_values(loss, point, parameter, claimed)
+    except _Inconclusive as error:
+        raise CertificateFailure(f"could not evaluate independently ({error})") from None
+
+
+def _certified_values(loss, point, parameter, claimed) -> tuple[object, object]:
     with mpmath.workprec(BITS):
         fixed = {s: v for s, v in point.items() if s != parameter}
         reduced = _replace(loss, fixed)

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from symgrad.budget import Budget, binding
 from symgrad.errors import BudgetError, SymgradError
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -49,11 +50,13 @@ class _OneLineErrors(typer.core.TyperGroup):
                 **extra,
             )
         except KeyboardInterrupt:
-            code = _report("interrupted", as_json, EXIT_INTERRUPTED, "interrupted")
+            code = _report("stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted")
         except Exception as error:  # noqa: BLE001 - click's usage errors, see below
             kind = type(error).__name__
             if kind == "Abort":
-                code = _report("interrupted", as_json, EXIT_INTERRUPTED, "interrupted")
+                code = _report(
+                    "stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted"
+                )
             elif kind == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
                 typer.echo(error.ctx.get_help(), err=True)
                 code = EXIT_BAD_INPUT
@@ -96,6 +99,8 @@ def _maths_after_dashes(group, args: list[str]) -> list[str]:
             continue
         (flags if getattr(param, "is_flag", False) else takes_value).update(names)
     flags.update({"--help", "-h"})
+    if args[1:2] == ["-h"] and len(args) > 2 and any(p.name == "loss" for p in command.params):
+        flags.discard("-h")  # `check -h --wrt h ...` is the loss -h, not a request for help
     kept, moved = [args[0]], []
     rest = args[1:]
     index = 0
@@ -228,7 +233,7 @@ def _run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, _terminate)
     try:
-        with _backstop(seconds):
+        with _backstop(seconds), binding(Budget(seconds)):
             code = work()
     except typer.Exit:
         raise
@@ -241,7 +246,7 @@ def _run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
     except MemoryError:
         code = _report("out of memory", as_json, EXIT_UNKNOWN, "unknown")
     except KeyboardInterrupt:
-        code = _report("interrupted", as_json, EXIT_INTERRUPTED, "interrupted")
+        code = _report("stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted")
     except Exception as error:  # noqa: BLE001 - never show a traceback to users
         code = _report(
             f"internal error ({type(error).__name__}: {error}); please report it",
@@ -439,6 +444,7 @@ def grad(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    no_timing: TimingOption = False,
 ) -> None:
     """Exact gradients of LOSS, optionally evaluated exactly at a point.
 
@@ -452,7 +458,7 @@ def grad(
         report = gradient_report(
             loss, wrt, at=at, functions=_split_list(function), latex=latex_input
         )
-        _print_result(report, Format.latex if latex else fmt, as_json)
+        _print_result(report, Format.latex if latex else fmt, as_json, not no_timing)
         return EXIT_HOLDS
 
     _run(as_json, timeout, work)
@@ -539,6 +545,7 @@ def simulate(
     timeout: TimeoutOption = 600.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    no_timing: TimingOption = False,
 ) -> None:
     """Run gradient descent and watch tie groups stay together or fan out.
 
@@ -583,7 +590,7 @@ def simulate(
             run.plot(plot)
         if csv_path is not None:
             run.write_csv(csv_path)
-        _print_result(run, fmt, as_json)
+        _print_result(run, fmt, as_json, not no_timing)
         return EXIT_HOLDS
 
     _run(as_json, timeout, work)
@@ -769,20 +776,47 @@ def _counter(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
 @app.command()
 def models(
     name: Annotated[str | None, typer.Argument(help="Show one preset in detail.")] = None,
+    inputs: InputsOption = None,
+    hidden: HiddenOption = None,
+    outputs: OutputsOption = None,
+    activation: ActivationOption = None,
+    output_activation: OutputActivationOption = None,
+    bias: BiasOption = None,
+    loss_kind: LossOption = None,
+    samples: Annotated[str | None, typer.Option(help="Number of samples n.")] = None,
+    fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    no_timing: TimingOption = False,
 ) -> None:
     """List the model presets, their options and the symbol names they create.
 
+    With NAME and model options, also show the model those options build.
+
     Example:
 
-      symgrad models two-layer
+      symgrad models two-layer --inputs 2 --hidden 3
     """
+    from symgrad.errors import ModelError
     from symgrad.models import catalogue
 
     def work() -> int:
+        options = _model_options(
+            inputs=inputs,
+            hidden=hidden,
+            outputs=outputs,
+            activation=activation,
+            output_activation=output_activation,
+            bias=bias,
+            loss=loss_kind,
+            samples=samples,
+        )
+        if name is None and (options or fmt is not Format.text):
+            raise ModelError("model options and --format need a model name: symgrad models NAME")
         entries = catalogue(name)
+        shown = name is not None and (options or fmt is not Format.text)
+        built = _built_model(name, options) if shown else None
         if as_json:
-            typer.echo(json.dumps({"models": entries}, indent=2))
+            typer.echo(json.dumps({"models": entries, **(built or {})}, indent=2))
             return EXIT_HOLDS
         for entry in entries:
             typer.echo(f"{entry['name']}: {entry['summary']}")
@@ -796,9 +830,41 @@ def models(
                 typer.echo(f"  data: {', '.join(entry['example_data'])}")
                 for group in entry["identical_ties"]:
                     typer.echo(f"  --init identical ties: {' = '.join(group)}")
+        if built is not None:
+            typer.echo(_built_text(built["built"], fmt))
         return EXIT_HOLDS
 
     _run(as_json, 60.0, work)
+
+
+def _built_model(name: str, options: dict) -> dict:
+    """The model ``name`` built with ``options``: loss, parameters and data."""
+    from symgrad.display import latex
+    from symgrad.models import build
+
+    net = build(name, **options)
+    return {
+        "built": {
+            "options": {k: str(v) for k, v in options.items()},
+            "loss": str(net.loss),
+            "loss_latex": latex(net.loss),
+            "parameters": [str(p) for p in net.parameters],
+            "data": [str(s) for s in net.data],
+        }
+    }
+
+
+def _built_text(built: dict, fmt: Format) -> str:
+    shown = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in built["options"].items())
+    loss = {
+        Format.text: f"J = {built['loss']}",
+        Format.markdown: f"$J = {built['loss_latex']}$",
+        Format.latex: f"\\[ J = {built['loss_latex']} \\]",
+    }[fmt]
+    return (
+        f"with {shown or 'the defaults'}:\n  {loss}\n"
+        f"  parameters: {', '.join(built['parameters'])}\n  data: {', '.join(built['data'])}"
+    )
 
 
 @app.command()

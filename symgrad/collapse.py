@@ -29,7 +29,7 @@ from fractions import Fraction
 
 import sympy
 
-from symgrad.budget import Budget
+from symgrad.budget import Budget, binds_timeout
 from symgrad.calculus import gradients
 from symgrad.dag import substitute
 from symgrad.errors import TieError
@@ -238,6 +238,7 @@ def _nothing_tied(start_time: Budget) -> CollapseResult:
     )
 
 
+@binds_timeout
 def collapse(
     loss: str | sympy.Expr | Model,
     init: str | Mapping | None = "identical",

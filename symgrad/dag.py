@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import sympy
 
-from symgrad.budget import Budget
+from symgrad.budget import Budget, tick
 
 
 def dag_nodes(root: sympy.Basic, budget: Budget | None = None) -> list[sympy.Basic]:
@@ -35,8 +35,10 @@ def dag_nodes(root: sympy.Basic, budget: Budget | None = None) -> list[sympy.Bas
             continue
         seen.add(node)
         nodes.append(node)
-        if budget is not None and len(nodes) % 4096 == 0:
-            budget.check("walking the expression")
+        if len(nodes) % 4096 == 0:
+            tick("walking the expression")
+            if budget is not None:
+                budget.check("walking the expression")
         stack.extend(arg for arg in node.args if arg not in seen)
     return nodes
 
@@ -70,11 +72,17 @@ def symbols_of(root: sympy.Basic) -> set[sympy.Symbol]:
 
     Bound variables of sums and integer indices are left out (as SymPy does).
     """
-    if isinstance(root, sympy.Basic) and root.has(
-        sympy.Sum, sympy.Subs, sympy.Derivative, sympy.Lambda
-    ):
+    nodes = dag_nodes(root)
+    if any(isinstance(n, (sympy.Sum, sympy.Subs, sympy.Derivative, sympy.Lambda)) for n in nodes):
         return set(root.free_symbols)
-    return {node for node in dag_nodes(root) if node.is_Symbol}
+    return {node for node in nodes if node.is_Symbol}
+
+
+def dag_has(root: sympy.Basic, *kinds: object) -> bool:
+    """``root.has(*kinds)`` for types and atoms, over the DAG (each shared node once)."""
+    types = tuple(k for k in kinds if isinstance(k, type))
+    atoms = {k for k in kinds if not isinstance(k, type)}
+    return any((types and isinstance(node, types)) or node in atoms for node in dag_nodes(root))
 
 
 def function_types(root: sympy.Basic) -> set[type]:
@@ -133,8 +141,10 @@ class Rebuilder:
                 stack.extend((arg, False) for arg in node.args if arg not in cache)
                 continue
             count += 1
-            if budget is not None and count % 2048 == 0:
-                budget.check("substituting into the expression")
+            if count % 2048 == 0:
+                tick("substituting into the expression")
+                if budget is not None:
+                    budget.check("substituting into the expression")
             new_args = tuple(cache[arg] for arg in node.args)
             if all(new is old for new, old in zip(new_args, node.args)):
                 cache[node] = node

@@ -1,7 +1,8 @@
 """Concrete datasets: CSV files with a header naming data symbols, read exactly.
 
-Cells are read as exact rationals (``0.1`` is 1/10, ``1/3`` is allowed);
-errors name the row and the column.
+Cells are read as exact rationals (``0.1`` is 1/10, ``1/3`` is allowed) of at most
+60 characters; a UTF-8 byte order mark (Excel's export) is ignored; errors name the
+row and the column.
 
 >>> rows = read_rows("x0,x1\\n1,2\\n0.5,1/3\\n")
 >>> rows
@@ -36,7 +37,12 @@ def exact_number(text: object, row: int, column: str) -> Fraction:
         raise DatasetError(f"dataset row {row}, column {column!r}: {text!r} is not a finite number")
     cell = repr(text) if isinstance(text, float) else str(text).strip()
     shown = cell if len(cell) <= 40 else cell[:37] + "..."
-    if len(cell) > MAX_CELL or not (_DECIMAL.fullmatch(cell) or _FRACTION.fullmatch(cell)):
+    if len(cell) > MAX_CELL:
+        raise DatasetError(
+            f"dataset row {row}, column {column!r}: the cell {shown!r} has {len(cell)} "
+            f"characters, more than the limit of {MAX_CELL} for one number"
+        )
+    if not (_DECIMAL.fullmatch(cell) or _FRACTION.fullmatch(cell)):
         raise DatasetError(
             f"dataset row {row}, column {column!r}: {shown!r} is not a number "
             "(write decimals like 0.5, 1e-3, or fractions of whole numbers like 1/3)"
@@ -66,6 +72,7 @@ def read_rows(text: str) -> list[dict[str, Fraction]]:
         raise DatasetError(f"dataset of {len(text)} bytes exceeds the limit of {MAX_BYTES}")
     if "\x00" in text:
         raise DatasetError("the dataset contains NUL bytes: it is not a CSV text file")
+    text = text.removeprefix("\ufeff")  # the byte order mark of an Excel "CSV UTF-8" export
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)

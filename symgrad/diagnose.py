@@ -16,7 +16,8 @@ missing_factor       claim * f = true for a symbol or small number f
 extra_factor         claim = f * true for a symbol f
 wrong_variable       claim = dJ/d(other symbol)
 antiderivative       d(claim)/dw = J
-only_on_a_region     claim = true where every symbol has a given sign
+only_on_a_region     claim = true on some cells of the kinks (or of the symbols' signs)
+wrong_at_a_kink      claim = true off the kinks, not on one (the convention there)
 evaluated_at_a_point claim = true with one symbol set to 0 or 1
 one_term_wrong       claim and true differ in exactly one term of a sum
 wrong_symbol         the claim uses a symbol the loss does not contain
@@ -25,7 +26,6 @@ wrong_symbol         the claim uses a symbol the loss does not contain
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import sympy
 
 from symgrad.functions import drop_dirac
+from symgrad.kinks import MAX_KINKS, cell_text, kink_arguments, on_cell, zero_set_text
 from symgrad.printing import to_str
 from symgrad.problem import sort_symbols
 from symgrad.sampling import Sampler, find_nonzero
@@ -49,6 +50,7 @@ CODES = (
     "wrong_variable",
     "antiderivative",
     "only_on_a_region",
+    "wrong_at_a_kink",
     "evaluated_at_a_point",
     "one_term_wrong",
     "wrong_symbol",
@@ -220,26 +222,113 @@ def _antiderivative(c: _Context) -> Diagnosis | None:
 
 
 def _region(c: _Context) -> Diagnosis | None:
-    """Right where each symbol has some sign (an orthant), but not everywhere."""
-    symbols = sort_symbols((c.claim.free_symbols | c.true.free_symbols) - set(c.signs))
-    if not symbols or len(symbols) > 4:
+    """Right on some cells of the kinks (where every kink argument has a strict sign).
+
+    The cells are found by sampling admissible points; on each the piece of the
+    difference is proven zero or shown nonzero. The right cells are described
+    with only the kinks that matter. When every cell is right the claim is wrong
+    only on a kink itself, which is shown by a point there.
+    """
+    difference = drop_dirac(c.claim - c.true)
+    kinks = kink_arguments(c.claim, c.true) or sort_symbols(
+        (c.claim.free_symbols | c.true.free_symbols) - set(c.signs)
+    )
+    if not kinks or len(kinks) > MAX_KINKS:
         return None
-    difference = c.claim - c.true
-    for choice in itertools.product(("positive", "negative"), repeat=len(symbols)):
-        signs = {**c.signs, **dict(zip(symbols, choice))}
-        if c.is_zero(with_signs(difference, signs), signs=signs):
-            where = " and ".join(
-                f"{s} {'>' if sign == 'positive' else '<'} 0" for s, sign in zip(symbols, choice)
-            )
-            hint = (
-                f'; state the assumption with --assume "{where}" if that is intended'
-                if len(symbols) == 1
-                else ""
-            )
-            return Diagnosis(
-                "only_on_a_region",
-                f"only on a region: the claim is right where {where}, not everywhere{hint}",
-            )
+    cells = _inhabited_cells(c, kinks)
+    right, wrong = [], []
+    for cell in cells:
+        piece = on_cell(difference, kinks, cell)
+        if piece is None:
+            return None
+        signs = {
+            **c.signs,
+            **{
+                k: ("positive" if s > 0 else "negative") for k, s in zip(kinks, cell) if k.is_Symbol
+            },
+        }
+        (right if c.is_zero(with_signs(piece, signs), signs=signs) else wrong).append(cell)
+    if not right:
+        return None
+    if not wrong:
+        return _wrong_at_a_kink(c, kinks, difference)
+    where = _cells_text(kinks, right, cells)
+    hint = (
+        f'; state the assumption with --assume "{where}" if that is intended'
+        if (" or " not in where and " and " not in where)
+        else ""
+    )
+    return Diagnosis(
+        "only_on_a_region",
+        f"only on a region: the claim is right where {where}, not everywhere{hint}",
+    )
+
+
+def _inhabited_cells(c: _Context, kinks) -> list[tuple[int, ...]]:
+    """The sign patterns of the kinks met at admissible sample points (exact signs)."""
+    symbols = set().union(*(k.free_symbols for k in kinks))
+    sampler = Sampler(symbols, signs=c.signs, conditions=c.conditions)
+    found: list[tuple[int, ...]] = []
+    for sample in sampler.points(48):
+        point = {s: sympy.Rational(v.numerator, v.denominator) for s, v in sample.items()}
+        values = [k.xreplace(point) for k in kinks]
+        if not all(v.is_Rational for v in values) or any(v == 0 for v in values):
+            continue
+        cell = tuple(1 if v > 0 else -1 for v in values)
+        if cell not in found:
+            found.append(cell)
+    return sorted(found, reverse=True)
+
+
+def _cells_text(kinks, right, cells) -> str:
+    """The right cells, with a kink dropped where its sign does not matter."""
+    keep = [
+        i
+        for i in range(len(kinks))
+        if any(_flipped(cell, i) in cells and _flipped(cell, i) not in right for cell in right)
+    ] or [0]
+    described = []
+    for cell in right:
+        text = cell_text(kinks, cell, keep)
+        if text not in described:
+            described.append(text)
+    return " or ".join(f"({t})" if " and " in t and len(described) > 1 else t for t in described)
+
+
+def _flipped(cell, index):
+    return tuple(-s if i == index else s for i, s in enumerate(cell))
+
+
+def _wrong_at_a_kink(c: _Context, kinks, difference) -> Diagnosis | None:
+    """The claim is right off the kinks; show a point on a kink where it is wrong."""
+    for kink in kinks:
+        for symbol in sort_symbols(kink.free_symbols):
+            solutions = sympy.solve(kink, symbol)
+            if len(solutions) != 1:
+                continue
+            others = sort_symbols(difference.free_symbols - {symbol})
+            for value in (1, 2, -1):
+                point = {s: sympy.Integer(value) for s in others}
+                point[symbol] = solutions[0].xreplace(point)
+                gap = difference.xreplace(point)
+                if gap.is_number and gap.is_zero is False:
+                    at = ", ".join(
+                        f"{s} = {to_str(v)}"
+                        for s, v in sorted(point.items(), key=lambda i: i[0].name)
+                    )
+                    detail = (
+                        ""
+                        if c.hide
+                        else (
+                            f": at {at} the claim gives {to_str(c.claim.xreplace(point))} but the "
+                            f"derivative is {to_str(c.true.xreplace(point))}"
+                        )
+                    )
+                    return Diagnosis(
+                        "wrong_at_a_kink",
+                        f"wrong only at the kink {zero_set_text([kink])}{detail} "
+                        "(the value at a kink follows PyTorch's convention)",
+                    )
     return None
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from symgrad.dag import tree_size
 from symgrad.printing import to_str
@@ -89,6 +90,32 @@ def symbol_tex(name: str) -> str:
     return f"{base}_{{{','.join([first, *indices])}}}"
 
 
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX, with the step written H (SymPy's θ would read as a parameter θ) and
+    the max/min tie shares written as the derivative they are."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        argument = self._print(expr.args[0])
+        tex = r"H\left(%s\right)" % argument
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+    def _print_argmax_share(self, expr, exp=None):
+        return self._share(expr, r"\max", exp)
+
+    def _print_argmin_share(self, expr, exp=None):
+        return self._share(expr, r"\min", exp)
+
+    def _share(self, expr, name, exp):
+        k, *args = expr.args
+        inner = ", ".join(self._print(a) for a in args)
+        tex = r"\frac{\partial %s\left(%s\right)}{\partial %s}" % (
+            name,
+            inner,
+            self._print(args[int(k)]),
+        )
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
+
 def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
     """LaTeX for an expression (symgrad's names), or a note when it is too long."""
     if isinstance(expr, sympy.Basic) and printable(expr, PRINT_NODES).startswith("<"):
@@ -97,7 +124,7 @@ def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
         return r"\in \left[%s, %s\right]" % (f"{float(expr.start):.6g}", f"{float(expr.end):.6g}")
     if isinstance(expr, sympy.Basic):
         names = {s: symbol_tex(s.name) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
-        text = sympy.latex(expr, symbol_names=names)
+        text = _Printer({"symbol_names": names}).doprint(expr)
     else:
         text = tex_escape(str(expr))
     if len(text) > limit:

@@ -11,10 +11,19 @@ Reading rules, in one place:
 - ``^`` and ``**`` are powers, right-associative; ``-x^2`` is ``-(x^2)``;
   ``{}`` and ``[]`` group like ``()``;
 - juxtaposition multiplies (``2x``, ``2 x``, ``(a)(b)``, ``w x``), and a name
-  followed by ``(`` that is not a function multiplies (``x(y - w x)``);
-  a run of letters is one name (``wx``) in plain text;
-- ``a/bc`` and ``sin x y`` have no single reading and are refused with the
-  choices; ``sin x`` is ``sin(x)``; ``sin^2(x)`` is ``sin(x)^2``;
+  followed by ``(`` that is not a function multiplies (``x(y - w x)``), unless
+  the brackets hold only a number (``x(1)``: an index or a product? refused);
+- a run of ASCII letters is one name (``wx``, ``pix``) in plain text; a Greek
+  letter is one letter (``2πx`` is 2*pi*x, ``λw`` is lambda*w), and ``σw`` (the
+  sigmoid σ(w) or the product σ*w?) is refused;
+- ``x[1]`` is the indexed name ``x1`` and ``W1[0,2]`` is ``W1_0_2`` (as LaTeX's
+  ``x_{1}``), with a note; any other index (``x[i]``, ``x[y+1]``) is refused;
+- ``a/bc``, ``1/2(x+1)``, ``sin x y``, ``√2x`` and ``|x|y|z|`` have no single
+  reading and are refused with the choices; ``sin x`` is ``sin(x)``;
+  ``sin^2(x)`` is ``sin(x)^2``;
+- ``dJ/dw`` and ``d(w^2)/dw`` are derivative operators, not expressions, and
+  ``x.5``, ``0x10`` and ``mod`` are nobody's product: all are refused;
+- only signs genuinely in a row (``--+-x``) count towards the limit of 60;
 - ``a if c else b`` and ``piecewise((a, c), (b, True))`` are piecewise.
 """
 
@@ -22,11 +31,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from symgrad.errors import ParseError
 
+#: names refused in text and LaTeX alike, with the reason
+REFUSED_NAMES = {
+    "E": "E is not a name in symgrad: write e or exp(1) for Euler's number, or use another name",
+    "I": "I is not a name in symgrad (symbols are real): use another name",
+    "oo": "oo (infinity) is not a value: symgrad works with finite real numbers",
+    "inf": "inf is not a value: symgrad works with finite real numbers",
+    "infinity": "infinity is not a value: symgrad works with finite real numbers",
+    "nan": "nan is not a value: symgrad works with finite real numbers",
+    "NaN": "NaN is not a value: symgrad works with finite real numbers",
+    "zoo": "zoo is not a value: symgrad works with finite real numbers",
+    "mod": "'mod' (the remainder) is not an operation in symgrad: give the expression without it",
+}
+
 MAX_DEPTH = 60
+LOOKAHEAD = 400
+LOOKAHEAD_TOTAL = 20_000
 
 GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
@@ -87,27 +111,41 @@ def greek_name(char: str) -> str | None:
 
 
 def _name_at(text: str, start: int) -> tuple[str, int, str]:
-    """Read a name starting at ``start``: letters, digits, '_', Greek, accents, subscripts."""
+    """Read a name starting at ``start``: letters, digits, '_', Greek, accents, subscripts.
+
+    A Greek letter is a whole letter: it starts a name or follows '_', and a Latin
+    letter after it starts the next name, so ``πx`` is pi*x, ``λw`` is lambda*w and
+    ``wλ`` is w*lambda, while ``θ1``, ``θ₁`` and ``σ_w`` stay one name. A letter with an
+    accent ends its name the same way (``ŷx`` is y_hat*x). Runs of ASCII letters are one
+    name (``pix``, ``wx``).
+    """
     parts: list[str] = []
     position = start
+    closed = False  # after a Greek letter or an accent only digits, subscripts and '_' follow
     while position < len(text):
         char = text[position]
         decomposed = unicodedata.normalize("NFD", char)
         base, marks = decomposed[0], decomposed[1:]
         if char in GREEK:
+            if position > start and text[position - 1] != "_":
+                break
             parts.append(GREEK[char])
+            closed = True
         elif char in SUBSCRIPTS:
             parts.append(SUBSCRIPTS[char])
         elif char in ACCENTS and parts:
             parts.append("_" + ACCENTS[char])
+            closed = True
         elif base.isascii() and (base.isalnum() or base == "_"):
-            if position == start and base.isdigit():
+            if (position == start and base.isdigit()) or (closed and base.isalpha()):
                 break
+            closed = closed and base != "_"
             parts.append(base)
             for mark in marks:
                 if mark not in ACCENTS:
                     raise ParseError(f"character {char!r} is not allowed in a name", text, position)
                 parts.append("_" + ACCENTS[mark])
+                closed = True
         else:
             break
         position += 1
@@ -227,6 +265,15 @@ class Context:
 
 
 _PRIMARY_START = {"NUM", "NAME", "SQRT", "SUM"}
+_D_NUMERATOR = re.compile(r"d([A-Za-z](\d+|_\w+)?)?\Z")
+_D_DENOMINATOR = re.compile(r"d([A-Za-z]|%s)?(\d+|_\w+)?\Z" % "|".join(sorted(set(GREEK.values()))))
+_RADIX = re.compile(r"[xX][0-9A-Fa-f]+\Z|[oO][0-7]+\Z|[bB][01]+\Z")
+
+
+def _is_name(node: Node, pattern: re.Pattern) -> bool:
+    return node[0] == "name" and bool(pattern.match(node[1]))
+
+
 _UNAMBIGUOUS_PRODUCT = re.compile(r"([A-Za-z]|[A-Za-z]_?\d+|[A-Za-z]+_(hat|bar|tilde|dot)\w*)\Z")
 
 
@@ -240,6 +287,8 @@ class Parser:
         self.index = 0
         self.depth = 0
         self.abs_depth = 0
+        self.budget: int | None = None  # tokens a speculative parse may still read
+        self.lookahead = LOOKAHEAD_TOTAL  # tokens all speculative parses may still read
 
     # ------------------------------------------------------------ helpers
     @property
@@ -252,6 +301,10 @@ class Parser:
     def advance(self) -> Token:
         token = self.tokens[self.index]
         self.index += 1
+        if self.budget is not None:
+            self.budget -= 1
+            if self.budget < 0:
+                raise ParseError("the look-ahead for another reading is spent")
         return token
 
     def fail(self, message: str, token: Token | None = None) -> ParseError:
@@ -348,31 +401,30 @@ class Parser:
         return ("rel", first, links)
 
     def sum(self) -> Node:
-        terms: list[tuple[int, Node]] = []
-        sign = 1
+        terms: list[tuple[int, Node]] = [(-1 if self.signs() else 1, self.term())]
         while self.at("OP", "+") or self.at("OP", "-"):
-            sign = -sign if self.advance().value == "-" else sign
-            self._count_sign()
-        terms.append((sign, self.term()))
-        while self.at("OP", "+") or self.at("OP", "-"):
-            sign = 1
-            while self.at("OP", "+") or self.at("OP", "-"):
-                sign = -sign if self.advance().value == "-" else sign
-                self._count_sign()
-            terms.append((sign, self.term()))
-        self.signs = 0
+            terms.append((-1 if self.signs() else 1, self.term()))
         if len(terms) == 1 and terms[0][0] == 1:
             return terms[0][1]
         return ("add", terms)
 
-    signs = 0
+    def signs(self) -> bool:
+        """Read a run of '+' and '-' signs (``--+-x``); True when the run is negative.
 
-    def _count_sign(self) -> None:
-        self.signs += 1
-        if self.signs > MAX_DEPTH:
-            raise self.fail(f"more than {MAX_DEPTH} signs in a row")
+        Only signs genuinely in a row count towards the limit: the '+' between the
+        terms of a long sum are separate runs of one sign each.
+        """
+        negative = False
+        count = 0
+        while self.at("OP", "+") or self.at("OP", "-"):
+            negative ^= self.advance().value == "-"
+            count += 1
+            if count > MAX_DEPTH:
+                raise self.fail(f"more than {MAX_DEPTH} signs in a row")
+        return negative
 
     def term(self) -> Node:
+        start = self.index
         factors: list[tuple[str, Node]] = [("*", self.unary())]
         while True:
             token = self.token
@@ -382,14 +434,18 @@ class Parser:
                 self.advance()
                 factors.append(("@", self.unary()))
             elif token.kind == "OP" and token.value in "*/":
+                slash = self.index
                 self.advance()
                 if self.at("OP", "*") or self.at("OP", "/"):
                     raise self.fail(f"two operators in a row: {token.source}{self.token.source}")
+                if token.value == "/":
+                    self._refuse_derivative_operator(factors[0][1], start, slash)
                 operand = self.unary()
                 if token.value == "/" and self._starts_product():
-                    raise self._ambiguous_division(token)
+                    raise self._ambiguous_division(start, slash)
                 factors.append((token.value, operand))
             elif self._starts_product():
+                self._refuse_glued_number()
                 factors.append(("*", self.implicit_factor()))
             else:
                 break
@@ -407,29 +463,87 @@ class Parser:
             return self.abs_depth == 0
         return False
 
-    def _ambiguous_division(self, slash: Token) -> ParseError:
-        left = self.text[: slash.position].rstrip().split()[-1:] or ["a"]
-        right_start = slash.position + 1
-        right = self.text[right_start : self.token.position + len(self.token.source)].strip()
+    def span(self, first: int, stop: int) -> str:
+        """The text of tokens ``first`` up to (not including) ``stop``."""
+        if stop <= first:
+            return ""
+        last = self.tokens[stop - 1]
+        end = last.position + len(last.source or last.value)
+        return self.text[self.tokens[first].position : end].strip()
+
+    def _next_factor_text(self) -> str:
+        """The text of the factor that starts here (for a message; the parse is abandoned)."""
+        first = self.index
+        try:
+            self.implicit_factor()
+        except ParseError:
+            self.index = first + 1
+            return (self.tokens[first].source or self.tokens[first].value) + "..."
+        return self.span(first, self.index)
+
+    def _ambiguous_division(self, start: int, slash: int) -> ParseError:
+        """``a/2b`` and ``1/2(x+1)``: both readings, written out in full."""
+        left, right = self.span(start, slash), self.span(slash + 1, self.index)
+        after = self._next_factor_text()
         return self.fail(
-            f"'{left[0]}/{right}' has no single reading: write ({left[0]}/{right.split()[0]})*... "
-            f"or {left[0]}/({right}) with explicit brackets",
-            slash,
+            f"'{self.span(start, self.index)}' has no single reading: write "
+            f"({left}/{right})*{after} or {left}/({right}*{after}) with explicit brackets",
+            self.tokens[slash],
         )
+
+    def _refuse_derivative_operator(self, first: Node, start: int, slash: int) -> None:
+        """``dJ/dw``, ``d(w^2)/dw``, ``d/dw x``: a derivative operator, not an expression."""
+        below = self.token
+        if not (_is_name(first, _D_NUMERATOR) and below.kind == "NAME"):
+            return
+        if not _D_DENOMINATOR.match(below.value):
+            return
+        glued = self.peek().kind == "NAME" and not self.peek().spaced
+        written = self.span(start, self.index + 1 + glued)
+        raise self.fail(
+            f"'{written}' is a derivative operator, not an expression: give the derivative's "
+            "expression itself (a claim may start with 'dJ/dw =')",
+            self.tokens[start],
+        )
+
+    def _refuse_glued_number(self) -> None:
+        """``x.5``, ``0x10`` and ``(a+b)[1]`` are not products anybody writes: refuse them."""
+        token, before = self.token, self.tokens[self.index - 1]
+        if token.spaced:
+            return
+        if token.kind == "NUM" and token.source.startswith("."):
+            name = (
+                f", or a name such as {before.source}_{token.source[1:]}"
+                if before.kind == "NAME"
+                else ""
+            )
+            raise self.fail(
+                f"a number written '{token.source}' right after {before.source!r} has no "
+                f"single reading: write *0{token.source} for a product{name}",
+                token,
+            )
+        if token.source == "[" and self.peek().kind == "NUM" and self.peek(2).source == "]":
+            raise self.fail(
+                f"'{before.source}[{self.peek().source}]' looks like an index, but only a name "
+                f"takes one (x[1] is x1): for a product write *{self.peek().source}",
+                token,
+            )
+        if before.kind == "NUM" and before.source == "0" and _RADIX.match(token.source):
+            raise self.fail(
+                f"'0{token.source}' looks like a hexadecimal, octal or binary number: write "
+                "the number in decimal (or 0*... for a product)",
+                before,
+            )
 
     def implicit_factor(self) -> Node:
         return self.unary_power()
 
     def unary(self) -> Node:
         if self.at("OP", "-") or self.at("OP", "+"):
-            negative = False
-            while self.at("OP", "-") or self.at("OP", "+"):
-                negative ^= self.advance().value == "-"
-                self._count_sign()
+            negative = self.signs()
             self.enter()
             operand = self.unary()
             self.leave()
-            self.signs = 0
             return ("neg", operand) if negative else operand
         return self.unary_power()
 
@@ -460,10 +574,7 @@ class Parser:
         if self.at("END") or (self.at("OP") and self.token.value in ")*/,|^"):
             raise self.fail("'^' needs an exponent, e.g. x^2", caret)
         if self.at("OP", "-") or self.at("OP", "+"):
-            negative = False
-            while self.at("OP", "-") or self.at("OP", "+"):
-                negative ^= self.advance().value == "-"
-                self._count_sign()
+            negative = self.signs()
             operand = self.exponent(caret)
             return ("neg", operand) if negative else operand
         return self.unary_power()
@@ -506,11 +617,7 @@ class Parser:
         if token.kind == "NAME":
             return self.named()
         if token.kind == "SQRT":
-            self.advance()
-            self.enter()
-            operand = self.unary_power() if not self.at("OP", "(") else self.group()
-            self.leave()
-            return ("call", "sqrt", [operand], token.position)
+            return self.root()
         if token.kind == "OP" and token.value == "(":
             return self.group()
         if (
@@ -530,11 +637,13 @@ class Parser:
             self.leave()
             return ("call", "norm", [inner], token.position)
         if token.kind == "OP" and token.value == "|":
+            opening = self.index
             self.advance()
             self.enter()
             self.abs_depth += 1
             inner = self.sum()
             self.abs_depth -= 1
+            self._refuse_ambiguous_bar(opening)
             self.expect("OP", "|", "a closing '|'")
             self.leave()
             return ("call", "abs", [inner], token.position)
@@ -549,6 +658,61 @@ class Parser:
         if token.kind == "SUP":
             raise self.fail("a superscript power needs something to raise")
         raise self.fail(f"unexpected {token.source or token.value!r}")
+
+    def root(self) -> Node:
+        """``√x``, ``√(x + 1)``; ``√2x`` and ``√x y`` (√(2x) or √2·x?) are refused."""
+        token = self.advance()
+        self.enter()
+        first = self.index
+        bracketed = self.at("OP", "(")
+        operand = self.group() if bracketed else self.unary_power()
+        self.leave()
+        if not bracketed and self._starts_product():
+            argument = self.span(first, self.index)
+            after = self._next_factor_text()
+            written = token.source + self.span(first, self.index)
+            raise self.fail(
+                f"'{written}' has no single reading: write {token.source}({argument}{after}) "
+                f"or {token.source}{argument}\u00b7{after}",
+                token,
+            )
+        return ("call", "sqrt", [operand], token.position)
+
+    def _refuse_ambiguous_bar(self, opening: int) -> None:
+        """``|x|y|z|``: the bar after x may close ``|x|`` or open ``|y|``. When a value follows
+        the bar and the other reading (the bar opens a nested ``|...|``) parses too, refuse.
+
+        The other reading is tried within a bounded look-ahead (LOOKAHEAD tokens each,
+        LOOKAHEAD_TOTAL in all); beyond it the bar closes, as it does when nothing follows.
+        """
+        following = self.peek()
+        if self.budget is not None or self.lookahead <= 0 or not self.at("OP", "|"):
+            return
+        if not (following.kind in _PRIMARY_START or following.value == "("):
+            return
+        if self._other_bar_reading_parses(opening):
+            raise self.fail(
+                "absolute-value bars '|...|...|...|' have no single reading here: write "
+                "abs(...) or put '*' next to the bars, e.g. |x|*y*|z| or |x*|y|*z|",
+                self.tokens[opening],
+            )
+
+    def _other_bar_reading_parses(self, opening: int) -> bool:
+        """Parse ``|...`` from ``opening`` again with a '*' before the current bar."""
+        bar = self.index
+        window = min(len(self.tokens) - 1, bar + LOOKAHEAD + 1)
+        times = Token("OP", "*", self.token.position, False, "")
+        tokens = [*self.tokens[opening:bar], times, *self.tokens[bar:window], self.tokens[-1]]
+        other = Parser(tokens, self.text, replace(self.context, notes=[]))
+        other.depth, other.abs_depth = self.depth, self.abs_depth
+        other.budget = min(LOOKAHEAD, self.lookahead)
+        try:
+            other.primary()
+        except (ParseError, RecursionError):
+            return False
+        finally:
+            self.lookahead -= min(LOOKAHEAD, self.lookahead) - max(other.budget, 0)
+        return True
 
     def group(self) -> Node:
         opening = self.expect("OP", "(", "'('")
@@ -574,6 +738,7 @@ class Parser:
         name = token.value
         if self.context.shapes and name in ("norm", "trace", "sum") and self.at("OP", "("):
             return ("call", name, self.arguments(name), token.position, 0)
+        self._refuse_glued_function_letter(token)
         if self.is_function(name):
             called = self.at("OP", "(") or self.at("OP", "'")
             if name in self.context.symbol_or_function and not called:
@@ -582,12 +747,87 @@ class Parser:
             return self.function(token)
         if self.at("OP", "'") and not self.context.shapes:
             raise self.fail(REFUSED["'"], self.token)
+        if self.at("OP", "(") and self.token.source == "[":
+            return self.indexed(token)
         if self.at("OP", "("):
+            self._refuse_number_call(token)
             if name not in self.context.symbols and not _UNAMBIGUOUS_PRODUCT.match(name):
                 raise self._unknown_function(token)
             if not self.context.latex:
                 self.context.note(f"{token.source}(...) is read as the product {name}*(...)")
         return ("name", name, token.position, token.source)
+
+    def indexed(self, token: Token) -> Node:
+        """``x[1]`` is the name ``x1``; ``W[1,2]`` and ``W[1][2]`` are ``W1_2`` (as ``x_{1}`` and
+        ``W_{1,2}`` in LaTeX), with a reading note; an index is written as whole numbers."""
+        if self.context.shapes:
+            raise self.fail("indexing a declared matrix with [...] is not supported", self.token)
+        indices: list[str] = []
+        while self.at("OP", "(") and self.token.source == "[":
+            closing = self._index_brackets(token, indices)
+        name = _indexed_name(token.value, indices)
+        source = self.text[token.position : closing.position + len(closing.source)]
+        self.context.note(f"{source} is read as the indexed name {name}")
+        return ("name", name, token.position, source)
+
+    def _index_brackets(self, token: Token, indices: list[str]) -> Token:
+        """Read one ``[1]`` or ``[0, 2]`` into ``indices``; return the closing bracket."""
+        opening = self.advance()
+        while True:
+            if not (self.at("NUM") and self.token.value.isdigit()):
+                raise self._bad_index(token, opening)
+            indices.append(self.advance().value)
+            if not self.at("OP", ","):
+                break
+            self.advance()
+        if not (self.at("OP", ")") and self.token.source == "]"):
+            raise self._bad_index(token, opening)
+        return self.advance()
+
+    def _bad_index(self, token: Token, opening: Token) -> ParseError:
+        name = token.source
+        if self.at("NAME") and self.peek().source == "]":
+            inner = self.token.source
+            hint = f"for an indexed name write {name}_{inner}"
+        else:
+            hint = f"an index is a whole number ({name}[1] is read as {token.value}1)"
+        return self.fail(
+            f"{name}[...] has no single reading: {hint}; for a product write {name}*(...)",
+            opening,
+        )
+
+    def _refuse_number_call(self, token: Token) -> None:
+        """``x(1)`` looks like an index or a function value, not a product: refuse it."""
+        offset = 2 if self.peek().kind == "OP" and self.peek().value in "+-" else 1
+        number, closing = self.peek(offset), self.peek(offset + 1)
+        if number.kind != "NUM" or closing.kind != "OP" or closing.value != ")":
+            return
+        inside = self.span(self.index + 1, self.index + offset + 1)
+        index = (
+            f"for an index write {_indexed_name(token.value, [inside])} "
+            f"(or {token.source}[{inside}]); "
+            if inside.isdigit()
+            else ""
+        )
+        raise self.fail(
+            f"{token.source}({inside}) has no single reading: {index}for a product write "
+            f"{token.source}*({inside}); for a function declare it with --function",
+            token,
+        )
+
+    def _refuse_glued_function_letter(self, token: Token) -> None:
+        """``σw``: σ is the sigmoid when called and a symbol otherwise, so a Latin letter
+        glued to it has two readings (σ(w) and σ*w): refuse it."""
+        name, following = token.value, self.token
+        if name not in self.context.symbol_or_function or token.source.isascii():
+            return
+        if following.kind == "NAME" and not following.spaced:
+            raise self.fail(
+                f"'{token.source}{following.source}' has no single reading: write "
+                f"{token.source}({following.source}) for the function or "
+                f"{token.source}*{following.source} for a product",
+                token,
+            )
 
     def _unknown_function(self, token: Token) -> ParseError:
         from symgrad.suggest import closest
@@ -680,6 +920,12 @@ class Parser:
         condition = self.condition()
         self.expect("OP", ")", "')' closing the pair")
         return ("piece", value, condition)
+
+
+def _indexed_name(base: str, indices: list[str]) -> str:
+    """``x`` and ``[1]`` -> ``x1``; ``W1`` and ``[0, 2]`` -> ``W1_0_2`` (as LaTeX subscripts)."""
+    joined = "_".join(indices)
+    return base + joined if not base[-1].isdigit() else f"{base}_{joined}"
 
 
 def _is_minus_one(node: Node) -> bool:

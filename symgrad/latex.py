@@ -9,7 +9,11 @@ never read as something nobody wrote.
 
 Names: ``x_{1}`` and ``x_1`` are ``x1``, ``W_{1,2}`` is ``W1_2``, ``x_i`` and
 ``x^{(i)}`` are ``x_i``, ``\\hat{y}`` is ``y_hat``, ``\\theta_1`` is ``theta1``.
-Letters side by side are a product (``wx`` is ``w*x``), as LaTeX typesets them.
+Letters side by side are a product (``wx`` is ``w*x``), as LaTeX typesets them,
+except the words plain text refuses too (``nan``, ``inf``, ``oo``, ``mod``), which
+are refused. ``\\frac{d}{dw}``, ``\\frac{dy}{dx}`` and ``\\frac{d J}{d w}`` are
+derivative operators, refused like ``\\partial`` (a leading ``\\frac{dJ}{dw} =`` in
+a claim is read as the claim's name by :mod:`symgrad.check`).
 
 >>> from symgrad.parse import parse_expression
 >>> parse_expression(r"x^{2}_{1} - x_{1}^{2}", latex=True)
@@ -25,7 +29,7 @@ from __future__ import annotations
 import re
 
 from symgrad.errors import ParseError
-from symgrad.grammar import GREEK, Context, Token
+from symgrad.grammar import GREEK, REFUSED_NAMES, Context, Token
 
 GREEK_MACROS = {name for name in GREEK.values()} | {
     "varepsilon", "vartheta", "varphi", "varrho", "varsigma", "varpi", "ell",
@@ -67,11 +71,13 @@ KNOWN_RUNS = (
     "softplus", "sigmoid", "relu", "tanh", "sinh", "cosh", "sech", "sqrt", "exp", "log",
     "sin", "cos", "tan", "abs", "max", "min", "ln",
 )  # fmt: skip
+#: letter runs that are refused words in plain text too (nan, inf, oo, mod), never m*o*d
+REFUSED_RUNS = {word: reason for word, reason in REFUSED_NAMES.items() if len(word) > 1}
 REFUSED_MACROS = {
     "top": "a transpose needs shapes: declare them with --shape (e.g. --shape w=k)",
     "intercal": "a transpose needs shapes: declare them with --shape (e.g. --shape w=k)",
     "partial": "a derivative sign inside the expression: give the derivative's expression "
-    "itself (a leading \\frac{\\partial J}{\\partial w} = is allowed)",
+    "itself (a leading \\frac{\\partial J}{\\partial w} = or \\frac{dJ}{dw} = is allowed)",
     "nabla": "a gradient sign inside the expression: give the gradient's expression itself",
     "infty": "infinity is not a value: symgrad works with finite real numbers",
     "pm": "'\\pm' has two readings: write the + and the - case separately",
@@ -86,6 +92,13 @@ REFUSED_MACROS = {
     "Vert": "a norm ||v|| needs shapes: declare them with --shape",
     "\\": "a line break '\\\\': give one expression (derivations use --derivation)",
 }
+#: \frac{d}{dw}, \frac{dy}{dx}, \frac{d J}{d w}, \frac{d^2 y}{dx^2}: refused like \partial
+_D = r"\s*(?:d|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\})"
+_DERIVATIVE_TOP = re.compile(_D + r"(?![A-Za-z]{2})")
+_DERIVATIVE_BOTTOM = re.compile(
+    _D + r"\s*(?:[A-Za-z]|\\[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|\w))?\s*"
+    r"(?:\^\s*(?:\{\s*\d+\s*\}|\d))?\s*"
+)
 _DELIMITERS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
 _MACRO = re.compile(r"\\([A-Za-z]+|.)")
 
@@ -243,6 +256,8 @@ class _Lexer:
         run = match.group(0)
         self.position = match.end()
         digits = re.compile(r"\d+").match(self.text, self.position)
+        if run in REFUSED_RUNS:
+            raise self.fail(REFUSED_RUNS[run], start)
         if run in KNOWN_RUNS or run == "sigma":
             self.context.note(f"{run} is read as the function \\{run}")
             self.emit("NAME", run, start)
@@ -411,6 +426,8 @@ class _Lexer:
     def frac(self, command: str, start: int) -> None:
         numerator, num_start = self.read_group()
         denominator, den_start = self.read_group()
+        if _DERIVATIVE_TOP.match(numerator) and _DERIVATIVE_BOTTOM.fullmatch(denominator):
+            raise self.fail(REFUSED_MACROS["partial"], start)
         self.emit("OP", "(", start, "\\frac")
         self.emit_group(numerator, num_start)
         self.emit("OP", "/", den_start - 1, "/")

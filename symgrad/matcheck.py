@@ -26,7 +26,7 @@ from fractions import Fraction
 import sympy
 
 from symgrad import certify
-from symgrad.budget import Budget
+from symgrad.budget import Budget, binds_timeout
 from symgrad.calculus import gradients
 from symgrad.errors import BudgetError, ProblemError
 from symgrad.evaluate import is_exact
@@ -74,6 +74,7 @@ def _claims(claim, count: int) -> list[str]:
     return texts
 
 
+@binds_timeout
 def check_matrix(
     loss: str,
     wrt: str | Sequence[str],

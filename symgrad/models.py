@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from symgrad.budget import tick
 from symgrad.errors import ModelError
 from symgrad.functions import relu, sigmoid, softplus
 from symgrad.parse import real_symbol
@@ -89,6 +90,7 @@ class Model:
             if len(layer) < 2:
                 continue
             for position in range(len(layer[0])):
+                tick("grouping the identical init")
                 first = find(layer[0][position])
                 for neuron in layer[1:]:
                     other = find(neuron[position])
@@ -108,6 +110,7 @@ class Model:
         if preset == "identical":
             values = {}
             for index, group in enumerate(self.identical_groups()):
+                tick("setting the identical init")
                 symbol = real_symbol(f"a{index}")
                 for p in group:
                     values[p] = symbol
@@ -263,6 +266,7 @@ def _network(
             matrix = weights[layer - 1]
             pre = []
             for j in range(widths[layer]):
+                tick("building the model")
                 z = sympy.Add(*(values[i] * matrix[i][j] for i in range(widths[layer - 1])))
                 if bias:
                     z = z + biases[layer - 1][j]

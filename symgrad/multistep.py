@@ -71,6 +71,7 @@ class StepWitness:
     values: Mapping[sympy.Symbol, object]
     certified_by: str
     eta: Fraction = ETA_STAR
+    analytic: bool = True
 
 
 def _shrink(value):
@@ -147,9 +148,14 @@ def separation_witness(
     mode: str = "sgd",
     budget: Budget | None = None,
 ) -> StepWitness | None:
-    """Search start points (θ0, data) for a pair that separates within ``steps`` steps."""
-    if not is_entire(loss) or steps < 1:
+    """Search start points (θ0, data) for a pair that separates within ``steps`` steps.
+
+    The witness is exact for its learning rate ``eta``; for an analytic loss the
+    pair then separates for every small enough eta != 0 too (``analytic``).
+    """
+    if steps < 1:
         return None
+    analytic = is_entire(loss)
     grads = gradients(loss, parameters, budget=budget)
     for theta0, data in starts:
         for rows in _schedules(data, dataset, mode):
@@ -167,6 +173,7 @@ def separation_witness(
                 gradients={p: grad_values[p] for p in pair},
                 values={p: theta[p] for p in pair},
                 certified_by="exact rational arithmetic" if exact else "interval arithmetic",
+                analytic=analytic,
             )
     return None
 

@@ -22,12 +22,14 @@ claim "for all sizes") and reuse the exact witness of the concrete prover.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sympy
 
+from symgrad.budget import binds_timeout
 from symgrad.errors import BudgetError, ModelError
 from symgrad.models import ACTIVATIONS
 from symgrad.parse import check_name
@@ -48,7 +50,16 @@ def size(value: object, name: str) -> sympy.Expr:
     if text.isdigit():
         return size(int(text), name)
     check_name(text, name)
+    if text in RESERVED_SIZE_NAMES or re.fullmatch(r"[Wbuc]\d+", text):
+        raise ModelError(
+            f"{name}={text}: {text} names the model's data or weights; call the size another "
+            "name, such as n, k or d"
+        )
     return sympy.Symbol(text, integer=True, positive=True)
+
+
+#: names of the symbolic model's own indexed data and parameters
+RESERVED_SIZE_NAMES = frozenset({"x", "y", "w", "W", "b", "a", "c", "p", "v", "u"})
 
 
 def is_symbolic(*values: object) -> bool:
@@ -248,7 +259,7 @@ def _optimizers() -> tuple[str, ...]:
 
 
 def _scope(sizes: Mapping[str, sympy.Expr]) -> str:
-    names = sorted(str(v) for v in sizes.values() if v.is_Symbol)
+    names = sorted({str(v) for v in sizes.values() if v.is_Symbol})
     return "for all " + ", ".join(f"{n} >= 1" for n in names) if names else "for these sizes"
 
 
@@ -262,6 +273,7 @@ def _syntactic_permutation(model: ParametricModel) -> bool:
     return True
 
 
+@binds_timeout
 def prove_parametric(
     name: str,
     init: str = "identical",

@@ -37,7 +37,7 @@ from sympy import Rational
 
 from symgrad import functions as fn
 from symgrad.errors import ParseError
-from symgrad.grammar import Context, lex_text, parse_tokens
+from symgrad.grammar import REFUSED_NAMES, Context, lex_text, parse_tokens
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 60
@@ -47,6 +47,43 @@ MAX_SYMBOLIC_EXPONENT = 8_000
 MAX_DEGREE = 20_000
 MAX_NUMBER_DIGITS = 2_000
 MAX_NODES = 20_000
+
+
+def power_digits(base: sympy.Rational, p: int, q: int) -> int:
+    """An estimate (within one) of the digits of ``base**(p/q)``'s numerator or denominator.
+
+    Integer arithmetic and logarithms only: ``10**(10**1000)`` is never computed, and a
+    base of 0 or ±1 has one digit whatever the exponent (``(-1)**(10**100)`` is 1).
+    """
+    magnitude = max(abs(int(base.p)), int(base.q))
+    if magnitude <= 1 or p == 0:
+        return 1
+    if abs(p) // q > 8 * MAX_NUMBER_DIGITS:  # at least 2**(8*2000): far beyond the limit
+        return 8 * MAX_NUMBER_DIGITS
+    return int(abs(p) * math.log10(magnitude) / q) + 1
+
+
+def short_number(value: object, limit: int = 30) -> str:
+    """A number for a message: ``10**1000`` or ``12345678...(1001 digits)``, never 1000 zeros."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, sympy.Rational) and not value.is_Integer:
+        return f"{short_number(value.p, limit)}/{short_number(value.q, limit)}"
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if digits.isdigit() and digits.rstrip("0") == "1":
+        return f"{sign}10**{len(digits) - 1}"
+    return f"{sign}{digits[:8]}...({len(digits)} digits)"
+
+
+def power_text(base: object, exponent: object) -> str:
+    """``base**exponent`` for a message, with brackets where a reader needs them."""
+
+    def wrapped(value: object) -> str:
+        text = short_number(value)
+        return f"({text})" if not re.fullmatch(r"\d+", text) else text
+
+    return f"{wrapped(base)}**{wrapped(exponent)}"
 
 
 def _sech(u):
@@ -97,16 +134,6 @@ KNOWN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...] | None, str | None]] = 
 #: names that are functions when called and symbols otherwise
 SYMBOL_OR_FUNCTION = {"sigma", "H"}
 CONSTANTS = {"pi": sympy.pi}
-REFUSED_NAMES = {
-    "E": "E is not a name in symgrad: write e or exp(1) for Euler's number, or use another name",
-    "I": "I is not a name in symgrad (symbols are real): use another name",
-    "oo": "oo (infinity) is not a value: symgrad works with finite real numbers",
-    "inf": "inf is not a value: symgrad works with finite real numbers",
-    "infinity": "infinity is not a value: symgrad works with finite real numbers",
-    "nan": "nan is not a value: symgrad works with finite real numbers",
-    "NaN": "NaN is not a value: symgrad works with finite real numbers",
-    "zoo": "zoo is not a value: symgrad works with finite real numbers",
-}
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -133,18 +160,41 @@ def check_name(name: str, what: str = "name") -> str:
 
 
 def normalize_name(text: str, latex: bool = False) -> str:
-    """A name as written (``θ``, ``w_{0}``, ``\\theta_1``) -> symgrad's name (``theta``, ``w0``)."""
+    """A name as written (``θ``, ``w_{0}``, ``\\theta_1``) -> symgrad's name (``theta``, ``w0``).
+
+    With ``latex``, a name is read as the LaTeX expression reads it (``w_0`` and ``w_{0}``
+    are ``w0``, ``\\hat{y}`` is ``y_hat``), and the names symgrad prints are accepted as
+    they are: ``theta1``, ``alpha``, ``y_hat`` (a Greek word may drop its backslash:
+    ``theta_1`` is ``\\theta_1``, so ``theta1``).
+    """
     text = text.strip()
     if latex or "\\" in text or "{" in text:
-        from symgrad.latex import latex_name
-
-        return latex_name(text)
+        return _latex_or_printed_name(text)
     from symgrad.grammar import _name_at
 
     name, end, _ = _name_at(text, 0)
     if end != len(text) or not name:
         return text
     return name
+
+
+def _latex_or_printed_name(text: str) -> str:
+    """The name ``text`` means in a LaTeX expression, else symgrad's printed name ``text``."""
+    from symgrad.latex import GREEK_MACROS, latex_name
+
+    try:
+        return latex_name(text)
+    except ParseError as error:
+        refusal = error
+    head = re.match(r"[A-Za-z]+", text)
+    if head and head.group(0) in GREEK_MACROS:
+        try:
+            return latex_name("\\" + text)
+        except ParseError:
+            pass
+    if _NAME.match(text):
+        return text
+    raise refusal
 
 
 @dataclass(frozen=True)
@@ -279,13 +329,14 @@ class Builder:
                 f"number literal of {digits} digits exceeds the limit of {MAX_INTEGER_DIGITS}",
                 position,
             )
-        if exponent and abs(int(exponent)) + digits > MAX_NUMBER_DIGITS:
-            raise self.fail(
-                f"number {text!r} would have more than {MAX_NUMBER_DIGITS} digits", position
-            )
+        too_long = f"number {text!r} would have more than {MAX_NUMBER_DIGITS} digits"
+        if exponent and abs(int(exponent)) > MAX_NUMBER_DIGITS + MAX_INTEGER_DIGITS:
+            raise self.fail(too_long, position)
         if exponent:
             self.context.note(f"{text} is read as a number in scientific notation")
         exact = Fraction(text)
+        if max(len(str(abs(exact.numerator))), len(str(exact.denominator))) > MAX_NUMBER_DIGITS:
+            raise self.fail(too_long, position)
         return Rational(exact.numerator, exact.denominator)
 
     def _name(self, node) -> sympy.Basic:
@@ -352,25 +403,28 @@ class Builder:
             return self._checked(sympy.Pow(base, exponent))
         p, q = int(exponent.p), int(exponent.q)
         if q > MAX_EXPONENT:
-            raise self.fail(f"exponent {exponent} has a denominator above {MAX_EXPONENT}", position)
+            raise self.fail(
+                f"exponent {short_number(exponent)} has a denominator above {MAX_EXPONENT}",
+                position,
+            )
         if base.is_number:
             if abs(p) > MAX_SYMBOLIC_EXPONENT and not base.is_Rational:
-                raise self.fail(f"exponent {exponent} exceeds the limit", position)
-            if base.is_Rational:
-                size = max(len(str(abs(base.p))), len(str(base.q)))
-                if size * abs(p) / q > MAX_NUMBER_DIGITS or abs(p) > MAX_SYMBOLIC_EXPONENT:
-                    raise self.fail(
-                        f"{base}**{exponent} would have more than {MAX_NUMBER_DIGITS} digits",
-                        position,
-                    )
+                raise self.fail(f"exponent {short_number(exponent)} exceeds the limit", position)
+            if base.is_Rational and power_digits(base, p, q) > MAX_NUMBER_DIGITS + 1:
+                raise self.fail(
+                    f"{power_text(base, exponent)} would have more than {MAX_NUMBER_DIGITS} digits",
+                    position,
+                )
             if base.is_zero and exponent.is_negative:
                 raise self.fail("division by zero (0 to a negative power)", position)
             if base.is_negative and q > 1:
-                raise self.fail(f"({base})**({exponent}) is not a real number", position)
+                raise self.fail(f"{power_text(base, exponent)} is not a real number", position)
         else:
             if abs(p) > MAX_SYMBOLIC_EXPONENT:
                 raise self.fail(
-                    f"exponent {exponent} exceeds the limit of {MAX_SYMBOLIC_EXPONENT}", position
+                    f"exponent {short_number(exponent)} exceeds the limit of "
+                    f"{MAX_SYMBOLIC_EXPONENT}",
+                    position,
                 )
             if q > 1:
                 # SymPy's x**(p/q) is the principal (complex) root for x < 0
@@ -384,14 +438,17 @@ class Builder:
         if isinstance(result, sympy.Pow) and result.exp.is_Rational:
             if abs(result.exp.p) > MAX_SYMBOLIC_EXPONENT:
                 raise self.fail(
-                    f"the power {result.exp} (after combining exponents) exceeds the limit of "
-                    f"{MAX_SYMBOLIC_EXPONENT}",
+                    f"the power {short_number(result.exp)} (after combining exponents) exceeds "
+                    f"the limit of {MAX_SYMBOLIC_EXPONENT}",
                     position,
                 )
         if result.is_Rational and (
             len(str(abs(result.p))) > MAX_NUMBER_DIGITS or len(str(result.q)) > MAX_NUMBER_DIGITS
         ):
-            raise self.fail(f"a number with more than {MAX_NUMBER_DIGITS} digits", position)
+            raise self.fail(
+                f"the number {short_number(result)} has more than {MAX_NUMBER_DIGITS} digits",
+                position,
+            )
         if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             raise self.fail("the expression is undefined (division by zero or infinity)", position)
         return result
@@ -682,9 +739,13 @@ def parse_relation(text: str, functions: Iterable[str] = (), latex: bool = False
     return builder.build(tree[1]), op, builder.build(right)
 
 
-def parse_number(text: str) -> sympy.Expr:
-    """Parse an exact real number (an expression with no free symbol), e.g. ``1/2`` or ``0.1``."""
-    value = parse_expression(text)
+def parse_number(text: str, latex: bool = False) -> sympy.Expr:
+    """Parse an exact real number (an expression with no free symbol), e.g. ``1/2`` or ``0.1``.
+
+    A number containing a backslash is LaTeX (``\\frac{1}{2}``): plain text never has one.
+    """
+    latex = latex or (isinstance(text, str) and "\\" in text)
+    value = parse_expression(text, latex=latex)
     if value.free_symbols:
         names = ", ".join(sorted(str(s) for s in value.free_symbols))
         raise ParseError(f"expected a number, got an expression in {names}", text)

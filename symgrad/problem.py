@@ -25,7 +25,8 @@ from fractions import Fraction
 
 import sympy
 
-from symgrad.dag import symbols_of
+from symgrad.budget import tick
+from symgrad.dag import dag_nodes, symbols_of
 from symgrad.dataset import exact_number
 from symgrad.errors import DatasetError, ParseError, ProblemError, TieError
 from symgrad.parse import (
@@ -144,11 +145,11 @@ class Problem:
         if mode not in MODES:
             raise ProblemError(f"mode={quote(mode)} is not one of {', '.join(MODES)}")
 
-        named = _parameter_names(params, present, written)
-        tie_groups = _tie_groups(ties, present, written)
-        init_map, init_preset = _init_values(init, present, written)
+        named = _parameter_names(params, present, written, latex)
+        tie_groups = _tie_groups(ties, present, written, latex)
+        init_map, init_preset = _init_values(init, present, written, latex)
         parameters = set(named) | {p for g in tie_groups for p in g} | set(init_map)
-        parameters = {p for p in parameters if p in loss_symbols}
+        cancelled = sort_symbols(p for p in parameters if p not in loss_symbols)
         if init_preset is not None:
             init_map = _preset_init(init_preset, parameters, init_map, loss_symbols)
         if not parameters:
@@ -176,7 +177,8 @@ class Problem:
             source=source,
             domain=domain,
             names=frozenset(written),
-            notes=parsed.notes,
+            notes=parsed.notes
+            + tuple(f"{p} cancels out of the loss: its gradient is 0" for p in cancelled),
         )
 
     # ------------------------------------------------------------ derived
@@ -287,8 +289,35 @@ def _parsed_loss(loss, functions, params, ties, latex) -> tuple[Parsed, str]:
     if isinstance(loss, str):
         return read(loss, functions, e_is_symbol=_mentions_e(params, ties), latex=latex), loss
     if isinstance(loss, sympy.Expr):
+        loss = _check_functions(loss, functions)
         return Parsed(loss, frozenset(s.name for s in symbols_of(loss))), ""
     raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
+
+
+def _check_functions(loss: sympy.Expr, functions: Sequence[str]) -> sympy.Expr:
+    """A SymPy loss may apply an undefined function only if it is declared; it is made
+    the real function the parser would make of that name."""
+    from sympy.core.function import AppliedUndef
+
+    real = {}
+    nodes = dag_nodes(loss)
+    for applied in (n for n in nodes if isinstance(n, AppliedUndef)):
+        name = applied.func.__name__
+        if name not in functions:
+            raise ProblemError(
+                f"the loss applies the undefined function {name}: declare it with "
+                f"functions=[{name!r}] (--function {name})"
+            )
+        if len(applied.args) != 1:
+            raise ProblemError(f"the declared function {name} takes one argument")
+        real[applied] = sympy.Function(name, real=True)(*applied.args)
+    if any(
+        n in (sympy.I, sympy.zoo, sympy.nan, sympy.oo)
+        or isinstance(n, (sympy.Integral, sympy.Derivative))
+        for n in nodes
+    ):
+        raise ProblemError("the loss must be a real expression without I, oo, nan or integrals")
+    return loss.xreplace(real) if real else loss
 
 
 def _known_symbol(
@@ -296,12 +325,15 @@ def _known_symbol(
     present: Mapping[str, sympy.Symbol],
     what: str,
     written: set[str] | None = None,
+    latex: bool = False,
 ) -> sympy.Symbol | None:
-    """The loss symbol named ``name``; None if it was written but cancelled out."""
+    """The loss symbol named ``name``; a fresh real symbol if it was written but cancelled
+    out (its gradient is 0)."""
+    tick("reading the parameters")
     if isinstance(name, sympy.Symbol):
         text = name.name
     elif isinstance(name, str):
-        text = normalize_name(name)
+        text = normalize_name(name, latex)
     else:
         raise ProblemError(f"{what} must be a name, not {type(name).__name__}")
     if not text:
@@ -310,7 +342,7 @@ def _known_symbol(
         return present[text]
     check_name(text, what)
     if written is not None and text in written:
-        return None
+        return real_symbol(text)
     known = ", ".join(sorted(present, key=natural_key))
     raise TieError(
         f"{what} {quote(text, 40)} does not occur in the loss (its symbols: "
@@ -326,7 +358,7 @@ def _product_hint(text: str, present: Mapping[str, sympy.Symbol]) -> str:
     return ""
 
 
-def _parameter_names(params, present, written) -> list[sympy.Symbol]:
+def _parameter_names(params, present, written, latex=False) -> list[sympy.Symbol]:
     if params is None:
         return []
     if isinstance(params, str):
@@ -337,20 +369,18 @@ def _parameter_names(params, present, written) -> list[sympy.Symbol]:
         raise ProblemError(f"params must be names, not {type(params).__name__}")
     named = []
     for name in names:
-        symbol = _known_symbol(name, present, "parameter", written)
-        if symbol is not None:
-            named.append(symbol)
+        named.append(_known_symbol(name, present, "parameter", written, latex))
     return named
 
 
-def _tie_groups(ties, present, written) -> list[tuple[sympy.Symbol, ...]]:
+def _tie_groups(ties, present, written, latex=False) -> list[tuple[sympy.Symbol, ...]]:
     if ties is None:
         return []
     if isinstance(ties, str):
         ties = [ties]
     if not isinstance(ties, (list, tuple)):
         raise ProblemError(f"ties must be a list such as ['w0=w1'], not {type(ties).__name__}")
-    groups = [_tie_group(tie, present, written) for tie in ties]
+    groups = [_tie_group(tie, present, written, latex) for tie in ties]
     seen: dict[sympy.Symbol, int] = {}
     for index, group in enumerate(groups):
         for symbol in group:
@@ -364,7 +394,7 @@ def _tie_groups(ties, present, written) -> list[tuple[sympy.Symbol, ...]]:
     return [g for g in groups if len(g) > 1]
 
 
-def _tie_group(tie, present, written) -> tuple[sympy.Symbol, ...]:
+def _tie_group(tie, present, written, latex=False) -> tuple[sympy.Symbol, ...]:
     if isinstance(tie, str):
         names = tie.split("=")
     elif isinstance(tie, (list, tuple)):
@@ -375,13 +405,7 @@ def _tie_group(tie, present, written) -> tuple[sympy.Symbol, ...]:
         raise TieError(f"tie {quote(tie)} needs two or more parameters, e.g. w0=w1")
     group = []
     for name in names:
-        symbol = _known_symbol(name, present, "tied parameter", written)
-        if symbol is None:
-            raise TieError(
-                f"tied parameter {quote(name)} cancels out of the loss: its gradient is 0, "
-                "so the tie cannot involve it meaningfully"
-            )
-        group.append(symbol)
+        group.append(_known_symbol(name, present, "tied parameter", written, latex))
     if len(set(group)) < len(group):
         duplicate = next(s for s in group if group.count(s) > 1)
         raise TieError(f"parameter {duplicate} is tied to itself in {quote(tie)}")
@@ -421,12 +445,65 @@ def _check_init_symbols(init_map, loss_symbols) -> None:
             )
 
 
+def same_start(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """Whether two init values are equal as numbers, ``(1+sqrt(2))**2`` and ``3+2*sqrt(2)`` too.
+
+    Decided exactly (expand, then simplify, then ``equals``); a constant difference
+    that no rewriting settles is compared at 100 digits, where a difference above
+    1e-60 is certain. Values with free symbols (``c``) are equal only as expressions.
+    """
+    difference = sympy.sympify(a) - sympy.sympify(b)
+    if difference == 0 or sympy.expand(difference) == 0:
+        return True
+    if difference.free_symbols:
+        return sympy.simplify(difference) == 0
+    magnitude = abs(difference.evalf(100))
+    if magnitude.is_number and magnitude > sympy.Float("1e-60"):
+        return False
+    if sympy.simplify(difference) == 0 or difference.equals(0):
+        return True
+    raise ProblemError(
+        f"cannot decide whether the init values {a} and {b} are equal: write them in a simpler form"
+    )
+
+
+def _classes(values: Mapping[sympy.Symbol, sympy.Expr], ordered) -> list[list[sympy.Symbol]]:
+    """The parameters grouped by equal init value (in the given order).
+
+    Values are bucketed by a cheap key (the expression, or a 30-digit value for a
+    constant) and compared exactly only within a bucket.
+    """
+    buckets: dict[object, list[list[sympy.Symbol]]] = {}
+    order: list[list[sympy.Symbol]] = []
+    for symbol in ordered:
+        if symbol not in values:
+            continue
+        value = values[symbol]
+        classes = buckets.setdefault(_value_key(value), [])
+        for members in classes:
+            if same_start(values[members[0]], value):
+                members.append(symbol)
+                break
+        else:
+            classes.append([symbol])
+            order.append(classes[-1])
+    return order
+
+
+def _value_key(value: sympy.Expr) -> object:
+    if value.is_Atom and not value.is_number:
+        return value
+    if value.free_symbols:
+        return sympy.expand(value)
+    return ("number", round(float(value.evalf(30)), 9))
+
+
 def _final_ties(tie_groups, init_map, ordered):
     if tie_groups:
         final = tuple(tuple(sort_symbols(g)) for g in tie_groups)
         for group in final:
             values = {p: init_map[p] for p in group if p in init_map}
-            if len(set(values.values())) > 1:
+            if len(_classes(values, list(values))) > 1:
                 listed = ", ".join(f"{p}={v}" for p, v in values.items())
                 raise TieError(
                     f"the init ({quote(listed)[1:-1]}) does not lie in the tie "
@@ -434,11 +511,7 @@ def _final_ties(tie_groups, init_map, ordered):
                 )
         return final
     if init_map:
-        by_value: dict[sympy.Expr, list[sympy.Symbol]] = {}
-        for symbol in ordered:
-            if symbol in init_map:
-                by_value.setdefault(init_map[symbol], []).append(symbol)
-        final = tuple(tuple(g) for g in by_value.values() if len(g) > 1)
+        final = tuple(tuple(g) for g in _classes(init_map, ordered) if len(g) > 1)
         if not final:
             raise TieError(
                 "the init gives every parameter a different value, so nothing is tied: "
@@ -475,7 +548,10 @@ def parse_init(text: str) -> str | dict[str, str]:
 
 
 def _init_values(
-    init: str | Mapping | None, present: Mapping[str, sympy.Symbol], written: set[str]
+    init: str | Mapping | None,
+    present: Mapping[str, sympy.Symbol],
+    written: set[str],
+    latex: bool = False,
 ) -> tuple[dict[sympy.Symbol, sympy.Expr], str | None]:
     if init is None:
         return {}, None
@@ -487,13 +563,13 @@ def _init_values(
         raise ProblemError(f"init must be text or a mapping, not {type(init).__name__}")
     values: dict[sympy.Symbol, sympy.Expr] = {}
     for name, value in init.items():
-        symbol = _known_symbol(name, present, "initialised parameter", written)
+        symbol = _known_symbol(name, present, "initialised parameter", written, latex)
         if symbol is not None:
-            values[symbol] = _init_value(value, symbol)
+            values[symbol] = _init_value(value, symbol, latex)
     return values, None
 
 
-def _init_value(value: object, symbol: sympy.Symbol) -> sympy.Expr:
+def _init_value(value: object, symbol: sympy.Symbol, latex: bool = False) -> sympy.Expr:
     if isinstance(value, sympy.Basic):
         if not isinstance(value, sympy.Expr) or value.has(sympy.I, sympy.oo, sympy.nan, sympy.zoo):
             raise ProblemError(f"init {symbol}={quote(value)} is not a real value")
@@ -512,7 +588,7 @@ def _init_value(value: object, symbol: sympy.Symbol) -> sympy.Expr:
     if not isinstance(value, str):
         raise ProblemError(f"init {symbol}: {type(value).__name__} is not a number")
     try:
-        parsed = parse_expression(value)
+        parsed = parse_expression(value, latex=latex or "\\" in value)
     except ParseError as error:
         raise ProblemError(f"init {symbol}={quote(value)}: {error.message}") from None
     from symgrad.parse import is_finite_number

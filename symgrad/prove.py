@@ -31,12 +31,13 @@ from fractions import Fraction
 import sympy
 
 from symgrad import functions as fn
-from symgrad.budget import Budget
+from symgrad.budget import Budget, binds_timeout
 from symgrad.calculus import gradients
 from symgrad.condition import tie_condition
 from symgrad.dag import dag_nodes, function_types, substitute, symbols_of
 from symgrad.errors import ProblemError
 from symgrad.evaluate import bounds, is_exact
+from symgrad.functions import Max, Min, relu
 from symgrad.models import Model
 from symgrad.multistep import DEFAULT_STEPS, StepWitness, separation_witness
 from symgrad.problem import Problem, sort_symbols
@@ -113,11 +114,15 @@ class _Branch:
         symbols |= set(self.problem.init_symbols)
         symbols |= {s for v in self.start.values() for s in v.free_symbols}
         symbols |= set(self.data()) | set(self.branch.integers)
+        # conditions on parameters (a log's domain) hold at the points of T sampled
+        conditions = [c.xreplace(self.start) for c in self.conditions]
+        conditions = [c for c in conditions if c != sympy.true]
+        symbols |= {s for c in conditions for s in c.free_symbols}
         symbols -= set(self.branch.substitution)
         if self.problem.dataset is not None:
             symbols -= set(self.problem.data)
         return Sampler(
-            symbols, signs=self.signs, seed=seed, leading=self.data(), conditions=self.conditions
+            symbols, signs=self.signs, seed=seed, leading=self.data(), conditions=conditions
         )
 
 
@@ -235,9 +240,11 @@ def _step_witness(ctx: _Branch, found: StepWitness, sample) -> Witness:
     problem = ctx.problem
     first, second = found.pair
     values = _point(ctx, sample, None)
+    row_index = None
     if problem.dataset is not None and len(found.data) == 1:
-        row = found.data[0]
-        values.update({s: sympy.Rational(v.numerator, v.denominator) for s, v in row.items()})
+        row = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.data[0].items()}
+        values.update(row)
+        row_index = next(i for i, r in enumerate(problem.dataset) if dict(r) == row)
     exact = _exact(sample)
     shown = {str(p): _shown(found.gradients[p]) for p in (first, second)}
     return Witness(
@@ -248,12 +255,18 @@ def _step_witness(ctx: _Branch, found: StepWitness, sample) -> Witness:
         after_step={},
         certified_by=found.certified_by,
         steps=found.steps,
+        sample=row_index,
         eta=sympy.Rational(found.eta.numerator, found.eta.denominator),
         note=(
             f"the pair is still equal after {found.steps - 1} step"
             f"{'s' if found.steps > 2 else ''} with eta = {found.eta}; the gradients listed are "
-            f"at the point reached then, and differ; the loss is analytic, so the values "
-            f"after step {found.steps} differ for every eta != 0 small enough"
+            f"at the point reached then, and differ, so the values after step {found.steps} "
+            f"differ with eta = {found.eta}"
+            + (
+                "; the loss is analytic, so they differ for every eta != 0 small enough"
+                if found.analytic
+                else ""
+            )
         ),
         init_values={str(s): exact.get(s, sympy.S.Zero) for s in problem.init_symbols},
         integers={str(n): exact.get(n, sympy.S.Zero) for n in ctx.branch.integers},
@@ -469,9 +482,22 @@ def _refute_on_subspace(ctx: _Branch, grads, claims, seed: int, tries: int = 12)
 
 def _search_harder(ctx: _Branch, grads, claims) -> ProofResult | None:
     """A nonzero rational normal form has a witness: sample more points to find it."""
-    if ctx.problem.init or not all(is_rational_function(c.expression) for c in claims):
+    if ctx.problem.init or not all(_piecewise_rational(c.expression) for c in claims):
         return None
     return _refute_on_subspace(ctx, grads, claims, seed=7, tries=60)
+
+
+def _piecewise_rational(expr: sympy.Expr) -> bool:
+    """Rational once each kink function (|u|, sign, steps, max/min) is taken as a variable."""
+    kinks = [
+        node
+        for node in dag_nodes(expr)
+        if isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside, Max, Min, relu))
+    ]
+    if not kinks:
+        return is_rational_function(expr)
+    stand_ins = {k: sympy.Dummy(real=True) for k in kinks}
+    return is_rational_function(expr.xreplace(stand_ins))
 
 
 _CONCRETE_ACTIVATIONS = (
@@ -561,7 +587,11 @@ def _refute_after_steps(ctx: _Branch, grads, claims) -> ProofResult | None:
     )
     if found is None:
         return None
-    sample = next(s for start, s in starts if start[0] == found.theta0)
+    sample = next(
+        s
+        for (theta0, data), s in starts
+        if theta0 == found.theta0 and (problem.dataset is not None or (data,) == found.data)
+    )
     witness = _step_witness(ctx, found, sample)
     return ProofResult(
         verdict="refuted",
@@ -790,6 +820,7 @@ def _with_notes(result: ProofResult, notes: list[str]) -> ProofResult:
 
 
 # ---------------------------------------------------------------- main entry
+@binds_timeout
 def prove(
     loss: str | sympy.Expr | Model,
     ties: Sequence[str | Sequence[str]] | None = None,
@@ -854,17 +885,17 @@ def build_problem(
         model = loss
         init_values = init
         if isinstance(init, str) and init.strip() in ("identical", "zero", "constant"):
-            init_values = {str(p): v for p, v in model.init_values(init.strip()).items()}
+            init_values = model.init_values(init.strip())
         elif isinstance(init, str) and _is_tie_list(init, model) and ties is None:
             ties, init_values = _tie_list(init), None
         elif isinstance(init, str) and "=" not in init:
             model.init_values(init.strip())  # raises with the list of presets
         if ties is None and init_values is None:
-            init_values = {str(p): v for p, v in model.init_values("identical").items()}
+            init_values = model.init_values("identical")
         return Problem.build(
             model.loss,
             ties=ties,
-            params=[str(p) for p in model.parameters],
+            params=list(model.parameters),
             init=init_values,
             assume=assume,
             dataset=dataset,

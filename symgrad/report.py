@@ -429,7 +429,7 @@ def proof_to_markdown(result: ProofResult) -> str:
             lines.append(f"- the pair separates at step {witness.steps} (eta = {witness.eta})")
         elif witness.after_step:
             step = ", ".join(
-                f"{symbol_tex(k)}' = {latex(v)}" for k, v in witness.after_step.items()
+                f"{{{symbol_tex(k)}}}' = {latex(v)}" for k, v in witness.after_step.items()
             )
             lines.append(rf"- after one step: ${step}$, different for every $\eta \ne 0$")
         lines.append(f"- certified by {witness.certified_by}")

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import sympy
 
-from symgrad.budget import Budget
+from symgrad.budget import Budget, binds_timeout, tick
 from symgrad.calculus import gradients
+from symgrad.compile import float_function
 from symgrad.dag import substitute
 from symgrad.errors import ProblemError, SymgradError
 from symgrad.functions import LAMBDIFY_MODULE
@@ -166,6 +167,15 @@ def learning_rate(text: object, exact: bool) -> float | str:
     return rate
 
 
+def _compiled(vector: list[sympy.Expr], arguments: list[sympy.Symbol]):
+    """Float code for the gradient vector: per DAG node, or SymPy's lambdify as a fallback."""
+    try:
+        return float_function(vector, arguments)
+    except NotImplementedError:
+        return sympy.lambdify(arguments, vector, modules=[LAMBDIFY_MODULE, "math"], cse=True)
+
+
+@binds_timeout
 def simulate(
     model: Model,
     init: str = "identical",
@@ -223,18 +233,19 @@ def simulate(
         def gradient_at(point):
             total = [sympy.S.Zero] * len(parameters)
             for row in data_rows:
+                tick("gradient descent")
                 evaluated = substitute(sympy.Tuple(*vector), {**point, **row}, evaluate=True)
                 total = [t + g for t, g in zip(total, evaluated)]
             return [t / len(data_rows) for t in total]
     else:
-        compiled = sympy.lambdify(
-            [*parameters, *model.data], vector, modules=[LAMBDIFY_MODULE, "math"], cse=True
-        )
+        compiled = _compiled(vector, [*parameters, *model.data])
 
         def gradient_at(point):
             total = [0.0] * len(parameters)
             args = [point[p] for p in parameters]
-            for row in data_rows:
+            for count, row in enumerate(data_rows):
+                if count % 64 == 0:
+                    tick("gradient descent")
                 evaluated = compiled(*args, *(row[s] for s in model.data))
                 total = [t + g for t, g in zip(total, evaluated)]
             return [t / len(data_rows) for t in total]

@@ -40,6 +40,18 @@ class Unsolved(Exception):
     """The real solution set could not be determined completely."""
 
 
+def _distinct(conditions) -> tuple[sympy.Basic, ...]:
+    """The conditions without repeats; ``-x != 0`` is ``x != 0``."""
+    seen: list[sympy.Basic] = []
+    for condition in conditions:
+        if isinstance(condition, sympy.Ne) and condition.rhs == 0:
+            lhs = condition.lhs
+            condition = sympy.Ne(-lhs if lhs.could_extract_minus_sign() else lhs, 0)
+        if condition not in seen:
+            seen.append(condition)
+    return tuple(seen)
+
+
 @dataclass(frozen=True)
 class Branch:
     """One part of a solution set: a substitution, its integer parameters and side conditions."""
@@ -52,13 +64,13 @@ class Branch:
         updated = {s: v.xreplace({symbol: value}) for s, v in self.substitution.items()}
         updated[symbol] = value
         kept = tuple(c.xreplace({symbol: value}) for c in self.conditions)
-        new = tuple(c for c in (*kept, *conditions) if c != sympy.true)
+        new = _distinct(c for c in (*kept, *conditions) if c != sympy.true)
         return Branch(updated, self.integers + tuple(integers), new)
 
     def with_condition(self, condition: sympy.Basic) -> Branch:
         if condition == sympy.true:
             return self
-        return Branch(self.substitution, self.integers, self.conditions + (condition,))
+        return Branch(self.substitution, self.integers, _distinct((*self.conditions, condition)))
 
     def text(self) -> str:
         parts = [
@@ -174,9 +186,23 @@ class _Solver:
         except (NotImplementedError, ValueError, TypeError):
             return None
         try:
-            return self.set_branches(result, symbol)
+            found = self.set_branches(result, symbol)
         except Unsolved:
             return None
+        return self.with_degenerate_cases(found, factor, symbol)
+
+    def with_degenerate_cases(self, found, factor: sympy.Expr, symbol: sympy.Symbol):
+        """SymPy solves for ``symbol`` with the other unknowns generic: its solutions hold
+        where every coefficient of a ``symbol``-term is nonzero. Where one vanishes the
+        equation is a different one (``x1*x3**7 = c`` at ``x1 = 0``): add that branch."""
+        terms = _terms_in(factor, symbol)
+        varying = [(g, c) for g, c in terms if not c.is_number and not never_zero(c, self.signs)]
+        if not varying:
+            return found
+        nonzero = [sympy.Ne(c, 0) for _, c in varying]
+        generic = [(solved, list(extra) + nonzero) for solved, extra in found]
+        degenerate = [([c, sympy.expand(factor - c * g)], []) for g, c in varying]
+        return generic + degenerate
 
     def set_branches(self, result, symbol):
         if result == sympy.S.EmptySet:
@@ -212,6 +238,16 @@ class _Solved:
     value: sympy.Expr
     integers: tuple = ()
     conditions: tuple = ()
+
+
+def _terms_in(expr: sympy.Expr, symbol: sympy.Symbol) -> list[tuple[sympy.Expr, sympy.Expr]]:
+    """``expr`` = sum of c_i * g_i(symbol) + r: the pairs (g_i, c_i), c_i free of ``symbol``."""
+    coefficients: dict[sympy.Expr, sympy.Expr] = {}
+    for term in sympy.Add.make_args(sympy.expand(expr)):
+        independent, dependent = term.as_independent(symbol, as_Add=False)
+        if dependent != 1:
+            coefficients[dependent] = coefficients.get(dependent, 0) + independent
+    return [(g, sympy.expand(c)) for g, c in coefficients.items()]
 
 
 def _transcendental_parts(expr: sympy.Expr, symbol: sympy.Symbol) -> set:

@@ -199,7 +199,7 @@ REFUSED = [
     ("E x", "Euler"),
     ("w*x # loss", "'#'"),
     ("a & b", "'&'"),
-    ("dJ/dw = 2x", "equation"),
+    ("dJ/dw = 2x", "derivative operator"),
 ]
 
 LATEX_REFUSED = [

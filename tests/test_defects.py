@@ -272,3 +272,118 @@ def test_witness_values_are_printed_evaluated():
 def test_adam_text_states_its_epsilon_dependence():
     text = prove("w0*x0 + w1*x1", ties=["w0=w1"]).to_text()
     assert "eps" in text
+
+
+# 13. second review: equal starts written differently are equal -------------------
+@pytest.mark.parametrize(
+    "init",
+    ["w0=(1+sqrt(2))**2,w1=3+2*sqrt(2),w2=0", "w0=sin(1)**2+cos(1)**2,w1=1,w2=0"],
+)
+def test_equal_init_values_written_differently_are_tied(init):
+    # the loss is symmetric in w0, w1, so the pair starting equal stays equal
+    result = collapse("w0*x + w1*x + w2*y", init=init, params="w0,w1,w2")
+    assert result.verdict == "proven"
+    assert ("w0", "w1") in result.groups
+    assert prove("w0*x + w1*x", init=init.rsplit(",", 1)[0]).verdict == "proven"
+
+
+def test_a_cancelled_parameter_has_gradient_zero_in_prove():
+    # J = w1*x - 1: dJ/dw0 = 0, dJ/dw1 = x, both start at 0, so x = 1 refutes
+    result = prove("(w0 + w1*x) - (w0 + 1)", init="w0=0,w1=0")
+    assert result.verdict == "refuted"
+    assert any("w0 cancels out" in note for note in result.notes)
+
+
+# 14. a condition is the whole real zero set, degenerate coefficients included ---
+def test_condition_keeps_the_branch_where_a_coefficient_vanishes():
+    # difference x0**9 + x0*x1**7 + 2 - x1*x3**7: at x1 = 0 it is x0**9 + 2 for every x3
+    result = prove("w0*(x0**9 + x0*x1**7 + 3) + w1*(x1*x3**7 + 1)", ties=["w0=w1"])
+    x0 = sympy.Symbol("x0", real=True)
+    x1 = sympy.Symbol("x1", real=True)
+    branches = [dict(b.equations) for b in result.condition.branches]
+    assert any(b.get(x1) == 0 and sympy.simplify(b.get(x0, x0) ** 9 + 2) == 0 for b in branches), (
+        result.condition.text
+    )
+
+
+# 15. a region diagnosis names exactly where the claim is right --------------------
+@pytest.mark.parametrize(
+    "loss, claim, assume, code, where",
+    [
+        ("min(w,0)", "heaviside(-w)", None, "wrong_at_a_kink", "w = 0"),
+        ("max(w,0)", "heaviside(w)", None, "wrong_at_a_kink", "w = 0"),
+        ("relu(w)", "(sign(w)+1)/2", None, "wrong_at_a_kink", "w = 0"),
+        ("w if w >= 0 else 0", "heaviside(w)", None, "wrong_at_a_kink", "w = 0"),
+        ("max(w,x)", "1", "w>=x", "wrong_at_a_kink", "w = x"),
+        ("relu(w)*x", "x", None, "only_on_a_region", "right where w > 0,"),
+        ("max(w,x)", "1", None, "only_on_a_region", "right where w > x,"),
+    ],
+)
+def test_region_diagnoses_name_the_true_region(loss, claim, assume, code, where):
+    result = check(loss, "w", claim, assume=assume)
+    assert result.verdict == "incorrect"
+    assert result.codes == (code,)
+    assert where in result.diagnosis[0]
+
+
+# 16. easy refutations are found, kinks and domains included ----------------------
+@pytest.mark.parametrize(
+    "loss, kwargs",
+    [
+        ("log(w0 - w1 + 1)*x + w0*y + w1*y", {"ties": ["w0=w1"]}),  # difference 2x
+        ("w0**x0 + w1**x1", {"ties": ["w0=w1"]}),  # w = 1: x0 vs x1
+        ("sqrt(1-w0^2)*x + sqrt(1-w1^2)*y", {"ties": ["w0=w1"]}),
+        ("acos(w0)*x + asin(w1)*x", {"ties": ["w0=w1"]}),  # w = 0: -x vs x
+        ("w0*abs(x0) + w1*x0", {"ties": ["w0=w1"], "assume": "x0 > -1"}),  # x0 = -1/2
+        ("max(w0, 0) + min(w1, 0)", {"init": "w0=0,w1=0"}),  # 1/2, 1/2, then 0 vs 1
+        ("heaviside(w0-1)*x + w1", {"ties": ["w0=w1"]}),  # w = 2: x vs 1
+        ("w0^2*x0 + w1*x1", {"init": "w0=1,w1=1", "dataset": [{"x0": 1, "x1": 2}]}),
+    ],
+)
+def test_easy_refutations_are_found(loss, kwargs):
+    assert prove(loss, **kwargs).verdict == "refuted"
+
+
+def test_collapse_finds_split_witnesses_with_kinks():
+    result = collapse("relu(w0)*x + relu(w1)*x + w2*y", init="w0=1,w1=1,w2=1", params="w0,w1,w2")
+    assert ("w0", "w1") in result.groups
+    assert all(w.point is not None for w in result.witnesses)
+
+
+def test_multistep_witness_reports_the_data_it_used():
+    # the search tries several data points; the witness must show the one that separates
+    result = prove(
+        model("two-layer", inputs=2, hidden=3, activation="sigmoid"),
+        init="zero",
+        ties=["W1_0_0=b1_0"],
+    )
+    assert result.verdict == "refuted"
+    assert result.witness.point["x0"] != 1  # the difference has a factor 1 - x0
+
+
+# 17. crashes found by the second review ------------------------------------------
+@pytest.mark.parametrize(
+    "loss, claim",
+    [
+        ("heaviside(w)", "0"),
+        ("heaviside(w)*x", "0"),
+        ("asin(w)", "1/sqrt(1-w^2)"),
+        ("acos(w)", "-1/sqrt(1-w^2)"),
+        ("sqrt(1-w^2)", "-w/sqrt(1-w^2)"),
+        ("w*sqrt(1-w^2)", "sqrt(1-w^2) - w^2/sqrt(1-w^2)"),
+    ],
+)
+def test_textbook_answers_with_domains_are_correct(loss, claim):
+    assert check(loss, "w", claim).verdict == "correct"
+
+
+def test_sympy_loss_with_an_undeclared_function_is_a_clear_error():
+    w0, w1 = sympy.symbols("w0 w1", real=True)
+    g = sympy.Function("g")
+    with pytest.raises(ProblemError, match="declare it"):
+        prove(g(w0) + w1, ties=["w0=w1"])
+    assert prove(g(w0) + w1, ties=["w0=w1"], functions=["g"]).verdict == "refuted"
+
+
+def test_a_huge_timeout_means_no_practical_limit():
+    assert prove("w0*x + w1", ties=["w0=w1"], timeout=10**400).verdict == "refuted"

@@ -117,6 +117,6 @@ KNOWN_SETS = [
 
 
 def test_assumptions_with_known_solution_sets():
-    for assume, loss, verdict in KNOWN_SETS:
-        result = prove(loss, ties=["w0=w1"], assume=assume, timeout=20)
-        assert result.verdict == verdict, (assume, loss, result.reason)
+    for condition, loss, verdict in KNOWN_SETS:
+        result = prove(loss, ties=["w0=w1"], assume=condition, timeout=20)
+        assert result.verdict == verdict, (condition, loss, result.reason)

@@ -18,6 +18,8 @@ NAMES = (
     "output_neurons",
     "zero_init",
     "degenerate_data",
+    "matrix_gradients",
+    "two_layer_gradients",
 )
 
 

@@ -19,6 +19,7 @@ from symgrad.errors import (
     TieError,
 )
 from symgrad.grade import grade
+from symgrad.line_by_line import check_derivation
 from symgrad.gradient import gradients_of as gradients
 from symgrad.models import Model
 from symgrad.models import build as model
@@ -29,6 +30,7 @@ from symgrad.prove import prove
 from symgrad.results import (
     CheckResult,
     CollapseResult,
+    DerivationResult,
     GradientResult,
     ParametricResult,
     ProofResult,
@@ -45,7 +47,9 @@ __all__ = [
     "Trajectory",
     "CheckResult",
     "check",
+    "check_derivation",
     "CollapseResult",
+    "DerivationResult",
     "collapse",
     "DatasetError",
     "Model",

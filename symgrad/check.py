@@ -30,7 +30,7 @@ from symgrad import certify
 from symgrad.budget import Budget, binds_timeout
 from symgrad.constraints import split_constraints
 from symgrad.dag import symbols_of
-from symgrad.diagnose import Diagnosis, diagnose, wrong_symbols
+from symgrad.diagnose import Diagnosis, diagnose, diagnose_step, wrong_symbols
 from symgrad.errors import ParseError, ProblemError
 from symgrad.evaluate import is_exact
 from symgrad.functions import drop_dirac
@@ -321,6 +321,89 @@ def _incorrect(reading, parsed, p, loss, claim, true, case, found, setting, poin
         witness=witness,
         method="exact evaluation at a rational point",
     )
+
+
+@binds_timeout
+def compare_expressions(
+    previous: str | sympy.Expr,
+    current: str | sympy.Expr,
+    functions: Sequence[str] = (),
+    latex_input: bool = False,
+    timeout: float = 30.0,
+) -> Component:
+    """Whether ``current`` equals ``previous`` identically (a step of a derivation).
+
+    Decided like a claimed derivative: a certified nonzero at a rational point
+    refutes (the witness is re-evaluated independently), the zero-test ladder
+    proves (cross-examined at fresh points); the diagnosis compares the two.
+    """
+    budget = Budget(timeout)
+    functions = _function_names(functions)
+    before, after = (_expression(e, functions, latex_input) for e in (previous, current))
+    present = {s.name: s for s in symbols_of(before.expr) | symbols_of(after.expr)}
+    a, b = _unify(before.expr, present), _unify(after.expr, present)
+    conditions = [c.as_boolean() for c in (*before.domain, *after.domain)]
+    setting = _Setting({}, conditions, [{}], budget.share(0.8).deadline, False)
+    symbols = sort_symbols(symbols_of(a) | symbols_of(b))
+    outcome, detail = _decide_case(b - a, symbols, setting, conditions)
+    if outcome == "unknown":
+        return Component("", "unknown", b, a, method="zero-test ladder", reason=detail)
+    if outcome == "correct":
+        _cross_examine_step(a, b, symbols, conditions, budget)
+        return Component("", "correct", b, a, method=detail)
+    exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in detail.point.items()}
+    witness = CheckWitness(
+        point={str(s): exact[s] for s in sort_symbols(exact)},
+        parameter="",
+        claimed=b.xreplace(exact),
+        true=a.xreplace(exact),
+        certified_by="exact rational arithmetic"
+        if is_exact(detail.value)
+        else "interval arithmetic",
+    )
+    if not certify.differ(certify.value_of(b, exact), certify.value_of(a, exact)):
+        raise certify.CertificateFailure("re-evaluated, the two lines agree at the witness")
+    diagnoses = diagnose_step(a, b, {}, conditions, budget.share(0.9).deadline)
+    return Component(
+        "",
+        "incorrect",
+        b,
+        a,
+        codes=tuple(d.code for d in diagnoses),
+        diagnosis=tuple(d.text for d in diagnoses),
+        witness=witness,
+        method="exact evaluation at a rational point",
+    )
+
+
+def _expression(value, functions, latex) -> Parsed:
+    if isinstance(value, sympy.Expr):
+        return Parsed(value, frozenset(s.name for s in symbols_of(value)), domain_of(value))
+    if not isinstance(value, str):
+        raise ProblemError(f"an expression must be text, not {type(value).__name__}")
+    parsed = read(value, functions, latex=latex)
+    if not isinstance(parsed.expr, sympy.Expr):
+        raise ProblemError(f"{quote(value)} is a condition, not an expression")
+    return parsed
+
+
+def _cross_examine_step(a, b, symbols, conditions, budget) -> None:
+    """Fresh random rational points where the two lines may not certainly differ."""
+    rng = random.Random(4099)
+    for _ in range(8):
+        if budget.remaining() < 0.05:
+            return
+        point = {
+            s: sympy.Rational(rng.randint(-9, 9), rng.choice((1, 2, 3, 5, 7))) for s in symbols
+        }
+        if not all(certify.holds(c, point) for c in conditions if c.free_symbols <= set(point)):
+            continue
+        try:
+            apart = certify.differ(certify.value_of(a, point), certify.value_of(b, point))
+        except certify.CertificateFailure:
+            continue
+        if apart:
+            raise certify.CertificateFailure("at a fresh point the two lines differ")
 
 
 def _check_shapes(

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from symgrad.budget import Budget, binding
-from symgrad.errors import BudgetError, SymgradError
+from symgrad.errors import BudgetError, ProblemError, SymgradError
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MESSAGE_LIMIT = 400
@@ -612,11 +612,23 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
 
 @app.command()
 def check(
-    loss: Annotated[str, typer.Argument(help="The loss expression (a leading '-' is fine).")],
-    wrt: Annotated[str, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")],
+    loss: Annotated[
+        str | None, typer.Argument(help="The loss expression (a leading '-' is fine).")
+    ] = None,
+    wrt: Annotated[
+        str | None, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")
+    ] = None,
     claim: Annotated[
-        list[str], typer.Option("--claim", help="Claimed derivative; repeat for each --wrt.")
-    ],
+        list[str] | None,
+        typer.Option("--claim", help="Claimed derivative; repeat for each --wrt."),
+    ] = None,
+    derivation: Annotated[
+        str | None,
+        typer.Option(
+            "--derivation",
+            help="Check a derivation line by line: a file (text or LaTeX align), or - for stdin.",
+        ),
+    ] = None,
     assume: Annotated[
         list[str] | None, typer.Option("--assume", help="Condition such as 'x>0'.")
     ] = None,
@@ -659,6 +671,22 @@ def check(
     from symgrad.check import check as api
 
     def work() -> int:
+        if derivation is not None:
+            return _check_derivation(
+                derivation,
+                loss,
+                shape,
+                function,
+                latex_input,
+                timeout,
+                fmt,
+                as_json,
+                not no_timing,
+                wrt,
+                claim,
+            )
+        if loss is None or wrt is None or not claim:
+            raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
         result = api(
             loss,
             wrt,
@@ -676,6 +704,25 @@ def check(
         return VERDICT_EXIT[result.verdict]
 
     _run(as_json, timeout, work)
+
+
+def _check_derivation(
+    path, loss, shape, function, latex_input, timeout, fmt, as_json, timing, wrt, claim
+) -> int:
+    from symgrad.line_by_line import check_derivation, load_derivation
+
+    if wrt is not None or claim:
+        raise ProblemError("--derivation carries its own claims: leave out --wrt and --claim")
+    result = check_derivation(
+        load_derivation(path),
+        loss=loss,
+        shapes=shape or None,
+        functions=_split_list(function),
+        latex_input=True if latex_input else None,
+        timeout=timeout,
+    )
+    _print_result(result, fmt, as_json, timing)
+    return VERDICT_EXIT[result.verdict]
 
 
 @app.command()

@@ -22,8 +22,8 @@ import sympy
 
 from symgrad.display import latex, short, tidy
 from symgrad.prove import prove
-from symgrad.report import headline
-from symgrad.results import ProofResult
+from symgrad.report import check_headline, headline
+from symgrad.results import CheckResult, ProofResult
 
 __all__ = ["Derivation", "Step", "prove"]
 
@@ -110,6 +110,10 @@ class Derivation:
                     f"   -> {step.result.verdict} (expected {step.expect}, {mark}): "
                     f"{_summary(step.result)}"
                 )
+                if isinstance(step.result, CheckResult):
+                    lines.append(f"      certificate: {step.result.method}")
+                    lines += [f"      - {item}" for item in step.result.diagnosis]
+                    continue
                 condition = step.result.condition
                 if isinstance(condition, str):
                     lines.append(f"      condition: {condition}")
@@ -184,6 +188,8 @@ def _summary(result) -> str:
     """The one-sentence verdict of a ProofResult or a ParametricResult."""
     if isinstance(result, ProofResult):
         return headline(result)
+    if isinstance(result, CheckResult):
+        return check_headline(result)
     return result.headline()
 
 

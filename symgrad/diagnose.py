@@ -453,3 +453,49 @@ def _difference(difference: sympy.Expr, context: _Context) -> str:
         except Exception:  # noqa: BLE001 - the plain difference is shown instead
             pass
     return short(difference)
+
+
+_STEP_LADDER = (_sign, _constant_factor, _factors, _one_term, _region, _at_a_point)
+_STEP_WORDS = (
+    ("the true derivative", "the previous line"),
+    ("true derivative", "previous line"),
+    ("the derivative is", "the previous line gives"),
+    ("the claim", "this line"),
+)
+
+
+def diagnose_step(
+    previous: sympy.Expr,
+    current: sympy.Expr,
+    signs: Mapping | None = None,
+    conditions: Sequence = (),
+    deadline: float | None = None,
+    decimals: bool = False,
+) -> list[Diagnosis]:
+    """What is wrong with a step ``previous = current`` of a derivation: the rungs that
+    compare two expressions (sign, factor, one term, region, a substituted value)."""
+    context = _Context(
+        previous,
+        sympy.Dummy("unused"),
+        current,
+        previous,
+        dict(signs or {}),
+        list(conditions),
+        deadline if deadline is not None else time.monotonic() + 10,
+        False,
+        decimals,
+    )
+    for rung in _STEP_LADDER:
+        if time.monotonic() > context.deadline:
+            break
+        found = rung(context)
+        if found is not None:
+            return [Diagnosis(found.code, _step_words(found.text))]
+    gap = _difference(current - previous, context)
+    return [Diagnosis("other", f"this line - previous line = {gap}")]
+
+
+def _step_words(text: str) -> str:
+    for old, new in _STEP_WORDS:
+        text = text.replace(old, new)
+    return text

@@ -50,6 +50,8 @@ class Question:
     points: tuple[float, ...] = ()
     format: str = "text"
     feedback: Mapping[str, str] = field(default_factory=dict)
+    shapes: tuple[str, ...] = ()
+    up_to_factor: bool = False
 
     @property
     def max_points(self) -> float:
@@ -79,6 +81,8 @@ def _question(entry: object, number: int) -> Question:
         "points",
         "format",
         "feedback",
+        "shapes",
+        "up_to_factor",
     }
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -118,7 +122,15 @@ def _question(entry: object, number: int) -> Question:
         points=tuple(float(p) for p in points),
         format=fmt,
         feedback=dict(feedback),
+        shapes=_strings(entry.get("shapes"), f"key: question {qid!r}: shapes"),
+        up_to_factor=_flag(entry.get("up_to_factor", False), qid),
     )
+
+
+def _flag(value: object, qid: str) -> bool:
+    if not isinstance(value, bool):
+        raise ProblemError(f"key: question {qid!r}: up_to_factor must be true or false")
+    return value
 
 
 def load_key(key: str | Path | Mapping | Sequence) -> list[Question]:
@@ -153,12 +165,13 @@ def _validate_questions(questions: Sequence[Question]) -> None:
             check(
                 question.loss,
                 list(question.wrt),
-                ["0"] * len(question.wrt),
+                [f"0*{w}" if question.shapes else "0" for w in question.wrt],
                 assume=list(question.assume) or None,
                 functions=question.functions,
                 latex_input=question.format == "latex",
                 timeout=30,
                 constraints=list(question.constraints) or None,
+                shapes=question.shapes or None,
             )
         except BudgetError:
             pass
@@ -311,6 +324,7 @@ def grade_answer(
 ) -> dict:
     """Judge one answer; the outcome as plain data (picklable, for workers and Dask)."""
     from symgrad.check import check
+    from symgrad.line_by_line import check_derivation
 
     if len(parts) != len(question.wrt):
         return _outcome(
@@ -319,17 +333,30 @@ def grade_answer(
             [("syntax",) for _ in question.wrt],
             f"expected {len(question.wrt)} component(s) separated by ';', got {len(parts)}",
         )
+    derivation = None
     try:
+        if len(parts) == 1 and is_derivation(parts[0]):
+            derivation = check_derivation(
+                parts[0],
+                loss=question.loss,
+                shapes=question.shapes or None,
+                functions=question.functions,
+                latex_input=True if fmt == "latex" else None,
+                timeout=timeout * 0.6,
+            )
+            parts = [derivation.lines[-1].expression]
         result = check(
             question.loss,
             list(question.wrt),
             [p.strip() for p in parts],
             assume=list(question.assume) or None,
             functions=question.functions,
-            latex_input=fmt == "latex",
-            timeout=timeout,
+            latex_input=fmt == "latex" or bool(derivation and derivation.latex),
+            timeout=timeout if derivation is None else timeout * 0.4,
             hide_answer=hide,
             constraints=list(question.constraints) or None,
+            shapes=question.shapes or None,
+            up_to_factor=question.up_to_factor,
         )
     except BudgetError as error:
         return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], error.one_line())
@@ -346,12 +373,29 @@ def grade_answer(
         }
         for c in result.components
     ]
+    if derivation is not None and derivation.first_wrong is not None:
+        _add_derivation_feedback(components[0], derivation, question)
     return {
         "verdict": result.verdict,
         "components": components,
         "understood": result.understood,
         "reason": result.reason,
     }
+
+
+def is_derivation(answer: str) -> bool:
+    """An answer of several lines (or LaTeX align rows) is a derivation, judged line by line."""
+    rows = [r for r in answer.replace("\\\\", "\n").split("\n") if r.strip()]
+    return len(rows) > 1
+
+
+def _add_derivation_feedback(component: dict, derivation, question: Question) -> None:
+    """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback."""
+    line = next(x for x in derivation.lines if x.number == derivation.first_wrong)
+    detail = "; ".join(line.diagnosis) or "it does not follow from the line before"
+    sentence = f"line {line.number} of the derivation is wrong: {detail}"
+    component["codes"] = [*component["codes"], "wrong_line"]
+    component["feedback"] = [*component["feedback"], question.feedback.get("wrong_line", sentence)]
 
 
 def _outcome(question: Question, verdict: str, codes, reason: str) -> dict:
@@ -376,7 +420,15 @@ def _row(answer: Answer, question: Question, outcome: Mapping) -> GradedAnswer:
         if c["verdict"] == "correct" and len(components) > 1:
             sentences.append(f"{c['name']}: correct")
     if outcome["verdict"] == "correct":
-        sentences = [question.feedback.get("correct", "correct")]
+        slips = [
+            t
+            for c in components
+            for code, t in zip(c["codes"], c["feedback"])
+            if code == "wrong_line"
+        ]
+        sentences = [
+            question.feedback.get("correct", "correct") + "".join(f"; but {slip}" for slip in slips)
+        ]
     elif outcome["verdict"] in ("syntax", "timeout", "unknown") and outcome.get("reason"):
         sentences = [question.feedback.get(outcome["verdict"], outcome["reason"])]
     return GradedAnswer(

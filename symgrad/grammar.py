@@ -751,11 +751,22 @@ class Parser:
             return self.indexed(token)
         if self.at("OP", "("):
             self._refuse_number_call(token)
-            if name not in self.context.symbols and not _UNAMBIGUOUS_PRODUCT.match(name):
+            if (
+                name not in self.context.symbols
+                and not _UNAMBIGUOUS_PRODUCT.match(name)
+                and not self._declared_matrix(name)
+            ):
                 raise self._unknown_function(token)
             if not self.context.latex:
                 self.context.note(f"{token.source}(...) is read as the product {name}*(...)")
         return ("name", name, token.position, token.source)
+
+    def _declared_matrix(self, name: str) -> bool:
+        """In shape mode: a declared matrix, or a row of one (``x_i`` for a declared ``X``)."""
+        if not self.context.shapes:
+            return False
+        base = name.partition("_")[0]
+        return base in self.context.matrices or base.upper() in self.context.matrices
 
     def indexed(self, token: Token) -> Node:
         """``x[1]`` is the name ``x1``; ``W[1,2]`` and ``W[1][2]`` are ``W1_2`` (as ``x_{1}`` and

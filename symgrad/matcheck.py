@@ -35,6 +35,7 @@ from symgrad.matrices import (
     ShapeError,
     _same_size,
     abstract,
+    equality_bounds,
     evaluate,
     matrix_text,
     node_latex,
@@ -163,6 +164,111 @@ def check_matrix(
     return _recheck(result, loss_node, dict(zip(names, claim_nodes)), declared, budget, factors)
 
 
+@binds_timeout
+def compare_matrix_expressions(
+    previous: str,
+    current: str,
+    shapes: Sequence[str] | dict,
+    functions: Sequence[str] = (),
+    latex_input: bool = False,
+    timeout: float = 30.0,
+) -> Component:
+    """Whether two matrix expressions are equal for every size (a step of a derivation)."""
+    budget = Budget(timeout)
+    declared = parse_shapes(shapes)
+    before, _ = read_matrix(previous, declared, functions, latex_input)
+    after, _ = read_matrix(current, declared, functions, latex_input)
+    if not _same_shape(before.shape, after.shape):
+        return Component(
+            "",
+            "incorrect",
+            sympy.Symbol(after.text),
+            sympy.Symbol(before.text),
+            codes=("shape_changed",),
+            diagnosis=(
+                f"the shape changes from {shape_text(before.shape)} to "
+                f"{shape_text(after.shape)}{_shape_hint(after, before.shape)}",
+            ),
+            method="shapes",
+        )
+    component = _equal_for_every_size(before, after, declared, budget)
+    if component.verdict != "incorrect":
+        return component
+
+    def judge(repaired, share):
+        return _equal_for_every_size(before, repaired, declared, share).verdict
+
+    diagnoses = diagnose_matrix(before, after, None, declared, budget, judge)
+    return dataclasses.replace(
+        component,
+        codes=tuple(code for code, _ in diagnoses),
+        diagnosis=tuple(text.replace("the gradient", "the previous line") for _, text in diagnoses),
+    )
+
+
+def _equal_for_every_size(before, after, declared, budget) -> Component:
+    bounds = equality_bounds(before, after)
+    bounds = _every_size(bounds, declared)
+    combos, complete = size_combinations(bounds)
+    claim, previous = sympy.Symbol(after.text), sympy.Symbol(before.text)
+    for sizes in combos:
+        budget.check("comparing the lines at every size")
+        instance = Instance(sizes=sizes, shapes=declared)
+        expected, claimed = evaluate(before, instance), evaluate(after, instance)
+        outcome = _compare(claimed, expected, instance, budget)
+        if outcome[0] == "unknown":
+            return Component(
+                "", "unknown", claim, previous, method="zero-test ladder", reason=outcome[1]
+            )
+        if outcome[0] == "incorrect":
+            exact = {
+                s: sympy.Rational(v.numerator, v.denominator) for s, v in outcome[1].point.items()
+            }
+            for symbol in set().union(*(e.free_symbols for e in (*claimed, *expected))) - set(
+                exact
+            ):
+                exact[symbol] = sympy.S.Zero
+            witness = CheckWitness(
+                point={str(s): v for s, v in sorted(exact.items(), key=lambda i: str(i[0]))},
+                parameter="",
+                claimed=claimed.xreplace(exact),
+                true=expected.xreplace(exact),
+                certified_by="exact rational arithmetic",
+                sizes={str(k): int(v) for k, v in sizes.items()},
+                matrices={n: instance.matrix(n).xreplace(exact) for n in sorted(instance.leaves)},
+            )
+            if all(
+                certify.same(certify.value_of(c), certify.value_of(e))
+                for c, e in zip(witness.claimed, witness.true)
+            ):
+                raise certify.CertificateFailure("re-evaluated, the two lines agree at the witness")
+            return Component(
+                "",
+                "incorrect",
+                claim,
+                previous,
+                witness=witness,
+                method="exact evaluation at the smallest sizes",
+            )
+    if not complete:
+        return Component(
+            "",
+            "unknown",
+            claim,
+            previous,
+            method="exact checks at small sizes",
+            reason=f"equal at the sizes checked, but the argument needs sizes up to "
+            f"{_bounds_text(bounds)}",
+        )
+    return Component(
+        "",
+        "correct",
+        claim,
+        previous,
+        method=f"exact at every size up to {_bounds_text(bounds)}, hence at every size",
+    )
+
+
 def _recheck(
     result: CheckResult, loss_node, claims: dict, declared: dict, budget, factors: dict
 ) -> CheckResult:
@@ -191,7 +297,7 @@ def _recheck(
                 )
         elif result.verdict == "correct":
             for name, claim_node in claims.items():
-                bounds = size_bounds(loss_node, claim_node, declared[name])
+                bounds = _every_size(size_bounds(loss_node, claim_node, declared[name]), declared)
                 sizes = {d: min(b + 1, 4) for d, b in bounds.items()}
                 for seed in (11, 12):
                     budget.check("the certificate check")
@@ -293,6 +399,7 @@ def _component(
     diagnose=True,
     factors=None,
 ):
+    bounds = _every_size(bounds, declared)
     combos, complete = size_combinations(bounds)
     scope = _scope(bounds)
     factor = None
@@ -344,13 +451,25 @@ def _component(
             f"all-sizes argument needs sizes up to {_bounds_text(bounds)}",
         ), scope
     method = f"exact at every size up to {_bounds_text(bounds)}, hence at every size"
+    if up_to_factor and factor == 1:
+        method += " (the constant factor is 1)"
     if factor is not None and factor != 1:
-        method += f" (up to the positive factor {factor})"
+        method += f" (the claim is {factor} times the gradient)"
         if factors is not None:
             factors[name] = factor
     return Component(
         name, "correct", sympy.Symbol(claim_node.text), sympy.S.Zero, method=method
     ), scope
+
+
+def _every_size(bounds: dict, declared: dict) -> dict:
+    """Every declared size symbol gets a bound; one that no term indexes needs only 1."""
+    complete = dict(bounds)
+    for shape in declared.values():
+        for size in shape:
+            if isinstance(size, sympy.Symbol):
+                complete.setdefault(size, 1)
+    return complete
 
 
 def _bounds_text(bounds: dict) -> str:
@@ -386,7 +505,7 @@ def _compare(claimed, true, instance, budget):
         return ("incorrect", found)
     abstracted, _ = abstract(open_ones)
     for expression in abstracted:
-        if sympy.expand(expression) == 0:
+        if sympy.expand(expression) == 0 or _rationally_zero(expression):
             continue
         proof = prove_zero(expression, max(budget.remaining() / 4, 0.1))
         if not proof.zero:
@@ -395,6 +514,30 @@ def _compare(claimed, true, instance, budget):
                 return ("incorrect", found)
             return ("unknown", proof.reason or "no sound method decided")
     return ("correct",)
+
+
+def _rationally_zero(expression: sympy.Expr) -> bool:
+    """Zero with every function application taken as an independent variable (a stronger
+    identity, so a sound proof), decided by rational normal form."""
+    applications = {
+        node: sympy.Dummy("f", real=True)
+        for node in sympy.preorder_traversal(expression)
+        if isinstance(node, sympy.Function)
+        or (isinstance(node, sympy.Pow) and not node.exp.is_Integer)
+    }
+    if not applications:
+        return False
+    rational = expression.xreplace(applications)
+    groups: dict[sympy.Expr, list[sympy.Expr]] = {}
+    for term in sympy.Add.make_args(sympy.expand(rational)):
+        numerator, denominator = sympy.fraction(sympy.together(term))
+        groups.setdefault(sympy.expand(denominator), []).append(numerator)
+    # each denominator's terms are reduced on their own, then the reduced parts summed
+    try:
+        reduced = [sympy.cancel(sympy.Add(*nums) / den) for den, nums in groups.items()]
+        return sympy.expand(sympy.Add(*reduced)) == 0
+    except sympy.PolynomialError:
+        return False
 
 
 def _incorrect(

@@ -25,6 +25,7 @@ one). A refutation is an exact rational witness at the smallest sizes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,8 +38,8 @@ from symgrad.grammar import Context, lex_text, parse_tokens
 from symgrad.parse import Builder, _context, check_name, normalize_name, real_symbol
 from symgrad.problem import quote
 
-MAX_SIZE = 6
-MAX_COMBINATIONS = 80
+MAX_SIZE = 8
+MAX_COMBINATIONS = 400
 
 
 # ---------------------------------------------------------------- shapes
@@ -246,12 +247,19 @@ class MatrixBuilder(Builder):
             shape = self.shapes[name]
             return leaf(name, shape)
         base, _, index = name.partition("_")
+        base = self._matrix_of(base)
         if index in self.bound and base in self.shapes:
             shape = self.shapes[base]
             return Node(
                 "row", (shape[1], sympy.S.One), data=(base, index, shape), text=f"{base}_{index}"
             )
         return self._scalar(tree)
+
+    def _matrix_of(self, base: str) -> str:
+        """``x`` in ``x_i`` is a row of ``X`` when only ``X`` is declared (x_i, y_i as courses write)."""
+        if base not in self.shapes and base.upper() in self.shapes and base.islower():
+            return base.upper()
+        return base
 
     def _m_num(self, tree) -> Node:
         return self._scalar(tree)
@@ -321,6 +329,8 @@ class MatrixBuilder(Builder):
             return Node(
                 name, (sympy.S.One, sympy.S.One), (inner,), data=name, text=f"{name}({inner.text})"
             )
+        if name == "hadamard":
+            return self._hadamard(args)
         values = [self.node(a) for a in args]
         if len(values) == 1 and not values[0].scalar:
             return Node(
@@ -334,6 +344,14 @@ class MatrixBuilder(Builder):
             return self._scalar(tree)
         raise ShapeError(f"{name} of several matrices has no single reading")
 
+    def _hadamard(self, args) -> Node:
+        """``hadamard(A, B)``: the elementwise product (a row or column broadcast along)."""
+        if len(args) != 2:
+            raise ShapeError("hadamard takes two arguments: hadamard(A, B)")
+        a, b = (self.node(x) for x in args)
+        shape = _broadcast(a, b)
+        return Node("hadamard", shape, (a, b), text=f"hadamard({a.text}, {b.text})")
+
     def _m_indexsum(self, tree) -> Node:
         index, lower, upper, body = tree[1], tree[2], tree[3], tree[4]
         size = size_of(upper)
@@ -343,8 +361,6 @@ class MatrixBuilder(Builder):
         self.bound[index] = size
         inner = self.node(body)
         self.bound = saved
-        if not inner.scalar:
-            raise ShapeError("the summand of \\sum must be a scalar")
         return Node(
             "indexsum", inner.shape, (inner,), data=(index, size), text=f"sum_{index}({inner.text})"
         )
@@ -364,6 +380,7 @@ def read_matrix(
 
     _precheck(text)
     context = _context(functions, tuple(shapes), False, latex)
+    context.known_functions = context.known_functions | {"hadamard"}
     context.shapes = True
     context.matrices = frozenset(shapes)
     if latex:
@@ -389,6 +406,7 @@ class Instance:
     sizes: dict
     shapes: Mapping[str, tuple]
     leaves: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
 
     def dims(self, shape: tuple) -> tuple[int, int]:
         return tuple(int(sympy.sympify(s).xreplace(self.sizes)) for s in shape)
@@ -409,8 +427,15 @@ class Instance:
 def evaluate(
     node: Node, instance: Instance, bound: Mapping[str, int] | None = None
 ) -> sympy.Matrix:
-    """The node at concrete sizes: a SymPy Matrix of expressions in the entry symbols."""
-    bound = bound or {}
+    """The node at concrete sizes: a SymPy Matrix of expressions in the entry symbols
+    (each distinct subexpression evaluated once per instance)."""
+    key = (node, tuple(sorted((bound or {}).items())))
+    if key not in instance.values:
+        instance.values[key] = _evaluate(node, instance, bound or {})
+    return instance.values[key]
+
+
+def _evaluate(node: Node, instance: Instance, bound: Mapping[str, int]) -> sympy.Matrix:
     kind = node.kind
     if kind == "scalar":
         value = sympy.sympify(node.data).xreplace(instance.sizes)
@@ -437,6 +462,8 @@ def evaluate(
         return sympy.Matrix([[1 / parts[0][0, 0]]])
     if kind == "add":
         return _broadcast_add(parts[0], parts[1])
+    if kind == "hadamard":
+        return _broadcast_with(parts[0], parts[1], lambda x, y: x * y)
     if kind == "pow":
         return sympy.Matrix([[parts[0][0, 0] ** sympy.sympify(node.data)]])
     if kind == "norm":
@@ -451,34 +478,44 @@ def evaluate(
     if kind == "indexsum":
         index, size = node.data
         count = int(sympy.sympify(size).xreplace(instance.sizes))
-        total = sympy.S.Zero
+        total = None
         for i in range(count):
-            total += evaluate(node.parts[0], instance, {**bound, index: i})[0, 0]
-        return sympy.Matrix([[total]])
+            term = evaluate(node.parts[0], instance, {**bound, index: i})
+            total = term if total is None else total + term
+        return total
     raise ProblemError(f"cannot evaluate {kind}")
 
 
 def _apply(name: str, primes: int, value: sympy.Expr, instance: Instance) -> sympy.Expr:
+    if not primes:
+        from symgrad.parse import KNOWN_FUNCTIONS
+
+        return KNOWN_FUNCTIONS[name][0](value)
+    variable, derivative = _derivative_template(name, primes)
+    return derivative.xreplace({variable: value})
+
+
+@functools.lru_cache(maxsize=64)
+def _derivative_template(name: str, primes: int) -> tuple[sympy.Symbol, sympy.Expr]:
+    """(u, f^(primes)(u)) once per function: differentiating per entry is slow."""
     from symgrad.parse import KNOWN_FUNCTIONS
 
-    function = KNOWN_FUNCTIONS[name][0]
-    if primes:
-        u = sympy.Dummy("u", real=True)
-        return sympy.diff(function(u), u, primes).xreplace({u: value})
-    return function(value)
+    variable = sympy.Dummy("u", real=True)
+    return variable, sympy.diff(KNOWN_FUNCTIONS[name][0](variable), variable, primes)
 
 
 def _broadcast_add(a: sympy.Matrix, b: sympy.Matrix) -> sympy.Matrix:
-    if a.shape == b.shape:
-        return a + b
-    if a.shape == (1, 1):
-        return b.applyfunc(lambda e: a[0, 0] + e)
-    if b.shape == (1, 1):
-        return a.applyfunc(lambda e: e + b[0, 0])
-    big, small = (a, b) if a.rows * a.cols >= b.rows * b.cols else (b, a)
-    if small.rows == 1:
-        return sympy.Matrix(big.rows, big.cols, lambda i, j: big[i, j] + small[0, j])
-    return sympy.Matrix(big.rows, big.cols, lambda i, j: big[i, j] + small[i, 0])
+    return _broadcast_with(a, b, lambda x, y: x + y)
+
+
+def _broadcast_with(a: sympy.Matrix, b: sympy.Matrix, op) -> sympy.Matrix:
+    """``op`` entry by entry, a scalar, row or column broadcast along the other operand."""
+    rows, cols = max(a.rows, b.rows), max(a.cols, b.cols)
+
+    def entry(m: sympy.Matrix, i: int, j: int) -> sympy.Expr:
+        return m[i if m.rows > 1 else 0, j if m.cols > 1 else 0]
+
+    return sympy.Matrix(rows, cols, lambda i, j: op(entry(a, i, j), entry(b, i, j)))
 
 
 # ---------------------------------------------------------------- the finite-size bound
@@ -500,9 +537,53 @@ def _is_contraction(node: Node) -> bool:
     )
 
 
-def index_counts(node: Node) -> tuple[dict, dict, int]:
+def _symbolic(shape: tuple) -> set:
+    return {size for size in shape if isinstance(size, sympy.Symbol)}
+
+
+def _broadcast_dims(part: Node, whole: Node) -> set:
+    """The size symbols along which ``part`` is repeated to fill ``whole``'s shape."""
+    return {
+        whole.shape[axis]
+        for axis in (0, 1)
+        if isinstance(whole.shape[axis], sympy.Symbol) and part.shape[axis] == 1
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def flat_dims(node: Node) -> frozenset:
+    """Size symbols along which some term of the node's entries may not depend on the index.
+
+    Only a sum over such a dimension can make a coefficient depend on its size
+    (``sum(X + 1) = sum(X) + n*k``); leaves vary along every dimension.
+    """
+    kind = node.kind
+    if kind in ("leaf", "row", "scalar", "inverse", "pow", "norm", "sum", "trace"):
+        return frozenset()
+    parts = [flat_dims(p) for p in node.parts]
+    if kind in ("transpose", "apply", "indexsum"):
+        return parts[0]
+    if kind in ("matmul", "scale"):
+        return parts[0] | parts[1]
+    if kind == "add":
+        extra = _broadcast_dims(node.parts[0], node) | _broadcast_dims(node.parts[1], node)
+        return parts[0] | parts[1] | frozenset(extra)
+    if kind == "hadamard":
+        first = parts[0] | _broadcast_dims(node.parts[0], node)
+        second = parts[1] | _broadcast_dims(node.parts[1], node)
+        return frozenset(first & second)
+    raise ProblemError(f"no flatness rule for {kind}")
+
+
+def index_counts(node: Node, opaque_atoms: bool = False) -> tuple[dict, dict, int]:
     """(t, d, depth): index values per dimension in any term, extra degree per dimension,
-    and the nesting depth of atoms (nonlinear functions of contractions)."""
+    and the nesting depth of atoms (nonlinear functions of contractions).
+
+    The degree grows only where a sum runs over a dimension along which a term may be
+    constant (see :func:`flat_dims`). With ``opaque_atoms`` (an expression that is
+    compared, never differentiated) the inside of an atom adds no degree: the
+    abstraction replaces it by independent entries.
+    """
     kind = node.kind
     if kind == "leaf":
         return _dims(node.shape), {}, 0
@@ -510,50 +591,66 @@ def index_counts(node: Node) -> tuple[dict, dict, int]:
         return _dims(node.data[2]), {}, 0
     if kind == "scalar":
         return {}, _size_degrees(sympy.sympify(node.data)), 0
-    results = [index_counts(p) for p in node.parts]
+    results = [index_counts(p, opaque_atoms) for p in node.parts]
     counts = [r[0] for r in results]
     extra = {}
     for r in results:
         extra = _merge(extra, r[1], lambda x, y: x + y)
     depth = max((r[2] for r in results), default=0)
+
+    def summed(sizes) -> None:
+        for size in sizes:
+            extra[size] = extra.get(size, 0) + 1
+
     if kind == "matmul":
         inner = node.parts[0].shape[1]
         total = _merge(counts[0], counts[1], lambda x, y: x + y)
         if isinstance(inner, sympy.Symbol):
             total[inner] = max(total.get(inner, 0) - 1, 1)
-            extra[inner] = extra.get(inner, 0) + 1
+            if inner in flat_dims(node.parts[0]) & flat_dims(node.parts[1]):
+                summed([inner])
         return total, extra, depth
-    if kind in ("scale",):
+    if kind in ("scale", "hadamard"):
         return _merge(counts[0], counts[1], lambda x, y: x + y), extra, depth
     if kind == "add":
-        total = _merge(counts[0], counts[1], max)
-        for size in node.shape:
-            if isinstance(size, sympy.Symbol):
-                extra[size] = extra.get(size, 0) + 1
-        return total, extra, depth
+        return _merge(counts[0], counts[1], max), extra, depth
     if kind in ("transpose",):
         return counts[0], extra, depth
-    if kind in ("sum", "trace", "indexsum"):
-        for size in node.parts[0].shape:
-            if isinstance(size, sympy.Symbol):
-                extra[size] = extra.get(size, 0) + 1
-        if kind == "indexsum":
-            _, size = node.data
-            if isinstance(size, sympy.Symbol):
-                extra[size] = extra.get(size, 0) + 1
+    if kind in ("sum", "trace"):
+        summed(_symbolic(node.parts[0].shape) & flat_dims(node.parts[0]))
         return counts[0], extra, depth
+    if kind == "indexsum":
+        _, size = node.data
+        if isinstance(size, sympy.Symbol):
+            summed([size])
+        return counts[0], extra, depth
+    if kind == "pow" and node.parts[0].kind == "norm" and _even(node.data):
+        # ||v||^(2m) = (sum of squares)^m: a polynomial, not an atom
+        vector = node.parts[0].parts[0]
+        inner_t, inner_d, inner_depth = index_counts(vector, opaque_atoms)
+        power = int(sympy.sympify(node.data))
+        for size in _symbolic(vector.shape) & flat_dims(vector):
+            inner_d = {**inner_d, size: inner_d.get(size, 0) + power // 2}
+        return {k: v * power for k, v in inner_t.items()}, inner_d, inner_depth
     if kind == "pow":
         exponent = sympy.sympify(node.data)
         if exponent.is_Integer and exponent >= 0:
             return {k: v * int(exponent) for k, v in counts[0].items()}, extra, depth
         return {}, extra, depth + 1
     if kind in ("norm", "inverse"):
-        return {}, extra, depth + 1
+        if kind == "norm" and not opaque_atoms:
+            summed(_symbolic(node.parts[0].shape) & flat_dims(node.parts[0]))
+        return {}, {} if opaque_atoms else extra, depth + 1
     if kind == "apply":
         if _is_contraction(node.parts[0]):
-            return _dims(node.shape), extra, depth + 1
+            return _dims(node.shape), {} if opaque_atoms else extra, depth + 1
         return counts[0], extra, depth
     raise ProblemError(f"no index count for {kind}")
+
+
+def _even(exponent: object) -> bool:
+    value = sympy.sympify(exponent)
+    return bool(value.is_Integer and value > 0 and value % 2 == 0)
 
 
 def _size_degrees(expr: sympy.Expr) -> dict:
@@ -574,7 +671,7 @@ def _size_degrees(expr: sympy.Expr) -> dict:
 def size_bounds(loss: Node, claim: Node, parameter_shape: tuple) -> dict:
     """The largest size of each dimension that the finite-size argument needs checked."""
     t_loss, d_loss, depth = index_counts(loss)
-    t_claim, d_claim, _ = index_counts(claim)
+    t_claim, d_claim, _ = index_counts(claim, opaque_atoms=True)
     param = _dims(parameter_shape)
     bounds = {}
     for dim in set(t_loss) | set(t_claim) | set(param) | set(d_loss) | set(d_claim):
@@ -582,6 +679,18 @@ def size_bounds(loss: Node, claim: Node, parameter_shape: tuple) -> dict:
         d = max(d_loss.get(dim, 0), d_claim.get(dim, 0))
         bounds[dim] = t + d
     return bounds
+
+
+def equality_bounds(first: Node, second: Node) -> dict:
+    """The sizes the finite-size argument needs for ``first == second`` (no derivative)."""
+    t_a, d_a, _ = index_counts(first, opaque_atoms=True)
+    t_b, d_b, _ = index_counts(second, opaque_atoms=True)
+    dims = set(t_a) | set(t_b) | set(d_a) | set(d_b)
+    dims |= {s for node in (first, second) for s in node.shape if isinstance(s, sympy.Symbol)}
+    return {
+        dim: max(t_a.get(dim, 0), t_b.get(dim, 0), 1) + max(d_a.get(dim, 0), d_b.get(dim, 0))
+        for dim in dims
+    }
 
 
 def size_combinations(bounds: Mapping, cap: int = MAX_SIZE) -> tuple[list[dict], bool]:
@@ -609,21 +718,21 @@ def abstract(expressions: Sequence[sympy.Expr]) -> tuple[list[sympy.Expr], dict]
             atoms[argument] = sympy.Symbol(f"_atom{len(atoms)}", real=True)
         return atoms[argument]
 
+    def opaque(inner: sympy.Expr) -> sympy.Expr:
+        # a function of one entry or one atom stays as it is (1 - sigmoid(a) must cancel)
+        return inner if len(inner.free_symbols) <= 1 else atom(inner)
+
     def rewrite(expr: sympy.Expr) -> sympy.Expr:
         if expr.is_Atom:
             return expr
         if isinstance(expr, sympy.Function) and len(expr.args) == 1 and not expr.args[0].is_Atom:
-            inner = rewrite(expr.args[0])
-            return expr.func(atom(inner))
-        if isinstance(expr, sympy.Pow) and not expr.exp.is_Integer and not expr.base.is_Atom:
-            return sympy.Pow(atom(rewrite(expr.base)), expr.exp)
+            return expr.func(opaque(rewrite(expr.args[0])))
         if (
             isinstance(expr, sympy.Pow)
-            and expr.exp.is_Integer
-            and expr.exp < 0
             and not expr.base.is_Atom
+            and (not expr.exp.is_Integer or expr.exp < 0)
         ):
-            return sympy.Pow(atom(rewrite(expr.base)), expr.exp)
+            return sympy.Pow(opaque(rewrite(expr.base)), expr.exp)
         return expr.func(*(rewrite(a) for a in expr.args))
 
     return [rewrite(e) for e in expressions], atoms
@@ -708,6 +817,8 @@ def node_latex(node: Node) -> str:
         name, primes = node.data
         head = _TEX_FUNCTIONS.get(name, rf"\operatorname{{{name}}}") + "'" * primes
         return rf"{head}\left({node_latex(parts[0])}\right)"
+    if kind == "hadamard":
+        return rf"{wrapped(parts[0])} \odot {wrapped(parts[1])}"
     if kind == "indexsum":
         index, size = node.data
         return rf"\sum_{{{index}=1}}^{{{latex(sympy.sympify(size))}}} {wrapped(parts[0])}"

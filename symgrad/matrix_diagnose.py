@@ -45,6 +45,12 @@ def _replace(node: Node, target: Node, new: Node) -> Node:
 
 def _candidates(claim: Node, declared: dict):
     """(code, sentence, repaired claim) in the order they are tried."""
+    if claim.shape[0] == claim.shape[1] and claim.shape[0] != 1:
+        yield (
+            "missing_transpose",
+            "missing transpose: the claim is the transpose of the gradient",
+            _transposed(claim),
+        )
     yield (
         "sign_error",
         "sign error: the claim is exactly minus the gradient",
@@ -120,7 +126,7 @@ def diagnose_matrix(loss: Node, claim: Node, name: str, declared: dict, budget, 
             continue
         if verdict == "correct":
             return [(code, sentence)]
-    if _right_for_one_sample(loss, claim, name, declared, budget):
+    if name is not None and _right_for_one_sample(loss, claim, name, declared, budget):
         return [("missing_sum", "right for one sample only: the sum over the samples is missing")]
     return [("other", "the claim differs from the gradient")]
 
@@ -131,8 +137,8 @@ def _right_for_one_sample(loss, claim, name, declared, budget) -> bool:
     from symgrad.matrices import Instance
 
     dims = {s for shape in declared.values() for s in shape if isinstance(s, sympy.Symbol)}
-    if not dims:
-        return False
+    if len(dims) < 2:
+        return False  # with one dimension at 1 everything is a scalar
     for sample in sorted(dims, key=str):
         sizes = {d: 2 for d in dims}
         sizes[sample] = 1

@@ -203,6 +203,28 @@ class CheckWitness:
 
 
 @dataclass(frozen=True)
+class DerivationLine:
+    """One judged line of a derivation: ``given`` (a definition), ``correct``,
+    ``incorrect`` or ``unknown``; ``compared_with`` is the line a step must equal."""
+
+    number: int
+    text: str
+    kind: str
+    verdict: str
+    expression: str
+    method: str = ""
+    witness: CheckWitness | None = None
+    diagnosis: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    reason: str = ""
+    compared_with: int | None = None
+    function: str = ""
+    wrt: str = ""
+    note: str = ""
+    tex: str = ""
+
+
+@dataclass(frozen=True)
 class Component:
     """The verdict on one component of a claimed gradient (one parameter)."""
 
@@ -441,3 +463,22 @@ class ClassReport(Renderable):
     def write(self, path) -> None:
         """Write the report: ``.html`` or ``.md`` (with a histogram image when matplotlib is there)."""
         render(self, "file", path)
+
+
+@dataclass(frozen=True)
+class DerivationResult(Renderable):
+    """A derivation judged line by line; ``first_wrong`` is the number of the first wrong line."""
+
+    verdict: str
+    lines: tuple[DerivationLine, ...]
+    first_wrong: int | None = None
+    latex: bool = False
+    shapes: tuple[str, ...] = ()
+    elapsed_s: float = 0.0
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "correct"
+
+    def __bool__(self) -> bool:
+        return self.holds

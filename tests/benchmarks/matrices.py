@@ -66,7 +66,7 @@ def m3():
 
 def plain_m1() -> bool:
     n, k = sympy.symbols("n k", integer=True, positive=True)
-    X, w, y = (
+    X, w, y = (  # noqa: N806
         sympy.MatrixSymbol("X", n, k),
         sympy.MatrixSymbol("w", k, 1),
         sympy.MatrixSymbol("y", n, 1),

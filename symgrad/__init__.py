@@ -19,8 +19,8 @@ from symgrad.errors import (
     TieError,
 )
 from symgrad.grade import grade
-from symgrad.line_by_line import check_derivation
 from symgrad.gradient import gradients_of as gradients
+from symgrad.line_by_line import check_derivation
 from symgrad.models import Model
 from symgrad.models import build as model
 from symgrad.parametric import prove_parametric
@@ -32,13 +32,29 @@ from symgrad.results import (
     CollapseResult,
     DerivationResult,
     GradientResult,
+    ModelProofResult,
     ParametricResult,
     ProofResult,
     Trajectory,
     Witness,
 )
+from symgrad.simulate import simulate
 
 __version__ = "0.1.0"
+
+
+def from_torch(model, example_input, loss="mse", samples=None, target_shape=None, name=None):
+    """A PyTorch ``nn.Module`` with its loss, traced for :func:`prove`, :func:`collapse` and
+    :func:`simulate` (needs ``pip install 'symgrad[torch]'``).
+
+    ``loss`` is ``"mse"``, ``"cross-entropy"`` or a callable ``loss(output, target)``;
+    ``example_input`` a tensor or a shape such as ``(1, 784)``; ``samples`` optional
+    (input, target) pairs for witnesses and simulations.
+    """
+    from symgrad.torch_models import from_torch as trace_model
+
+    return trace_model(model, example_input, loss, samples, target_shape, name)
+
 
 __all__ = [
     "BudgetError",
@@ -51,6 +67,9 @@ __all__ = [
     "CollapseResult",
     "DerivationResult",
     "collapse",
+    "from_torch",
+    "ModelProofResult",
+    "simulate",
     "DatasetError",
     "Model",
     "ModelError",

@@ -198,6 +198,21 @@ StepsOption = Annotated[
     int,
     typer.Option("--steps", min=1, max=50, help="Steps to search for a separating witness."),
 ]
+TorchOption = Annotated[
+    str | None,
+    typer.Option(
+        "--torch",
+        help="FILE.py:FACTORY: your PyTorch model, built by FACTORY() in your file. symgrad "
+        "runs that file (your own code, and only it) to build the model.",
+    ),
+]
+InputShapeOption = Annotated[
+    str | None, typer.Option("--input-shape", help="Input shape for --torch, e.g. 1,784.")
+]
+TargetShapeOption = Annotated[
+    str | None,
+    typer.Option("--target-shape", help="Target shape for --torch (default: the output's)."),
+]
 FunctionOption = Annotated[
     list[str] | None,
     typer.Option("--function", help="Name of an arbitrary differentiable function, e.g. sigma."),
@@ -281,6 +296,33 @@ def _model_options(**options) -> dict:
     return {k: v for k, v in options.items() if v is not None}
 
 
+def _shape(text: str | None, option: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(s <= 0 or s > 10**6 for s in shape) or len(shape) > 6:
+        raise SymgradError(f"{option} {text[:40]!r}: write positive sizes such as 1,784")
+    return shape
+
+
+def _torch_model(spec: str, input_shape: str | None, target_shape: str | None, loss: str | None):
+    from symgrad.torch_models import load_model
+
+    shape = _shape(input_shape, "--input-shape")
+    if shape is None:
+        raise SymgradError("--torch needs --input-shape, e.g. --input-shape 1,784")
+    return load_model(spec, shape, loss or "mse", _shape(target_shape, "--target-shape"))
+
+
+def _torch_conflicts(**given: object) -> None:
+    named = [f"--{k.replace('_', '-')}" for k, v in given.items() if v not in (None, False, [])]
+    if named:
+        raise SymgradError(f"{', '.join(named)} do(es) not apply with --torch")
+
+
 def _dataset(path: str | None):
     if path is None:
         return None
@@ -337,6 +379,9 @@ def prove(
     latex_input: Annotated[
         bool, typer.Option("--latex-input", help="The LOSS is written in LaTeX.")
     ] = False,
+    torch_model: TorchOption = None,
+    input_shape: InputShapeOption = None,
+    target_shape: TargetShapeOption = None,
     steps: StepsOption = 6,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
@@ -352,10 +397,28 @@ def prove(
       symgrad prove "w0*x0 + w1*x1" --tie w0=w1 --assume "x0=x1"
 
       symgrad prove --model two-layer --inputs 2 --hidden 3 --activation identity --init identical
+
+      symgrad prove --torch net.py:make_model --input-shape 1,784
     """
     from symgrad import prove as api
 
     def work() -> int:
+        if torch_model is not None:
+            _torch_conflicts(
+                loss=loss,
+                model=model,
+                assume=assume,
+                dataset=dataset,
+                function=function,
+                params=params,
+                inputs=inputs,
+                hidden=hidden,
+                samples=samples,
+            )
+            subject = _torch_model(torch_model, input_shape, target_shape, loss_kind)
+            result = api(subject, ties=tie or None, init=init, steps=min(steps, 3), timeout=timeout)
+            _print_result(result, fmt, as_json, not no_timing)
+            return VERDICT_EXIT[result.verdict]
         data_rows = _dataset(dataset)
         if model is not None:
             if loss is not None:
@@ -466,10 +529,17 @@ def grad(
 
 @app.command()
 def collapse(
-    model: Annotated[str, typer.Option(help="Model preset (see 'symgrad models').")],
+    model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
     init: Annotated[
-        str, typer.Option(help="identical | zero | constant | w=0,... | ties a=b;c=d.")
-    ] = "identical",
+        str | None,
+        typer.Option(
+            help="identical | zero | constant | w=0,... | ties a=b;c=d (presets; default "
+            "identical); from-model | zero | constant | identical for --torch (default from-model)."
+        ),
+    ] = None,
+    torch_model: TorchOption = None,
+    input_shape: InputShapeOption = None,
+    target_shape: TargetShapeOption = None,
     inputs: InputsOption = None,
     hidden: HiddenOption = None,
     outputs: OutputsOption = None,
@@ -491,11 +561,28 @@ def collapse(
     Example:
 
       symgrad collapse --model two-layer --inputs 3 --hidden 8 --activation tanh --init identical
+
+      symgrad collapse --torch net.py:make_model --input-shape 1,784
     """
     from symgrad.collapse import collapse as api
     from symgrad.models import build
 
     def work() -> int:
+        if torch_model is not None:
+            _torch_conflicts(
+                model=model,
+                dataset=dataset,
+                inputs=inputs,
+                hidden=hidden,
+                samples=samples,
+                activation=activation,
+            )
+            subject = _torch_model(torch_model, input_shape, target_shape, loss_kind)
+            result = api(subject, init=init, steps=min(steps, 3), timeout=timeout)
+            _print_result(result, fmt, as_json, not no_timing)
+            return EXIT_HOLDS if result.verdict == "proven" else EXIT_UNKNOWN
+        if model is None:
+            raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
         data_rows = _dataset(dataset)
         options = _model_options(
             inputs=inputs,
@@ -509,7 +596,7 @@ def collapse(
         )
         result = api(
             build(model, **options),
-            init=init,
+            init=init or "identical",
             dataset=data_rows,
             mode=mode.value,
             timeout=timeout,
@@ -523,7 +610,7 @@ def collapse(
 
 @app.command()
 def simulate(
-    model: Annotated[str, typer.Option(help="Model preset (see 'symgrad models').")],
+    model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
     init: Annotated[
         str, typer.Option(help="identical | random | zero | constant | ties a=b;c=d.")
     ] = "identical",
@@ -542,6 +629,9 @@ def simulate(
     output_activation: OutputActivationOption = None,
     bias: BiasOption = None,
     loss_kind: LossOption = None,
+    torch_model: TorchOption = None,
+    input_shape: InputShapeOption = None,
+    target_shape: TargetShapeOption = None,
     timeout: TimeoutOption = 600.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
@@ -561,17 +651,27 @@ def simulate(
         for path, extension in ((plot, ".png"), (csv_path, ".csv")):
             if path is not None:
                 check_output_path(path, extension)
+        if torch_model is not None:
+            _torch_conflicts(
+                model=model, dataset=dataset, exact=exact, inputs=inputs, hidden=hidden
+            )
+            net = _torch_model(torch_model, input_shape, target_shape, loss_kind)
+        elif model is None:
+            raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
+        else:
+            net = build(
+                model,
+                **_model_options(
+                    inputs=inputs,
+                    hidden=hidden,
+                    outputs=outputs,
+                    activation=activation,
+                    output_activation=output_activation,
+                    bias=bias,
+                    loss=loss_kind,
+                ),
+            )
         data_rows = _dataset(dataset)
-        options = _model_options(
-            inputs=inputs,
-            hidden=hidden,
-            outputs=outputs,
-            activation=activation,
-            output_activation=output_activation,
-            bias=bias,
-            loss=loss_kind,
-        )
-        net = build(model, **options)
         rate = learning_rate(lr, exact)
         with _progress(steps, quiet=as_json or steps < 2000) as advance:
             run = api(

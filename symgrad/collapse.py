@@ -36,7 +36,7 @@ from symgrad.errors import TieError
 from symgrad.models import Model
 from symgrad.multistep import DEFAULT_STEPS, separation_witness
 from symgrad.problem import Problem
-from symgrad.prove import _steps_value, build_problem
+from symgrad.prove import _only_symbolic, _steps_value, build_problem, is_torch_model
 from symgrad.results import CollapseResult, SplitWitness
 from symgrad.sampling import Sampler, find_nonzero
 from symgrad.symmetry import symmetry_proof
@@ -241,7 +241,7 @@ def _nothing_tied(start_time: Budget) -> CollapseResult:
 @binds_timeout
 def collapse(
     loss: str | sympy.Expr | Model,
-    init: str | Mapping | None = "identical",
+    init: str | Mapping | None = None,
     ties: Sequence[str] | None = None,
     params: Sequence[str] | str | None = None,
     dataset: Sequence[Mapping] | None = None,
@@ -251,6 +251,12 @@ def collapse(
     steps: int = DEFAULT_STEPS,
 ) -> CollapseResult:
     """The coarsest groups (and pinned values) that provably persist from ``init``."""
+    if is_torch_model(loss):
+        from symgrad.torch_models import collapse_torch
+
+        _only_symbolic(params=params, dataset=dataset, functions=functions)
+        return collapse_torch(loss, init=init, ties=ties, steps=steps, timeout=timeout)
+    init = "identical" if init is None else init
     budget = Budget(timeout)
     steps = _steps_value(steps)
     model = loss if isinstance(loss, Model) else None

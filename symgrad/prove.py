@@ -820,6 +820,20 @@ def _with_notes(result: ProofResult, notes: list[str]) -> ProofResult:
 
 
 # ---------------------------------------------------------------- main entry
+def is_torch_model(subject: object) -> bool:
+    """A model from :func:`symgrad.from_torch` (checked without importing torch)."""
+    return type(subject).__module__ == "symgrad.torch_models"
+
+
+def _only_symbolic(**options: object) -> None:
+    given = [name for name, value in options.items() if value]
+    if given:
+        raise ProblemError(
+            f"{', '.join(given)} only apply to losses written out, not to a PyTorch model "
+            "(give data as samples=[(x, y), ...] to from_torch)"
+        )
+
+
 @binds_timeout
 def prove(
     loss: str | sympy.Expr | Model,
@@ -852,6 +866,11 @@ def prove(
     """
     from symgrad.certify import certify_proof
 
+    if is_torch_model(loss):
+        from symgrad.torch_models import prove_torch
+
+        _only_symbolic(assume=assume, dataset=dataset, params=params, functions=functions)
+        return prove_torch(loss, init=init, ties=ties, steps=steps, timeout=timeout)
     budget = Budget(timeout)
     problem = build_problem(loss, ties, params, init, assume, dataset, mode, functions, latex)
     steps = _steps_value(steps)

@@ -9,6 +9,7 @@ Markdown forms keep maths inside ``$...$`` that KaTeX renders.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import sympy
@@ -34,6 +35,7 @@ from symgrad.results import (
     DerivationResult,
     GradedAnswer,
     GradientResult,
+    ModelProofResult,
     ParametricResult,
     ProofResult,
     Trajectory,
@@ -961,6 +963,8 @@ def gradient_to_latex(result: GradientResult) -> str:
 # ---------------------------------------------------------------- collapse
 @renders(CollapseResult, "summary")
 def _collapse_summary(result: CollapseResult) -> list[str]:
+    if result.layer_lines:
+        return list(result.layer_lines)
     lines = []
     for layer, (width, effective) in enumerate(zip(result.widths, result.effective_width), 1):
         label = result.names.get(str(layer), f"hidden layer {layer}")
@@ -1000,7 +1004,7 @@ def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
         for group in tied[:20]:
             value = result.pinned.get(group[0])
             pinned = f"   (all {to_str(value)}, forever)" if value is not None else ""
-            lines.append(f"  {short(' = '.join(group), 200)}{pinned}")
+            lines.append(f"  {_compact(group) or short(' = '.join(group), 200)}{pinned}")
         if len(tied) > 20:
             lines.append(f"  ... {len(tied) - 20} more (--json has all)")
     singles = [
@@ -1021,14 +1025,32 @@ def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
     return "\n".join(lines)
 
 
+_ENTRY = re.compile(r"(.+)\[([\d, ]+)\]\Z")
+
+
+def _compact(group) -> str:
+    """Entries of one tensor that differ in one index over a range: ``fc1.weight[0..127, 3]``."""
+    matches = [_ENTRY.match(name) for name in group]
+    if len(group) < 4 or not all(matches) or len({m.group(1) for m in matches}) != 1:
+        return ""
+    indices = [tuple(int(i) for i in m.group(2).split(",")) for m in matches]
+    varying = [k for k in range(len(indices[0])) if len({ix[k] for ix in indices}) > 1]
+    tensor = matches[0].group(1)
+    if len(varying) == 1:
+        k = varying[0]
+        values = sorted(ix[k] for ix in indices)
+        if values == list(range(values[0], values[0] + len(values))):
+            parts = [str(i) for i in indices[0]]
+            parts[k] = f"{values[0]}..{values[-1]}"
+            return f"{tensor}[{', '.join(parts)}]   ({len(group)} entries equal)"
+    return f"{tensor}: {len(group)} entries equal ({group[0]}, {group[1]}, ...)"
+
+
 def _split_text(witness) -> str:
     a, b = witness.pair
     if witness.point is None:
         return f"{a} / {b}: {witness.note}"
-    values = " vs ".join(
-        interval_text(v) if isinstance(v, sympy.Interval) else short(v, 60)
-        for v in witness.gradients.values()
-    )
+    values = " vs ".join(_gradient_text(v) for v in witness.gradients.values())
     if witness.steps == 1:
         return f"{a} / {b}: gradients {values} at the init ({witness.certified_by})"
     return (
@@ -1036,6 +1058,27 @@ def _split_text(witness) -> str:
         f"{values} after {witness.steps - 1} step{'s' if witness.steps > 2 else ''}; "
         f"{witness.certified_by})"
     )
+
+
+def _gradient_text(value) -> str:
+    """A witness gradient: exact when short, else its decimal value (--json has it exactly)."""
+    if isinstance(value, sympy.Interval):
+        return interval_text(value)
+    text = short(value, 60)
+    if isinstance(value, sympy.Rational) and len(text) > 24:
+        return f"≈ {float(value):.6g} (exact rational in --json)"
+    return text
+
+
+def _name_tex(name: str) -> str:
+    """LaTeX for a parameter name; module entries such as fc1.weight[3, 0] as typewriter text."""
+    if "[" in name or "." in name:
+        return r"\texttt{%s}" % tex_escape(name)
+    return symbol_tex(name)
+
+
+def _name_md(name: str) -> str:
+    return f"`{name}`" if "[" in name or "." in name else f"${symbol_tex(name)}$"
 
 
 @renders(CollapseResult, "dict")
@@ -1079,16 +1122,28 @@ def collapse_to_markdown(result: CollapseResult) -> str:
     lines += [f"- {_md_escape(line)}" for line in _collapse_summary(result)]
     lines.append("")
     for group in [g for g in result.groups if len(g) > 1][:20]:
-        lines.append(f"- ${' = '.join(symbol_tex(n) for n in group)}$")
+        lines.append(f"- {' = '.join(_name_md(n) for n in group[:12])}{_more(group, 12)}")
     for witness in result.witnesses[:12]:
         lines.append(f"- separates: {_md_escape(_split_text(witness))}")
+    for note in result.notes:
+        lines.append(f"- *Note:* {_md_escape(note)}")
     lines += ["", f"*Certificate:* {_md_escape(result.method)}."]
+    if result.certificate:
+        lines.append(f"*Re-checked:* {_md_escape(result.certificate)}.")
     return "\n".join(lines)
+
+
+def _more(group, shown: int) -> str:
+    return f" = … ({len(group)} entries; --json has all)" if len(group) > shown else ""
 
 
 @renders(CollapseResult, "latex")
 def collapse_to_latex(result: CollapseResult) -> str:
-    rows = [" = ".join(symbol_tex(n) for n in g) for g in result.groups if len(g) > 1][:20]
+    rows = [
+        " = ".join(_name_tex(n) for n in g[:12]) + (r" = \dots" if len(g) > 12 else "")
+        for g in result.groups
+        if len(g) > 1
+    ][:20]
     body = [r"\paragraph{Collapse.} %s" % tex_escape(_collapse_headline(result))]
     if rows:
         body.append(
@@ -1098,6 +1153,123 @@ def collapse_to_latex(result: CollapseResult) -> str:
         body.append(tex_escape(line))
     body.append(r"Certificate: %s." % tex_escape(result.method))
     return "\n\n".join(body)
+
+
+# ---------------------------------------------------------------- PyTorch models
+def _model_headline(result: ModelProofResult) -> str:
+    ties = (
+        f"{result.groups} tie group{'s' if result.groups != 1 else ''} ({result.entries} entries)"
+    )
+    if result.verdict == "proven":
+        return (
+            f"PROVEN: all {ties} stay equal for every step, every input and target, under "
+            f"{', '.join(result.optimizers[:-1])} or {result.optimizers[-1]}."
+        )
+    if result.verdict == "refuted":
+        a, b = result.witness.pair
+        when = (
+            "after one SGD step"
+            if result.witness.steps == 1
+            else (f"within {result.witness.steps} SGD steps (eta = {result.witness.eta})")
+        )
+        return f"REFUTED: {a} and {b} start equal but separate {when} on the input below."
+    return f"UNKNOWN: {result.reason}"
+
+
+def _model_layer_lines(result: ModelProofResult) -> list[str]:
+    return [
+        f"{name}: {v['units']} {v['unit']}, behave as {v['effective_width']} ({v['argument']})"
+        for name, v in result.layers.items()
+    ]
+
+
+@renders(ModelProofResult, "text")
+def model_proof_to_text(result: ModelProofResult, timing: bool = True) -> str:
+    lines = [_model_headline(result), f"Model: {result.model}", f"Init: {result.init}"]
+    lines += [f"  {line}" for line in _model_layer_lines(result)]
+    if result.witness is not None:
+        lines.append(f"Witness: {_split_text(result.witness)}")
+        lines.append(f"  input: {result.witness.point['input']} (--json has x and y exactly)")
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    if result.method:
+        lines.append(f"Certificate: {result.method}{_timing(result.elapsed_s, timing)}.")
+    if result.certificate:
+        lines.append(f"Re-checked: {result.certificate}.")
+    return "\n".join(lines)
+
+
+@renders(ModelProofResult, "dict")
+def model_proof_to_dict(result: ModelProofResult) -> dict:
+    witness = result.witness
+    return {
+        "verdict": result.verdict,
+        "model": result.model,
+        "init": result.init,
+        "groups": result.groups,
+        "entries": result.entries,
+        "method": result.method or None,
+        "layers": {k: dict(v) for k, v in result.layers.items()},
+        "witness": None
+        if witness is None
+        else {
+            "pair": list(witness.pair),
+            "point": dict(witness.point),
+            "gradients": {k: to_str(v) for k, v in witness.gradients.items()},
+            "steps": witness.steps,
+            "eta": to_str(witness.eta) if witness.eta is not None else None,
+            "certified_by": witness.certified_by,
+        },
+        "reason": result.reason or None,
+        "certificate": result.certificate or None,
+        "optimizers": list(result.optimizers),
+        "notes": list(result.notes),
+        "elapsed_s": result.elapsed_s,
+    }
+
+
+@renders(ModelProofResult, "markdown")
+def model_proof_to_markdown(result: ModelProofResult) -> str:
+    lines = [
+        f"**{_md_escape(_model_headline(result))}**",
+        "",
+        f"- model: {_md_escape(result.model)}",
+        f"- init: {_md_escape(result.init)}",
+    ]
+    lines += [f"- {_md_escape(line)}" for line in _model_layer_lines(result)]
+    if result.witness is not None:
+        lines.append(f"- witness: {_md_escape(_split_text(result.witness))}")
+    for note in result.notes:
+        lines.append(f"- *Note:* {_md_escape(note)}")
+    if result.method:
+        lines += ["", f"*Certificate:* {_md_escape(result.method)}."]
+    if result.certificate:
+        lines.append(f"*Re-checked:* {_md_escape(result.certificate)}.")
+    return "\n".join(lines)
+
+
+@renders(ModelProofResult, "latex")
+def model_proof_to_latex(result: ModelProofResult) -> str:
+    body = [r"\paragraph{Ties of a PyTorch model.} %s" % tex_escape(_model_headline(result))]
+    body += [tex_escape(line) for line in _model_layer_lines(result)]
+    if result.witness is not None:
+        a, b = result.witness.pair
+        ga, gb = (result.witness.gradients[n] for n in (a, b))
+        body.append(
+            r"\[ \frac{\partial J}{\partial %s} %s, \qquad \frac{\partial J}{\partial %s} %s \]"
+            % (_name_tex(a), _gradient_tex(ga), _name_tex(b), _gradient_tex(gb))
+        )
+    if result.method:
+        body.append(r"Certificate: %s." % tex_escape(result.method))
+    return "\n\n".join(body)
+
+
+def _gradient_tex(value) -> str:
+    if isinstance(value, sympy.Interval):
+        return r"\in [%.6g, %.6g]" % (float(value.start), float(value.end))
+    if isinstance(value, sympy.Rational) and len(str(value)) > 24:
+        return r"\approx %.6g" % float(value)
+    return "= " + latex(value)
 
 
 # ---------------------------------------------------------------- symbolic sizes

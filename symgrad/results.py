@@ -336,6 +336,7 @@ class CollapseResult(Renderable):
     layers: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     certificate: str = ""
     names: Mapping[str, str] = field(default_factory=dict)
+    layer_lines: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -344,6 +345,33 @@ class CollapseResult(Renderable):
     def summary(self) -> list[str]:
         """One line per hidden layer: its width and how many neurons it behaves as."""
         return render(self, "summary")
+
+
+@dataclass(frozen=True)
+class ModelProofResult(Renderable):
+    """A verdict on the ties of a PyTorch model: each tie group stays equal (``proven``, by a
+    permutation of units), two tied entries separate (``refuted``, exact witness) or ``unknown``."""
+
+    verdict: str
+    model: str
+    init: str
+    groups: int
+    entries: int
+    method: str
+    layers: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    witness: SplitWitness | None = None
+    reason: str = ""
+    certificate: str = ""
+    optimizers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    elapsed_s: float = 0.0
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "proven"
+
+    def __bool__(self) -> bool:
+        return self.holds
 
 
 # ---------------------------------------------------------------- symbolic sizes

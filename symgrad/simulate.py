@@ -31,6 +31,7 @@ from symgrad.errors import ProblemError, SymgradError
 from symgrad.functions import LAMBDIFY_MODULE
 from symgrad.models import Model
 from symgrad.problem import quote
+from symgrad.prove import is_torch_model
 from symgrad.results import Trajectory
 
 MAX_EXACT_STEPS = 8
@@ -175,6 +176,16 @@ def _compiled(vector: list[sympy.Expr], arguments: list[sympy.Symbol]):
         return sympy.lambdify(arguments, vector, modules=[LAMBDIFY_MODULE, "math"], cse=True)
 
 
+def _whole_numbers(**values: object) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProblemError(f"{name}={value!r} must be a whole number")
+    if not 1 <= values["steps"] <= MAX_STEPS:
+        raise ProblemError(f"steps={values['steps']} is out of range (1..{MAX_STEPS})")
+    if not 1 <= values["rows"] <= 10_000:
+        raise ProblemError(f"rows={values['rows']} is out of range (1..10000)")
+
+
 @binds_timeout
 def simulate(
     model: Model,
@@ -189,14 +200,32 @@ def simulate(
     timeout: float = 600.0,
 ) -> Trajectory:
     """Run full-batch gradient descent from ``init`` on ``model`` (one sample per data row)."""
+    if is_torch_model(model):
+        from symgrad.torch_models import simulate_torch
+
+        _whole_numbers(steps=steps, rows=rows, seed=seed)
+        if dataset is not None or exact:
+            raise ProblemError(
+                "a PyTorch model trains in float64 with torch: give data as samples=[(x, y)] to "
+                "from_torch; --exact and --dataset apply to presets"
+            )
+        return simulate_torch(
+            model,
+            init=None if init == "identical" else init,
+            steps=steps,
+            lr=float(learning_rate(lr, False)),
+            seed=seed,
+            rows=rows,
+            progress=progress,
+            timeout=timeout,
+        )
     budget = Budget(timeout)
     if not isinstance(model, Model):
         raise ProblemError(
-            f"simulate needs a model preset (symgrad.model(...)), not {type(model).__name__}"
+            f"simulate needs a model preset (symgrad.model(...)) or symgrad.from_torch(...), "
+            f"not {type(model).__name__}"
         )
-    for name, value in (("steps", steps), ("rows", rows), ("seed", seed)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ProblemError(f"{name}={value!r} must be a whole number")
+    _whole_numbers(steps=steps, rows=rows, seed=seed)
     if dataset is None and not 1 <= rows <= 10_000:
         raise ProblemError(f"rows={rows} is out of range (1..10000)")
     if model.options.get("samples", 1) != 1:

@@ -17,6 +17,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 from mpmath import iv
+from mpmath.libmp import to_rational
 
 from symgrad.budget import tick
 from symgrad.errors import ProblemError
@@ -172,6 +173,8 @@ class Pass:
         self.parameters = {k: (intervals(v) if interval else v) for k, v in parameters.items()}
         self.values: dict[str, object] = {}
         self.saved: dict[str, object] = {}
+        self.absolute = False
+        self.seed_radius: tuple[str, np.ndarray] | None = None
 
     def number(self, value):
         return as_interval(value) if self.interval else value
@@ -300,7 +303,7 @@ class Pass:
                 "cross-entropy needs logits of shape (N, C) and class probabilities of the "
                 "same shape as the target"
             )
-        logits = intervals(logits)
+        logits, target = intervals(logits), intervals(target)
         shift = logits[:, :1]  # any shift gives the same softmax; this one is exact
         exps = _apply(logits - shift, iv.exp)
         total = np.sum(exps, axis=1, keepdims=True)
@@ -314,17 +317,21 @@ class Pass:
         return np.array([loss], dtype=object)
 
     # ------------------------------------------------------------ backward
-    def backward(self) -> dict[str, np.ndarray]:
-        """dJ/dθ for every parameter tensor (after :meth:`forward`)."""
-        grads: dict[str, object] = {}
-        output = next(op for op in self.graph.ops if op.kind == "output")
-        grads[output.inputs[0]] = np.array([self.number(Fraction(1))], dtype=object)
+    def backward(self, seeds: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """dJ/dθ for every parameter tensor (after :meth:`forward`); with ``seeds``, the
+        backward pass of those node gradients instead of the loss's."""
+        grads: dict[str, object] = dict(seeds or {})
+        if seeds is None:
+            output = next(op for op in self.graph.ops if op.kind == "output")
+            grads[output.inputs[0]] = np.array([self.number(Fraction(1))], dtype=object)
         parameter_grads: dict[str, np.ndarray] = {}
         for op in reversed(self.graph.ops):
             tick("exact backward pass")
             if op.kind in ("output", "input") or op.name not in grads:
                 continue
             for source, gradient in self._backward(op, grads[op.name], parameter_grads):
+                if self.absolute:
+                    gradient = np.abs(gradient)
                 if source in grads:
                     grads[source] = grads[source] + gradient
                 else:
@@ -401,7 +408,12 @@ class Pass:
             if op.attr("reduction") == "mean":
                 scale = scale / a.shape[0]
             mass = np.sum(target, axis=1, keepdims=True)
-            return [(op.inputs[0], (self.saved[op.name] * mass - target) * scale)]
+            if self.interval:
+                return [(op.inputs[0], (self.saved[op.name] * mass - target) * scale)]
+            seed = (self.saved[op.name] * intervals(mass) - intervals(target)) * as_interval(scale)
+            centre, radius = _split(seed)
+            self.seed_radius = (op.inputs[0], radius)
+            return [(op.inputs[0], centre)]
         if kind == "mean":
             return [(op.inputs[0], np.full(a.shape, g.reshape(-1)[0] / a.size, dtype=object))]
         if kind == "sum":
@@ -453,6 +465,39 @@ class Pass:
         mean_g = np.sum(g, axis=dims, keepdims=True) / count
         mean_gn = np.sum(g * normal, axis=dims, keepdims=True) / count
         return [(op.inputs[0], inverse * (g - mean_g - normal * mean_gn))]
+
+
+def exact_endpoint(raw) -> Fraction:
+    """An interval's raw endpoint as the exact rational it is."""
+    numerator, denominator = to_rational(raw)
+    return Fraction(int(numerator), int(denominator))
+
+
+def _split(enclosures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each interval [a, b] as its exact centre (a + b)/2 and radius (b - a)/2."""
+    centre = np.empty(enclosures.shape, dtype=object)
+    radius = np.empty(enclosures.shape, dtype=object)
+    for index, value in np.ndenumerate(enclosures):
+        low, high = (exact_endpoint(end) for end in value._mpi_)
+        centre[index], radius[index] = (low + high) / 2, (high - low) / 2
+    return fast_rationals(centre), fast_rationals(radius)
+
+
+def _absolute_copy(run: Pass) -> Pass:
+    """The same pass with every parameter and forward value replaced by its absolute value:
+    its backward pass of a nonnegative seed bounds |backward(seed)| entrywise."""
+    copy = Pass(run.graph, {k: np.abs(v) for k, v in run.parameters.items()}, interval=False)
+    copy.absolute = True
+    copy.values = {k: np.abs(v) if isinstance(v, np.ndarray) else v for k, v in run.values.items()}
+    for op in run.graph.ops:
+        saved = run.saved.get(op.name)
+        if op.kind == "activation":
+            copy.saved[op.name] = np.abs(saved)
+        elif op.kind == "conv":
+            copy.saved[op.name] = (np.abs(saved[0]), *saved[1:])
+        elif saved is not None:
+            copy.saved[op.name] = saved
+    return copy
 
 
 def _accumulate(grads: dict, name: str, value: np.ndarray) -> None:
@@ -551,8 +596,9 @@ def _maxpool(a, kernel, stride):
 def _strictly_greater(a, b) -> bool:
     if is_rational(a) and is_rational(b):
         return a > b
-    if a.a == b.a and a.b == b.b:
-        return False  # the same enclosure: a tie (the same computation), first one wins
+    a, b = as_interval(a), as_interval(b)
+    if a._mpi_ == b._mpi_ and a._mpi_[0] == a._mpi_[1]:
+        return False  # the same exact value: a tie, the first one wins (PyTorch's convention)
     return sign(a - b) > 0
 
 
@@ -569,12 +615,37 @@ def gradients(graph: Graph, parameters, x: np.ndarray, y: np.ndarray) -> tuple[o
     """(J, dJ/dθ) at one input and target, exactly or with intervals."""
     parameters = {k: fast_rationals(v) for k, v in parameters.items()}
     x, y = fast_rationals(x), fast_rationals(y)
-    run = Pass(graph, parameters, interval=graph.transcendental)
+    run = Pass(graph, parameters, interval=not graph.rational_until_loss)
     saved = iv.prec
     iv.prec = BITS
     try:
         with mpmath.workprec(BITS):
             loss = run.forward(x, y)
-            return loss, run.backward()
+            grads = run.backward()
+            if run.seed_radius is None:
+                return loss, grads
+            return loss, _enclosed(run, grads)
     finally:
         iv.prec = saved
+
+
+def _enclosed(run: Pass, centres: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A network that is rational up to its loss: the loss's gradient seed g = c + e with c
+    rational and |e| <= r entrywise; the backward pass B is linear in the seed, so
+    B(g) lies within B(c) +- B_abs(r), both computed in exact rationals."""
+    source, radius = run.seed_radius
+    bounds = _absolute_copy(run).backward({source: radius})
+    enclosed = {}
+    for name, centre in centres.items():
+        bound = bounds.get(name)
+        out = np.empty(centre.shape, dtype=object)
+        for index, value in np.ndenumerate(centre):
+            width = bound[index] if bound is not None else 0
+            out[index] = value if width == 0 else _interval(value - width, value + width)
+        enclosed[name] = out
+    return enclosed
+
+
+def _interval(low, high):
+    """The hull of the enclosures of two rationals (outward rounded, so it contains [low, high])."""
+    return iv.make_mpf((as_interval(low)._mpi_[0], as_interval(high)._mpi_[1]))

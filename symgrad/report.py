@@ -999,7 +999,10 @@ def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
     lines = [_collapse_headline(result)]
     lines += [f"  {line}" for line in _collapse_summary(result)]
     tied = [g for g in result.groups if len(g) > 1]
-    if tied:
+    if tied and result.layer_lines:
+        lines.append("Groups that stay equal, per tensor:")
+        lines += [f"  {line}" for line in _per_tensor(tied)]
+    elif tied:
         lines.append("Groups that stay equal:")
         for group in tied[:20]:
             value = result.pinned.get(group[0])
@@ -1015,8 +1018,11 @@ def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
         lines.append(f"Parameters that never move: {values}")
     if result.witnesses:
         lines.append("Pairs that start equal but separate:")
-        for witness in result.witnesses[:12]:
+        shown = 5 if result.layer_lines else 12
+        for witness in result.witnesses[:shown]:
             lines.append(f"  {_split_text(witness)}")
+        if len(result.witnesses) > shown:
+            lines.append(f"  ... {len(result.witnesses) - shown} more (--json has all)")
     for note in result.notes:
         lines.append(f"Note: {note}")
     lines.append(f"Certificate: {result.method}{_timing(result.elapsed_s, timing)}.")
@@ -1026,6 +1032,26 @@ def collapse_to_text(result: CollapseResult, timing: bool = True) -> str:
 
 
 _ENTRY = re.compile(r"(.+)\[([\d, ]+)\]\Z")
+
+
+def _per_tensor(groups) -> list[str]:
+    """One line per tensor: how many groups, of which sizes, and the first one."""
+    by_tensor: dict[str, list] = {}
+    for group in groups:
+        match = _ENTRY.match(group[0])
+        by_tensor.setdefault(match.group(1) if match else group[0], []).append(group)
+    lines = []
+    for tensor, members in by_tensor.items():
+        sizes = sorted({len(g) for g in members})
+        size = (
+            "-".join(str(s) for s in (sizes[0], sizes[-1]) if True) if len(sizes) > 1 else sizes[0]
+        )
+        first = _compact(members[0])
+        if not first or ":" in first:
+            first = f"{members[0][0]} = {members[0][1]} = ..."
+        count = f"{len(members)} group{'s' if len(members) > 1 else ''}"
+        lines.append(f"{tensor}: {count} of {size} equal entries, e.g. {first.split('   (')[0]}")
+    return lines
 
 
 def _compact(group) -> str:

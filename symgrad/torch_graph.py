@@ -103,9 +103,17 @@ class Graph:
 
     @property
     def transcendental(self) -> bool:
+        """Some value of the network or its loss is not a rational function of the data."""
+        return self.rational_until_loss is False or any(
+            op.kind == "cross_entropy" for op in self.ops
+        )
+
+    @property
+    def rational_until_loss(self) -> bool:
+        """Every op before the loss keeps rationals rational (relu, linear, pooling, ...)."""
         kinds = {op.kind for op in self.ops}
         activations = {op.attr("function") for op in self.ops if op.kind == "activation"}
-        return bool(activations - {"relu", "identity"} or kinds & {"layernorm", "cross_entropy"})
+        return not (activations - {"relu", "identity"} or "layernorm" in kinds)
 
 
 def exact(value: float) -> Fraction:

@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import mpmath
 import numpy as np
 import sympy
 from mpmath import iv
@@ -37,6 +36,7 @@ from symgrad.exact_tensor import (
     Undecided,
     as_fraction,
     as_interval,
+    exact_endpoint,
     gradients,
     intervals,
     is_rational,
@@ -299,16 +299,24 @@ def _layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
             "unit": unit,
             "argument": argument,
         }
-        label = layer
-        if layer.split(".")[-1].isdigit():
-            label = f"layer {layer} ({'Linear' if op.kind == 'linear' else 'Conv'})"
-        lines.append(_layer_line(label, units, effective, unit, layer in by_layer))
+        label = _label(layer, op.kind)
+        reason = analysis.refused.get(layer, "")
+        lines.append(_layer_line(label, units, effective, unit, layer in by_layer, reason))
     return layers, lines
 
 
-def _layer_line(layer: str, units: int, effective: int, unit: str, permutable: bool) -> str:
+def _label(layer: str, kind: str) -> str:
+    """``fc1``, or ``layer 0 (Linear)`` for the numbered layers of an ``nn.Sequential``."""
+    if layer.split(".")[-1].isdigit():
+        return f"layer {layer} ({'Linear' if kind == 'linear' else 'Conv'})"
+    return layer
+
+
+def _layer_line(
+    layer: str, units: int, effective: int, unit: str, permutable: bool, reason: str
+) -> str:
     if not permutable:
-        return f"{layer}: {units} {unit} (its units are not interchangeable: see the notes)"
+        return f"{layer}: {units} {unit}, not interchangeable: {reason}"
     if effective == 1 and units > 1:
         return (
             f"{layer}: {units} {unit} behave as 1: they start identical, and swapping any two "
@@ -323,7 +331,8 @@ def _optimizers() -> str:
 
 def _method(analysis: Analysis) -> str:
     merged = [
-        f"{s.layer} ({sum(len(c) for c in classes if len(c) > 1)} of {s.units} {s.unit_name})"
+        f"{_label(s.layer, 'linear' if s.unit_name == 'neurons' else 'conv')} "
+        f"({sum(len(c) for c in classes if len(c) > 1)} of {s.units} {s.unit_name})"
         for s, classes in analysis.used
         if any(len(c) > 1 for c in classes)
     ]
@@ -400,9 +409,11 @@ def _shown(value) -> sympy.Expr:
     if is_rational(value):
         value = as_fraction(value)
         return sympy.Rational(value.numerator, value.denominator)
-    with mpmath.workprec(max(mpmath.mp.prec, 256)):
-        low, high = (mpmath.mpf(end) for end in value._mpi_)
-    return sympy.Interval(sympy.Float(low, 60), sympy.Float(high, 60))
+    low, high = (exact_endpoint(end) for end in value._mpi_)
+    return sympy.Interval(
+        sympy.Float(sympy.Rational(low.numerator, low.denominator), 60),
+        sympy.Float(sympy.Rational(high.numerator, high.denominator), 60),
+    )
 
 
 def _array_text(array: np.ndarray) -> str:
@@ -640,10 +651,19 @@ def _split_groups(setup: _Setup) -> list[list[int]]:
         for index in group:
             representatives.setdefault(setup.analysis.root(index), index)
         if len(representatives) > 1:
-            split.append(list(representatives.values()))
+            split.append(_interleaved(setup.analysis.layout, list(representatives.values())))
     pattern = {id(c): _units(setup.analysis.layout, c) for c in split}
     counts = Counter(pattern.values())
     return sorted(split, key=lambda c: (-len(c), -counts[pattern[id(c)]]))
+
+
+def _interleaved(layout: Layout, representatives: list[int]) -> list[int]:
+    """Representatives taken from each tensor in turn (so witnesses cover every tensor)."""
+    by_tensor: dict[str, list[int]] = {}
+    for index in representatives:
+        by_tensor.setdefault(layout.entry(index)[0], []).append(index)
+    queues = list(by_tensor.values())
+    return [q[k] for k in range(max(map(len, queues))) for q in queues if k < len(q)]
 
 
 def _units(layout: Layout, candidate: list[int]) -> tuple:
@@ -847,8 +867,8 @@ def _collapse_witnesses(model, setup, steps, budget) -> tuple[list[SplitWitness]
         )
     else:
         notes.append(
-            f"every one of the {total + len(split)} groups that start equal with another "
-            "is certified to separate from it (exact gradients differ)"
+            f"no coarser grouping persists: of the {total + len(split)} groups that start equal "
+            "with others, every two are certified to separate (their exact gradients differ)"
         )
     if dropped:
         notes.append(f"{dropped} witness(es) dropped: torch's autograd disagreed")
@@ -875,17 +895,19 @@ def simulate_torch(
     values, init_text = initial_values(model, init)
     layout = Layout({k: v.shape for k, v in values.items()})
     classes = start_classes(values, layout)
+    proven = [np.asarray(g) for g in analyse(model.graph, values).orbits.groups()]
     floats = FloatModel(model).load(values)
     torch, module = floats.torch, floats.module
     data = _float_samples(torch, model, rows, seed)
     params = list(module.model.parameters())
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(params, lr=float(lr))
     shown = [i for c in sorted(classes, key=len, reverse=True)[:6] for i in c[:2]]
-    recorded, spreads, equal, record_steps = [], [], [], []
+    recorded, spreads, equal, record_steps, within = [], [], [], [], 0.0
     for step in range(steps + 1):
         if step in _record_steps(steps):
             flat = torch.cat([p.detach().reshape(-1) for p in params]).numpy()
             spread = max((float(np.ptp(flat[c])) for c in classes), default=0.0)
+            within = max([within] + [float(np.ptp(flat[g])) for g in proven])
             record_steps.append(step)
             recorded.append(tuple(float(flat[i]) for i in shown))
             spreads.append(spread)
@@ -911,7 +933,11 @@ def simulate_torch(
         exact=False,
         rows=len(data),
         init=init_text,
-        notes=(f"torch {optimizer} in float64 from {init_text}",),
+        notes=(
+            f"torch {optimizer} in float64 from {init_text}",
+            f"within the {len(proven)} groups that collapse proves stay equal, the largest "
+            f"difference over the run is {within:.3g} (float64 rounding at most)",
+        ),
     )
 
 

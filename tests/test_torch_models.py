@@ -163,6 +163,29 @@ def test_exact_gradients_agree_with_autograd(name):
             assert abs(centre - float(parameter.grad[index])) < 1e-9, (key, index)
 
 
+@pytest.mark.parametrize("name", ["linear-relu", "functional-conv-pools"])
+def test_cross_entropy_enclosures_agree_with_autograd(name):
+    """Rational up to the loss: exact centres with a rigorous radius from the softmax."""
+    build, shape = MODELS[name]
+    torch.manual_seed(4)
+    model = build().double()
+    traced = symgrad.from_torch(model, shape, loss="cross-entropy")
+    assert traced.graph.rational_until_loss
+    x, y, _ = _points(traced, 1, seed=5)[0]
+    _, exact = gradients(traced.graph, traced.graph.parameters, x, y)
+    model.zero_grad()
+    tx, ty = (torch.tensor(np.asarray(a, dtype=float)) for a in (x, y))
+    F.cross_entropy(model(tx), ty).backward()
+    for key, parameter in model.named_parameters():
+        for index, value in np.ndenumerate(exact[key]):
+            if is_rational(value):
+                centre, width = float(as_fraction(value)), 0.0
+            else:
+                centre, width = float(value.mid), float(value.delta)
+            assert width < 1e-40
+            assert abs(centre - float(parameter.grad[index])) < 1e-9, (key, index)
+
+
 # ---------------------------------------------------------------- proofs hold in torch
 @pytest.mark.parametrize("name", sorted(MODELS))
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

@@ -11,6 +11,7 @@ first maximal entry, softplus is linear above its threshold.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -37,6 +38,14 @@ except ImportError:  # pragma: no cover - depends on the environment
 def is_rational(value: object) -> bool:
     """An exact rational (Fraction, int or gmpy2 mpq), not an interval."""
     return isinstance(value, RATIONALS)
+
+
+_IS_RATIONAL = np.frompyfunc(lambda v: isinstance(v, RATIONALS), 1, 1)
+
+
+def all_rational(array: np.ndarray) -> bool:
+    """Every entry is an exact rational (no interval)."""
+    return bool(np.all(_IS_RATIONAL(array))) if array.size else True
 
 
 def as_fraction(value) -> Fraction:
@@ -303,6 +312,7 @@ class Pass:
                 "cross-entropy needs logits of shape (N, C) and class probabilities of the "
                 "same shape as the target"
             )
+        uniform = [all_rational(row) and len(set(row)) == 1 for row in logits]
         logits, target = intervals(logits), intervals(target)
         shift = logits[:, :1]  # any shift gives the same softmax; this one is exact
         exps = _apply(logits - shift, iv.exp)
@@ -310,6 +320,9 @@ class Pass:
         probabilities = exps / total
         log_sum = _apply(total, iv.log) + shift
         losses = np.sum(target * (log_sum - logits), axis=1)
+        for row, equal in enumerate(uniform):
+            if equal:  # equal logits: the softmax is exactly uniform
+                probabilities[row] = Fraction(1, logits.shape[1])
         self.saved[op.name] = probabilities
         loss = np.sum(losses)
         if op.attr("reduction") == "mean":
@@ -410,8 +423,7 @@ class Pass:
             mass = np.sum(target, axis=1, keepdims=True)
             if self.interval:
                 return [(op.inputs[0], (self.saved[op.name] * mass - target) * scale)]
-            seed = (self.saved[op.name] * intervals(mass) - intervals(target)) * as_interval(scale)
-            centre, radius = _split(seed)
+            centre, radius = _split(self._seed(self.saved[op.name], mass, target, scale))
             self.seed_radius = (op.inputs[0], radius)
             return [(op.inputs[0], centre)]
         if kind == "mean":
@@ -421,6 +433,19 @@ class Pass:
         if kind == "square":
             return [(op.inputs[0], 2 * a * g)]
         raise ProblemError(f"{op.name}: no exact gradient of {kind}")
+
+    @staticmethod
+    def _seed(probabilities, mass, target, scale) -> np.ndarray:
+        """(p * mass - target) * scale: exact in rows whose softmax is exact, else enclosed."""
+        seed = np.empty(probabilities.shape, dtype=object)
+        for row, p in enumerate(probabilities):
+            if all_rational(p):
+                seed[row] = (p * mass[row] - target[row]) * scale
+            else:
+                seed[row] = (p * as_interval(mass[row][0]) - intervals(target[row])) * as_interval(
+                    scale
+                )
+        return seed
 
     def _conv_backward(self, op, g, parameter_grads):
         weight = self.parameters[op.param("weight")]
@@ -473,13 +498,23 @@ def exact_endpoint(raw) -> Fraction:
     return Fraction(int(numerator), int(denominator))
 
 
+SNAP = 1 << 256
+
+
 def _split(enclosures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each interval [a, b] as its exact centre (a + b)/2 and radius (b - a)/2."""
+    """Each interval [a, b] as a centre c on the grid 2**-256 and a radius r on that grid
+    with [a, b] inside [c - r, c + r] (so the numbers stay small whatever a and b are)."""
     centre = np.empty(enclosures.shape, dtype=object)
     radius = np.empty(enclosures.shape, dtype=object)
     for index, value in np.ndenumerate(enclosures):
+        if is_rational(value):
+            centre[index], radius[index] = value, 0
+            continue
         low, high = (exact_endpoint(end) for end in value._mpi_)
-        centre[index], radius[index] = (low + high) / 2, (high - low) / 2
+        middle = (low + high) / 2
+        snapped = Fraction(round(middle * SNAP), SNAP)
+        reach = max(high - snapped, snapped - low)
+        centre[index], radius[index] = snapped, Fraction(math.ceil(reach * SNAP), SNAP)
     return fast_rationals(centre), fast_rationals(radius)
 
 
@@ -615,7 +650,8 @@ def gradients(graph: Graph, parameters, x: np.ndarray, y: np.ndarray) -> tuple[o
     """(J, dJ/dθ) at one input and target, exactly or with intervals."""
     parameters = {k: fast_rationals(v) for k, v in parameters.items()}
     x, y = fast_rationals(x), fast_rationals(y)
-    run = Pass(graph, parameters, interval=not graph.rational_until_loss)
+    rational = graph.rational_until_loss and all(all_rational(v) for v in parameters.values())
+    run = Pass(graph, parameters, interval=not rational)
     saved = iv.prec
     iv.prec = BITS
     try:

@@ -985,6 +985,8 @@ def _collapse_headline(result: CollapseResult) -> str:
     if result.verdict != "proven":
         return f"{result.verdict.upper()}: {result.reason}"
     tied = [g for g in result.groups if len(g) > 1]
+    if not tied and not result.pinned:
+        return "PROVEN: nothing collapses: no two parameters are bound to stay equal."
     pinned = len(result.pinned)
     extra = f"; {pinned} parameters never move" if pinned else ""
     return (
@@ -1077,6 +1079,10 @@ def _split_text(witness) -> str:
     if witness.point is None:
         return f"{a} / {b}: {witness.note}"
     values = " vs ".join(_gradient_text(v) for v in witness.gradients.values())
+    first, second = witness.gradients.values()
+    shown = [_gradient_text(v) for v in (first, second)]
+    if shown[0] == shown[1] and isinstance(first - second, sympy.Rational):
+        values += f" (they differ by {float(first - second):.3g})"
     if witness.steps == 1:
         return f"{a} / {b}: gradients {values} at the init ({witness.certified_by})"
     return (

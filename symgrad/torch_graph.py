@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from symgrad.budget import tick
 from symgrad.errors import ProblemError
 
 SUPPORTED = (
@@ -38,6 +39,7 @@ SUPPORTED = (
     "their functional forms (F.linear, F.relu, torch.tanh, F.avg_pool2d, F.max_pool2d, ...)",
     "residual additions (+), concatenation (torch.cat), flatten, scalar multiplication",
 )
+MAX_INPUT = 10**6
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus", "gelu", "silu", "identity")
 LOSSES = ("mse", "cross-entropy")
 
@@ -121,11 +123,16 @@ def exact(value: float) -> Fraction:
     return Fraction(float(value))
 
 
-def exact_tensor(tensor) -> np.ndarray:
+def exact_tensor(tensor, name: str = "") -> np.ndarray:
+    """The tensor's values as exact rationals (numpy object array)."""
     values = tensor.detach().to("cpu").double().numpy()
+    if not np.isfinite(values).all():
+        raise ModelTraceError(f"{name or 'a tensor'} holds NaN or infinite values")
     result = np.empty(values.shape, dtype=object)
     flat_in, flat_out = values.reshape(-1), result.reshape(-1)
     for index, value in enumerate(flat_in):
+        if index % 65536 == 0:
+            tick("reading the parameters")
         flat_out[index] = Fraction(float(value))
     return result
 
@@ -143,7 +150,14 @@ def trace(
 
     if not isinstance(model, torch.nn.Module):
         raise ProblemError(f"from_torch needs an nn.Module, not {type(model).__name__}")
-    model = model.eval()
+    was_training = model.training
+    try:
+        return _trace(torch, fx, model.eval(), example_input, loss, target_shape)
+    finally:
+        model.train(was_training)
+
+
+def _trace(torch, fx, model, example_input, loss, target_shape) -> Graph:
     x = _example(torch, example_input)
     with torch.no_grad():
         try:
@@ -161,9 +175,11 @@ def trace(
         raise ModelTraceError(
             f"torch.fx cannot trace the model: {type(error).__name__}: {str(error)[:200]}"
         ) from None
+    tick("tracing the model")
     shapes = _shapes(torch, traced, x, target)
-    ops = _ops(traced, shapes)
-    parameters = {name: exact_tensor(p) for name, p in model.named_parameters()}
+    canonical = {id(p): f"{name}" for name, p in model.named_parameters()}
+    ops = _ops(traced, shapes, canonical)
+    parameters = {name: exact_tensor(p, name) for name, p in model.named_parameters()}
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "custom")
     graph = Graph(ops, parameters, shapes, tuple(x.shape), target, loss_name, wrapped=wrapped)
     if any(isinstance(m, torch.nn.Dropout) for m in model.modules()):
@@ -179,8 +195,12 @@ def _example(torch, example_input):
     if isinstance(example_input, torch.Tensor):
         return example_input.detach()
     if isinstance(example_input, (tuple, list)) and all(
-        isinstance(s, int) and s > 0 for s in example_input
+        isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in example_input
     ):
+        if int(np.prod(example_input, dtype=object)) > MAX_INPUT:
+            raise ProblemError(
+                f"an input of shape {tuple(example_input)} has more than {MAX_INPUT} entries"
+            )
         return torch.zeros(*example_input)
     raise ProblemError("example_input must be a tensor or a shape such as (1, 784)")
 
@@ -249,7 +269,7 @@ _MODULE_KINDS = {
 }
 
 
-def _ops(traced, shapes) -> list[Op]:
+def _ops(traced, shapes, canonical: dict[int, str]) -> list[Op]:
     ops = []
     modules = dict(traced.named_modules())
     for node in traced.graph.nodes:
@@ -258,7 +278,7 @@ def _ops(traced, shapes) -> list[Op]:
         elif node.op == "output":
             ops.append(Op(node.name, "output", _sources(node.args[0])))
         elif node.op == "call_module":
-            ops.append(_module_op(node, modules[node.target]))
+            ops.append(_module_op(node, modules[node.target], canonical))
         elif node.op in ("call_function", "call_method"):
             ops.append(_function_op(node))
         elif node.op == "get_attr":
@@ -269,7 +289,23 @@ def _ops(traced, shapes) -> list[Op]:
     for op in ops:
         if op.kind not in ("output",) and op.name not in shapes and op.kind != "input":
             raise ModelTraceError(f"{op.name}: the output shape could not be determined")
+        _check_rank(op, shapes)
     return ops
+
+
+def _check_rank(op: Op, shapes) -> None:
+    """Convolutions and 2-d pooling need batched input: (N, C, L) / (N, C, H, W)."""
+    if op.kind not in ("conv", "avgpool", "maxpool"):
+        return
+    rank = len(shapes[op.inputs[0]])
+    wanted = op.attr("rank", 4)
+    if rank != wanted:
+        layer = op.module or op.name
+        raise ModelTraceError(
+            f"{layer}: an input with {rank} axes where {wanted} are needed (batch, channels, "
+            "...): give --input-shape with a batch dimension (unbatched inputs, and 2-d "
+            "pooling of a 1-d signal, are not supported)"
+        )
 
 
 def _sources(value) -> tuple[str, ...]:
@@ -286,7 +322,7 @@ def _module_name(target: str) -> str:
     return target.removeprefix("model.")
 
 
-def _module_op(node, module) -> Op:
+def _module_op(node, module, canonical: dict[int, str]) -> Op:
     kind_name = type(module).__name__
     kind = _MODULE_KINDS.get(kind_name)
     name = _module_name(node.target)
@@ -296,18 +332,16 @@ def _module_op(node, module) -> Op:
         )
     inputs = _sources(node.args)
     params = tuple(
-        (role, f"{name}.{role}")
+        (role, canonical.get(id(getattr(module, role)), f"{name}.{role}"))
         for role in ("weight", "bias")
-        if getattr(module, role, None) is not None
-        and isinstance(getattr(module, role), object)
-        and hasattr(getattr(module, role), "shape")
+        if getattr(module, role, None) is not None and hasattr(getattr(module, role), "shape")
     )
     if kind in ("relu", "tanh", "sigmoid", "softplus", "gelu", "silu", "identity"):
         attrs = [("function", kind)]
         if kind == "softplus":
             attrs += [("beta", float(module.beta)), ("threshold", float(module.threshold))]
         if kind == "gelu":
-            attrs.append(("approximate", module.approximate))
+            attrs.append(("approximate", _gelu_mode(module.approximate, name)))
         return Op(node.name, "activation", inputs, name, (), tuple(attrs))
     if kind == "conv":
         if module.groups != 1 or module.padding_mode != "zeros" or isinstance(module.padding, str):
@@ -316,6 +350,7 @@ def _module_op(node, module) -> Op:
             ("stride", tuple(module.stride)),
             ("padding", tuple(module.padding)),
             ("dilation", tuple(module.dilation)),
+            ("rank", 3 if kind_name == "Conv1d" else 4),
         )
         return Op(node.name, "conv", inputs, name, params, attrs)
     if kind in ("avgpool", "maxpool"):
@@ -351,9 +386,22 @@ def _pool_attrs(module, name) -> tuple:
         padding != (0, 0)
         or getattr(module, "ceil_mode", False)
         or pair(getattr(module, "dilation", 1)) != (1, 1)
+        or getattr(module, "divisor_override", None) is not None
+        or getattr(module, "return_indices", False)
     ):
-        raise ModelTraceError(f"{name}: pooling with padding, dilation or ceil_mode")
+        raise ModelTraceError(
+            f"{name}: pooling with padding, dilation, ceil_mode, divisor_override or "
+            "return_indices is not supported"
+        )
     return (("kernel", kernel), ("stride", stride))
+
+
+def _gelu_mode(mode: str, where: str) -> str:
+    if mode != "none":
+        raise ModelTraceError(
+            f"{where}: GELU(approximate={mode!r}) is not supported (the exact GELU is)"
+        )
+    return mode
 
 
 def _function_op(node) -> Op:
@@ -377,15 +425,7 @@ def _function_op(node) -> Op:
         F.silu: "silu",
     }
     if target in activations:
-        attrs = [("function", activations[target])]
-        if activations[target] == "softplus":
-            attrs += [
-                ("beta", float(node.kwargs.get("beta", 1))),
-                ("threshold", float(node.kwargs.get("threshold", 20))),
-            ]
-        if activations[target] == "gelu":
-            attrs.append(("approximate", node.kwargs.get("approximate", "none")))
-        return Op(node.name, "activation", inputs[:1], attrs=tuple(attrs))
+        return _activation_op(node, activations[target], inputs)
     if target in (operator.add, torch.add, "add"):
         return _arithmetic(node, "add", inputs)
     if target in (operator.sub, torch.sub, "sub"):
@@ -402,15 +442,7 @@ def _function_op(node) -> Op:
         dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
         return Op(node.name, "cat", inputs, attrs=(("dim", dim),))
     if target in (F.avg_pool2d, F.max_pool2d):
-        kernel = node.args[1] if len(node.args) > 1 else node.kwargs["kernel_size"]
-        stride = node.args[2] if len(node.args) > 2 else node.kwargs.get("stride")
-
-        def pair(v):
-            return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-        kind = "avgpool" if target is F.avg_pool2d else "maxpool"
-        stride = pair(stride) if stride else pair(kernel)
-        return Op(node.name, kind, inputs[:1], attrs=(("kernel", pair(kernel)), ("stride", stride)))
+        return _pool_op(node, "avgpool" if target is F.avg_pool2d else "maxpool", inputs)
     if target is F.linear:
         raise ModelTraceError(
             f"{node.name}: F.linear with a weight passed in is not supported; use nn.Linear"
@@ -426,6 +458,53 @@ def _function_op(node) -> Op:
     raise ModelTraceError(
         f"{node.name}: {name} is not supported; supported: {', '.join(SUPPORTED)}"
     )
+
+
+def _options(node, names: Sequence[str], defaults: dict) -> dict:
+    """The call's arguments by name (positional ones after the tensor), refusing any option
+    that is neither read by symgrad nor at its default value."""
+    given = dict(zip(names, node.args[1:]))
+    if len(node.args) - 1 > len(names):
+        raise ModelTraceError(f"{node.name}: too many arguments")
+    given.update(node.kwargs)
+    for key, value in given.items():
+        if key not in names and key not in defaults:
+            raise ModelTraceError(f"{node.name}: the option {key} is not supported")
+        if key in defaults and value != defaults[key]:
+            raise ModelTraceError(f"{node.name}: {key}={value!r} is not supported")
+    return given
+
+
+def _activation_op(node, function: str, inputs: tuple[str, ...]) -> Op:
+    names = {"softplus": ("beta", "threshold"), "gelu": ("approximate",)}.get(function, ())
+    given = _options(node, (*names, "inplace"), {})
+    attrs = [("function", function)]
+    if function == "softplus":
+        attrs += [
+            ("beta", float(given.get("beta", 1))),
+            ("threshold", float(given.get("threshold", 20))),
+        ]
+    if function == "gelu":
+        attrs.append(("approximate", _gelu_mode(given.get("approximate", "none"), node.name)))
+    return Op(node.name, "activation", inputs[:1], attrs=tuple(attrs))
+
+
+def _pool_op(node, kind: str, inputs: tuple[str, ...]) -> Op:
+    if kind == "avgpool":
+        names = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                 "divisor_override")  # fmt: skip
+        defaults = {"padding": 0, "ceil_mode": False, "divisor_override": None}
+    else:
+        names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+        defaults = {"padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False}
+    given = _options(node, names, defaults)
+
+    def pair(v):
+        return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+    kernel = pair(given["kernel_size"])
+    stride = pair(given["stride"]) if given.get("stride") else kernel
+    return Op(node.name, kind, inputs[:1], attrs=(("kernel", kernel), ("stride", stride)))
 
 
 def _loss_op(node, kind: str, inputs: tuple[str, ...]) -> Op:
@@ -453,6 +532,10 @@ def _loss_op(node, kind: str, inputs: tuple[str, ...]) -> Op:
 def _arithmetic(node, kind: str, inputs: tuple[str, ...]) -> Op:
     from torch import fx
 
+    if any(key != "alpha" or value != 1 for key, value in node.kwargs.items()):
+        raise ModelTraceError(
+            f"{node.name}: {kind} with options {dict(node.kwargs)} is not supported"
+        )
     constants = [a for a in node.args if not isinstance(a, fx.Node)]
     if len(inputs) == 2 and not constants:
         return Op(node.name, kind, inputs)

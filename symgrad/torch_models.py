@@ -34,6 +34,7 @@ from symgrad.errors import BudgetError, ProblemError, TieError
 from symgrad.exact_tensor import (
     BITS,
     Undecided,
+    all_rational,
     as_fraction,
     as_interval,
     exact_endpoint,
@@ -120,6 +121,20 @@ def _exact_array(value) -> np.ndarray:
 class Layout(Orbits):
     """Every parameter entry as one flat index; names such as ``fc1.weight[3, 0]``."""
 
+    def names(self, indices) -> list[str]:
+        """``name`` for many indices at once."""
+        indices = np.asarray(indices, dtype=np.int64)
+        out = [""] * len(indices)
+        for tensor, base in self.offsets.items():
+            size = int(np.prod(self.shapes[tensor]))
+            mask = np.nonzero((indices >= base) & (indices < base + size))[0]
+            if not len(mask):
+                continue
+            positions = np.unravel_index(indices[mask] - base, self.shapes[tensor])
+            for k, where in enumerate(mask):
+                out[where] = f"{tensor}[{', '.join(str(int(p[k])) for p in positions)}]"
+        return out
+
     def name(self, index: int) -> str:
         tensor, local = self.entry(index)
         position = np.unravel_index(local, self.shapes[tensor])
@@ -154,7 +169,9 @@ def _selected(text: str, layout: Layout) -> np.ndarray:
         position = tuple(int(i) for i in index.split(","))
     except ValueError:
         raise TieError(f"{text[:80]}: indices must be whole numbers") from None
-    if len(position) > len(shape) or any(not 0 <= p < s for p, s in zip(position, shape)):
+    if len(position) > len(shape):
+        raise TieError(f"{text[:80]}: {len(position)} indices for {tensor} of shape {shape}")
+    if any(not 0 <= p < s for p, s in zip(position, shape)):
         raise TieError(f"{text[:80]}: index out of range for {tensor} of shape {shape}")
     return np.asarray(grid[position]).reshape(-1)
 
@@ -219,24 +236,29 @@ def _identical(model: TorchModel) -> dict[str, np.ndarray]:
 def tie_groups(
     ties: Sequence[str], values: dict[str, np.ndarray], layout: Layout
 ) -> list[list[int]]:
-    """Apply ties ``a=b=c`` (entries or whole rows, elementwise): later members take the first's
-    values. Returns the tie groups as flat indices."""
+    """Ties ``a=b=c`` (entries or whole rows, elementwise), joined across all the ties given;
+    every member of a group then takes the value of the group's first entry. Returns the tie
+    groups as flat indices."""
     joined = Layout(layout.shapes)
     for tie in ties:
         members = [_selected(part, layout) for part in str(tie).split("=")]
         if len(members) < 2:
             raise TieError(
-                f"a tie needs two sides, as in fc1.weight[0]=fc1.weight[1]: {tie[:80]!r}"
+                f"a tie needs two sides, as in fc1.weight[0]=fc1.weight[1]: {str(tie)[:80]!r}"
             )
         if len({m.size for m in members}) != 1:
-            raise TieError(f"{tie[:80]}: the tied parts have different sizes")
+            raise TieError(f"{str(tie)[:80]}: the tied parts have different sizes")
         for other in members[1:]:
             for a, b in zip(members[0], other):
                 joined.union(int(a), int(b))
-                tensor_a, local_a = layout.entry(int(a))
-                tensor_b, local_b = layout.entry(int(b))
-                values[tensor_b].reshape(-1)[local_b] = values[tensor_a].reshape(-1)[local_a]
-    return joined.groups()
+    groups = joined.groups()
+    for group in groups:
+        tensor, local = layout.entry(group[0])
+        value = values[tensor].reshape(-1)[local]
+        for index in group[1:]:
+            tensor, local = layout.entry(index)
+            values[tensor].reshape(-1)[local] = value
+    return groups
 
 
 def start_classes(values: dict[str, np.ndarray], layout: Layout) -> list[list[int]]:
@@ -282,11 +304,15 @@ def _layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
     layers, lines = {}, []
     by_layer = {s.layer: (s, classes) for s, classes in analysis.used}
     for op in graph.ops:
-        if op.kind not in ("linear", "conv"):
+        if op.kind not in ("linear", "conv") or (op.module or op.name) in layers:
             continue
         layer = op.module or op.name
         units = graph.parameters[op.param("weight")].shape[0]
-        unit = "channels" if op.kind == "conv" else "neurons"
+        unit = (
+            ("channels" if op.kind == "conv" else "neurons")
+            if units != 1
+            else ("channel" if op.kind == "conv" else "neuron")
+        )
         if layer in by_layer:
             effective = len(by_layer[layer][1])
             argument = "permutations of its units leave the loss unchanged"
@@ -305,6 +331,19 @@ def _layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
     return layers, lines
 
 
+FLOAT_NOTE = (
+    "the proof is about exact arithmetic: in floating point, identical units' sums can be "
+    "rounded in different orders, which may drift them apart slowly over long runs (float32 "
+    "far more than float64)"
+)
+
+
+def _unchecked(analysis: Analysis, reason: str) -> Analysis:
+    """The analysis with no layer certified (after a failed re-check)."""
+    refused = {s.layer: reason for s, _ in analysis.used} | dict(analysis.refused)
+    return Analysis(analysis.layout, Layout(analysis.layout.shapes), [], refused)
+
+
 def _label(layer: str, kind: str) -> str:
     """``fc1``, or ``layer 0 (Linear)`` for the numbered layers of an ``nn.Sequential``."""
     if layer.split(".")[-1].isdigit():
@@ -320,7 +359,8 @@ def _layer_line(
     if effective == 1 and units > 1:
         return (
             f"{layer}: {units} {unit} behave as 1: they start identical, and swapping any two "
-            f"leaves the loss unchanged, so they can never separate under {_optimizers()}"
+            f"leaves the loss unchanged, so they can never separate under {_optimizers()} "
+            "(in exact arithmetic)"
         )
     return f"{layer}: {units} {unit} behave as at most {effective}"
 
@@ -410,6 +450,8 @@ def _shown(value) -> sympy.Expr:
         value = as_fraction(value)
         return sympy.Rational(value.numerator, value.denominator)
     low, high = (exact_endpoint(end) for end in value._mpi_)
+    if low == high:
+        return sympy.Rational(low.numerator, low.denominator)
     return sympy.Interval(
         sympy.Float(sympy.Rational(low.numerator, low.denominator), 60),
         sympy.Float(sympy.Rational(high.numerator, high.denominator), 60),
@@ -462,7 +504,7 @@ def _stepped(theta: np.ndarray, grad: np.ndarray | None) -> np.ndarray:
     """theta - eta * grad, exactly (in intervals when the gradient is an enclosure)."""
     if grad is None or not grad.size:
         return theta
-    if all(is_rational(g) for g in grad.reshape(-1)):
+    if all_rational(grad) and all_rational(theta):
         return theta - grad * ETA
     saved, iv.prec = iv.prec, BITS
     try:
@@ -521,15 +563,19 @@ class FloatModel:
         import copy
 
         self.torch = require_torch()
-        self.module = copy.deepcopy(model.graph.wrapped).double()
+        self.module = copy.deepcopy(model.graph.wrapped).double().eval()
         self.params = dict(self.module.model.named_parameters())
+        self._cached: tuple[dict, dict] | None = None
 
     def load(self, values: dict[str, np.ndarray]) -> FloatModel:
         torch = self.torch
+        if self._cached is None or self._cached[0] is not values:
+            floats = {k: torch.from_numpy(np.asarray(v.astype(np.float64), dtype=np.float64))
+                      for k, v in values.items()}  # fmt: skip
+            self._cached = (values, floats)
         with torch.no_grad():
             for name, parameter in self.params.items():
-                array = np.asarray(values[name].astype(np.float64), dtype=np.float64)
-                parameter.copy_(torch.from_numpy(array).reshape(parameter.shape))
+                parameter.copy_(self._cached[1][name].reshape(parameter.shape))
         return self
 
     def loss(self, x, y) -> float:
@@ -715,6 +761,10 @@ def prove_torch(
             "nothing is tied: every parameter entry of the model starts with its own value; "
             "name ties with --tie fc1.weight[0]=fc1.weight[1] or use --init constant"
         )
+    check = recheck_permutations(model, setup.analysis)
+    failed = check.startswith("failed")
+    if failed:
+        setup.analysis = _unchecked(setup.analysis, "the permutation re-check failed")
     layers, _ = _layer_report(model.graph, setup.analysis)
     common = dict(
         model=model.describe(),
@@ -722,20 +772,17 @@ def prove_torch(
         groups=len(setup.groups),
         entries=sum(len(g) for g in setup.groups),
         layers=layers,
-        notes=tuple(model.graph.notes),
+        notes=tuple(model.graph.notes) + ((check,) if failed else ()),
     )
     split = _split_groups(setup)
     if not split:
-        check = recheck_permutations(model, setup.analysis)
-        verdict = "unknown" if check.startswith("failed") else "proven"
         return ModelProofResult(
-            verdict=verdict,
+            verdict="proven",
             method=_method(setup.analysis),
             certificate=check,
-            optimizers=OPTIMIZERS if verdict == "proven" else (),
-            reason=check if verdict == "unknown" else "",
+            optimizers=OPTIMIZERS,
             elapsed_s=round(budget.elapsed(), 4),
-            **common,
+            **{**common, "notes": common["notes"] + (FLOAT_NOTE,)},
         )
     return _refute(model, setup, split, steps, budget, common)
 
@@ -818,23 +865,23 @@ def collapse_torch(
     """The groups of entries that provably stay equal forever, per layer, with split witnesses."""
     budget = Budget(timeout)
     setup = _setup(model, init, ties)
+    check = recheck_permutations(model, setup.analysis)
+    if check.startswith("failed"):
+        setup.analysis = _unchecked(setup.analysis, "the permutation re-check failed")
     layout, analysis = setup.analysis.layout, setup.analysis
     groups = analysis.orbits.groups()
     layers, lines = _layer_report(model.graph, analysis)
-    check = recheck_permutations(model, analysis) if groups else ""
-    if check.startswith("failed"):
-        groups = []
     witnesses, notes = _collapse_witnesses(model, setup, steps, budget)
     verdict = "unknown" if check.startswith("failed") else "proven"
     return CollapseResult(
-        groups=tuple(tuple(layout.name(i) for i in g) for g in groups),
+        groups=tuple(tuple(layout.names(g)) for g in groups),
         effective_width=[v["effective_width"] for v in layers.values()],
         widths=[v["units"] for v in layers.values()],
         method=_method(analysis) if groups else "nothing is tied beyond single entries",
         stationary=None,
         witnesses=tuple(witnesses),
         model=model.describe(),
-        notes=tuple(model.graph.notes) + tuple(notes),
+        notes=tuple(model.graph.notes) + tuple(notes) + ((FLOAT_NOTE,) if groups else ()),
         verdict=verdict,
         reason=check if verdict == "unknown" else "",
         layers=layers,
@@ -903,9 +950,13 @@ def simulate_torch(
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(params, lr=float(lr))
     shown = [i for c in sorted(classes, key=len, reverse=True)[:6] for i in c[:2]]
     recorded, spreads, equal, record_steps, within = [], [], [], [], 0.0
+    diverged = None
     for step in range(steps + 1):
         if step in _record_steps(steps):
             flat = torch.cat([p.detach().reshape(-1) for p in params]).numpy()
+            if not np.isfinite(flat).all():
+                diverged = step
+                break
             spread = max((float(np.ptp(flat[c])) for c in classes), default=0.0)
             within = max([within] + [float(np.ptp(flat[g])) for g in proven])
             record_steps.append(step)
@@ -936,7 +987,13 @@ def simulate_torch(
         notes=(
             f"torch {optimizer} in float64 from {init_text}",
             f"within the {len(proven)} groups that collapse proves stay equal, the largest "
-            f"difference over the run is {within:.3g} (float64 rounding at most)",
+            f"difference over the run is {within:.3g} (float64 rounding, which can grow "
+            "slowly over long runs)",
+        )
+        + (
+            (f"the run diverged: parameters are NaN or infinite at step {diverged}; lower --lr",)
+            if diverged is not None
+            else ()
         ),
     )
 

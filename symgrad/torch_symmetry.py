@@ -17,6 +17,7 @@ this is the graph-level certificate, checked structurally here.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections import Counter
 from dataclasses import dataclass
@@ -197,6 +198,8 @@ def _layernorm(graph: Graph, op: Op, state: Carried, shared: set[str]):
 def _cat(graph: Graph, op: Op, states: dict[str, Carried]):
     if len(states) != 1:
         return "several permuted inputs concatenated"
+    if len(set(op.inputs)) != len(op.inputs):
+        return "the same tensor concatenated more than once"
     ((source, state),) = states.items()
     dim = op.attr("dim") % len(graph.shapes[op.name])
     if state.axis != dim:
@@ -262,5 +265,11 @@ class Orbits:
         return [g for g in by_root.values() if len(g) > 1]
 
     def entry(self, index: int) -> tuple[str, int]:
-        name = max((n for n, o in self.offsets.items() if o <= index), key=self.offsets.get)
+        """(tensor name, flat index inside it) of a global flat index."""
+        if not hasattr(self, "_starts"):
+            ordered = sorted(self.offsets.items(), key=lambda item: item[1])
+            self._names = [n for n, _ in ordered]
+            self._starts = [o for _, o in ordered]
+        position = bisect.bisect_right(self._starts, index) - 1
+        name = self._names[position]
         return name, index - self.offsets[name]

@@ -439,3 +439,135 @@ def test_cli_bad_model_input_is_exit_2(model_file, arguments, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- review findings
+def test_two_d_pooling_of_a_one_d_signal_is_refused():
+    """MaxPool2d on (N, C, L) pools across channels: never a channel symmetry."""
+    model = nn.Sequential(nn.Conv1d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(12, 1))  # fmt: skip
+    with pytest.raises(ModelTraceError, match="3 axes where 4 are needed"):
+        symgrad.from_torch(constant(model), (1, 1, 14))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [lambda: nn.Conv2d(1, 2, 3), lambda: nn.Conv1d(2, 2, 3)],
+)
+def test_unbatched_convolution_input_is_refused(module):
+    model = module()
+    shape = (1, 6, 6) if isinstance(model, nn.Conv2d) else (2, 8)
+    with pytest.raises(ModelTraceError, match="batch dimension"):
+        symgrad.from_torch(model, shape)
+
+
+def test_chained_ties_give_the_same_verdict_as_one_tie():
+    torch.manual_seed(2)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    with torch.no_grad():
+        model[2].weight.fill_(0.3)
+    traced = symgrad.from_torch(model, (1, 3))
+    chained = symgrad.prove(traced, ties=[
+        "0.weight[0]=0.weight[1]", "0.bias[0]=0.bias[1]",
+        "0.weight[2]=0.weight[1]", "0.bias[2]=0.bias[1]",
+    ])  # fmt: skip
+    joined = symgrad.prove(traced, ties=["0.weight[0]=0.weight[1]=0.weight[2]",
+                                         "0.bias[0]=0.bias[1]=0.bias[2]"])  # fmt: skip
+    assert chained.verdict == joined.verdict == "proven"
+
+
+def test_exact_zero_gradient_enclosures_do_not_crash():
+    model = constant(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)), 0.0)
+    traced = symgrad.from_torch(model, (1, 3))
+    assert symgrad.collapse(traced).verdict == "proven"
+    result = symgrad.prove(traced)
+    assert result.verdict == "refuted"
+    assert "0" in result.to_text()
+
+
+def test_cross_entropy_witnesses_over_several_steps():
+    model = constant(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 3)))
+    result = symgrad.collapse(symgrad.from_torch(model, (2, 3), loss="cross-entropy"))
+    assert result.verdict == "proven"
+    assert any(w.steps > 1 for w in result.witnesses)
+
+
+def test_shared_weights_are_never_permuted():
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = nn.Linear(4, 4)
+            self.fc2 = nn.Linear(4, 4)
+            self.fc2.weight = self.fc1.weight
+            self.out = nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.out(torch.tanh(self.fc2(torch.tanh(self.fc1(x)))))
+
+    result = symgrad.collapse(symgrad.from_torch(constant(Tied()), (1, 4)))
+    assert result.layers["fc1"]["argument"].startswith("not permutable")
+
+
+def test_concatenating_a_tensor_with_itself_is_not_claimed():
+    class CatSelf(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = nn.Linear(3, 4)
+            self.fc2 = nn.Linear(8, 1)
+
+        def forward(self, x):
+            h = torch.tanh(self.fc1(x))
+            return self.fc2(torch.cat([h, h], dim=1))
+
+    model = constant(CatSelf())
+    with torch.no_grad():
+        model.fc2.weight[0, 4:] = 0.7
+    result = symgrad.collapse(symgrad.from_torch(model, (1, 3)))
+    assert result.layers["fc1"]["effective_width"] == 4
+    params = train(model, (1, 3))
+    assert float(params["fc1.weight"].detach()[:, 0].std()) >= 0  # trains without error
+
+
+@pytest.mark.parametrize(
+    ("forward", "message"),
+    [
+        (lambda m, x: F.max_pool2d(m(x), 3, 2, 1), "padding=1"),
+        (lambda m, x: torch.add(m(x), m(x), alpha=2), "alpha"),
+        (lambda m, x: F.gelu(m(x), approximate="tanh"), "approximate"),
+    ],
+)
+def test_options_that_change_the_maths_are_refused(forward, message):
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+
+        def forward(self, x):
+            return forward(self.conv, x)
+
+    with pytest.raises(ModelTraceError, match=message):
+        symgrad.from_torch(Net(), (1, 1, 6, 6))
+
+
+def test_average_pool_divisor_override_is_refused():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AvgPool2d(2, divisor_override=1))
+    with pytest.raises(ModelTraceError, match="divisor_override"):
+        symgrad.from_torch(model, (1, 1, 6, 6))
+
+
+def test_bad_parameters_and_shapes_are_bad_input():
+    model = nn.Linear(2, 2)
+    with torch.no_grad():
+        model.weight[0, 0] = float("nan")
+    with pytest.raises(ModelTraceError, match="NaN"):
+        symgrad.from_torch(model, (1, 2))
+    with pytest.raises(ProblemError, match="more than"):
+        symgrad.from_torch(nn.Linear(2, 2), (100000, 100000, 2))
+
+
+def test_the_users_model_keeps_its_mode_and_divergence_is_reported():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.1), nn.Linear(3, 1)).train()
+    traced = symgrad.from_torch(model, (1, 2))
+    assert model.training
+    run = symgrad.simulate(traced, steps=5, lr="1e300")
+    assert any("diverged" in note for note in run.notes)

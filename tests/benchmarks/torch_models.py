@@ -10,7 +10,9 @@ Cases (issue 15's targets in brackets), each in a fresh process, time and peak m
 - T3 the T1 MLP with random init except one duplicated row of fc1: prove (refuted)
   [<= 10 s];
 - T4, T5 (no target; reported): T1 with tanh, and the classic LeNet-5 (tanh, average
-  pooling, cross-entropy), where every witness gradient is a 200-bit interval.
+  pooling, cross-entropy), where every witness gradient is a 200-bit interval;
+- T6 (reported): T2 with cross-entropy: exact rationals up to the loss, then exact centres
+  with a rigorous radius.
 
 Plain SymPy answers the same question the only way it can: write the loss as one
 expression in the parameters (a symbol per entry), ``diff`` it with respect to two tied
@@ -81,6 +83,8 @@ CASES = {
            "constant(mlp('tanh'), 0.01)", (1, 784), "mse"),
     "T5": ("LeNet-5 classic (tanh, avg-pool, CE) constant: collapse", None, "collapse",
            "constant(lenet(True), 0.05)", (1, 1, 28, 28), "cross-entropy"),
+    "T6": ("LeNet-5 (ReLU, max-pool, CE) constant: collapse", None, "collapse",
+           "constant(lenet(), 0.05)", (1, 1, 28, 28), "cross-entropy"),
 }  # fmt: skip
 
 

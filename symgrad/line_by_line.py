@@ -75,7 +75,8 @@ def is_latex(text: str) -> bool:
 
 
 def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
-    """(row number, row text) for every non-empty, non-comment row."""
+    """(row number, row text) for every non-empty, non-comment row: the line of the file for
+    plain text, the row of the align for LaTeX."""
     if not isinstance(text, str):
         raise ProblemError(f"a derivation is text, not {type(text).__name__}")
     if len(text) > MAX_TEXT:
@@ -90,15 +91,17 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
     else:
         raw = text.split("\n")
     rows = []
-    for row in raw:
+    for line, row in enumerate(raw, start=1):
         row = re.sub(r"\s+", " ", row.replace("&", " ")).strip().rstrip(",.;").strip()
         if row.startswith("$") and row.endswith("$"):
             row = row.strip("$").strip()
         if row and not row.startswith(("#", "%", "//")):
-            rows.append(row)
+            rows.append((line, row))
     if len(rows) > MAX_LINES:
         raise ProblemError(f"the derivation has more than {MAX_LINES} lines")
-    return list(enumerate(rows, start=1))
+    if latex:
+        return [(number, row) for number, (_, row) in enumerate(rows, start=1)]
+    return rows
 
 
 def _top_level_equals(row: str) -> list[str]:

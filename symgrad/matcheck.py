@@ -18,6 +18,7 @@ proven for every size. ``up_to_factor`` accepts a positive constant factor
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -260,13 +261,10 @@ def _equal_for_every_size(before, after, declared, budget) -> Component:
             reason=f"equal at the sizes checked, but the argument needs sizes up to "
             f"{_bounds_text(bounds)}",
         )
-    return Component(
-        "",
-        "correct",
-        claim,
-        previous,
-        method=f"exact at every size up to {_bounds_text(bounds)}, hence at every size",
-    )
+    method = "exact at the given sizes"
+    if any(isinstance(d, sympy.Symbol) for d in bounds):
+        method = f"exact at every size up to {_bounds_text(bounds)}, hence at every size"
+    return Component("", "correct", claim, previous, method=method)
 
 
 def _recheck(
@@ -342,6 +340,8 @@ def _differs_at(loss_node, claim_node, name, instance, point, witness) -> bool:
     for entry, claim, reported_claim, reported_true in zip(
         entries, claimed, witness.claimed, witness.true
     ):
+        if witness.factor is not None:
+            claim = claim / witness.factor
         value, true = certify.certify_values(loss, point, entry, claim)
         if not certify.same(value, certify.value_of(reported_claim)) or not certify.same(
             true, certify.value_of(reported_true)
@@ -417,7 +417,7 @@ def _component(
             factor, claimed = _scaled(claimed, true, factor)
         outcome = _compare(claimed, true, instance, budget)
         if outcome[0] == "incorrect":
-            return _incorrect(
+            component = _incorrect(
                 loss_node,
                 claim_node,
                 name,
@@ -429,7 +429,11 @@ def _component(
                 hide,
                 budget,
                 diagnose,
-            ), scope
+            )
+            if factor not in (None, 1) and component.witness is not None:
+                witness = dataclasses.replace(component.witness, factor=factor)
+                component = dataclasses.replace(component, witness=witness)
+            return component, scope
         if outcome[0] == "unknown":
             return Component(
                 name,
@@ -450,7 +454,10 @@ def _component(
             reason=f"right at every size checked ({len(checked)} size combinations), but the "
             f"all-sizes argument needs sizes up to {_bounds_text(bounds)}",
         ), scope
-    method = f"exact at every size up to {_bounds_text(bounds)}, hence at every size"
+    if any(isinstance(d, sympy.Symbol) for d in bounds):
+        method = f"exact at every size up to {_bounds_text(bounds)}, hence at every size"
+    else:
+        method = "exact at the given sizes"
     if up_to_factor and factor == 1:
         method += " (the constant factor is 1)"
     if factor is not None and factor != 1:
@@ -473,7 +480,10 @@ def _every_size(bounds: dict, declared: dict) -> dict:
 
 
 def _bounds_text(bounds: dict) -> str:
-    return ", ".join(f"{d} = {b}" for d, b in sorted(bounds.items(), key=lambda i: str(i[0])))
+    return ", ".join(
+        f"{d} = {b}" if b != math.inf else f"every {d} ({d} enters inside a function or exponent)"
+        for d, b in sorted(bounds.items(), key=lambda i: str(i[0]))
+    )
 
 
 def _scaled(claimed, true, factor):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,12 @@ def parse_shapes(specs: Iterable[str] | Mapping[str, object] | None) -> dict[str
         if not 1 <= len(parts) <= 2:
             raise ProblemError(f"shape of {name}: one size (a vector) or two (a matrix)")
         dims = tuple(size_of(p) for p in parts)
-        shapes[name] = dims if len(dims) == 2 else (dims[0], sympy.S.One)
+        shape = dims if len(dims) == 2 else (dims[0], sympy.S.One)
+        if name in shapes and shapes[name] != shape:
+            raise ProblemError(
+                f"{name} is given two shapes: {shape_text(shapes[name])} and {shape_text(shape)}"
+            )
+        shapes[name] = shape
     return shapes
 
 
@@ -191,14 +197,14 @@ def scale(a: Node, b: Node) -> Node:
 
 
 def add(a: Node, b: Node, sign: int = 1) -> Node:
-    shape = _broadcast(a, b)
     text = f"{a.text} {'+' if sign > 0 else '-'} {_wrapped(b) if sign < 0 else b.text}"
+    shape = _broadcast(a, b, text)
     if sign < 0:
         b = scale(scalar(sympy.S.NegativeOne), b)
     return Node("add", shape, (a, b), text=text)
 
 
-def _broadcast(a: Node, b: Node) -> tuple:
+def _broadcast(a: Node, b: Node, text: str = "") -> tuple:
     """The shape of a + b: equal shapes, a scalar, or a row/column vector along a matrix."""
     if a.scalar:
         return b.shape
@@ -213,7 +219,7 @@ def _broadcast(a: Node, b: Node) -> tuple:
         if small.shape[1] == 1 and _same_size(small.shape[0], big.shape[0]):
             return big.shape
     raise ShapeError(
-        f"{a.text} + {b.text}: the shapes do not fit ({shape_text(a.shape)} and "
+        f"{text or a.text + ' + ' + b.text}: the shapes do not fit ({shape_text(a.shape)} and "
         f"{shape_text(b.shape)})"
     )
 
@@ -305,7 +311,9 @@ class MatrixBuilder(Builder):
 
     def _m_pow(self, tree) -> Node:
         base = self.node(tree[1])
-        exponent = self.build(tree[2])
+        if base.kind == "scalar":
+            return self._scalar(tree)
+        exponent = self.build(tree[2]).xreplace(self.sizes)
         if not base.scalar:
             if base.kind == "call" and base.data == "norm":
                 pass
@@ -332,7 +340,7 @@ class MatrixBuilder(Builder):
         if name == "hadamard":
             return self._hadamard(args)
         values = [self.node(a) for a in args]
-        if len(values) == 1 and not values[0].scalar:
+        if len(values) == 1 and (not values[0].scalar or values[0].kind != "scalar"):
             return Node(
                 "apply",
                 values[0].shape,
@@ -340,16 +348,16 @@ class MatrixBuilder(Builder):
                 data=(name, tree[4] if len(tree) > 4 else 0),
                 text=f"{name}({values[0].text})",
             )
-        if all(v.scalar for v in values):
+        if all(v.kind == "scalar" for v in values):
             return self._scalar(tree)
-        raise ShapeError(f"{name} of several matrices has no single reading")
+        raise ShapeError(f"{name} of several matrix expressions has no single reading")
 
     def _hadamard(self, args) -> Node:
         """``hadamard(A, B)``: the elementwise product (a row or column broadcast along)."""
         if len(args) != 2:
             raise ShapeError("hadamard takes two arguments: hadamard(A, B)")
         a, b = (self.node(x) for x in args)
-        shape = _broadcast(a, b)
+        shape = _broadcast(a, b, f"hadamard({a.text}, {b.text})")
         return Node("hadamard", shape, (a, b), text=f"hadamard({a.text}, {b.text})")
 
     def _m_indexsum(self, tree) -> Node:
@@ -635,12 +643,17 @@ def index_counts(node: Node, opaque_atoms: bool = False) -> tuple[dict, dict, in
     if kind == "pow":
         exponent = sympy.sympify(node.data)
         if exponent.is_Integer and exponent >= 0:
-            return {k: v * int(exponent) for k, v in counts[0].items()}, extra, depth
+            power = int(exponent)
+            return (
+                {k: v * power for k, v in counts[0].items()},
+                {k: v * power for k, v in extra.items()},
+                depth,
+            )
         return {}, extra, depth + 1
     if kind in ("norm", "inverse"):
         if kind == "norm" and not opaque_atoms:
             summed(_symbolic(node.parts[0].shape) & flat_dims(node.parts[0]))
-        return {}, {} if opaque_atoms else extra, depth + 1
+        return {}, {} if opaque_atoms and kind == "norm" else extra, depth + 1
     if kind == "apply":
         if _is_contraction(node.parts[0]):
             return _dims(node.shape), {} if opaque_atoms else extra, depth + 1
@@ -668,6 +681,55 @@ def _size_degrees(expr: sympy.Expr) -> dict:
     return degrees
 
 
+UNBOUNDED = math.inf
+
+
+def numeric_sizes(node: Node) -> tuple[dict, set]:
+    """Sizes that enter as numbers (``1/n``, ``n*X``, a power of such a factor): the degree
+    each adds, which the finite-size argument must add to its bound; and the sizes that enter
+    where no polynomial degree bounds them (inside a nonlinear function, an exponent, a root),
+    for which no finite set of sizes decides every size."""
+    kind = node.kind
+    if kind == "scalar":
+        value = sympy.sympify(node.data)
+        sizes = {s for s in value.free_symbols if s.is_integer and s.is_positive}
+        if not sizes:
+            return {}, set()
+        if value.is_rational_function(*sizes):
+            return _size_degrees(value), set()
+        return {}, sizes
+    degrees: dict = {}
+    unbounded: set = set()
+    for part in node.parts:
+        d, u = numeric_sizes(part)
+        degrees = _merge(degrees, d, lambda x, y: x + y)
+        unbounded |= u
+    if kind == "pow":
+        exponent = sympy.sympify(node.data)
+        unbounded |= {s for s in exponent.free_symbols if s.is_integer and s.is_positive}
+        if exponent.is_Integer:
+            degrees = {k: v * abs(int(exponent)) for k, v in degrees.items()}
+        else:
+            unbounded |= set(degrees)
+    if kind in ("apply", "norm"):
+        unbounded |= set(degrees)
+    if kind == "indexsum":
+        _, size = node.data
+        unbounded |= {s for s in sympy.sympify(size).free_symbols} - {size}
+    return degrees, unbounded
+
+
+def _with_numeric_sizes(bounds: dict, nodes: Sequence[Node]) -> dict:
+    bounds = dict(bounds)
+    for node in nodes:
+        degrees, unbounded = numeric_sizes(node)
+        for size, degree in degrees.items():
+            bounds[size] = bounds.get(size, 1) + degree
+        for size in unbounded:
+            bounds[size] = UNBOUNDED
+    return bounds
+
+
 def size_bounds(loss: Node, claim: Node, parameter_shape: tuple) -> dict:
     """The largest size of each dimension that the finite-size argument needs checked."""
     t_loss, d_loss, depth = index_counts(loss)
@@ -678,7 +740,7 @@ def size_bounds(loss: Node, claim: Node, parameter_shape: tuple) -> dict:
         t = max(t_loss.get(dim, 0) + param.get(dim, 0) * (1 + depth), t_claim.get(dim, 0), 1)
         d = max(d_loss.get(dim, 0), d_claim.get(dim, 0))
         bounds[dim] = t + d
-    return bounds
+    return _with_numeric_sizes(bounds, (loss, claim))
 
 
 def equality_bounds(first: Node, second: Node) -> dict:
@@ -687,10 +749,11 @@ def equality_bounds(first: Node, second: Node) -> dict:
     t_b, d_b, _ = index_counts(second, opaque_atoms=True)
     dims = set(t_a) | set(t_b) | set(d_a) | set(d_b)
     dims |= {s for node in (first, second) for s in node.shape if isinstance(s, sympy.Symbol)}
-    return {
+    bounds = {
         dim: max(t_a.get(dim, 0), t_b.get(dim, 0), 1) + max(d_a.get(dim, 0), d_b.get(dim, 0))
         for dim in dims
     }
+    return _with_numeric_sizes(bounds, (first, second))
 
 
 def size_combinations(bounds: Mapping, cap: int = MAX_SIZE) -> tuple[list[dict], bool]:

@@ -20,6 +20,8 @@ missing_sum         right for one sample only: the sum over the samples is missi
 
 from __future__ import annotations
 
+import itertools
+
 import sympy
 
 from symgrad.errors import SymgradError
@@ -126,27 +128,40 @@ def diagnose_matrix(loss: Node, claim: Node, name: str, declared: dict, budget, 
             continue
         if verdict == "correct":
             return [(code, sentence)]
-    if name is not None and _right_for_one_sample(loss, claim, name, declared, budget):
-        return [("missing_sum", "right for one sample only: the sum over the samples is missing")]
+    sample = _right_for_one_sample(loss, claim, name, declared, budget) if name else ""
+    if sample:
+        return [
+            (
+                "missing_sum",
+                f"right for one sample ({sample} = 1) only: check how the samples are combined "
+                "(a missing sum over them, or a missing 1/" + sample + ")",
+            )
+        ]
     return [("other", "the claim differs from the gradient")]
 
 
-def _right_for_one_sample(loss, claim, name, declared, budget) -> bool:
-    """The claim is exact when every sample dimension is 1, and wrong for two samples."""
+def _right_for_one_sample(loss, claim, name, declared, budget) -> str:
+    """A size that the parameter does not have (the samples) at which the claim is exact when
+    that size is 1, for every other size up to 3; '' when there is none."""
     from symgrad.calculus import gradients
     from symgrad.matrices import Instance
 
     dims = {s for shape in declared.values() for s in shape if isinstance(s, sympy.Symbol)}
-    if len(dims) < 2:
-        return False  # with one dimension at 1 everything is a scalar
-    for sample in sorted(dims, key=str):
-        sizes = {d: 2 for d in dims}
-        sizes[sample] = 1
-        instance = Instance(sizes=sizes, shapes=declared)
-        value = evaluate(loss, instance)[0, 0]
-        entries = list(instance.matrix(name))
-        grads = gradients(value, entries, budget=budget)
-        claimed = evaluate(claim, instance)
-        if all(sympy.expand(c - grads[e]) == 0 for c, e in zip(claimed, entries)):
-            return True
-    return False
+    own = {s for s in declared[name] if isinstance(s, sympy.Symbol)}
+    for sample in sorted(dims - own, key=str):
+        others = sorted(dims - {sample}, key=str)
+        exact = True
+        for values in itertools.product(range(1, 4), repeat=len(others)):
+            budget.check("diagnosing")
+            sizes = {sample: 1, **dict(zip(others, values))}
+            instance = Instance(sizes=sizes, shapes=declared)
+            value = evaluate(loss, instance)[0, 0]
+            entries = list(instance.matrix(name))
+            grads = gradients(value, entries, budget=budget)
+            claimed = evaluate(claim, instance)
+            if any(sympy.expand(c - grads[e]) != 0 for c, e in zip(claimed, entries)):
+                exact = False
+                break
+        if exact:
+            return str(sample)
+    return ""

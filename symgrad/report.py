@@ -637,10 +637,22 @@ def matrix_witness_lines(witness, hide: bool = False) -> list[str]:
     lines = [f"at the sizes {sizes}:" if sizes else "at the declared sizes:"]
     for name, matrix in witness.matrices.items():
         lines.append(f"  {name} = {_matrix_text(matrix)}")
-    lines.append(f"  the claim gives {_matrix_text(witness.claimed)}")
+    for name, value in _witness_scalars(witness).items():
+        lines.append(f"  {name} = {to_str(value)}")
+    divided = f" divided by {to_str(witness.factor)}" if witness.factor is not None else ""
+    lines.append(f"  the claim{divided} gives {_matrix_text(witness.claimed)}")
     if not hide:
         lines.append(f"  but dJ/d{witness.parameter} = {_matrix_text(witness.true)}")
     return lines
+
+
+def _witness_scalars(witness) -> dict:
+    """Point values that are no entry of a witness matrix (scalars such as lam)."""
+    return {
+        name: value
+        for name, value in witness.point.items()
+        if not any(name == m or name.startswith(f"{m}_") for m in witness.matrices)
+    }
 
 
 def _matrix_text(matrix) -> str:
@@ -690,6 +702,7 @@ def _sizes_text(witness) -> str:
 
 def _witness_tex_rows(witness, hide: bool) -> list[str]:
     rows = [f"{symbol_tex(n)} = {_matrix_tex(m)}" for n, m in witness.matrices.items()]
+    rows += [f"{symbol_tex(n)} = {latex(v)}" for n, v in _witness_scalars(witness).items()]
     name = symbol_tex(witness.parameter)
     rows.append(rf"\text{{claimed }} {_matrix_tex(witness.claimed)}")
     if not hide:
@@ -771,10 +784,9 @@ def _line_witness(line: DerivationLine) -> list[str]:
         return []
     if witness.sizes or witness.matrices:
         lines = matrix_witness_lines(witness)
-        if line.kind == "step":
-            lines = [
-                t.replace(f"dJ/d{witness.parameter}", f"line {line.compared_with}") for t in lines
-            ]
+        if line.kind in ("step", "definition"):
+            other = f"line {line.compared_with}" if line.compared_with else "the definition"
+            lines = [t.replace(f"dJ/d{witness.parameter}", other) for t in lines]
         return lines
     point = ", ".join(f"{k} = {to_str(v)}" for k, v in witness.point.items())
     other = (

@@ -200,6 +200,7 @@ class CheckWitness:
     certified_by: str
     sizes: Mapping[str, int] = field(default_factory=dict)
     matrices: Mapping[str, object] = field(default_factory=dict)
+    factor: object = None
 
 
 @dataclass(frozen=True)

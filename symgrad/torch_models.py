@@ -64,6 +64,7 @@ class TorchModel:
     graph: Graph = field(repr=False)
     module: object = field(repr=False)
     samples: tuple[tuple[np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
+    seeded: int = WITNESS_POINTS
 
     def describe(self) -> str:
         count = sum(v.size for v in self.graph.parameters.values())
@@ -75,19 +76,32 @@ def from_torch(
     model,
     example_input,
     loss: str | Callable = "mse",
-    samples: Sequence | None = None,
+    samples: Sequence | int | None = None,
     target_shape: Sequence[int] | None = None,
     name: str | None = None,
 ) -> TorchModel:
     """Trace ``model`` (an ``nn.Module``) with ``loss`` ("mse", "cross-entropy" or a callable
     ``loss(output, target)``) on inputs shaped like ``example_input`` (a tensor or a shape).
 
-    ``samples`` are optional (input, target) pairs: witnesses and simulations then use them;
+    ``samples`` are optional (input, target) pairs (a list, or a dataset that yields them),
+    or a number of seeded rational samples; witnesses and simulations then use them;
     proofs hold for every input and target anyway. The model's parameter values are read as
     exact rationals (a float is a dyadic rational).
     """
     graph = trace(model, example_input, loss, target_shape)
-    pairs = tuple(_sample(graph, pair, k) for k, pair in enumerate(samples or ()))
+    if isinstance(samples, bool) or isinstance(samples, float):
+        raise ProblemError("samples must be (input, target) pairs or a whole number")
+    if isinstance(samples, int):
+        if not 1 <= samples <= 64:
+            raise ProblemError(f"samples={samples}: a number of seeded samples from 1 to 64")
+        return TorchModel(name or type(model).__name__, graph, model, (), samples)
+    try:
+        listed = list(samples or ())
+    except TypeError:
+        raise ProblemError("samples must be (input, target) pairs or a whole number") from None
+    if len(listed) > 10_000:
+        raise ProblemError(f"{len(listed)} samples: at most 10000")
+    pairs = tuple(_sample(graph, pair, k) for k, pair in enumerate(listed))
     return TorchModel(name or type(model).__name__, graph, model, pairs)
 
 
@@ -99,12 +113,26 @@ def _sample(graph: Graph, pair, index: int) -> tuple[np.ndarray, np.ndarray]:
     arrays = []
     for value, shape, what in ((x, graph.input_shape, "input"), (y, graph.target_shape, "target")):
         array = exact_tensor(value) if hasattr(value, "detach") else _exact_array(value)
+        if what == "target" and graph.loss == "cross-entropy":
+            array = _one_hot(array, shape, index)
         if array.shape != tuple(shape):
             raise ProblemError(
                 f"samples[{index}]: the {what} has shape {array.shape}, the model needs {shape}"
             )
         arrays.append(array)
     return arrays[0], arrays[1]
+
+
+def _one_hot(target: np.ndarray, shape: tuple[int, ...], index: int) -> np.ndarray:
+    """Class indices (N,) as one-hot rows (N, C), as cross-entropy reads them."""
+    if target.shape != tuple(shape[:-1]) or len(shape) != 2:
+        return target
+    rows = _filled(shape, Fraction(0))
+    for row, label in enumerate(target):
+        if label.denominator != 1 or not 0 <= label < shape[1]:
+            raise ProblemError(f"samples[{index}]: class {label} is not one of 0..{shape[1] - 1}")
+        rows[row, int(label)] = Fraction(1)
+    return rows
 
 
 def _exact_array(value) -> np.ndarray:
@@ -392,6 +420,7 @@ def _points(model: TorchModel, count: int, seed: int) -> list[tuple[np.ndarray, 
     if model.samples:
         return [(x, y, f"sample {k}") for k, (x, y) in enumerate(model.samples)]
     graph = model.graph
+    count = max(count, model.seeded)
     return [
         (
             _distinct(graph.input_shape, random.Random(seed + k), positive=k == 0),
@@ -1005,6 +1034,8 @@ def _record_steps(steps: int) -> set[int]:
 def _float_samples(torch, model: TorchModel, rows: int, seed: int):
     if model.samples:
         return [_float_point(torch, x, y) for x, y in model.samples]
+    if model.seeded != WITNESS_POINTS:
+        rows = model.seeded
     rng = np.random.default_rng(seed)
     return [
         (

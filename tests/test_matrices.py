@@ -9,6 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+import symgrad
 from symgrad import check
 from symgrad.cli import app
 from symgrad.errors import ProblemError
@@ -140,3 +141,90 @@ def test_cli_matrix_claim_transcripts():
     for fmt in ("markdown", "latex"):
         shown = runner.invoke(app, [*args, "--claim", "2*X.T@(X@w - y)", "--format", fmt])
         assert shown.exit_code == 0 and "X^\\top" in shown.output
+
+
+# ---------------------------------------------------------------- second review
+LINEAR_SHAPES = ["X=n,k", "w=k", "y=n"]
+
+
+def test_a_dropped_mean_factor_is_a_wrong_step():
+    derivation = "J = norm(X@w - y)**2/n\ndJ/dw = 2*X.T@(X@w - y)/n\n= 2*X.T@(X@w - y)\n"
+    result = symgrad.check_derivation(derivation, shapes=LINEAR_SHAPES)
+    assert result.verdict == "incorrect" and result.first_wrong == 3
+
+
+def test_a_claim_wrong_only_from_n_5_on_is_incorrect():
+    claim = "2*X.T@(X@w - y)/((n-1)*(n-2)*(n-3)*(n-4) + 1)"
+    result = symgrad.check("norm(X@w - y)**2", "w", claim, shapes=LINEAR_SHAPES)
+    assert result.verdict == "incorrect"
+    assert result.witness.sizes["n"] == 5
+
+
+def test_a_size_inside_a_function_is_never_proven_by_small_sizes():
+    loss = "-sum(hadamard(y, log(sigmoid(X@w))) + hadamard(1 - y, log(1 - sigmoid(X@w))))"
+    claim = "X.T@(sigmoid(X@w + (n-1)*(n-2)*(n-3)*(n-4)) - y)"
+    result = symgrad.check(loss, "w", claim, shapes=LINEAR_SHAPES)
+    assert result.verdict == "incorrect"
+
+
+def test_a_power_of_an_index_sum_counts_its_degree():
+    result = symgrad.check(
+        r"(\sum_{i=1}^{n} w^T w)^4",
+        "w",
+        r"8 (10 n^3 - 35 n^2 + 50 n - 24) (w^T w)^3 w",
+        shapes=["w=k", "y=n"],
+        latex_input=True,
+    )
+    assert result.verdict == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("loss", "claim"),
+    [
+        ("log(w.T@x)", "x/(w.T@x)"),
+        ("exp(w.T@x)", "exp(w.T@x)*x"),
+        ("log(1 + exp(-(x.T@w)))", "-x*sigmoid(-(x.T@w))"),
+        ("log(norm(w)**2)", "2*w/norm(w)**2"),
+    ],
+)
+def test_functions_of_one_by_one_expressions(loss, claim):
+    result = symgrad.check(loss, "w", claim, shapes=["x=d", "w=d"])
+    assert result.verdict == "correct", result.to_text()
+
+
+def test_missing_sum_is_only_said_when_one_sample_is_right():
+    mean = symgrad.check("norm(X@w - y)**2/n", "w", "X.T@(X@w - y)", shapes=LINEAR_SHAPES)
+    assert mean.verdict == "incorrect" and "missing_sum" not in mean.codes
+    trace = symgrad.check("trace(A@B@A.T)", "A", "2*A@B", shapes=["A=n,m", "B=m,m"])
+    assert trace.verdict == "incorrect" and "missing_sum" not in trace.codes
+
+
+def test_a_size_in_an_exponent_is_the_size():
+    result = symgrad.check("norm(X@w - y)**2", "w", "2**n*X.T@(X@w - y)", shapes=LINEAR_SHAPES)
+    assert result.verdict == "incorrect"
+    assert result.witness.sizes["n"] >= 2
+    assert "n" not in result.witness.point
+
+
+def test_witness_text_shows_scalar_parameters_and_signs_in_errors():
+    result = symgrad.check(
+        "norm(X@w - y)**2 + lam*norm(w)**2", "w", "2*X.T@(X@w - y) + lam*w", shapes=LINEAR_SHAPES
+    )
+    assert "lam = " in result.to_text()
+    with pytest.raises(symgrad.ParseError, match=r"2\*X.T @ X @ w - 2\*y"):
+        symgrad.check("norm(X@w - y)**2", "w", "2*X.T@X@w - 2*y", shapes=LINEAR_SHAPES)
+    with pytest.raises(symgrad.ProblemError, match="two shapes"):
+        symgrad.check("norm(w)**2", "w", "2*w", shapes=["w=k", "w=n"])
+
+
+def test_up_to_factor_with_a_size_dependent_ratio_is_incorrect():
+    result = symgrad.check(
+        "norm(X@w - y)**2/n", "w", "X.T@(X@w - y)", shapes=LINEAR_SHAPES, up_to_factor=True
+    )
+    assert result.verdict == "incorrect"
+
+
+def test_derivation_lines_are_numbered_as_in_the_file():
+    text = "# ridge\nJ = norm(w)**2\n\ndJ/dw = 2*w\n= 3*w\n"
+    result = symgrad.check_derivation(text, shapes=["w=k"])
+    assert result.first_wrong == 5

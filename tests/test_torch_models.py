@@ -571,3 +571,20 @@ def test_the_users_model_keeps_its_mode_and_divergence_is_reported():
     assert model.training
     run = symgrad.simulate(traced, steps=5, lr="1e300")
     assert any("diverged" in note for note in run.notes)
+
+
+def test_samples_as_pairs_a_dataset_class_labels_or_a_count():
+    from torch.utils.data import TensorDataset
+
+    model = constant(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 3)))
+    xs = torch.tensor([[[1.0, 2.0, 3.0]], [[0.5, -1.0, 2.0]]])
+    labels = torch.tensor([[2], [0]])
+    for samples in (list(zip(xs, labels)), TensorDataset(xs, labels), 3):
+        traced = symgrad.from_torch(model, (1, 3), loss="cross-entropy", samples=samples)
+        result = symgrad.prove(traced)
+        assert result.verdict == "refuted"
+        if not isinstance(samples, int):
+            assert result.witness.point["input"].startswith("sample ")
+    with pytest.raises(ProblemError, match="class 7"):
+        symgrad.from_torch(model, (1, 3), loss="cross-entropy",
+                           samples=[(xs[0], torch.tensor([7]))])  # fmt: skip

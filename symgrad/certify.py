@@ -342,16 +342,38 @@ def _replace(expr: sympy.Basic, mapping: Mapping, evaluate: bool = True) -> symp
 _COMMUTATIVE = (sympy.Add, sympy.Mul, fn.Max, fn.Min)
 
 
-def _permuted(expr: sympy.Basic, sigma: Mapping) -> sympy.Basic:
+def _key(node: sympy.Basic, args) -> tuple:
+    """A node's head and arguments, as a multiset for + * max min."""
+    from collections import Counter
+
+    if isinstance(node, _COMMUTATIVE):
+        return (node.func, frozenset(Counter(args).items()))
+    return (node.func, tuple(args))
+
+
+def node_index(expr: sympy.Basic) -> dict:
+    """Every compound node of ``expr`` by :func:`_key` (to find sigma's images among them)."""
+    index: dict = {}
+    stack, seen = [expr], set()
+    while stack:
+        node = stack.pop()
+        if node in seen or not node.args:
+            continue
+        seen.add(node)
+        index.setdefault(_key(node, node.args), node)
+        stack.extend(node.args)
+    return index
+
+
+def _permuted(expr: sympy.Basic, sigma: Mapping, index: dict | None = None) -> sympy.Basic:
     """sigma(expr), keeping every node whose permuted arguments are the same multiset.
 
-    A node is kept (the same object) when its arguments map to the same tuple,
-    or for + * max min to the same multiset; otherwise it is rebuilt by SymPy.
+    A node whose permuted arguments are those of a node of ``expr`` (the same tuple, or for
+    + * max min the same multiset) becomes that node; otherwise it is rebuilt by SymPy.
     So the result *is* ``expr`` exactly when sigma leaves it unchanged up to the
     order of commutative arguments.
     """
-    from collections import Counter
-
+    index = node_index(expr) if index is None else index
     memo: dict[sympy.Basic, sympy.Basic] = {}
     stack = [(expr, False)]
     while stack:
@@ -368,8 +390,10 @@ def _permuted(expr: sympy.Basic, sigma: Mapping) -> sympy.Basic:
         args = [memo[a] for a in node.args]
         if all(a is b for a, b in zip(args, node.args)):
             memo[node] = node
-        elif isinstance(node, _COMMUTATIVE) and Counter(args) == Counter(node.args):
-            memo[node] = node
+            continue
+        found = index.get(_key(node, args))
+        if found is not None:
+            memo[node] = found
         elif isinstance(node, sympy.Function):
             memo[node] = node.func(*args, evaluate=False)
         else:
@@ -619,7 +643,8 @@ class _Check:
             if branch is not None and branch.substitution:
                 self.branch_solves(branch)
                 loss = _replace(loss, branch.substitution)
-            valid = [s for s in symmetries if self.leaves_unchanged(loss, s)]
+            index = node_index(loss)
+            valid = [s for s in symmetries if self.leaves_unchanged(loss, s, index)]
             if not valid:
                 raise CertificateFailure("no permutation leaves the loss unchanged when re-applied")
             self.orbits_are_groups(valid)
@@ -628,7 +653,7 @@ class _Check:
             "form; their orbits are the tie groups"
         )
 
-    def leaves_unchanged(self, loss, sigma) -> bool:
+    def leaves_unchanged(self, loss, sigma, index: dict | None = None) -> bool:
         params = set(self.problem.parameters)
         if set(sigma) != set(sigma.values()) or not set(sigma) <= params:
             raise CertificateFailure("a claimed permutation is not a permutation of parameters")
@@ -636,7 +661,7 @@ class _Check:
         if any(block[a] != block[b] for a, b in sigma.items()):
             raise CertificateFailure("a claimed permutation moves a parameter out of its group")
         self.budget.check("the certificate check")
-        if _permuted(loss, sigma) is loss:
+        if _permuted(loss, sigma, index) is loss:
             return True
         return _replace(loss, sigma) == loss
 
@@ -905,7 +930,10 @@ def certify_collapse(result, problem, groups, pinned, budget: Budget):
     check = _Check(None, budget, problem)
     try:
         if result.method.startswith("permutation"):
-            valid = [s for s in problem.symmetries if check.leaves_unchanged(problem.loss, s)]
+            index = node_index(problem.loss)
+            valid = [
+                s for s in problem.symmetries if check.leaves_unchanged(problem.loss, s, index)
+            ]
             check.orbits_are_blocks(valid, groups)
             text = "the neuron swaps were re-applied to the loss; their orbits are the groups"
         else:

@@ -36,8 +36,10 @@ SUPPORTED = (
     "nn.LayerNorm",
     "nn.Identity",
     "nn.Dropout (as in eval mode)",
-    "their functional forms (F.linear, F.relu, torch.tanh, F.avg_pool2d, F.max_pool2d, ...)",
-    "residual additions (+), concatenation (torch.cat), flatten, scalar multiplication",
+    "their functional forms (F.linear, F.conv2d, F.layer_norm with the model's parameters, "
+    "F.relu, torch.tanh, F.avg_pool2d, F.max_pool2d, F.dropout, ...)",
+    "residual additions (+), concatenation (torch.cat), flatten (or a flattening view/reshape), "
+    "scalar multiplication",
 )
 MAX_INPUT = 10**6
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus", "gelu", "silu", "identity")
@@ -180,7 +182,12 @@ def _trace(torch, fx, model, example_input, loss, target_shape) -> Graph:
     canonical = {id(p): f"{name}" for name, p in model.named_parameters()}
     ops = _ops(traced, shapes, canonical)
     parameters = {name: exact_tensor(p, name) for name, p in model.named_parameters()}
+    kinds = {op.kind for op in ops}
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "custom")
+    if "cross_entropy" in kinds:
+        loss_name = "cross-entropy"
+    elif "mse" in kinds and not isinstance(loss, str):
+        loss_name = "mse"
     graph = Graph(ops, parameters, shapes, tuple(x.shape), target, loss_name, wrapped=wrapped)
     if any(isinstance(m, torch.nn.Dropout) for m in model.modules()):
         graph.notes.append("dropout is read as in eval mode (the identity)")
@@ -211,6 +218,8 @@ def _with_loss(torch, model, loss):
         if loss not in LOSSES:
             raise ProblemError(f"loss={loss!r} is not one of {', '.join(LOSSES)} or a callable")
         function = functional.mse_loss if loss == "mse" else functional.cross_entropy
+    elif isinstance(loss, torch.nn.Module):
+        function = _loss_module(torch, loss)
     elif callable(loss):
         function = loss
     else:
@@ -225,6 +234,25 @@ def _with_loss(torch, model, loss):
             return function(self.model(x), y)
 
     return WithLoss()
+
+
+def _loss_module(torch, loss):
+    """nn.MSELoss / nn.CrossEntropyLoss as the functional call they make."""
+    functional = torch.nn.functional
+    reduction = getattr(loss, "reduction", "mean")
+    if isinstance(loss, torch.nn.MSELoss):
+        return lambda output, target: functional.mse_loss(output, target, reduction=reduction)
+    if isinstance(loss, torch.nn.CrossEntropyLoss):
+        if loss.weight is not None or loss.label_smoothing or loss.ignore_index != -100:
+            raise ModelTraceError(
+                "nn.CrossEntropyLoss with class weights, label smoothing or ignore_index is not "
+                "supported"
+            )
+        return lambda output, target: functional.cross_entropy(output, target, reduction=reduction)
+    raise ModelTraceError(
+        f"the loss {type(loss).__name__} is not supported: use 'mse', 'cross-entropy', "
+        "nn.MSELoss(), nn.CrossEntropyLoss() or a function of (output, target)"
+    )
 
 
 def _shapes(torch, traced, x, target) -> dict[str, tuple[int, ...]]:
@@ -272,6 +300,7 @@ _MODULE_KINDS = {
 def _ops(traced, shapes, canonical: dict[int, str]) -> list[Op]:
     ops = []
     modules = dict(traced.named_modules())
+    attributes: dict[str, str] = {}
     for node in traced.graph.nodes:
         if node.op == "placeholder":
             ops.append(Op(node.name, "input", (), attrs=(("which", node.target),)))
@@ -279,18 +308,37 @@ def _ops(traced, shapes, canonical: dict[int, str]) -> list[Op]:
             ops.append(Op(node.name, "output", _sources(node.args[0])))
         elif node.op == "call_module":
             ops.append(_module_op(node, modules[node.target], canonical))
-        elif node.op in ("call_function", "call_method"):
-            ops.append(_function_op(node))
         elif node.op == "get_attr":
-            raise ModelTraceError(
-                f"{node.target}: a tensor attribute read inside forward is not supported "
-                f"(supported: {', '.join(SUPPORTED)})"
-            )
+            attributes[node.name] = _parameter_name(traced, node.target, canonical)
+        elif node.op == "call_method" and node.target in ("size", "dim"):
+            continue  # a number for a later view/reshape, not a tensor
+        elif node.op in ("call_function", "call_method"):
+            ops.append(_function_op(node, attributes, shapes))
+    names = {op.name for op in ops}
     for op in ops:
         if op.kind not in ("output",) and op.name not in shapes and op.kind != "input":
             raise ModelTraceError(f"{op.name}: the output shape could not be determined")
+        for source in op.inputs:
+            if source not in names:
+                raise ModelTraceError(
+                    f"{op.name}: uses {attributes.get(source, source)} directly; parameters are "
+                    "supported as weights of nn.Linear/nn.Conv/nn.LayerNorm or of F.linear/"
+                    "F.conv1d/F.conv2d/F.layer_norm"
+                )
         _check_rank(op, shapes)
     return ops
+
+
+def _parameter_name(traced, target: str, canonical: dict[int, str]) -> str:
+    """The model's name of a parameter read inside forward (a buffer is not supported)."""
+    try:
+        value = traced.get_parameter(target)
+    except AttributeError:
+        raise ModelTraceError(
+            f"{_module_name(target)}: a tensor attribute (not a parameter) read inside forward "
+            f"is not supported (supported: {', '.join(SUPPORTED)})"
+        ) from None
+    return canonical.get(id(value), _module_name(target))
 
 
 def _check_rank(op: Op, shapes) -> None:
@@ -404,12 +452,20 @@ def _gelu_mode(mode: str, where: str) -> str:
     return mode
 
 
-def _function_op(node) -> Op:
+def _function_op(node, attributes: dict[str, str], shapes) -> Op:
     import torch
     import torch.nn.functional as F  # noqa: N812
 
     target = node.target
     inputs = _sources(node.args) + _sources(tuple(node.kwargs.values()))
+    layers = {F.linear: "linear", F.conv1d: "conv", F.conv2d: "conv", F.layer_norm: "layernorm"}
+    if target in layers:
+        return _functional_layer(node, layers[target], attributes)
+    if target in ("view", "reshape", torch.reshape):
+        return _reshape(node, shapes)
+    if target in (F.dropout,):
+        _options(node, ("p", "training", "inplace"), {"training": False})
+        return Op(node.name, "activation", inputs[:1], attrs=(("function", "identity"),))
     activations = {
         torch.relu: "relu",
         F.relu: "relu",
@@ -443,10 +499,6 @@ def _function_op(node) -> Op:
         return Op(node.name, "cat", inputs, attrs=(("dim", dim),))
     if target in (F.avg_pool2d, F.max_pool2d):
         return _pool_op(node, "avgpool" if target is F.avg_pool2d else "maxpool", inputs)
-    if target is F.linear:
-        raise ModelTraceError(
-            f"{node.name}: F.linear with a weight passed in is not supported; use nn.Linear"
-        )
     losses = {F.mse_loss: "mse", F.cross_entropy: "cross_entropy"}
     if target in losses:
         return _loss_op(node, losses[target], inputs)
@@ -505,6 +557,71 @@ def _pool_op(node, kind: str, inputs: tuple[str, ...]) -> Op:
     kernel = pair(given["kernel_size"])
     stride = pair(given["stride"]) if given.get("stride") else kernel
     return Op(node.name, kind, inputs[:1], attrs=(("kernel", kernel), ("stride", stride)))
+
+
+def _functional_layer(node, kind: str, attributes: dict[str, str]) -> Op:
+    """F.linear / F.conv1d / F.conv2d / F.layer_norm with the model's own parameters."""
+    import torch.nn.functional as F  # noqa: N812
+    from torch import fx
+
+    names = {
+        "linear": ("weight", "bias"),
+        "conv": ("weight", "bias", "stride", "padding", "dilation", "groups"),
+        "layernorm": ("normalized_shape", "weight", "bias", "eps"),
+    }[kind]
+    defaults = {"groups": 1} if kind == "conv" else {}
+    given = _options(node, names, defaults)
+    params = []
+    for role in ("weight", "bias"):
+        value = given.get(role)
+        if value is None:
+            continue
+        if not isinstance(value, fx.Node) or value.name not in attributes:
+            raise ModelTraceError(f"{node.name}: the {role} must be a parameter of the model")
+        params.append((role, attributes[value.name]))
+    if kind == "linear" and not params:
+        raise ModelTraceError(f"{node.name}: F.linear needs a weight parameter")
+    weight = dict(params).get("weight", node.name)
+    layer = weight.rsplit(".", 1)[0] if weight.endswith(".weight") else weight
+    source = (node.args[0].name,)
+    if kind == "linear":
+        return Op(node.name, "linear", source, layer, tuple(params))
+    if kind == "layernorm":
+        shape = given["normalized_shape"]
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        eps = float(given.get("eps", 1e-5))
+        return Op(node.name, "layernorm", source, layer, tuple(params),
+                  (("normalized", shape), ("eps", eps)))  # fmt: skip
+    one_d = node.target is F.conv1d
+    padding = given.get("padding", 0)
+    if isinstance(padding, str):
+        raise ModelTraceError(f"{node.name}: padding={padding!r} is not supported (give numbers)")
+
+    def tupled(value, default):
+        value = default if value is None else value
+        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * (1 if one_d else 2)
+
+    attrs = (
+        ("stride", tupled(given.get("stride"), 1)),
+        ("padding", tupled(padding, 0)),
+        ("dilation", tupled(given.get("dilation"), 1)),
+        ("rank", 3 if one_d else 4),
+    )
+    return Op(node.name, "conv", source, layer, tuple(params), attrs)
+
+
+def _reshape(node, shapes) -> Op:
+    """view / reshape that flattens all but the batch axis (or changes nothing)."""
+    source = node.args[0].name
+    before, after = shapes.get(source), shapes.get(node.name)
+    if before is not None and after == before:
+        return Op(node.name, "activation", (source,), attrs=(("function", "identity"),))
+    if before is not None and len(before) >= 2 and after == (before[0], int(np.prod(before[1:]))):
+        return Op(node.name, "flatten", (source,), attrs=(("start", 1), ("end", -1)))
+    raise ModelTraceError(
+        f"{node.name}: a view/reshape from {before} to {after} is supported only as a flatten of "
+        "all but the batch axis"
+    )
 
 
 def _loss_op(node, kind: str, inputs: tuple[str, ...]) -> Op:

@@ -68,6 +68,26 @@ class Functional(nn.Module):
         return self.fc(torch.flatten(h, 1)) * 0.5
 
 
+class FunctionalParams(nn.Module):
+    """Parameters used through F.conv2d / F.linear / F.layer_norm, a view and F.dropout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cw = nn.Parameter(torch.randn(3, 1, 3, 3) * 0.3)
+        self.cb = nn.Parameter(torch.randn(3) * 0.1)
+        self.w1 = nn.Parameter(torch.randn(4, 12) * 0.3)
+        self.b1 = nn.Parameter(torch.randn(4) * 0.1)
+        self.ln_w = nn.Parameter(torch.ones(4))
+        self.ln_b = nn.Parameter(torch.zeros(4))
+        self.w2 = nn.Parameter(torch.randn(2, 4) * 0.3)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(F.conv2d(x, self.cw, self.cb, 1, 1)), 2)
+        h = F.dropout(h, 0.5, training=self.training)
+        h = torch.tanh(F.linear(h.view(h.size(0), -1), self.w1, self.b1))
+        return F.linear(F.layer_norm(h, (4,), self.ln_w, self.ln_b), self.w2)
+
+
 def conv1d():
     return nn.Sequential(
         nn.Conv1d(2, 4, 3), nn.Sigmoid(), nn.Flatten(), nn.Identity(), nn.Linear(4 * 6, 3)
@@ -112,6 +132,7 @@ MODELS = {
     "functional-conv-pools": (Functional, (1, 1, 8, 8)),
     "conv1d": (conv1d, (1, 2, 8)),
     "conv2d-pools": (conv2d, (1, 1, 8, 8)),
+    "functional-params": (FunctionalParams, (1, 1, 4, 4)),
 }
 
 
@@ -120,8 +141,8 @@ def float_params(model):
 
 
 def train(model, example_shape, optimizer="sgd", steps=100, loss=F.mse_loss, seed=0):
-    """Float64 training from the model's init; the parameter values after every step."""
-    model = model.double()
+    """Float64 training from the model's init (dropout off, as symgrad reads it)."""
+    model = model.double().eval()
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(*example_shape, generator=gen, dtype=torch.float64)
     with torch.no_grad():
@@ -149,7 +170,7 @@ def entry(params, name):
 def test_exact_gradients_agree_with_autograd(name):
     build, shape = MODELS[name]
     torch.manual_seed(3)
-    model = build().double()
+    model = build().double().eval()
     traced = symgrad.from_torch(model, shape)
     x, y, _ = _points(traced, 1, seed=5)[0]
     _, exact = gradients(traced.graph, traced.graph.parameters, x, y)
@@ -571,6 +592,33 @@ def test_the_users_model_keeps_its_mode_and_divergence_is_reported():
     assert model.training
     run = symgrad.simulate(traced, steps=5, lr="1e300")
     assert any("diverged" in note for note in run.notes)
+
+
+def test_loss_modules_are_read_as_their_functional_forms():
+    model = constant(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 3)))
+    assert symgrad.from_torch(model, (1, 3), loss=nn.CrossEntropyLoss()).graph.loss == (
+        "cross-entropy"
+    )
+    traced = symgrad.from_torch(model, (1, 3), loss=nn.MSELoss(reduction="sum"))
+    assert symgrad.collapse(traced).layers["0"]["effective_width"] == 1
+    with pytest.raises(ModelTraceError, match="label smoothing"):
+        symgrad.from_torch(model, (1, 3), loss=nn.CrossEntropyLoss(label_smoothing=0.1))
+    with pytest.raises(ModelTraceError, match="HuberLoss"):
+        symgrad.from_torch(model, (1, 3), loss=nn.HuberLoss())
+
+
+def test_a_parameter_used_directly_is_refused():
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.scale = nn.Parameter(torch.ones(2))
+
+        def forward(self, x):
+            return self.fc(x) * self.scale
+
+    with pytest.raises(ModelTraceError, match="uses scale directly"):
+        symgrad.from_torch(Scaled(), (1, 2))
 
 
 def test_samples_as_pairs_a_dataset_class_labels_or_a_count():

@@ -1505,7 +1505,8 @@ def trajectory_to_png(result: Trajectory, path) -> None:
     except ImportError:
         raise SymgradError("plotting needs matplotlib: pip install 'symgrad[plot]'") from None
     index = {name: k for k, name in enumerate(result.parameters)}
-    layers = result.hidden or ((tuple((p,) for p in result.parameters),),)
+    layers = result.hidden or (tuple((p,) for p in result.parameters),)
+    what = "incoming weights of each hidden neuron" if result.hidden else "tracked entries"
     figure, axes = plt.subplots(1, len(layers), figsize=(8 * len(layers), 5), squeeze=False)
     for axis, layer in zip(axes[0], layers):
         for neuron in layer:
@@ -1515,7 +1516,7 @@ def trajectory_to_png(result: Trajectory, path) -> None:
         axis.set_xlabel("step")
         axis.set_ylabel("weight")
         model = result.model.split("(")[0]
-        axis.set_title(f"{model}, init {result.init}: incoming weights of each hidden neuron")
+        axis.set_title(f"{model}, init {result.init}: {what}")
         if sum(len(n) for n in layer) <= 16:
             axis.legend(fontsize=7)
     figure.tight_layout()

@@ -977,7 +977,7 @@ def simulate_torch(
     data = _float_samples(torch, model, rows, seed)
     params = list(module.model.parameters())
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(params, lr=float(lr))
-    shown = [i for c in sorted(classes, key=len, reverse=True)[:6] for i in c[:2]]
+    shown = _tracked(proven, classes, layout)
     recorded, spreads, equal, record_steps, within = [], [], [], [], 0.0
     diverged = None
     for step in range(steps + 1):
@@ -1025,6 +1025,17 @@ def simulate_torch(
             else ()
         ),
     )
+
+
+def _tracked(proven: list, classes: list, layout: Layout) -> list[int]:
+    """Entries to record: two of one proven group, and one of each other group from every
+    tensor in turn (so the table shows what stays together and what separates)."""
+    groups = [list(g) for g in proven] or [list(c) for c in classes]
+    if not groups:
+        return []
+    picked = [int(i) for i in groups[0][:2]]
+    firsts = _interleaved(layout, [int(g[0]) for g in groups[1:]])
+    return picked + firsts[:6]
 
 
 def _record_steps(steps: int) -> set[int]:

@@ -366,11 +366,18 @@ def test_init_modes_and_bad_ties():
         symgrad.prove(traced, init="random")
 
 
-def test_simulate_a_torch_model():
+def test_simulate_a_torch_model(tmp_path):
+    pytest.importorskip("matplotlib")
     model = constant(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)))
     run = symgrad.simulate(symgrad.from_torch(model, (1, 3)), steps=20, lr=0.1)
     assert run.steps[-1] == 20 and len(run.max_difference) == len(run.steps)
     assert "float64" in run.to_text()
+    first, second = run.parameters[:2]
+    assert [row[0] for row in run.values] == [row[1] for row in run.values]  # a proven group
+    run.plot(tmp_path / "run.png")
+    run.write_csv(tmp_path / "run.csv")
+    assert (tmp_path / "run.png").stat().st_size > 1000
+    assert (tmp_path / "run.csv").read_text().startswith(f'step,"{first}"')
 
 
 # ---------------------------------------------------------------- errors

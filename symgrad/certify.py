@@ -985,6 +985,8 @@ def certify_values(
 
 
 def _certified_values(loss, point, parameter, claimed) -> tuple[object, object]:
+    if _has_undefined(loss) or _has_undefined(claimed):
+        return _values_with_undefined(loss, point, parameter, claimed)
     with mpmath.workprec(BITS):
         fixed = {s: v for s, v in point.items() if s != parameter}
         reduced = _replace(loss, fixed)
@@ -993,6 +995,58 @@ def _certified_values(loss, point, parameter, claimed) -> tuple[object, object]:
         )
         claim = _value(_replace(claimed, point))
     return claim, true
+
+
+def _has_undefined(expr: sympy.Basic) -> bool:
+    from sympy.core.function import AppliedUndef
+
+    return bool(sympy.sympify(expr).atoms(AppliedUndef))
+
+
+def _values_with_undefined(loss, point, parameter, claimed) -> tuple[object, object]:
+    """For arbitrary functions f: dJ/dp by sympy.diff, then every value f^(k)(c) that appears
+    gets one rational value, the same in the claim and in the derivative (values and
+    derivatives of a smooth function at given points can be chosen freely)."""
+    true = sympy.diff(sympy.sympify(loss), parameter).subs(point)
+    claim = sympy.sympify(claimed).subs(point)
+    table: dict = {}
+    with mpmath.workprec(BITS):
+        return _value(_instantiated(claim, table)), _value(_instantiated(true, table))
+
+
+def _instantiated(expr: sympy.Basic, table: dict) -> sympy.Basic:
+    from sympy.core.function import AppliedUndef
+
+    replacements = {}
+    for node in sympy.preorder_traversal(expr):
+        key = _undefined_key(node, AppliedUndef)
+        if key is not None:
+            if key not in table:
+                digest = sum(ord(c) for c in str(key)) * 7919 + len(table)
+                table[key] = sympy.Rational(digest % 97 - 48, 17 + digest % 13)
+            replacements[node] = table[key]
+    result = expr.xreplace(replacements)
+    if result.atoms(AppliedUndef, sympy.Derivative, sympy.Subs):
+        raise _Inconclusive("a value of an arbitrary function could not be isolated")
+    return result
+
+
+def _undefined_key(node, applied_undef) -> tuple | None:
+    """(name, order, point) for f(c) or f^(k)(c) at a number c; None otherwise."""
+    if isinstance(node, applied_undef) and len(node.args) == 1 and node.args[0].is_number:
+        return (node.func.__name__, 0, node.args[0])
+    if isinstance(node, sympy.Subs):
+        inner, variables, points = node.args
+        if (
+            isinstance(inner, sympy.Derivative)
+            and isinstance(inner.expr, applied_undef)
+            and len(variables) == 1
+            and inner.expr.args == tuple(variables)
+            and points[0].is_number
+        ):
+            order = sum(int(count) for _, count in inner.variable_count)
+            return (inner.expr.func.__name__, order, points[0])
+    return None
 
 
 def differ(a, b) -> bool:

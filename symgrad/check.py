@@ -265,7 +265,7 @@ def _component(reading, index, loss, setting: _Setting) -> Component:
     claim = parsed.expr
     true = drop_dirac(sympy.diff(loss, p))
     point_conditions = setting.conditions + [c.as_boolean() for c in parsed.domain]
-    methods = []
+    methods, wrong, right = [], [], []
     for case in setting.cases:
         difference = (claim - true).xreplace(case) if case else claim - true
         symbols = sorted(
@@ -277,14 +277,22 @@ def _component(reading, index, loss, setting: _Setting) -> Component:
                 str(p), "unknown", claim, true, method="zero-test ladder", reason=detail
             )
         if outcome == "incorrect":
-            return _incorrect(
-                reading, parsed, p, loss, claim, true, case, detail, setting, point_conditions
-            )
-        methods.append(detail)
+            wrong.append((case, detail))
+        else:
+            right.append(case)
+            methods.append(detail)
+    if wrong:
+        return _incorrect(reading, parsed, p, loss, claim, true, wrong, right, setting,
+                          point_conditions)  # fmt: skip
     return Component(str(p), "correct", claim, true, method="; ".join(sorted(set(methods))))
 
 
-def _incorrect(reading, parsed, p, loss, claim, true, case, found, setting, point_conditions):
+def _case_text(case: Mapping) -> str:
+    return ", ".join(f"{s} = {v}" for s, v in sorted(case.items(), key=lambda i: str(i[0])))
+
+
+def _incorrect(reading, parsed, p, loss, claim, true, wrong, right, setting, point_conditions):
+    case, found = wrong[0]
     exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.point.items()}
     exact.update(case)
     witness = CheckWitness(
@@ -299,28 +307,52 @@ def _incorrect(reading, parsed, p, loss, claim, true, case, found, setting, poin
     diagnoses: list[Diagnosis] = wrong_symbols(
         parsed.names, reading.loss.names, [str(q) for q in reading.wrt]
     )
+    codes, texts = [d.code for d in diagnoses], [d.text for d in diagnoses]
     if not diagnoses:
-        diagnoses = diagnose(
-            loss.xreplace(case),
-            p,
-            claim.xreplace(case),
-            true.xreplace(case),
-            setting.signs,
-            point_conditions,
-            setting.deadline,
-            setting.hide,
-            decimals=bool(re.search(r"\d\.\d|\.\d", parsed.text)),
-        )
+        per_case = [
+            (
+                case,
+                diagnose(
+                    loss.xreplace(case),
+                    p,
+                    claim.xreplace(case),
+                    true.xreplace(case),
+                    setting.signs,
+                    point_conditions,
+                    setting.deadline,
+                    setting.hide,
+                    decimals=bool(re.search(r"\d\.\d|\.\d", parsed.text)),
+                ),
+            )
+            for case, _ in wrong
+        ]
+        codes = list(dict.fromkeys(d.code for _, found_ in per_case for d in found_))
+        texts = _case_diagnoses(per_case, right)
     return Component(
         str(p),
         "incorrect",
         claim,
         true,
-        codes=tuple(d.code for d in diagnoses),
-        diagnosis=tuple(d.text for d in diagnoses),
+        codes=tuple(codes),
+        diagnosis=tuple(texts),
         witness=witness,
         method="exact evaluation at a rational point",
     )
+
+
+def _case_diagnoses(per_case, right) -> list[str]:
+    """The diagnoses, qualified by the data case where they hold when they do not hold in all."""
+    texts = [[d.text for d in found] for _, found in per_case]
+    if not right and all(t == texts[0] for t in texts):
+        return texts[0]
+    lines = [
+        f"when {_case_text(case)}: {text}"
+        for (case, _), found in zip(per_case, texts)
+        for text in found
+    ]
+    if right:
+        lines.append("right when " + " or when ".join(_case_text(c) for c in right))
+    return lines
 
 
 @binds_timeout

@@ -19,9 +19,11 @@ interrupted run stopped. ``scheduler`` sends the work to a Dask cluster instead.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -101,9 +103,11 @@ def _question(entry: object, number: int) -> Question:
         raise ProblemError(f"key: question {qid!r}: points must be a number or a list")
     points = points if isinstance(points, list) else [points] * len(wrt)
     if len(points) != len(wrt) or not all(
-        isinstance(p, (int, float)) and not isinstance(p, bool) and p >= 0 for p in points
+        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 1e6 for p in points
     ):
-        raise ProblemError(f"key: question {qid!r}: points must be one number >= 0 per component")
+        raise ProblemError(
+            f"key: question {qid!r}: points must be one number from 0 to 1e6 per component"
+        )
     fmt = entry.get("format", "text")
     if fmt not in ("text", "latex"):
         raise ProblemError(f"key: question {qid!r}: format must be text or latex")
@@ -247,7 +251,7 @@ def _answer(record: Mapping, number: int, questions: Mapping[str, Question]) -> 
         )
     raw = record["answer"]
     if isinstance(raw, str):
-        parts = raw.split(";") if len(questions[qid].wrt) > 1 else [raw]
+        parts = re.split(r"(?<!\\);", raw) if len(questions[qid].wrt) > 1 else [raw]
     elif isinstance(raw, list) and all(isinstance(a, str) for a in raw):
         parts = raw
     else:
@@ -276,22 +280,43 @@ def load_answers(
         )
     if len(records) > MAX_ANSWERS:
         raise DatasetError(f"more than {MAX_ANSWERS} answers")
-    return [_answer(r, n, by_id) for n, r in enumerate(records, start=1)]
+    parsed = [_answer(r, n, by_id) for n, r in enumerate(records, start=1)]
+    first: dict[tuple[str, str], int] = {}
+    for answer in parsed:
+        key = (answer.student, answer.question)
+        if key in first:
+            raise DatasetError(
+                f"answers rows {first[key]} and {answer.row}: two answers of student "
+                f"{_quote(answer.student)} to question {_quote(answer.question)}"
+            )
+        first[key] = answer.row
+    return parsed
 
 
 def _csv(text: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
-        fields = reader.fieldnames or []
+        fields = [f.strip() for f in reader.fieldnames or []]
+        reader.fieldnames = fields
         missing = {"student", "question", "answer"} - set(fields)
         if missing:
             raise DatasetError(
                 f"the answers CSV header must name student, question and answer "
                 f"(missing {', '.join(sorted(missing))})"
             )
-        return [dict(row) for row in reader]
+        rows = []
+        for number, row in enumerate(reader, start=1):
+            if row.get(None):
+                raise DatasetError(
+                    f"answers row {number} has more fields than the header: quote an answer "
+                    'that contains a comma ("max(w, 0)")'
+                )
+            rows.append(dict(row))
+        return rows
     except csv.Error as error:
-        raise DatasetError(f"the answers file is not valid CSV ({str(error)[:80]})") from None
+        raise DatasetError(
+            f"the answers file is not valid CSV ({str(error)[:80]}; an unclosed quote?)"
+        ) from None
 
 
 def _jsonl(text: str) -> list[dict]:
@@ -314,7 +339,10 @@ def normalized(answer: Answer, question: Question) -> tuple:
     """The cache key: same question, same text up to whitespace, same format."""
     return (
         question.id,
-        tuple(" ".join(a.split()) for a in answer.answer),
+        tuple(
+            "\n".join(" ".join(line.split()) for line in a.strip().splitlines() if line.strip())
+            for a in answer.answer
+        ),
         answer.format or question.format,
     )
 
@@ -323,7 +351,6 @@ def grade_answer(
     question: Question, parts: Sequence[str], fmt: str, timeout: float, hide: bool
 ) -> dict:
     """Judge one answer; the outcome as plain data (picklable, for workers and Dask)."""
-    from symgrad.check import check
     from symgrad.line_by_line import check_derivation
 
     if len(parts) != len(question.wrt):
@@ -345,36 +372,20 @@ def grade_answer(
                 timeout=timeout * 0.6,
             )
             parts = [derivation.lines[-1].expression]
-        result = check(
-            question.loss,
-            list(question.wrt),
-            [p.strip() for p in parts],
-            assume=list(question.assume) or None,
-            functions=question.functions,
-            latex_input=fmt == "latex" or bool(derivation and derivation.latex),
-            timeout=timeout if derivation is None else timeout * 0.4,
-            hide_answer=hide,
-            constraints=list(question.constraints) or None,
-            shapes=question.shapes or None,
-            up_to_factor=question.up_to_factor,
-        )
+        latex = fmt == "latex" or bool(derivation and derivation.latex)
+        result = _checked(question, parts, latex, timeout if derivation is None else timeout * 0.4,
+                          hide)  # fmt: skip
     except BudgetError as error:
         return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], error.one_line())
     except SymgradError as error:
+        if len(question.wrt) > 1 and derivation is None:
+            return _by_component(question, parts, fmt == "latex", timeout, hide)
         return _outcome(question, "syntax", [("syntax",) for _ in question.wrt], error.one_line())
-    components = [
-        {
-            "name": c.parameter,
-            "verdict": c.verdict,
-            "codes": list(c.codes),
-            "feedback": [
-                question.feedback.get(code, text) for code, text in zip(c.codes, c.diagnosis)
-            ],
-        }
-        for c in result.components
-    ]
+    if result.verdict == "unknown" and "time budget" in result.reason:
+        return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], result.reason)
+    components = [_component_record(question, c) for c in result.components]
     if derivation is not None and derivation.first_wrong is not None:
-        _add_derivation_feedback(components[0], derivation, question)
+        _add_derivation_feedback(components[0], derivation, question, hide)
     return {
         "verdict": result.verdict,
         "components": components,
@@ -383,16 +394,99 @@ def grade_answer(
     }
 
 
+def _loss_for(question: Question, latex: bool):
+    """The question's loss, read in the question's own format when the answer uses the other."""
+    if (question.format == "latex") == latex or question.shapes:
+        return question.loss
+    from symgrad.check import strip_loss_prefix
+    from symgrad.parse import read
+
+    text, _ = strip_loss_prefix(question.loss)
+    return read(text, question.functions, latex=question.format == "latex").expr
+
+
+def _checked(question: Question, parts, latex: bool, timeout: float, hide: bool):
+    from symgrad.check import check
+
+    return check(
+        _loss_for(question, latex),
+        list(question.wrt),
+        [p.strip() for p in parts],
+        assume=list(question.assume) or None,
+        functions=question.functions,
+        latex_input=latex,
+        timeout=timeout,
+        hide_answer=hide,
+        constraints=list(question.constraints) or None,
+        shapes=question.shapes or None,
+        up_to_factor=question.up_to_factor,
+    )
+
+
+def _component_record(question: Question, c) -> dict:
+    return {
+        "name": c.parameter,
+        "verdict": c.verdict,
+        "codes": list(c.codes),
+        "feedback": [question.feedback.get(code, text) for code, text in zip(c.codes, c.diagnosis)]
+        + list(c.diagnosis[len(c.codes) :]),
+    }
+
+
+def _by_component(question: Question, parts, latex: bool, timeout: float, hide: bool) -> dict:
+    """Each component on its own, when one of them cannot be read (the others keep credit)."""
+    components = []
+    share = timeout / max(1, len(parts))
+    for name, part in zip(question.wrt, parts):
+        single = dataclasses.replace(
+            question,
+            wrt=(name,),
+            points=(1.0,),
+        )
+        try:
+            result = _checked(single, [part], latex, share, hide)
+            components.append(_component_record(single, result.components[0]))
+        except BudgetError as error:
+            components.append(
+                {
+                    "name": name,
+                    "verdict": "timeout",
+                    "codes": ["timeout"],
+                    "feedback": [error.one_line()],
+                }  # fmt: skip
+            )
+        except SymgradError as error:
+            components.append(
+                {
+                    "name": name,
+                    "verdict": "syntax",
+                    "codes": ["syntax"],
+                    "feedback": [error.one_line()],
+                }  # fmt: skip
+            )
+    verdicts = {c["verdict"] for c in components}
+    verdict = next(
+        (v for v in ("syntax", "timeout", "incorrect", "unknown") if v in verdicts), "correct"
+    )
+    return {"verdict": verdict, "components": components, "understood": "", "reason": ""}
+
+
 def is_derivation(answer: str) -> bool:
     """An answer of several lines (or LaTeX align rows) is a derivation, judged line by line."""
     rows = [r for r in answer.replace("\\\\", "\n").split("\n") if r.strip()]
     return len(rows) > 1
 
 
-def _add_derivation_feedback(component: dict, derivation, question: Question) -> None:
+def _add_derivation_feedback(
+    component: dict, derivation, question: Question, hide: bool = False
+) -> None:
     """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback."""
     line = next(x for x in derivation.lines if x.number == derivation.first_wrong)
     detail = "; ".join(line.diagnosis) or "it does not follow from the line before"
+    if hide:
+        detail = (
+            f"it does not follow ({', '.join(line.codes)})" if line.codes else "it does not follow"
+        )
     sentence = f"line {line.number} of the derivation is wrong: {detail}"
     component["codes"] = [*component["codes"], "wrong_line"]
     component["feedback"] = [*component["feedback"], question.feedback.get("wrong_line", sentence)]
@@ -417,6 +511,7 @@ def _row(answer: Answer, question: Question, outcome: Mapping) -> GradedAnswer:
         label = f"{c['name']}: " if len(components) > 1 else ""
         for code, text in zip(c["codes"], c["feedback"]):
             sentences.append(label + question.feedback.get(code, text))
+        sentences += [label + text for text in c["feedback"][len(c["codes"]) :]]
         if c["verdict"] == "correct" and len(components) > 1:
             sentences.append(f"{c['name']}: correct")
     if outcome["verdict"] == "correct":
@@ -652,6 +747,18 @@ def read_graded(path: Path) -> list[GradedAnswer]:
     return rows
 
 
+def _still_valid(done: list[GradedAnswer], records: Sequence[Answer]) -> list[GradedAnswer]:
+    """Earlier rows of students and questions still in the answers file (once each), with
+    their answers (the graded file does not repeat them)."""
+    current = {(a.student, a.question): tuple(a.answer) for a in records}
+    kept: dict[tuple[str, str], GradedAnswer] = {}
+    for row in done:
+        key = (row.student, row.question)
+        if key in current:
+            kept[key] = dataclasses.replace(row, answer=current[key])
+    return list(kept.values())
+
+
 def _from_record(record: Mapping) -> GradedAnswer:
     if record["verdict"] not in VERDICTS:
         raise ValueError("not a graded row")
@@ -746,10 +853,12 @@ def grade(
     by_id = {q.id: q for q in questions}
     records = load_answers(answers, questions)
     path = Path(out) if out is not None else None
-    done = read_graded(path) if resume and path is not None else []
+    done = _still_valid(read_graded(path), records) if resume and path is not None else []
     done_keys = {(r.student, r.question) for r in done}
     todo = [a for a in records if (a.student, a.question) not in done_keys]
-    writer = _Writer(path, fresh=not resume)
+    writer = _Writer(path, fresh=True)
+    for row in done:  # the file is rewritten: no torn line, no stale or duplicate row
+        writer.write(row)
     rows = list(done)
     unique = plan(todo, by_id)
     tasks = []

@@ -1552,21 +1552,19 @@ def graded_to_text(row: GradedAnswer, timing: bool = True) -> str:
 
 
 def _histogram_bins(report: ClassReport) -> list[tuple[str, int]]:
+    """One bin per score when scores are whole numbers up to 12, else ten equal bins (the last
+    one closed, so full marks fall in it)."""
     top = report.max_total or 1.0
-    step = 1.0 if top <= 12 else top / 10
-    bins = []
-    edge = 0.0
-    while edge <= top + 1e-9:
-        upper = edge + step
-        count = sum(
-            1
-            for total in report.totals.values()
-            if edge <= total < upper or (upper > top and total >= edge)
-        )
-        label = f"{edge:g}" if step == 1.0 else f"{edge:g}-{min(upper, top):g}"
-        bins.append((label, count))
-        edge = upper
-    return bins
+    totals = list(report.totals.values())
+    whole = float(top).is_integer() and all(float(t).is_integer() for t in totals)
+    if whole and top <= 12:
+        return [(f"{k:g}", sum(1 for t in totals if t == k)) for k in range(int(top) + 1)]
+    counts = [0] * 10
+    for total in totals:
+        counts[min(max(int(total * 10 // top), 0), 9)] += 1
+    return [
+        (f"{k * top / 10:.3g}-{(k + 1) * top / 10:.3g}", count) for k, count in enumerate(counts)
+    ]
 
 
 def _distribution_text(report: ClassReport) -> list[str]:

@@ -56,7 +56,7 @@ EXPECTED = {
     ("s05", "q4"): ("incorrect", 0, ("constant_factor",)),  # twice the derivative
     ("s06", "q4"): ("incorrect", 1, ("missing_factor",)),  # lacks the factor v
     ("s07", "q4"): ("correct", 2, ()),
-    ("s08", "q4"): ("syntax", 0, ("syntax",)),  # \operatorname{foo} is refused
+    ("s08", "q4"): ("syntax", 0, ("syntax", "other")),  # \operatorname{foo} is refused; 1 is wrong
     ("s01", "q5"): ("correct", 1, ()),
     ("s02", "q5"): ("incorrect", 0, ("one_term_wrong",)),  # 1 for sign(w): right only for w > 0
     ("s03", "q5"): ("incorrect", 0, ("rounded_decimal",)),  # 0.333 * 3 = 0.999
@@ -328,3 +328,102 @@ def test_jsonl_answers_with_lists(tmp_path):
     )
     rows, _ = grade(KEY, path, workers=1)
     assert rows[0].verdict == "correct" and rows[0].points == 2
+
+
+# ---------------------------------------------------------------- third review
+def _one(question: dict, answers: list[dict], **options):
+    rows, report = grade([question], answers, workers=1, **options)
+    return rows, report
+
+
+SQUARE = {"id": "q", "loss": "(y - w*x)**2", "wrt": ["w"], "constraints": ["y in {0, 1}"]}
+
+
+def test_diagnoses_under_constraints_say_where_they_hold():
+    rows, _ = _one(SQUARE, [{"student": "a", "question": "q", "answer": "-2x(y - w x) + 2y"}])
+    assert rows[0].verdict == "incorrect"
+    assert "when y = 1" in rows[0].feedback and "right when y = 0" in rows[0].feedback
+
+
+def test_a_row_format_reads_the_answer_not_the_loss():
+    question = {"id": "q", "loss": r"(y - w x)^{2}", "wrt": ["w"], "format": "latex"}
+    rows, _ = _one(question, [
+        {"student": "a", "question": "q", "answer": "-2*x*(y - w*x)", "format": "text"},
+    ])  # fmt: skip
+    assert rows[0].verdict == "correct", rows[0].feedback
+
+
+def test_a_derivation_and_a_one_line_answer_are_not_the_same_answer():
+    question = {"id": "q", "loss": "w**2", "wrt": ["w"]}
+    rows, _ = _one(question, [
+        {"student": "a", "question": "q", "answer": "dJ/dw = 2*w\n= 3*w"},
+        {"student": "b", "question": "q", "answer": "dJ/dw = 2*w = 3*w"},
+    ])  # fmt: skip
+    keys = {row.student: row for row in rows}
+    assert keys["a"].verdict == "incorrect" and "wrong_line" in keys["a"].codes
+
+
+def test_declared_functions_are_graded():
+    question = {"id": "q", "loss": "f(w*x)", "wrt": ["w"], "functions": ["f"]}
+    rows, _ = _one(question, [{"student": "a", "question": "q", "answer": "x f'(w x)"}])
+    assert rows[0].verdict == "correct", rows[0].feedback
+
+
+def test_one_unreadable_component_keeps_the_others_credit():
+    question = {"id": "q", "loss": "w**2*b", "wrt": ["w", "b"], "points": [2, 3]}
+    rows, _ = _one(question, [{"student": "a", "question": "q", "answer": "2 w b; w^2("}])
+    assert rows[0].points == 2 and rows[0].verdict == "syntax"
+
+
+def test_latex_spacing_is_not_a_component_separator():
+    question = {"id": "q", "loss": "w^{2} b", "wrt": ["w", "b"], "format": "latex"}
+    rows, _ = _one(question, [{"student": "a", "question": "q", "answer": r"2 w\;b; w^{2}"}])
+    assert rows[0].verdict == "correct", rows[0].feedback
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('student,question,answer\ns1,q1,"2*w\ns2,q1,3\n', "unclosed quote"),
+        ("student,question,answer\ns1,q1,max(w, 0)\n", "more fields than the header"),
+        ("student,question,answer\ns1,q1,2\ns1,q1,3\n", "two answers of student"),
+    ],
+)
+def test_answers_files_that_would_lose_or_double_rows_are_refused(tmp_path, text, message):
+    path = tmp_path / "answers.csv"
+    path.write_text(text)
+    with pytest.raises(DatasetError, match=message):
+        grade(KEY, path, workers=1)
+
+
+def test_a_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("\ufeffstudent,question,answer\ns1,q1,2\n", encoding="utf-8")
+    rows, _ = grade(KEY, path, workers=1)
+    assert len(rows) == 1
+
+
+def test_resume_after_a_torn_line_keeps_every_row_whole(tmp_path):
+    out = tmp_path / "graded.jsonl"
+    grade(KEY, ANSWERS, out=out, workers=2)
+    lines = out.read_text().splitlines()
+    out.write_text("\n".join(lines[:5]) + "\n" + lines[5][:20])  # interrupted mid-line
+    rows, _ = grade(KEY, ANSWERS, out=out, workers=2, resume=True)
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == len(written) == 40
+    assert len({(r["student"], r["question"]) for r in written}) == 40
+
+
+def test_hidden_answers_stay_hidden_in_derivation_feedback():
+    question = {"id": "q", "loss": "w**2/2 + lam*w**2/2", "wrt": ["w"]}
+    rows, _ = _one(
+        question,
+        [{"student": "a", "question": "q", "answer": "dJ/dw = w + lam*w\n= w + 2*lam*w"}],
+        hide_answer=True,
+    )
+    assert "should be" not in rows[0].feedback and "true derivative" not in rows[0].feedback
+
+
+def test_points_must_be_finite():
+    with pytest.raises(ProblemError, match="from 0 to 1e6"):
+        load_key([{"id": "q", "loss": "w**2", "wrt": ["w"], "points": float("inf")}])

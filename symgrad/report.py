@@ -998,7 +998,7 @@ def _collapse_headline(result: CollapseResult) -> str:
         return f"{result.verdict.upper()}: {result.reason}"
     tied = [g for g in result.groups if len(g) > 1]
     if not tied and not result.pinned:
-        return "PROVEN: nothing collapses: no two parameters are bound to stay equal."
+        return "PROVEN: no group of two or more parameters is proven to stay equal."
     pinned = len(result.pinned)
     extra = f"; {pinned} parameters never move" if pinned else ""
     return (

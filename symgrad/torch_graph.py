@@ -301,6 +301,7 @@ def _ops(traced, shapes, canonical: dict[int, str]) -> list[Op]:
     ops = []
     modules = dict(traced.named_modules())
     attributes: dict[str, str] = {}
+    numbers: set[str] = set()
     for node in traced.graph.nodes:
         if node.op == "placeholder":
             ops.append(Op(node.name, "input", (), attrs=(("which", node.target),)))
@@ -310,8 +311,8 @@ def _ops(traced, shapes, canonical: dict[int, str]) -> list[Op]:
             ops.append(_module_op(node, modules[node.target], canonical))
         elif node.op == "get_attr":
             attributes[node.name] = _parameter_name(traced, node.target, canonical)
-        elif node.op == "call_method" and node.target in ("size", "dim"):
-            continue  # a number for a later view/reshape, not a tensor
+        elif _is_number(node, numbers):
+            numbers.add(node.name)  # a size for a later view/reshape, not a tensor
         elif node.op in ("call_function", "call_method"):
             ops.append(_function_op(node, attributes, shapes))
     names = {op.name for op in ops}
@@ -327,6 +328,22 @@ def _ops(traced, shapes, canonical: dict[int, str]) -> list[Op]:
                 )
         _check_rank(op, shapes)
     return ops
+
+
+def _is_number(node, numbers: set[str]) -> bool:
+    """x.size(0), x.dim(), x.shape, x.shape[0], x.size()[0]: numbers, not tensors."""
+    import builtins
+
+    from torch import fx
+
+    if node.op == "call_method" and node.target in ("size", "dim"):
+        return True
+    if node.op != "call_function":
+        return False
+    if node.target is builtins.getattr and node.args[1:2] == ("shape",):
+        return True
+    first = node.args[0] if node.args else None
+    return node.target is operator.getitem and isinstance(first, fx.Node) and first.name in numbers
 
 
 def _parameter_name(traced, target: str, canonical: dict[int, str]) -> str:

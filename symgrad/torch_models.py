@@ -346,7 +346,9 @@ def _layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
             argument = "permutations of its units leave the loss unchanged"
         else:
             effective = units
-            argument = f"not permutable: {analysis.refused.get(layer, 'unknown')}"
+            reason = analysis.refused.get(layer, "unknown")
+            prefix = "not permutable" if _to_the_loss(reason) else "no unit permutation found"
+            argument = f"{prefix}: {reason}"
         layers[layer] = {
             "units": units,
             "effective_width": effective,
@@ -382,8 +384,13 @@ def _label(layer: str, kind: str) -> str:
 def _layer_line(
     layer: str, units: int, effective: int, unit: str, permutable: bool, reason: str
 ) -> str:
-    if not permutable:
+    if not permutable and _to_the_loss(reason):
         return f"{layer}: {units} {unit}, not interchangeable: {reason}"
+    if not permutable:
+        return (
+            f"{layer}: {units} {unit}, no permutation of its units alone is a symmetry "
+            f"({reason}): nothing is claimed about them"
+        )
     if effective == 1 and units > 1:
         return (
             f"{layer}: {units} {unit} behave as 1: they start identical, and swapping any two "
@@ -391,6 +398,10 @@ def _layer_line(
             "(in exact arithmetic)"
         )
     return f"{layer}: {units} {unit} behave as at most {effective}"
+
+
+def _to_the_loss(reason: str) -> bool:
+    return reason.startswith("its units reach the loss directly")
 
 
 def _optimizers() -> str:
@@ -702,6 +713,7 @@ class _Setup:
     init_text: str
     groups: list[list[int]]
     analysis: Analysis
+    named: bool = False
 
 
 def _setup(model: TorchModel, init, ties) -> _Setup:
@@ -714,7 +726,7 @@ def _setup(model: TorchModel, init, ties) -> _Setup:
         init_text += " with the ties " + "; ".join(str(t)[:60] for t in ties)
     else:
         groups = start_classes(values, layout)
-    return _Setup(values, init_text, groups, analyse(model.graph, values))
+    return _Setup(values, init_text, groups, analyse(model.graph, values), named=bool(ties))
 
 
 def _split_groups(setup: _Setup) -> list[list[int]]:
@@ -823,7 +835,7 @@ def _refute(model, setup, split, steps, budget, common) -> ModelProofResult:
     )
     witnesses, dropped = _checked_witnesses(model, setup, separation, points)
     notes = list(common.pop("notes")) + separation.notes
-    lone = _lone_pairs(setup, split)
+    lone = _lone_pairs(setup, split) if not setup.named else 0
     if lone:
         notes.append(
             f"{lone} tie group(s) are lone pairs of entries that are equal by chance (float "

@@ -533,7 +533,7 @@ def test_shared_weights_are_never_permuted():
             return self.out(torch.tanh(self.fc2(torch.tanh(self.fc1(x)))))
 
     result = symgrad.collapse(symgrad.from_torch(constant(Tied()), (1, 4)))
-    assert result.layers["fc1"]["argument"].startswith("not permutable")
+    assert result.layers["fc1"]["argument"].startswith("no unit permutation found")
 
 
 def test_concatenating_a_tensor_with_itself_is_not_claimed():
@@ -643,3 +643,44 @@ def test_samples_as_pairs_a_dataset_class_labels_or_a_count():
     with pytest.raises(ProblemError, match="class 7"):
         symgrad.from_torch(model, (1, 3), loss="cross-entropy",
                            samples=[(xs[0], torch.tensor([7]))])  # fmt: skip
+
+
+@pytest.mark.parametrize("form", ["shape", "size", "size_getitem", "view"])
+def test_flattening_views_are_flatten(form):
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 3, 3, padding=1)
+            self.fc = nn.Linear(48, 2)
+
+        def forward(self, x):
+            h = F.relu(self.conv(x))
+            if form == "shape":
+                h = h.reshape(h.shape[0], -1)
+            elif form == "size":
+                h = h.view(h.size(0), -1)
+            elif form == "size_getitem":
+                h = h.reshape(h.size()[0], -1)
+            else:
+                h = h.view(-1, 48)
+            return self.fc(h)
+
+    result = symgrad.collapse(symgrad.from_torch(constant(Net()), (2, 1, 4, 4)))
+    assert result.layers["conv"]["effective_width"] == 1
+
+
+def test_residual_mixing_makes_no_claim_about_the_layer():
+    class Res(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = nn.Linear(4, 6)
+            self.fc2 = nn.Linear(6, 6)
+            self.fc3 = nn.Linear(6, 3)
+
+        def forward(self, x):
+            h = F.relu(self.fc1(x))
+            return self.fc3(h + self.fc2(h))
+
+    result = symgrad.collapse(symgrad.from_torch(constant(Res()), (1, 4)))
+    assert result.to_text().startswith("PROVEN: no group of two or more parameters is proven")
+    assert "nothing is claimed" in result.summary()[0]

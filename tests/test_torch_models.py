@@ -684,3 +684,11 @@ def test_residual_mixing_makes_no_claim_about_the_layer():
     result = symgrad.collapse(symgrad.from_torch(constant(Res()), (1, 4)))
     assert result.to_text().startswith("PROVEN: no group of two or more parameters is proven")
     assert "nothing is claimed" in result.summary()[0]
+
+
+def test_simulate_with_no_proven_group_and_bounded_constants():
+    traced = symgrad.from_torch(nn.Sequential(nn.Linear(4, 2)), (1, 4))
+    run = symgrad.simulate(traced, init="constant", steps=3)
+    assert run.steps[-1] == 3
+    with pytest.raises(ProblemError, match="between 1e-12 and 1e6"):
+        symgrad.collapse(traced, init="constant=1e400")

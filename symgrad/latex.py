@@ -370,6 +370,8 @@ class _Lexer:
     def macro(self) -> None:
         start = self.position
         match = _MACRO.match(self.text, self.position)
+        if match is None:
+            raise self.fail("a backslash that starts no command", start)
         command = match.group(1)
         self.position = match.end()
         handler = _HANDLERS.get(command)

@@ -475,7 +475,7 @@ def _clusters(values: list) -> list[int]:
     """Cluster ids: values in different clusters are certainly different."""
     if all(is_rational(v) for v in values):
         ids: dict = {}
-        return [ids.setdefault(as_fraction(v), len(ids)) for v in values]
+        return [ids.setdefault(v, len(ids)) for v in values]  # mpq and Fraction hash alike
     boxes = [_enclosure(v) for v in values]
     order = sorted(range(len(values)), key=lambda k: boxes[k].a)
     result, cluster, reach = [0] * len(values), -1, None

@@ -106,13 +106,6 @@ class Graph:
         self.users = users
 
     @property
-    def transcendental(self) -> bool:
-        """Some value of the network or its loss is not a rational function of the data."""
-        return self.rational_until_loss is False or any(
-            op.kind == "cross_entropy" for op in self.ops
-        )
-
-    @property
     def rational_until_loss(self) -> bool:
         """Every op before the loss keeps rationals rational (relu, linear, pooling, ...)."""
         kinds = {op.kind for op in self.ops}
@@ -401,7 +394,7 @@ def _module_op(node, module, canonical: dict[int, str]) -> Op:
         for role in ("weight", "bias")
         if getattr(module, role, None) is not None and hasattr(getattr(module, role), "shape")
     )
-    if kind in ("relu", "tanh", "sigmoid", "softplus", "gelu", "silu", "identity"):
+    if kind in ACTIVATIONS:
         attrs = [("function", kind)]
         if kind == "softplus":
             attrs += [("beta", float(module.beta)), ("threshold", float(module.threshold))]

@@ -169,9 +169,6 @@ class Layout(Orbits):
         position = np.unravel_index(local, self.shapes[tensor])
         return f"{tensor}[{', '.join(str(int(p)) for p in position)}]"
 
-    def flat(self, values: dict[str, np.ndarray]) -> list:
-        return [v for name in self.offsets for v in values[name].reshape(-1)]
-
 
 _SELECTOR = re.compile(r"\s*(\w[\w.]*)\s*(?:\[([\d\s,]*)\])?\s*\Z")
 

@@ -28,7 +28,6 @@ from symgrad.budget import tick
 from symgrad.torch_graph import Graph, Op
 
 PRODUCERS = ("linear", "conv")
-CARRIERS = ("activation", "identity", "avgpool", "maxpool", "square")
 
 
 @dataclass(frozen=True)

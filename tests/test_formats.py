@@ -74,7 +74,7 @@ _KNOWN = set(
     textbackslash textless textgreater textbar textasciitilde mathrm item itemize verbatim
     subsection enumerate textbf dots hat bar tilde sign theta lambda pi operatorname
     left right tan sech lambda mu alpha beta gamma delta epsilon right infty le ge cdots
-    Heaviside vert lvert rvert mid sum substack limits prod displaystyle mathbf""".split()
+    Heaviside vert lvert rvert mid sum substack limits prod displaystyle mathbf ensuremath""".split()
 )
 
 

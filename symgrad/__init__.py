@@ -5,10 +5,7 @@
 'refuted'
 """
 
-from symgrad import report as _report  # noqa: F401 - registers the renderers
-from symgrad.certify import CertificateFailure
-from symgrad.check import check
-from symgrad.collapse import collapse
+from symgrad import render as _render  # noqa: F401 - registers the renderers
 from symgrad.errors import (
     BudgetError,
     DatasetError,
@@ -18,15 +15,6 @@ from symgrad.errors import (
     SymgradError,
     TieError,
 )
-from symgrad.grade import grade
-from symgrad.gradient import gradients_of as gradients
-from symgrad.line_by_line import check_derivation
-from symgrad.models import Model
-from symgrad.models import build as model
-from symgrad.parametric import prove_parametric
-from symgrad.parse import parse_expression
-from symgrad.problem import Problem
-from symgrad.prove import prove
 from symgrad.results import (
     CheckResult,
     CollapseResult,
@@ -38,7 +26,19 @@ from symgrad.results import (
     Trajectory,
     Witness,
 )
-from symgrad.simulate import simulate
+from symgrad.teaching.check import check
+from symgrad.teaching.grade import grade
+from symgrad.teaching.line_by_line import check_derivation
+from symgrad.text.parse import parse_expression
+from symgrad.ties.certify import CertificateFailure
+from symgrad.ties.collapse import collapse
+from symgrad.ties.gradient import gradients_of as gradients
+from symgrad.ties.models import Model
+from symgrad.ties.models import build as model
+from symgrad.ties.parametric import prove_parametric
+from symgrad.ties.problem import Problem
+from symgrad.ties.prove import prove
+from symgrad.ties.simulate import simulate
 
 __version__ = "0.1.0"
 
@@ -51,7 +51,7 @@ def from_torch(model, example_input, loss="mse", samples=None, target_shape=None
     ``example_input`` a tensor or a shape such as ``(1, 784)``; ``samples`` optional
     (input, target) pairs for witnesses and simulations.
     """
-    from symgrad.torch_models import from_torch as trace_model
+    from symgrad.torch.models import from_torch as trace_model
 
     return trace_model(model, example_input, loss, samples, target_shape, name)
 

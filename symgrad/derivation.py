@@ -1,6 +1,6 @@
 """Proof helpers: a derivation is a claim, a few checked steps and a readable account.
 
-A step pairs a sentence with a :class:`~symgrad.prove.ProofResult` (or a
+A step pairs a sentence with a :class:`~symgrad.ties.prove.ProofResult` (or a
 gradient) and the verdict the mathematics predicts; the derivation holds when
 every checked step obtained its expected verdict. The modules under
 ``proofs/`` are a few calls of these helpers each.
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symgrad.display import latex, short, tidy
-from symgrad.prove import prove
-from symgrad.report import check_headline, headline
+from symgrad.render import check_headline, headline
 from symgrad.results import CheckResult, ProofResult
+from symgrad.text.display import latex, short, tidy
+from symgrad.ties.prove import prove
 
 __all__ = ["Derivation", "Step", "prove"]
 
@@ -155,7 +155,7 @@ class Derivation:
 
     def to_latex(self) -> str:
         """A LaTeX document body (amsmath): the claim, the numbered steps, the verdict."""
-        from symgrad.display import tex_escape
+        from symgrad.text.display import tex_escape
 
         lines = [
             r"\subsection*{%s}" % tex_escape(self.name),

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from symgrad import model
-from symgrad.calculus import gradients, reference_gradients, substitute
-from symgrad.parse import parse_expression, real_symbol
+from symgrad.exact.calculus import gradients, reference_gradients, substitute
+from symgrad.text.parse import parse_expression, real_symbol
 
 w0, w1, x = (real_symbol(n) for n in ("w0", "w1", "x"))
 

@@ -11,9 +11,9 @@ import dataclasses
 import pytest
 
 from symgrad import prove
-from symgrad.budget import Budget
-from symgrad.certify import CertificateFailure, certify_proof
-from symgrad.parse import real_symbol
+from symgrad.runtime.budget import Budget
+from symgrad.text.parse import real_symbol
+from symgrad.ties.certify import CertificateFailure, certify_proof
 
 w0, w1 = real_symbol("w0"), real_symbol("w1")
 

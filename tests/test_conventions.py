@@ -14,10 +14,10 @@ import sympy
 import torch
 
 from symgrad import check, collapse, model, prove
-from symgrad.certify import certify_values
-from symgrad.gradient import gradient_report
-from symgrad.parse import parse_expression, real_symbol
-from symgrad.simulate import simulate
+from symgrad.text.parse import parse_expression, real_symbol
+from symgrad.ties.certify import certify_values
+from symgrad.ties.gradient import gradient_report
+from symgrad.ties.simulate import simulate
 
 from .test_torch_oracle import to_torch
 

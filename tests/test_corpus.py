@@ -10,8 +10,8 @@ import sympy
 from sympy import E, Rational, cos, cosh, exp, log, pi, sech, sin, sinh, sqrt, tan, tanh
 
 from symgrad.errors import ParseError
-from symgrad.functions import Max, Min, heaviside, relu, sigmoid, softplus
-from symgrad.parse import parse_expression, read, real_symbol
+from symgrad.exact.functions import Max, Min, heaviside, relu, sigmoid, softplus
+from symgrad.text.parse import parse_expression, read, real_symbol
 
 (a, b, w, x, y, z, u, v, w0, w1, x0, x1, x2, lam, theta, y_hat, eta, sigma_s, wx, xy) = (
     real_symbol(n)

@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from symgrad.dataset import read_csv, read_rows
 from symgrad.errors import DatasetError
+from symgrad.ties.dataset import read_csv, read_rows
 
 
 def test_decimals_are_exact():

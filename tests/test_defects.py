@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from symgrad import check, collapse, model, prove, prove_parametric
 from symgrad.cli import app
 from symgrad.errors import DatasetError, ProblemError
-from symgrad.gradient import gradient_report
+from symgrad.ties.gradient import gradient_report
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from symgrad.cli import app
 from symgrad.errors import ProblemError
-from symgrad.grade import grade_answer, load_key
-from symgrad.line_by_line import check_derivation, read_derivation
+from symgrad.teaching.grade import grade_answer, load_key
+from symgrad.teaching.line_by_line import check_derivation, read_derivation
 
 runner = CliRunner()
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import symgrad
 from symgrad.cli import app
 from symgrad.errors import DatasetError, ProblemError
-from symgrad.grade import example_files, grade, load_key, read_graded
+from symgrad.teaching.grade import example_files, grade, load_key, read_graded
 
 runner = CliRunner()
 KEY, ANSWERS = example_files()
@@ -214,7 +214,7 @@ def test_hostile_and_slow_answers_do_not_stop_the_batch(tmp_path):
 
 
 def test_same_text_is_graded_once():
-    from symgrad.grade import load_answers, plan
+    from symgrad.teaching.grade import load_answers, plan
 
     questions = load_key(KEY)
     records = [{"student": f"s{i}", "question": "q1", "answer": "-2x(y - w x)"} for i in range(5)]

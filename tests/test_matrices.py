@@ -13,7 +13,7 @@ import symgrad
 from symgrad import check
 from symgrad.cli import app
 from symgrad.errors import ProblemError
-from symgrad.matrices import ShapeError
+from symgrad.teaching.matrices import ShapeError
 
 runner = CliRunner()
 LINEAR = ["X=n,k", "w=k", "y=n"]

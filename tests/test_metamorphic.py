@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symgrad import prove
-from symgrad.functions import Max, Min, relu, sigmoid
-from symgrad.parse import real_symbol
-from symgrad.printing import to_str
+from symgrad.exact.functions import Max, Min, relu, sigmoid
+from symgrad.exact.printing import to_str
+from symgrad.text.parse import real_symbol
 
 w0, w1, b, x, y, z = (real_symbol(n) for n in ("w0", "w1", "b", "x", "y", "z"))
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

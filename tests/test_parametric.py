@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from symgrad import gradients, model, prove, prove_parametric
 from symgrad.cli import app
-from symgrad.evaluate import as_float, evaluate
-from symgrad.parse import real_symbol
+from symgrad.exact.evaluate import as_float, evaluate
+from symgrad.text.parse import real_symbol
 
 
 @functools.cache

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from symgrad.errors import ParseError, SymgradError
-from symgrad.functions import Max, Min, heaviside, relu, sigmoid, softplus
-from symgrad.parse import parse_expression, parse_relation, read, real_symbol
-from symgrad.printing import to_str
+from symgrad.exact.functions import Max, Min, heaviside, relu, sigmoid, softplus
+from symgrad.exact.printing import to_str
+from symgrad.text.parse import parse_expression, parse_relation, read, real_symbol
 
 x, y, w, z, a, b = (real_symbol(n) for n in ("x", "y", "w", "z", "a", "b"))
 

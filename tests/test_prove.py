@@ -169,8 +169,8 @@ def test_two_step_refutation_when_gradients_agree_at_the_init():
 
 
 def test_no_two_step_claim_for_non_analytic_losses():
-    from symgrad.multistep import is_entire
-    from symgrad.parse import parse_expression
+    from symgrad.text.parse import parse_expression
+    from symgrad.ties.multistep import is_entire
 
     assert is_entire(parse_expression("tanh(w*x)**2 + sigmoid(w)"))
     assert not is_entire(parse_expression("relu(w*x)"))

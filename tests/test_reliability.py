@@ -58,7 +58,7 @@ def test_library_budget_binds_off_the_main_thread():
 
     def work():
         box["time"], box["outcome"] = _timed(
-            symgrad.collapse,
+            symgrad.ties.collapse,
             symgrad.model("mlp", inputs=8, hidden="32,32", samples=4, activation="sigmoid"),
             init="zero",
             timeout=2,
@@ -79,7 +79,9 @@ def test_huge_timeouts_mean_no_practical_limit(value):
 
 
 def test_a_found_refutation_is_reported_although_the_condition_is_expensive():
-    seconds, result = _timed(symgrad.prove, "(w0*x0 + w1*x1 + 1)**100", ties=["w0=w1"], timeout=5)
+    seconds, result = _timed(
+        symgrad.ties.prove, "(w0*x0 + w1*x1 + 1)**100", ties=["w0=w1"], timeout=5
+    )
     assert result.verdict == "refuted" and seconds < 5
 
 
@@ -113,7 +115,7 @@ def test_csv_field_limit(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("x0,x1\n" + "1" * 200_000 + ",1\n")
     with pytest.raises(DatasetError):
-        from symgrad.dataset import read_csv
+        from symgrad.ties.dataset import read_csv
 
         read_csv(path)
 

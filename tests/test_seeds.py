@@ -3,7 +3,7 @@
 import sympy
 
 from symgrad import model, prove
-from symgrad.parse import real_symbol
+from symgrad.text.parse import real_symbol
 
 eta = sympy.Symbol("eta", positive=True)
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from symgrad import model
 from symgrad.cli import app
 from symgrad.errors import ProblemError
-from symgrad.simulate import simulate
+from symgrad.ties.simulate import simulate
 
 runner = CliRunner()
 

@@ -18,9 +18,9 @@ from typer.testing import CliRunner  # noqa: E402
 import symgrad  # noqa: E402
 from symgrad.cli import app  # noqa: E402
 from symgrad.errors import ProblemError  # noqa: E402
-from symgrad.exact_tensor import as_fraction, gradients, is_rational  # noqa: E402
-from symgrad.torch_graph import ModelTraceError  # noqa: E402
-from symgrad.torch_models import _points  # noqa: E402
+from symgrad.torch.exact_tensor import as_fraction, gradients, is_rational  # noqa: E402
+from symgrad.torch.graph import ModelTraceError  # noqa: E402
+from symgrad.torch.models import _points  # noqa: E402
 
 runner = CliRunner()
 
@@ -403,7 +403,7 @@ def test_untraceable_model_is_bad_input():
 
 
 def test_without_torch_the_message_says_how_to_install(monkeypatch):
-    from symgrad.torch_graph import require_torch
+    from symgrad.torch.graph import require_torch
 
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ProblemError, match=r"pip install 'symgrad\[torch\]'"):

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symgrad import gradients, model, prove
-from symgrad.evaluate import as_float, evaluate
-from symgrad.functions import Max, Min, relu, sigmoid, softplus
-from symgrad.parse import parse_expression
+from symgrad.exact.evaluate import as_float, evaluate
+from symgrad.exact.functions import Max, Min, relu, sigmoid, softplus
+from symgrad.text.parse import parse_expression
 
 torch.set_default_dtype(torch.float64)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from symgrad.grade import example_files, grade, load_key  # noqa: E402
+from symgrad.teaching.grade import example_files, grade, load_key  # noqa: E402
 
 
 def answers(count: int, seed: int = 0) -> list[dict]:

@@ -1,0 +1,172 @@
+"""Kinks: the expressions whose sign switches a piecewise function, and the pieces.
+
+A kink argument k is where a step, a sign, an absolute value, a max/min of two
+arguments or a piecewise condition switches (``Heaviside(k)``, ``sign(k)``,
+``|k|``, ``max(a, b)`` with k = a - b, ``Piecewise((.., a > b), ..)`` with
+k = a - b). On a cell, where every kink argument has a fixed strict sign, each
+such function is one smooth piece; :func:`on_cell` substitutes that piece.
+
+>>> w, x = sympy.symbols("w x", real=True)
+>>> kink_arguments(sympy.Heaviside(w - x) + sympy.Abs(x - w))
+[w - x]
+>>> on_cell(sympy.Heaviside(w - x) * w, [w - x], (-1,))
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sympy
+
+from symgrad.exact.functions import Max, Min, relu
+
+MAX_KINKS = 4
+
+
+def _unsigned(expr: sympy.Expr) -> sympy.Expr:
+    expr = sympy.expand(expr)
+    return -expr if expr.could_extract_minus_sign() else expr
+
+
+def _arguments_of(node: sympy.Basic) -> list[sympy.Expr]:
+    if isinstance(node, (sympy.Heaviside, sympy.sign, sympy.Abs, relu)):
+        return [node.args[0]]
+    if isinstance(node, (Max, Min, sympy.Max, sympy.Min)) and len(node.args) == 2:
+        return [node.args[0] - node.args[1]]
+    if isinstance(node, sympy.Piecewise):
+        found = []
+        for _, condition in node.args:
+            if isinstance(condition, sympy.core.relational.Relational):
+                found.append(condition.lhs - condition.rhs)
+        return found
+    return []
+
+
+def kink_arguments(*expressions: sympy.Expr) -> list[sympy.Expr]:
+    """The distinct kink arguments (k and -k counted once), in a stable order."""
+    found: list[sympy.Expr] = []
+    for expr in expressions:
+        for node in sympy.preorder_traversal(expr):
+            for argument in _arguments_of(node):
+                argument = _unsigned(argument)
+                if argument.free_symbols and argument not in found:
+                    found.append(argument)
+    return sorted(found, key=sympy.default_sort_key)
+
+
+def _sign_on(argument: sympy.Expr, kinks: Sequence[sympy.Expr], cell: Sequence[int]) -> int | None:
+    """The sign of ``argument`` on the cell, if it is ± one of the kinks."""
+    expanded = sympy.expand(argument)
+    for kink, sign in zip(kinks, cell):
+        if expanded == kink:
+            return sign
+        if expanded == -kink:
+            return -sign
+    return None
+
+
+def on_cell(
+    expr: sympy.Expr, kinks: Sequence[sympy.Expr], cell: Sequence[int]
+) -> sympy.Expr | None:
+    """``expr`` with every kink function replaced by its piece on the cell (None if one is
+    not resolved by the cell)."""
+    unresolved = False
+
+    def piece(node: sympy.Basic) -> sympy.Basic:
+        nonlocal unresolved
+        args = [piece(a) for a in node.args] if node.args else []
+        if isinstance(node, (sympy.Heaviside, sympy.sign, sympy.Abs, relu)):
+            sign = _sign_on(node.args[0], kinks, cell)
+            if sign is None:
+                unresolved = True
+                return node
+            inner = args[0]
+            if isinstance(node, sympy.Heaviside):
+                return sympy.S.One if sign > 0 else sympy.S.Zero
+            if isinstance(node, sympy.sign):
+                return sympy.Integer(sign)
+            if isinstance(node, relu):
+                return inner if sign > 0 else sympy.S.Zero
+            return inner * sign
+        if isinstance(node, (Max, Min, sympy.Max, sympy.Min)) and len(node.args) == 2:
+            sign = _sign_on(node.args[0] - node.args[1], kinks, cell)
+            if sign is None:
+                unresolved = True
+                return node
+            first_larger = sign > 0
+            wants_max = isinstance(node, (Max, sympy.Max))
+            return args[0] if first_larger == wants_max else args[1]
+        if isinstance(node, sympy.Piecewise):
+            chosen = _piece_of(node, args, kinks, cell)
+            return _mark(node) if chosen is None else chosen
+        if args and any(a is not b for a, b in zip(args, node.args)):
+            return node.func(*args)
+        return node
+
+    def _mark(node):
+        nonlocal unresolved
+        unresolved = True
+        return node
+
+    result = piece(expr)
+    return None if unresolved else result
+
+
+def _piece_of(node: sympy.Piecewise, args, kinks, cell) -> sympy.Expr | None:
+    for pair, new_pair in zip(node.args, args):
+        condition, new_value = pair.cond, new_pair.args[0]
+        if condition == sympy.true:
+            return new_value
+        if not isinstance(condition, sympy.core.relational.Relational):
+            return None
+        sign = _sign_on(condition.lhs - condition.rhs, kinks, cell)
+        if sign is None:
+            return None
+        holds = {
+            ">": sign > 0,
+            ">=": sign > 0,
+            "<": sign < 0,
+            "<=": sign < 0,
+            "!=": True,
+            "==": False,
+        }.get(condition.rel_op)
+        if holds is None:
+            return None
+        if holds:
+            return new_value
+    return None
+
+
+def cell_text(kinks: Sequence[sympy.Expr], cell: Sequence[int], keep: Iterable[int]) -> str:
+    """``w > 0 and x - w < 0`` for the kinks at the positions in ``keep``."""
+    from symgrad.exact.printing import to_str
+
+    parts = []
+    for index in keep:
+        kink, sign = kinks[index], cell[index]
+        lhs, rhs = _as_comparison(kink)
+        op = ">" if sign > 0 else "<"
+        parts.append(f"{to_str(lhs)} {op} {to_str(rhs)}")
+    return " and ".join(parts)
+
+
+def _as_comparison(kink: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """``w - x`` -> (w, x): a difference reads better as a comparison."""
+    if isinstance(kink, sympy.Add) and len(kink.args) == 2:
+        a, b = kink.args
+        if b.could_extract_minus_sign() and not a.could_extract_minus_sign():
+            return a, -b
+        if a.could_extract_minus_sign() and not b.could_extract_minus_sign():
+            return b, -a
+    return kink, sympy.S.Zero
+
+
+def zero_set_text(kinks: Sequence[sympy.Expr]) -> str:
+    from symgrad.exact.printing import to_str
+
+    parts = []
+    for kink in kinks:
+        lhs, rhs = _as_comparison(kink)
+        parts.append(f"{to_str(lhs)} = {to_str(rhs)}")
+    return " or ".join(parts)

@@ -1,0 +1,451 @@
+"""Derivations checked line by line.
+
+A derivation is text (one statement per line) or LaTeX (``align`` rows split
+by ``\\\\``, with ``&=``). Three kinds of line:
+
+=================  ==========================================================
+``J = expr``       defines J (a later ``J = expr`` restates it: a step)
+``dJ/dw = expr``   claims a derivative (also ``∂J/∂w``, ``\\frac{\\partial J}{\\partial w}``,
+                   ``\\frac{dJ}{dw}``, ``\\nabla_w J``, ``grad_w J``)
+``= expr``         a step: must equal the line before it
+=================  ==========================================================
+
+A line may chain several ``=``. Every line is judged: a definition is taken
+as given; a derivative claim is checked against the true derivative of its
+function; a step against its predecessor (so after a wrong line a student
+still sees whether the rest follows). A wrong step that is nevertheless the
+true derivative says so. With shapes every line is a matrix expression,
+decided for every size.
+
+>>> result = check_derivation("J = (w*x - y)^2\\ndJ/dw = 2*(w*x - y)*x\\n= 2*w*x^2 - 2*x*y")
+>>> [line.verdict for line in result.lines], result.first_wrong
+(['given', 'correct', 'correct'], None)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from symgrad.errors import BudgetError, ProblemError, SymgradError
+from symgrad.results import Component, DerivationLine, DerivationResult
+from symgrad.runtime.budget import Budget, binds_timeout
+from symgrad.teaching.check import check, compare_expressions
+from symgrad.teaching.matcheck import compare_matrix_expressions
+from symgrad.teaching.matrices import node_latex, parse_shapes, read_matrix
+from symgrad.text.display import latex, tex_escape
+from symgrad.text.parse import normalize_name, read
+
+MAX_LINES = 200
+MAX_TEXT = 100_000
+
+_NAME = r"[A-Za-z][A-Za-z0-9_]*|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?|[α-ωΑ-Ω][A-Za-z0-9_]*"
+_DERIVATIVE_FORMS = [
+    re.compile(rf"^d\s*(?P<f>{_NAME})\s*/\s*d\s*(?P<w>{_NAME})$"),
+    re.compile(rf"^∂\s*(?P<f>{_NAME})\s*/\s*∂\s*(?P<w>{_NAME})$"),
+    re.compile(
+        rf"^\\[dt]?frac\s*\{{\s*(?:\\partial|\\mathrm\{{d\}}|d|∂)\s*(?P<f>{_NAME})\s*\}}\s*"
+        rf"\{{\s*(?:\\partial|\\mathrm\{{d\}}|d|∂)\s*(?P<w>{_NAME})\s*\}}$"
+    ),
+    re.compile(rf"^\\partial\s*(?P<f>{_NAME})\s*/\s*\\partial\s*(?P<w>{_NAME})$"),
+    re.compile(rf"^(?:\\nabla|∇|grad)\s*_\s*\{{?\s*(?P<w>{_NAME})\s*\}}?\s*(?P<f>{_NAME})$"),
+]
+_DEFINITION = re.compile(rf"^(?P<f>{_NAME})\s*(?:\((?P<args>[^()]*)\))?$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One line of the derivation: its kind, the function and parameter, the expression."""
+
+    number: int
+    text: str
+    kind: str  # "definition", "derivative" or "step"
+    expression: str
+    function: str = ""
+    wrt: str = ""
+
+
+# ---------------------------------------------------------------- reading
+def is_latex(text: str) -> bool:
+    """A derivation written in LaTeX (align rows, ``&=``, ``\\frac``, ``\\\\``)."""
+    return bool(re.search(r"\\begin\{|&=|\\\\|\\frac|\\partial|\\left|\\cdot", text))
+
+
+def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
+    """(row number, row text) for every non-empty, non-comment row: the line of the file for
+    plain text, the row of the align for LaTeX."""
+    if not isinstance(text, str):
+        raise ProblemError(f"a derivation is text, not {type(text).__name__}")
+    if len(text) > MAX_TEXT:
+        raise ProblemError(f"the derivation is longer than {MAX_TEXT} characters")
+    if latex:
+        text = re.sub(
+            r"\\(begin|end)\{(align\*?|aligned|equation\*?|gather\*?|split)\}", "\n", text
+        )
+        text = re.sub(r"\\(nonumber|notag|qquad|quad)\b|\\label\{[^}]*\}", " ", text)
+        text = re.sub(r"(?m)%.*$", "", text)
+        raw = [part for chunk in text.split("\\\\") for part in chunk.split("\n")]
+    else:
+        raw = text.split("\n")
+    rows = []
+    for line, row in enumerate(raw, start=1):
+        row = re.sub(r"\s+", " ", row.replace("&", " ")).strip().rstrip(",.;").strip()
+        if row.startswith("$") and row.endswith("$"):
+            row = row.strip("$").strip()
+        if row and not row.startswith(("#", "%", "//")):
+            rows.append((line, row))
+    if len(rows) > MAX_LINES:
+        raise ProblemError(f"the derivation has more than {MAX_LINES} lines")
+    if latex:
+        return [(number, row) for number, (_, row) in enumerate(rows, start=1)]
+    return rows
+
+
+def _top_level_equals(row: str) -> list[str]:
+    """The row split at every '=' outside brackets (not '==', '<=', '>=', '!=')."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(row):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "=" and depth == 0:
+            before = row[index - 1] if index else ""
+            after = row[index + 1] if index + 1 < len(row) else ""
+            if (before and before in "<>!=") or after == "=":
+                continue
+            parts.append(row[start:index])
+            start = index + 1
+    parts.append(row[start:])
+    return [p.strip() for p in parts]
+
+
+def _left_side(left: str, latex: bool) -> tuple[str, str, str]:
+    """('derivative', f, w), ('definition', f, '') for the text left of the first '='."""
+    compact = left.strip()
+    for pattern in _DERIVATIVE_FORMS:
+        match = pattern.match(compact)
+        if match:
+            return "derivative", _name(match["f"], latex), _name(match["w"], latex)
+    match = _DEFINITION.match(compact)
+    if match:
+        return "definition", _name(match["f"], latex), ""
+    raise ProblemError(
+        f"cannot tell what {compact!r} is: write J = ..., dJ/dw = ... or = ... on each line"
+    )
+
+
+def _name(text: str, latex: bool) -> str:
+    return normalize_name(text.strip(), latex)
+
+
+def read_derivation(text: str, latex: bool | None = None) -> tuple[list[Statement], bool]:
+    """The statements of a derivation, and whether it was read as LaTeX."""
+    latex = is_latex(text) if latex is None else latex
+    statements: list[Statement] = []
+    for number, row in split_rows(text, latex):
+        parts = _top_level_equals(row)
+        if len(parts) == 1:
+            raise ProblemError(f"line {number} ({row!r}) has no '='")
+        left, rights = parts[0], parts[1:]
+        if left:
+            kind, function, wrt = _left_side(left, latex)
+        else:
+            kind, function, wrt = "step", "", ""
+        for index, right in enumerate(rights):
+            if not right:
+                raise ProblemError(f"line {number} ({row!r}) has nothing after an '='")
+            this_kind = kind if index == 0 else "step"
+            statements.append(Statement(number, row, this_kind, right, function, wrt))
+    if not statements:
+        raise ProblemError("the derivation is empty")
+    return statements, latex
+
+
+def load_derivation(path: str) -> str:
+    """The text of a derivation file (``-`` is standard input), size-limited UTF-8."""
+    import stat
+    import sys
+
+    if path == "-":
+        data = (
+            sys.stdin.buffer.read(MAX_TEXT + 1)
+            if hasattr(sys.stdin, "buffer")
+            else (sys.stdin.read(MAX_TEXT + 1).encode())
+        )
+    else:
+        try:
+            info = os.stat(path)
+        except OSError as error:
+            raise ProblemError(f"cannot read the derivation {path!r}: {error.strerror}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise ProblemError(f"the derivation {path!r} is not a regular file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_TEXT + 1)
+    if len(data) > MAX_TEXT:
+        raise ProblemError(f"the derivation is longer than {MAX_TEXT} bytes")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise ProblemError("the derivation is not UTF-8 text") from None
+
+
+# ---------------------------------------------------------------- judging
+@dataclass
+class _Chain:
+    """What a step is compared with: the last expression, and the claim it continues."""
+
+    expression: str = ""
+    number: int = 0
+    function: str = ""
+    wrt: str = ""
+
+
+@binds_timeout
+def check_derivation(
+    text: str,
+    loss: str | None = None,
+    shapes: Sequence[str] | dict | None = None,
+    functions: Sequence[str] = (),
+    latex_input: bool | None = None,
+    timeout: float = 60.0,
+) -> DerivationResult:
+    """Judge every line of a derivation; the first wrong line is named.
+
+    ``loss`` defines J when the derivation does not (``J = ...`` as its first line).
+    """
+    budget = Budget(timeout)
+    statements, latex = read_derivation(text, latex_input)
+    definitions: dict[str, str] = {}
+    if loss is not None:
+        definitions["J"] = loss
+    judge = _Judge(definitions, shapes, tuple(functions), latex, budget)
+    lines = []
+    chain = _Chain()
+    for index, statement in enumerate(statements):
+        share = budget.share(1 / (len(statements) - index), floor=0.2)
+        line, chain = judge.line(statement, chain, share)
+        lines.append(dataclasses.replace(line, tex=judge.tex(statement)))
+    if not any(line.kind == "derivative" for line in lines) and not definitions:
+        raise ProblemError("the derivation defines nothing: start with a line such as J = ...")
+    wrong = [line.number for line in lines if line.verdict == "incorrect"]
+    verdicts = {line.verdict for line in lines}
+    verdict = "incorrect" if wrong else "unknown" if "unknown" in verdicts else "correct"
+    return DerivationResult(
+        verdict=verdict,
+        lines=tuple(lines),
+        first_wrong=wrong[0] if wrong else None,
+        latex=latex,
+        shapes=_shape_specs(shapes),
+        elapsed_s=round(budget.elapsed(), 4),
+    )
+
+
+def _shape_specs(shapes) -> tuple[str, ...]:
+    if not shapes:
+        return ()
+    if isinstance(shapes, dict):
+        return tuple(f"{name}={size}" for name, size in shapes.items())
+    return (shapes,) if isinstance(shapes, str) else tuple(str(s) for s in shapes)
+
+
+class _Judge:
+    def __init__(self, definitions, shapes, functions, latex, budget) -> None:
+        self.definitions = definitions
+        self.shapes = shapes
+        self.functions = functions
+        self.latex = latex
+        self.budget = budget
+
+    def line(self, statement: Statement, chain: _Chain, share: Budget):
+        """(the judged line, the chain the next step continues).
+
+        A line that cannot be read leaves the chain as it was: the next step is
+        compared with the last line that could be read.
+        """
+        if statement.kind == "definition" and statement.function not in self.definitions:
+            self.definitions[statement.function] = statement.expression
+            return self._given(statement), _Chain(
+                statement.expression, statement.number, statement.function
+            )
+        if statement.kind == "definition":
+            reference = _Chain(self.definitions[statement.function], 0, statement.function)
+            judged = self._step(statement, reference, share)
+            following = _Chain(statement.expression, statement.number, statement.function)
+        elif statement.kind == "derivative":
+            judged = self._derivative(statement, share)
+            following = _Chain(
+                statement.expression, statement.number, statement.function, statement.wrt
+            )
+        else:
+            if not chain.expression:
+                raise ProblemError(f"line {statement.number} starts with '=' but follows nothing")
+            judged = self._step(statement, chain, share)
+            following = dataclasses.replace(
+                chain, expression=statement.expression, number=statement.number
+            )
+        if judged.codes == ("unreadable",):
+            return judged, chain
+        return judged, following
+
+    def tex(self, statement: Statement) -> str:
+        """LaTeX for the line's expression (as written, when the derivation is LaTeX)."""
+        if self.latex:
+            return statement.expression
+        try:
+            if self.shapes:
+                node, _ = read_matrix(
+                    statement.expression, parse_shapes(self.shapes), self.functions
+                )
+                return node_latex(node)
+            return latex(read(statement.expression, self.functions).expr)
+        except SymgradError:
+            return r"\text{%s}" % tex_escape(statement.expression)
+
+    def _given(self, statement: Statement) -> DerivationLine:
+        return DerivationLine(
+            statement.number,
+            statement.text,
+            "definition",
+            "given",
+            statement.expression,
+            method="a definition is taken as given",
+        )
+
+    def _derivative(self, statement: Statement, share: Budget) -> DerivationLine:
+        function = self.definitions.get(statement.function)
+        if function is None:
+            return self._unreadable(
+                statement,
+                f"{statement.function} is not defined above (write "
+                f"{statement.function} = ... first)",
+                "derivative",
+            )
+        try:
+            result = check(
+                function,
+                statement.wrt,
+                statement.expression,
+                functions=self.functions,
+                latex_input=self.latex,
+                timeout=share.remaining(),
+                shapes=self.shapes or None,
+            )
+        except BudgetError as error:
+            return self._unreadable(statement, str(error), "derivative")
+        except SymgradError as error:
+            return self._refused(statement, error, "derivative")
+        component = result.components[0] if result.components else None
+        return self._from_component(statement, "derivative", component, None)
+
+    def _step(self, statement: Statement, chain: _Chain, share: Budget) -> DerivationLine:
+        try:
+            if self.shapes:
+                component = compare_matrix_expressions(
+                    chain.expression,
+                    statement.expression,
+                    self.shapes,
+                    self.functions,
+                    self.latex,
+                    timeout=share.remaining() * 0.7,
+                )
+            else:
+                component = compare_expressions(
+                    chain.expression,
+                    statement.expression,
+                    self.functions,
+                    self.latex,
+                    timeout=share.remaining() * 0.7,
+                )
+        except BudgetError as error:
+            return self._unreadable(statement, str(error), "step")
+        except SymgradError as error:
+            return self._refused(statement, error, "step", chain.number or None)
+        line = self._from_component(statement, "step", component, chain.number or None)
+        if chain.number and chain.number < statement.number - 1:
+            skipped = "line" if chain.number == statement.number - 2 else "lines"
+            line = dataclasses.replace(
+                line,
+                note=(
+                    f"compared with line {chain.number}: the {skipped} in between cannot be read"
+                ),
+            )
+        if line.verdict == "incorrect" and chain.wrt and chain.function in self.definitions:
+            line = self._against_the_derivative(line, statement, chain, share)
+        return line
+
+    def _against_the_derivative(self, line, statement, chain, share) -> DerivationLine:
+        """A wrong step may still be the true derivative (a slip that the next line undid)."""
+        try:
+            result = check(
+                self.definitions[chain.function],
+                chain.wrt,
+                statement.expression,
+                functions=self.functions,
+                latex_input=self.latex,
+                timeout=max(share.remaining(), 0.2),
+                shapes=self.shapes or None,
+            )
+        except SymgradError:
+            return line
+        if result.verdict == "correct":
+            note = (
+                f"it does not follow from the line before, but it is the true derivative "
+                f"d{chain.function}/d{chain.wrt}"
+            )
+            return dataclasses.replace(line, note=note)
+        return line
+
+    def _from_component(self, statement, kind, component: Component | None, against):
+        if component is None:
+            return self._unreadable(statement, "nothing was judged", kind)
+        return DerivationLine(
+            statement.number,
+            statement.text,
+            kind,
+            component.verdict,
+            statement.expression,
+            method=component.method,
+            witness=component.witness,
+            diagnosis=component.diagnosis,
+            codes=component.codes,
+            reason=component.reason,
+            compared_with=against,
+            function=statement.function,
+            wrt=statement.wrt,
+        )
+
+    def _refused(self, statement, error: SymgradError, kind, against=None) -> DerivationLine:
+        """A line that cannot be read (or whose shapes do not fit) is wrong as written."""
+        message = error.one_line()
+        return DerivationLine(
+            statement.number,
+            statement.text,
+            kind,
+            "incorrect",
+            statement.expression,
+            method="reading the line",
+            diagnosis=(f"the line cannot be read: {message}",),
+            codes=("unreadable",),
+            function=statement.function,
+            wrt=statement.wrt,
+            compared_with=against,
+        )
+
+    def _unreadable(self, statement, reason: str, kind) -> DerivationLine:
+        return DerivationLine(
+            statement.number,
+            statement.text,
+            kind,
+            "unknown",
+            statement.expression,
+            reason=reason,
+            function=statement.function,
+            wrt=statement.wrt,
+        )
+
+
+__all__ = ["check_derivation", "is_latex", "load_derivation", "read_derivation", "split_rows"]

@@ -41,7 +41,7 @@ def _only_symgrad_errors(function, *args, **kwargs):
 @given(ANY, ANY, ANY, ANY, ANY, ANY)
 def test_prove_arguments(loss, ties, params, init, assume, dataset):
     _only_symgrad_errors(
-        symgrad.ties.prove,
+        symgrad.prove,
         loss,
         ties=ties,
         params=params,
@@ -56,7 +56,7 @@ def test_prove_arguments(loss, ties, params, init, assume, dataset):
 @given(ANY, ANY, ANY, ANY, ANY)
 def test_prove_options(mode, functions, timeout, steps, condition):
     _only_symgrad_errors(
-        symgrad.ties.prove,
+        symgrad.prove,
         "w0*x0 + w1*x1",
         ties=["w0=w1"],
         mode=mode,
@@ -70,7 +70,7 @@ def test_prove_options(mode, functions, timeout, steps, condition):
 @FUZZ
 @given(ANY, ANY, ANY, ANY)
 def test_check_arguments(loss, wrt, claim, assume):
-    _only_symgrad_errors(symgrad.teaching.check, loss, wrt, claim, assume=assume, timeout=5)
+    _only_symgrad_errors(symgrad.check, loss, wrt, claim, assume=assume, timeout=5)
 
 
 @FUZZ
@@ -85,7 +85,7 @@ def test_gradients_and_parse(text, params, at):
 def test_model_and_collapse(name, inputs, hidden, activation, init):
     _only_symgrad_errors(symgrad.model, name, inputs=inputs, hidden=hidden, activation=activation)
     _only_symgrad_errors(
-        symgrad.ties.collapse, symgrad.model("two-layer", hidden=2), init=init, timeout=5
+        symgrad.collapse, symgrad.model("two-layer", hidden=2), init=init, timeout=5
     )
 
 

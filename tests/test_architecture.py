@@ -71,7 +71,9 @@ def _imported(node: ast.AST, module: str, is_package: bool) -> list[str]:
     if target.split(".")[0] != "symgrad":
         return []
     # ``from symgrad.ties import certify`` imports the module symgrad.ties.certify
-    return [f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target for a in node.names]
+    return [
+        f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target for a in node.names
+    ]
 
 
 def _is_module(dotted: str) -> bool:

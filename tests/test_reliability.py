@@ -58,7 +58,7 @@ def test_library_budget_binds_off_the_main_thread():
 
     def work():
         box["time"], box["outcome"] = _timed(
-            symgrad.ties.collapse,
+            symgrad.collapse,
             symgrad.model("mlp", inputs=8, hidden="32,32", samples=4, activation="sigmoid"),
             init="zero",
             timeout=2,
@@ -80,7 +80,7 @@ def test_huge_timeouts_mean_no_practical_limit(value):
 
 def test_a_found_refutation_is_reported_although_the_condition_is_expensive():
     seconds, result = _timed(
-        symgrad.ties.prove, "(w0*x0 + w1*x1 + 1)**100", ties=["w0=w1"], timeout=5
+        symgrad.prove, "(w0*x0 + w1*x1 + 1)**100", ties=["w0=w1"], timeout=5
     )
     assert result.verdict == "refuted" and seconds < 5
 

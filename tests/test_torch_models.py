@@ -20,7 +20,7 @@ from symgrad.cli import app  # noqa: E402
 from symgrad.errors import ProblemError  # noqa: E402
 from symgrad.torch.exact_tensor import as_fraction, gradients, is_rational  # noqa: E402
 from symgrad.torch.graph import ModelTraceError  # noqa: E402
-from symgrad.torch.models import _points  # noqa: E402
+from symgrad.torch.witnesses import witness_points as _points  # noqa: E402
 
 runner = CliRunner()
 

@@ -35,7 +35,7 @@ from symgrad.results import ClassReport, GradedAnswer, QuestionStats
 
 VERDICTS = ("correct", "incorrect", "unknown", "syntax", "timeout")
 MAX_ANSWERS = 100_000
-EXAMPLE = Path(__file__).resolve().parent / "examples" / "class"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "class"
 
 
 # ---------------------------------------------------------------- the key

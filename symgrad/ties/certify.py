@@ -33,411 +33,25 @@ from fractions import Fraction
 
 import mpmath
 import sympy
-from mpmath.ctx_iv import MPIntervalContext
 
 from symgrad.errors import BudgetError
-from symgrad.exact import functions as fn
 from symgrad.runtime.budget import Budget
+from symgrad.ties import independent as ind
+from symgrad.ties.independent import (
+    CertificateFailure,
+    derivative,
+    differ,
+    holds,
+    same,
+    value_of,
+)
 
-BITS = 200
+BITS = ind.BITS
 CROSS_POINTS = 3
-
-
-class CertificateFailure(AssertionError):
-    """An independent re-check contradicted a verdict (raised in strict mode)."""
-
-
-class _Inconclusive(Exception):
-    """The independent evaluation could not decide (an interval straddles a jump)."""
 
 
 def strict() -> bool:
     return os.environ.get("SYMGRAD_STRICT_CERTIFICATES") == "1"
-
-
-# ---------------------------------------------------------------- independent arithmetic
-_IV = MPIntervalContext()
-_IV.prec = BITS
-
-
-def _iv(value) -> object:
-    if isinstance(value, Fraction):
-        return _IV.mpf(value.numerator) / value.denominator
-    return value
-
-
-def _is_exact(value) -> bool:
-    return isinstance(value, Fraction)
-
-
-def _certainly_nonzero(value) -> bool:
-    if _is_exact(value):
-        return value != 0
-    return value.a > 0 or value.b < 0
-
-
-def _certainly_apart(a, b) -> bool:
-    if _is_exact(a) and _is_exact(b):
-        return a != b
-    gap = _iv(a) - _iv(b)
-    return gap.a > 0 or gap.b < 0
-
-
-def _overlap(a, b) -> bool:
-    if _is_exact(a) and _is_exact(b):
-        return a == b
-    return not _certainly_apart(a, b)
-
-
-def _monotone(function, x, increasing=True):
-    value = _iv(x)
-    with mpmath.workprec(BITS + 40):
-        low, high = function(mpmath.mpf(value.a)), function(mpmath.mpf(value.b))
-    if not increasing:
-        low, high = high, low
-    pad = mpmath.ldexp(1, -BITS + 8)
-    return _IV.mpf([low - pad * (1 + abs(low)), high + pad * (1 + abs(high))])
-
-
-def _step(x, at_zero, below):
-    if _is_exact(x):
-        return Fraction(1) if x > 0 else (below if x < 0 else at_zero)
-    if x.a > 0:
-        return Fraction(1)
-    if x.b < 0:
-        return below
-    raise _Inconclusive("a step at an argument that may be 0")
-
-
-def _share(k, values, pick_max):
-    if all(_is_exact(v) for v in values):
-        best = max(values) if pick_max else min(values)
-        if values[k] != best:
-            return Fraction(0)
-        return Fraction(1, sum(1 for v in values if v == best))
-    raise _Inconclusive("max/min of arguments that may tie")
-
-
-def _sign_of(a, b) -> int:
-    if _is_exact(a) and _is_exact(b):
-        return (a > b) - (a < b)
-    gap = _iv(a) - _iv(b)
-    if gap.a > 0:
-        return 1
-    if gap.b < 0:
-        return -1
-    raise _Inconclusive("a comparison of values that may be equal")
-
-
-class _Enclose:
-    """Values of SymPy expressions at a point: exact Fractions, else mpmath intervals."""
-
-    def __init__(self, point: Mapping[sympy.Symbol, object]):
-        self.point = dict(point)
-        self.memo: dict[sympy.Basic, object] = {}
-
-    def __call__(self, expr: sympy.Basic):
-        stack = [(expr, False)]
-        memo = self.memo
-        while stack:
-            node, ready = stack.pop()
-            if node in memo:
-                continue
-            if isinstance(node, sympy.Piecewise):
-                memo[node] = self._piecewise(node)
-                continue
-            if ready or not node.args:
-                memo[node] = self._value(node)
-                continue
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in node.args if arg not in memo)
-        return memo[expr]
-
-    def _piecewise(self, node):
-        for expr, condition in node.args:
-            if self(condition) is True:
-                return self(expr)
-        raise _Inconclusive("outside every piece")
-
-    def _value(self, node):
-        memo = self.memo
-        if node.is_Rational:
-            return Fraction(int(node.p), int(node.q))
-        if node.is_Symbol:
-            if node not in self.point:
-                raise _Inconclusive(f"no value for {node}")
-            value = self.point[node]
-            if isinstance(value, sympy.Basic):
-                return _Enclose({})(value)
-            return value
-        if node is sympy.pi:
-            return _IV.pi
-        if node is sympy.E:
-            return _IV.e
-        if node in (sympy.true, sympy.false):
-            return bool(node)
-        args = [memo[a] for a in node.args]
-        if isinstance(node, sympy.Add):
-            total = Fraction(0)
-            for a in args:
-                total = total + a if _is_exact(total) and _is_exact(a) else _iv(total) + _iv(a)
-            return total
-        if isinstance(node, sympy.Mul):
-            total = Fraction(1)
-            for a in args:
-                if _is_exact(a) and a == 0:
-                    return Fraction(0)
-                total = total * a if _is_exact(total) and _is_exact(a) else _iv(total) * _iv(a)
-            return total
-        if isinstance(node, sympy.Pow):
-            return self._power(*args)
-        if isinstance(node, sympy.core.relational.Relational):
-            sign = _sign_of(args[0], args[1])
-            return {
-                "==": sign == 0,
-                "!=": sign != 0,
-                ">": sign > 0,
-                ">=": sign >= 0,
-                "<": sign < 0,
-                "<=": sign <= 0,
-            }[node.rel_op]
-        if isinstance(node, sympy.And):
-            return all(args)
-        if isinstance(node, sympy.Or):
-            return any(args)
-        if isinstance(node, sympy.Not):
-            return not args[0]
-        return self._function(node, args)
-
-    @staticmethod
-    def _power(base, exponent):
-        if _is_exact(exponent) and exponent.denominator == 1:
-            if _is_exact(base):
-                if base == 0 and exponent < 0:
-                    raise _Inconclusive("division by zero")
-                return base**exponent.numerator
-            if exponent < 0 and base.a <= 0 <= base.b:
-                raise _Inconclusive("division by an interval containing 0")
-            return _iv(base) ** int(exponent)
-        b = _iv(base)
-        if b.a > 0:
-            return _IV.exp(_iv(exponent) * _IV.log(b))
-        if _is_exact(base) and base == 0 and _is_exact(exponent) and exponent > 0:
-            return Fraction(0)
-        raise _Inconclusive("a power of a number that may be negative")
-
-    @staticmethod
-    def _function(node, args):
-        x = args[0] if args else None
-        kind = type(node)
-        if kind is sympy.exp:
-            return Fraction(1) if x == 0 else _IV.exp(_iv(x))
-        if kind is sympy.log:
-            if x == 1:
-                return Fraction(0)
-            if not _iv(x).a > 0:
-                raise _Inconclusive("log of a number that may be <= 0")
-            return _IV.log(_iv(x))
-        if kind in (sympy.sin, sympy.cos):
-            if x == 0:
-                return Fraction(0) if kind is sympy.sin else Fraction(1)
-            return (_IV.sin if kind is sympy.sin else _IV.cos)(_iv(x))
-        if kind is sympy.tan:
-            cosine = _IV.cos(_iv(x))
-            if cosine.a <= 0 <= cosine.b:
-                raise _Inconclusive("tan at a pole")
-            return _IV.sin(_iv(x)) / cosine
-        if kind in (sympy.tanh, sympy.sinh, sympy.cosh, sympy.sech):
-            if x == 0:
-                return Fraction(0) if kind in (sympy.tanh, sympy.sinh) else Fraction(1)
-            e = _IV.exp(_iv(x))
-            inverse = _IV.exp(-_iv(x))
-            if kind is sympy.tanh:
-                return (e - inverse) / (e + inverse)
-            if kind is sympy.sinh:
-                return (e - inverse) / 2
-            if kind is sympy.cosh:
-                return (e + inverse) / 2
-            return 2 / (e + inverse)
-        if kind is fn.sigmoid:
-            return Fraction(1, 2) if x == 0 else 1 / (1 + _IV.exp(-_iv(x)))
-        if kind is fn.softplus:
-            return _IV.log(1 + _IV.exp(_iv(x)))
-        if kind is fn.relu:
-            if _is_exact(x):
-                return max(x, Fraction(0))
-            return _IV.mpf([max(x.a, 0), max(x.b, 0)])
-        if kind is sympy.Abs:
-            return (
-                abs(x)
-                if _is_exact(x)
-                else _IV.mpf(
-                    [0 if x.a <= 0 <= x.b else min(abs(x.a), abs(x.b)), max(abs(x.a), abs(x.b))]
-                )
-            )
-        if kind is sympy.sign:
-            return _step(x, Fraction(0), Fraction(-1))
-        if kind is sympy.Heaviside:
-            return _step(x, args[1] if len(args) > 1 else Fraction(1, 2), Fraction(0))
-        if kind in (fn.Max, fn.Min, sympy.Max, sympy.Min):
-            pick_max = kind in (fn.Max, sympy.Max)
-            if all(_is_exact(a) for a in args):
-                return max(args) if pick_max else min(args)
-            ivs = [_iv(a) for a in args]
-            lows = [i.a for i in ivs]
-            highs = [i.b for i in ivs]
-            return _IV.mpf(
-                [max(lows) if pick_max else min(lows), max(highs) if pick_max else min(highs)]
-            )
-        if kind in (fn.argmax_share, fn.argmin_share):
-            return _share(int(args[0]), args[1:], kind is fn.argmax_share)
-        if kind is sympy.asin:
-            return _monotone(mpmath.asin, x)
-        if kind is sympy.acos:
-            return _monotone(mpmath.acos, x, increasing=False)
-        if kind is sympy.atan:
-            return _monotone(mpmath.atan, x)
-        if kind is sympy.DiracDelta:
-            return Fraction(0)
-        raise _Inconclusive(f"no independent evaluation of {kind.__name__}")
-
-
-def _value(expr: sympy.Basic, point: Mapping[sympy.Symbol, object] | None = None):
-    with mpmath.workprec(BITS):
-        return _Enclose(point or {})(expr)
-
-
-def _replace(expr: sympy.Basic, mapping: Mapping, evaluate: bool = True) -> sympy.Basic:
-    """``expr`` with symbols replaced, each shared node rebuilt once (SymPy evaluates)."""
-    expr = sympy.sympify(expr)
-    memo: dict[sympy.Basic, sympy.Basic] = dict(mapping)
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        if not node.args:
-            memo[node] = node
-            continue
-        if not ready:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in node.args if arg not in memo)
-            continue
-        args = tuple(memo[a] for a in node.args)
-        if all(a is b for a, b in zip(args, node.args)):
-            memo[node] = node
-        elif (
-            not evaluate
-            and isinstance(node, sympy.Function)
-            and not isinstance(
-                node, (fn.Max, fn.Min, sympy.Heaviside, fn.argmax_share, fn.argmin_share)
-            )
-        ):
-            memo[node] = node.func(*args, evaluate=False)
-        else:
-            memo[node] = node.func(*args)
-    return memo[expr]
-
-
-_COMMUTATIVE = (sympy.Add, sympy.Mul, fn.Max, fn.Min)
-
-
-def _key(node: sympy.Basic, args) -> tuple:
-    """A node's head and arguments, as a multiset for + * max min."""
-    from collections import Counter
-
-    if isinstance(node, _COMMUTATIVE):
-        return (node.func, frozenset(Counter(args).items()))
-    return (node.func, tuple(args))
-
-
-def node_index(expr: sympy.Basic) -> dict:
-    """Every compound node of ``expr`` by :func:`_key` (to find sigma's images among them)."""
-    index: dict = {}
-    stack, seen = [expr], set()
-    while stack:
-        node = stack.pop()
-        if node in seen or not node.args:
-            continue
-        seen.add(node)
-        index.setdefault(_key(node, node.args), node)
-        stack.extend(node.args)
-    return index
-
-
-def _permuted(expr: sympy.Basic, sigma: Mapping, index: dict | None = None) -> sympy.Basic:
-    """sigma(expr), keeping every node whose permuted arguments are the same multiset.
-
-    A node whose permuted arguments are those of a node of ``expr`` (the same tuple, or for
-    + * max min the same multiset) becomes that node; otherwise it is rebuilt by SymPy.
-    So the result *is* ``expr`` exactly when sigma leaves it unchanged up to the
-    order of commutative arguments.
-    """
-    index = node_index(expr) if index is None else index
-    memo: dict[sympy.Basic, sympy.Basic] = {}
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        if not node.args:
-            memo[node] = sigma.get(node, node)
-            continue
-        if not ready:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in node.args if arg not in memo)
-            continue
-        args = [memo[a] for a in node.args]
-        if all(a is b for a, b in zip(args, node.args)):
-            memo[node] = node
-            continue
-        found = index.get(_key(node, args))
-        if found is not None:
-            memo[node] = found
-        elif isinstance(node, sympy.Function):
-            memo[node] = node.func(*args, evaluate=False)
-        else:
-            memo[node] = node.func(*args)
-    return memo[expr]
-
-
-def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
-    derivative = sympy.diff(expr, symbol)
-    if derivative.has(sympy.DiracDelta):
-        derivative = derivative.replace(
-            lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero
-        )
-    return sympy.sympify(derivative)
-
-
-def _equal(a: sympy.Expr, b: sympy.Expr) -> bool:
-    if a == b:
-        return True
-    difference = sympy.sympify(a) - sympy.sympify(b)
-    if difference == 0:
-        return True
-    try:
-        value = _value(difference)
-    except _Inconclusive:
-        return sympy.simplify(difference) == 0
-    if _is_exact(value):
-        return value == 0
-    if _certainly_nonzero(value):
-        return False
-    return sympy.simplify(difference) == 0
-
-
-def _holds(condition: sympy.Basic, point: Mapping) -> bool:
-    """The relation holds at the point (decided exactly or with intervals)."""
-    value = _replace(condition, point)
-    if value in (sympy.true, sympy.false):
-        return bool(value)
-    if isinstance(value, sympy.Eq):
-        return _equal(value.lhs, value.rhs)
-    try:
-        return _value(value) is True
-    except _Inconclusive:
-        return False
 
 
 # ---------------------------------------------------------------- refutations
@@ -480,7 +94,7 @@ class _Check:
         for group in self.problem.ties:
             first = point[group[0]]
             for p in group[1:]:
-                if not _equal(point[p], first):
+                if not ind.equal_forms(point[p], first):
                     raise CertificateFailure(
                         f"the witness point is not in the tied subspace: {group[0]} = {first} "
                         f"but {p} = {point[p]}"
@@ -492,10 +106,10 @@ class _Check:
             sympy.Symbol(k, real=True): sympy.sympify(v) for k, v in witness.init_values.items()
         }
         for p, value in init.items():
-            expected = _replace(value, values)
+            expected = ind.replace(value, values)
             if expected.free_symbols:
                 raise CertificateFailure(f"the init value of {p} is not fixed by the witness")
-            if not _equal(point[p], expected):
+            if not ind.equal_forms(point[p], expected):
                 raise CertificateFailure(
                     f"the witness starts {p} at {point[p]}, but the init gives {expected}"
                 )
@@ -508,7 +122,7 @@ class _Check:
                 continue  # the dataset rows were checked against the assumptions on input
             if condition.free_symbols - set(point):
                 continue
-            if not _holds(condition, point):
+            if not ind.holds_at(condition, point):
                 raise CertificateFailure(
                     f"the witness point violates {condition} (an assumption or the loss's domain)"
                 )
@@ -530,10 +144,14 @@ class _Check:
         for row in rows:
             self.budget.check("the certificate check")
             fixed = {s: v for s, v in {**point, **row}.items() if s != p}
-            derivative = _replace(_derivative(_replace(loss, fixed), p), {p: point[p]})
-            value = _value(derivative)
+            derivative = ind.replace(
+                ind.plain_derivative(ind.replace(loss, fixed), p), {p: point[p]}
+            )
+            value = ind.value_at(derivative)
             total = (
-                total + value if _is_exact(total) and _is_exact(value) else _iv(total) + _iv(value)
+                total + value
+                if ind.is_exact(total) and ind.is_exact(value)
+                else ind.interval(total) + ind.interval(value)
             )
         return total
 
@@ -567,9 +185,9 @@ class _Check:
             return self.trajectory(loss, point, pair, rows, witness)
         try:
             g = self.pair_gradients(loss, point, pair, rows)
-        except _Inconclusive as error:
+        except ind.Inconclusive as error:
             raise CertificateFailure(f"the witness could not be re-evaluated: {error}") from None
-        if not _certainly_apart(g[0], g[1]):
+        if not ind.certainly_apart(g[0], g[1]):
             raise CertificateFailure(
                 f"re-derived with sympy.diff, the gradients of {pair[0]} and {pair[1]} at the "
                 "witness are not certainly different"
@@ -577,14 +195,14 @@ class _Check:
         for name, value in zip(witness.pair, g):
             reported = sympy.sympify(witness.gradients[name])
             try:
-                shown = _value(reported)
-            except _Inconclusive:
+                shown = ind.value_at(reported)
+            except ind.Inconclusive:
                 continue
-            if not _overlap(shown, value):
+            if not ind.overlap(shown, value):
                 raise CertificateFailure(
                     f"the reported gradient of {name} ({reported}) is not the re-derived value"
                 )
-        kind = "exactly" if all(_is_exact(v) for v in g) else "with interval arithmetic"
+        kind = "exactly" if all(ind.is_exact(v) for v in g) else "with interval arithmetic"
         return (
             "the witness was re-checked independently: point in the tied subspace, at the "
             "init, admissible; the pair's gradients re-derived with sympy.diff and "
@@ -600,11 +218,13 @@ class _Check:
             step_rows = [dict(r) for r in problem.dataset]
         else:
             step_rows = [data]
-        theta = {p: _value(point[p]) for p in problem.parameters}
+        theta = {p: ind.value_at(point[p]) for p in problem.parameters}
         derivatives = {}
         for row_index, row in enumerate(step_rows):
-            reduced = _replace(loss, row)
-            derivatives[row_index] = {p: _derivative(reduced, p) for p in problem.parameters}
+            reduced = ind.replace(loss, row)
+            derivatives[row_index] = {
+                p: ind.plain_derivative(reduced, p) for p in problem.parameters
+            }
         with mpmath.workprec(BITS):
             for _ in range(witness.steps):
                 self.budget.check("the certificate check")
@@ -612,18 +232,20 @@ class _Check:
                 for p in problem.parameters:
                     total = Fraction(0)
                     for row_index in derivatives:
-                        g = _Enclose(theta)(derivatives[row_index][p])
+                        g = ind.Enclose(theta)(derivatives[row_index][p])
                         total = (
-                            total + g if _is_exact(total) and _is_exact(g) else _iv(total) + _iv(g)
+                            total + g
+                            if ind.is_exact(total) and ind.is_exact(g)
+                            else ind.interval(total) + ind.interval(g)
                         )
-                    step = eta * total if _is_exact(total) else _iv(eta) * total
+                    step = eta * total if ind.is_exact(total) else ind.interval(eta) * total
                     new[p] = (
                         theta[p] - step
-                        if _is_exact(theta[p]) and _is_exact(step)
-                        else _iv(theta[p]) - _iv(step)
+                        if ind.is_exact(theta[p]) and ind.is_exact(step)
+                        else ind.interval(theta[p]) - ind.interval(step)
                     )
                 theta = new
-        if not _certainly_apart(theta[pair[0]], theta[pair[1]]):
+        if not ind.certainly_apart(theta[pair[0]], theta[pair[1]]):
             raise CertificateFailure(
                 f"re-running {witness.steps} steps, {pair[0]} and {pair[1]} are not certainly apart"
             )
@@ -642,8 +264,8 @@ class _Check:
             loss = problem.loss
             if branch is not None and branch.substitution:
                 self.branch_solves(branch)
-                loss = _replace(loss, branch.substitution)
-            index = node_index(loss)
+                loss = ind.replace(loss, branch.substitution)
+            index = ind.node_index(loss)
             valid = [s for s in symmetries if self.leaves_unchanged(loss, s, index)]
             if not valid:
                 raise CertificateFailure("no permutation leaves the loss unchanged when re-applied")
@@ -661,9 +283,9 @@ class _Check:
         if any(block[a] != block[b] for a, b in sigma.items()):
             raise CertificateFailure("a claimed permutation moves a parameter out of its group")
         self.budget.check("the certificate check")
-        if _permuted(loss, sigma, index) is loss:
+        if ind.permuted(loss, sigma, index) is loss:
             return True
-        return _replace(loss, sigma) == loss
+        return ind.replace(loss, sigma) == loss
 
     def orbits_are_groups(self, generators) -> None:
         orbit = {p: {p} for p in self.problem.parameters}
@@ -722,14 +344,14 @@ class _Check:
                                     values[p] = self.gradient_value(loss, point, p, use)
                         for group in groups:
                             for p in group[1:]:
-                                if _certainly_apart(values[group[0]], values[p]):
+                                if ind.certainly_apart(values[group[0]], values[p]):
                                     raise CertificateFailure(
                                         f"{group[0]} and {p} have different gradients on the set"
                                     )
                         for p in pinned:
-                            if _certainly_nonzero(values[p]):
+                            if ind.certainly_nonzero(values[p]):
                                 raise CertificateFailure(f"the pinned {p} has a nonzero gradient")
-            except _Inconclusive:
+            except ind.Inconclusive:
                 continue
             checked += 1
         return checked
@@ -748,14 +370,14 @@ class _Check:
         fake = SimpleNamespace(steps=witness.steps, eta=witness.eta or sympy.Rational(1, 10))
         if witness.steps == 1:
             g = self.pair_gradients(problem.loss, point, pair, rows)
-            if not _certainly_apart(g[0], g[1]):
+            if not ind.certainly_apart(g[0], g[1]):
                 raise CertificateFailure(f"the split witness for {pair[0]} / {pair[1]} fails")
             return
         self.trajectory(problem.loss, point, pair, rows, fake)
 
     def branch_solves(self, branch) -> None:
         for lhs, rhs in self.problem.equations:
-            value = _replace(lhs - rhs, branch.substitution)
+            value = ind.replace(lhs - rhs, branch.substitution)
             if value != 0 and sympy.simplify(value) != 0:
                 raise CertificateFailure(f"an assumption branch does not solve {lhs} = {rhs}")
 
@@ -775,7 +397,7 @@ class _Check:
                     continue
                 try:
                     failure = self.examine(loss, point, stationary)
-                except (_Inconclusive, ZeroDivisionError, ValueError, OverflowError):
+                except (ind.Inconclusive, ZeroDivisionError, ValueError, OverflowError):
                     continue
                 checked += 1
                 if failure is not None:
@@ -795,7 +417,7 @@ class _Check:
         }
         for group in problem.partition():
             if stationary and problem.init:
-                value = _replace(problem.init[group[0]], init_symbols)
+                value = ind.replace(problem.init[group[0]], init_symbols)
             else:
                 value = sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4))
             for p in group:
@@ -812,14 +434,14 @@ class _Check:
                 values[s] = value
             if branch is not None:
                 for s, expr in branch.substitution.items():
-                    values[s] = _replace(expr, {**values, **integers})
+                    values[s] = ind.replace(expr, {**values, **integers})
         for condition in [
             *problem.assumptions.booleans(),
             *(c.as_boolean() for c in problem.domain),
         ]:
             if problem.dataset is not None and condition.free_symbols & set(problem.data):
                 continue
-            if not _holds(condition, values):
+            if not ind.holds_at(condition, values):
                 return None
         return values
 
@@ -831,12 +453,12 @@ class _Check:
                 for p in problem.parameters:
                     with mpmath.workprec(BITS):
                         value = self.gradient_value(loss, point, p, use)
-                    if _certainly_nonzero(value):
+                    if ind.certainly_nonzero(value):
                         return ((p, p), use, [value, Fraction(0)])
                 continue
             for pair in problem.tied_pairs:
                 g = self.pair_gradients(loss, point, pair, use)
-                if _certainly_apart(g[0], g[1]):
+                if ind.certainly_apart(g[0], g[1]):
                     return (pair, use, g)
         return None
 
@@ -853,7 +475,7 @@ class _Check:
             sample = next(i for i, r in enumerate(problem.dataset) if dict(r) == rows[0])
         shown = [
             sympy.Rational(v.numerator, v.denominator)
-            if _is_exact(v)
+            if ind.is_exact(v)
             else sympy.Float(mpmath.mpf(v.mid), 15)
             for v in g
         ]
@@ -868,7 +490,7 @@ class _Check:
             difference=shown[0] - shown[1],
             after_step={},
             certified_by="exact rational arithmetic"
-            if all(_is_exact(v) for v in g)
+            if all(ind.is_exact(v) for v in g)
             else "interval arithmetic",
             sample=sample,
             note="found by the independent cross-examination of a zero-test proof that was wrong",
@@ -921,7 +543,7 @@ def certify_proof(result, budget: Budget):
         return _failed(result, str(error))
     except BudgetError:
         return _failed(result, "the independent re-check ran out of time")
-    except (_Inconclusive, RecursionError) as error:
+    except (ind.Inconclusive, RecursionError) as error:
         return _failed(result, f"the independent re-check could not evaluate ({error})")
 
 
@@ -930,7 +552,7 @@ def certify_collapse(result, problem, groups, pinned, budget: Budget):
     check = _Check(None, budget, problem)
     try:
         if result.method.startswith("permutation"):
-            index = node_index(problem.loss)
+            index = ind.node_index(problem.loss)
             valid = [
                 s for s in problem.symmetries if check.leaves_unchanged(problem.loss, s, index)
             ]
@@ -957,7 +579,7 @@ def certify_collapse(result, problem, groups, pinned, budget: Budget):
             certificate=f"failed: {error}",
             reason=f"the independent certificate check failed ({error})",
         )
-    except (BudgetError, _Inconclusive) as error:
+    except (BudgetError, ind.Inconclusive) as error:
         if strict() and not isinstance(error, BudgetError):
             raise CertificateFailure(str(error)) from None
         return dataclasses.replace(
@@ -980,7 +602,7 @@ def certify_values(
     """
     try:
         return _certified_values(loss, point, parameter, claimed)
-    except _Inconclusive as error:
+    except ind.Inconclusive as error:
         raise CertificateFailure(f"could not evaluate independently ({error})") from None
 
 
@@ -989,11 +611,14 @@ def _certified_values(loss, point, parameter, claimed) -> tuple[object, object]:
         return _values_with_undefined(loss, point, parameter, claimed)
     with mpmath.workprec(BITS):
         fixed = {s: v for s, v in point.items() if s != parameter}
-        reduced = _replace(loss, fixed)
-        true = _value(
-            _replace(_derivative(reduced, parameter), {parameter: point.get(parameter, parameter)})
+        reduced = ind.replace(loss, fixed)
+        true = ind.value_at(
+            ind.replace(
+                ind.plain_derivative(reduced, parameter),
+                {parameter: point.get(parameter, parameter)},
+            )
         )
-        claim = _value(_replace(claimed, point))
+        claim = ind.value_at(ind.replace(claimed, point))
     return claim, true
 
 
@@ -1011,7 +636,7 @@ def _values_with_undefined(loss, point, parameter, claimed) -> tuple[object, obj
     claim = sympy.sympify(claimed).subs(point)
     table: dict = {}
     with mpmath.workprec(BITS):
-        return _value(_instantiated(claim, table)), _value(_instantiated(true, table))
+        return ind.value_at(_instantiated(claim, table)), ind.value_at(_instantiated(true, table))
 
 
 def _instantiated(expr: sympy.Basic, table: dict) -> sympy.Basic:
@@ -1027,7 +652,7 @@ def _instantiated(expr: sympy.Basic, table: dict) -> sympy.Basic:
             replacements[node] = table[key]
     result = expr.xreplace(replacements)
     if result.atoms(AppliedUndef, sympy.Derivative, sympy.Subs):
-        raise _Inconclusive("a value of an arbitrary function could not be isolated")
+        raise ind.Inconclusive("a value of an arbitrary function could not be isolated")
     return result
 
 
@@ -1047,30 +672,6 @@ def _undefined_key(node, applied_undef) -> tuple | None:
             order = sum(int(count) for _, count in inner.variable_count)
             return (inner.expr.func.__name__, order, points[0])
     return None
-
-
-def differ(a, b) -> bool:
-    return _certainly_apart(a, b)
-
-
-def same(a, b) -> bool:
-    return not _certainly_apart(a, b)
-
-
-def value_of(expr: sympy.Basic, point: Mapping | None = None):
-    """An independent exact or interval value (raises CertificateFailure if undecidable)."""
-    try:
-        return _value(_replace(expr, point or {}))
-    except _Inconclusive as error:
-        raise CertificateFailure(str(error)) from None
-
-
-def derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
-    return _derivative(expr, symbol)
-
-
-def holds(condition: sympy.Basic, point: Mapping) -> bool:
-    return _holds(condition, point)
 
 
 __all__ = [

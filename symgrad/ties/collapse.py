@@ -252,7 +252,7 @@ def collapse(
 ) -> CollapseResult:
     """The coarsest groups (and pinned values) that provably persist from ``init``."""
     if is_torch_model(loss):
-        from symgrad.torch.models import collapse_torch
+        from symgrad.torch.verdicts import collapse_torch
 
         _only_symbolic(params=params, dataset=dataset, functions=functions)
         return collapse_torch(loss, init=init, ties=ties, steps=steps, timeout=timeout)

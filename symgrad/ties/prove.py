@@ -867,7 +867,7 @@ def prove(
     from symgrad.ties.certify import certify_proof
 
     if is_torch_model(loss):
-        from symgrad.torch.models import prove_torch
+        from symgrad.torch.verdicts import prove_torch
 
         _only_symbolic(assume=assume, dataset=dataset, params=params, functions=functions)
         return prove_torch(loss, init=init, ties=ties, steps=steps, timeout=timeout)

@@ -201,7 +201,7 @@ def simulate(
 ) -> Trajectory:
     """Run full-batch gradient descent from ``init`` on ``model`` (one sample per data row)."""
     if is_torch_model(model):
-        from symgrad.torch.models import simulate_torch
+        from symgrad.torch.simulation import simulate_torch
 
         _whole_numbers(steps=steps, rows=rows, seed=seed)
         if dataset is not None or exact:

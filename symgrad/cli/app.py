@@ -1,0 +1,149 @@
+"""The typer app: usage errors as one line on stderr with exit 2, a LOSS that starts with
+'-' read as maths, and ``--version``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+MESSAGE_LIMIT = 400
+
+
+def one_line(message: str) -> str:
+    line = " ".join(str(message).split())
+    if len(line) > MESSAGE_LIMIT:
+        line = line[: MESSAGE_LIMIT - 3] + "..."
+    return line
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Usage errors as one line on stderr with exit code 2 (never a multi-line panel).
+
+    Click's exceptions are recognised by their interface, since typer uses its
+    own vendored copy of click.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in args
+        try:
+            code = super().main(
+                args=_maths_after_dashes(self, args),
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except KeyboardInterrupt:
+            code = report_error(
+                "stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted"
+            )
+        except Exception as error:  # noqa: BLE001 - click's usage errors, see below
+            kind = type(error).__name__
+            if kind == "Abort":
+                code = report_error(
+                    "stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted"
+                )
+            elif kind == "NoArgsIsHelpError" and getattr(error, "ctx", None) is not None:
+                typer.echo(error.ctx.get_help(), err=True)
+                code = EXIT_BAD_INPUT
+            elif hasattr(error, "format_message") and hasattr(error, "exit_code"):
+                code = report_error(_usage_message(error), as_json, EXIT_BAD_INPUT, "usage")
+            elif kind == "Exit":
+                code = getattr(error, "exit_code", 0)
+            else:
+                raise
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def report_error(message: str, as_json: bool, code: int, kind: str) -> int:
+    line = one_line(message)
+    typer.echo(f"symgrad: {kind}: {line}", err=True)
+    if as_json:
+        typer.echo(json.dumps({"error": line, "kind": kind, "exit": code}))
+    return code
+
+
+def _usage_message(error: Exception) -> str:
+    message = error.format_message()
+    context = getattr(error, "ctx", None)
+    if context is not None and context.command_path:
+        return message + f" (see '{context.command_path} --help')"
+    return message
+
+
+def _maths_after_dashes(group, args: list[str]) -> list[str]:
+    """Move a LOSS that starts with '-' (``-y*log(p)``) behind ``--``, so it is read as maths."""
+    if not args or args[0] not in group.commands:
+        return args
+    command = group.commands[args[0]]
+    takes_value, flags = set(), set()
+    for param in command.params:
+        names = [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+        if not any(n.startswith("-") for n in names):
+            continue
+        (flags if getattr(param, "is_flag", False) else takes_value).update(names)
+    flags.update({"--help", "-h"})
+    if args[1:2] == ["-h"] and len(args) > 2 and any(p.name == "loss" for p in command.params):
+        flags.discard("-h")  # `check -h --wrt h ...` is the loss -h, not a request for help
+    kept, moved = [args[0]], []
+    rest = args[1:]
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token == "--":
+            kept.extend(rest[index:])
+            break
+        name = token.split("=", 1)[0]
+        if name in takes_value:
+            kept.append(token)
+            if "=" not in token and index + 1 < len(rest):
+                kept.append(rest[index + 1])
+                index += 1
+        elif name in flags or not token.startswith("-") or token == "-":
+            kept.append(token)
+        else:
+            moved.append(token)
+        index += 1
+    if not moved:
+        return args
+    if "--" in kept:
+        position = kept.index("--")
+        return kept[: position + 1] + moved + kept[position + 1 :]
+    return kept + ["--", *moved]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from symgrad import __version__
+
+        typer.echo(f"symgrad {__version__}")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    name="symgrad",
+    help="Exact verdicts on whether parameters that start equal stay equal under gradient descent.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """Exact verdicts on whether parameters that start equal stay equal under gradient descent."""

@@ -1,0 +1,127 @@
+"""Options shared by the commands, and the small argument readers behind them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from symgrad.cli.app import EXIT_FAILS, EXIT_HOLDS, EXIT_UNKNOWN
+from symgrad.errors import SymgradError
+
+
+class Format(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class Mode(str, Enum):
+    sgd = "sgd"
+    full_batch = "full-batch"
+
+
+InputsOption = Annotated[str | None, typer.Option("--inputs", help="Model inputs k.")]
+HiddenOption = Annotated[
+    str | None, typer.Option("--hidden", help="Hidden width(s), e.g. 3 or 8,8.")
+]
+OutputsOption = Annotated[str | None, typer.Option("--outputs", help="Model outputs m.")]
+ActivationOption = Annotated[
+    str | None,
+    typer.Option("--activation", help="identity|tanh|sigmoid|relu|softplus|generic."),
+]
+OutputActivationOption = Annotated[
+    str | None, typer.Option("--output-activation", help="Activation of the output layer.")
+]
+BiasOption = Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")]
+LossOption = Annotated[str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+FormatOption = Annotated[Format, typer.Option("--format", help="Rendering of the result.")]
+TimingOption = Annotated[
+    bool, typer.Option("--no-timing", help="Leave out the timing, so the output can be diffed.")
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout", min=0.1, help="Time budget in seconds (inf: no limit); exit 3 when spent."
+    ),
+]
+StepsOption = Annotated[
+    int,
+    typer.Option("--steps", min=1, max=50, help="Steps to search for a separating witness."),
+]
+TorchOption = Annotated[
+    str | None,
+    typer.Option(
+        "--torch",
+        help="FILE.py:FACTORY: your PyTorch model, built by FACTORY() in your file. symgrad "
+        "runs that file (your own code, and only it) to build the model.",
+    ),
+]
+InputShapeOption = Annotated[
+    str | None, typer.Option("--input-shape", help="Input shape for --torch, e.g. 1,784.")
+]
+TargetShapeOption = Annotated[
+    str | None,
+    typer.Option("--target-shape", help="Target shape for --torch (default: the output's)."),
+]
+FunctionOption = Annotated[
+    list[str] | None,
+    typer.Option("--function", help="Name of an arbitrary differentiable function, e.g. sigma."),
+]
+
+
+def split_list(values: list[str] | None) -> list[str]:
+    items: list[str] = []
+    for value in values or []:
+        items.extend(v.strip() for v in value.split(",") if v.strip())
+    return items
+
+
+def model_options(**options) -> dict:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def parse_shape(text: str | None, option: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(s <= 0 or s > 10**6 for s in shape) or len(shape) > 6:
+        raise SymgradError(f"{option} {text[:40]!r}: write positive sizes such as 1,784")
+    return shape
+
+
+def torch_model(spec: str, input_shape: str | None, target_shape: str | None, loss: str | None):
+    from symgrad.torch.loading import load_model
+
+    shape = parse_shape(input_shape, "--input-shape")
+    if shape is None:
+        raise SymgradError("--torch needs --input-shape, e.g. --input-shape 1,784")
+    return load_model(spec, shape, loss or "mse", parse_shape(target_shape, "--target-shape"))
+
+
+def torch_conflicts(**given: object) -> None:
+    named = [f"--{k.replace('_', '-')}" for k, v in given.items() if v not in (None, False, [])]
+    if named:
+        raise SymgradError(f"{', '.join(named)} do(es) not apply with --torch")
+
+
+def read_dataset(path: str | None):
+    if path is None:
+        return None
+    from symgrad.ties.dataset import read_csv
+
+    return read_csv(path)
+
+
+VERDICT_EXIT = {
+    "proven": EXIT_HOLDS,
+    "correct": EXIT_HOLDS,
+    "refuted": EXIT_FAILS,
+    "incorrect": EXIT_FAILS,
+    "unknown": EXIT_UNKNOWN,
+}

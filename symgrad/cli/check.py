@@ -10,7 +10,7 @@ from symgrad.cli.app import (
     app,
 )
 from symgrad.cli.options import (
-    VERDICT_EXIT,
+    Arguments,
     Format,
     FormatOption,
     FunctionOption,
@@ -19,7 +19,7 @@ from symgrad.cli.options import (
     TimingOption,
     split_list,
 )
-from symgrad.cli.running import print_result, run
+from symgrad.cli.running import Output, run_command
 from symgrad.errors import ProblemError
 
 
@@ -81,58 +81,44 @@ def check(
 
       symgrad check "norm(X@w - y)**2" --wrt w --claim "2*X.T@(X@w - y)" --shape X=n,k --shape w=k --shape y=n
     """
+    arguments = Arguments(**locals())
+    run_command(as_json, timeout, lambda: _check(arguments))
+
+
+def _check(a: Arguments) -> int:
     from symgrad.teaching.check import check as api
 
-    def work() -> int:
-        if derivation is not None:
-            return _check_derivation(
-                derivation,
-                loss,
-                shape,
-                function,
-                latex_input,
-                timeout,
-                fmt,
-                as_json,
-                not no_timing,
-                wrt,
-                claim,
-            )
-        if loss is None or wrt is None or not claim:
-            raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
-        result = api(
-            loss,
-            wrt,
-            claim,
-            assume=assume or None,
-            functions=split_list(function),
-            steps=steps,
-            latex_input=latex_input,
-            timeout=timeout,
-            hide_answer=hide_answer,
-            shapes=shape or None,
-            up_to_factor=up_to_factor,
-        )
-        print_result(result, fmt, as_json, not no_timing)
-        return VERDICT_EXIT[result.verdict]
-
-    run(as_json, timeout, work)
+    if a.derivation is not None:
+        return _check_derivation(a)
+    if a.loss is None or a.wrt is None or not a.claim:
+        raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
+    result = api(
+        a.loss,
+        a.wrt,
+        a.claim,
+        assume=a.assume or None,
+        functions=split_list(a.function),
+        steps=a.steps,
+        latex_input=a.latex_input,
+        timeout=a.timeout,
+        hide_answer=a.hide_answer,
+        shapes=a.shape or None,
+        up_to_factor=a.up_to_factor,
+    )
+    return Output.of(a).show(result)
 
 
-def _check_derivation(
-    path, loss, shape, function, latex_input, timeout, fmt, as_json, timing, wrt, claim
-) -> int:
+def _check_derivation(a: Arguments) -> int:
     from symgrad.teaching.line_by_line import check_derivation, load_derivation
 
-    if wrt is not None or claim:
+    if a.wrt is not None or a.claim:
         raise ProblemError("--derivation carries its own claims: leave out --wrt and --claim")
     result = check_derivation(
-        load_derivation(path),
-        loss=loss,
-        shapes=shape or None,
-        functions=split_list(function),
-        latex_input=True if latex_input else None,
-        timeout=timeout,
+        load_derivation(a.derivation),
+        loss=a.loss,
+        shapes=a.shape or None,
+        functions=split_list(a.function),
+        latex_input=True if a.latex_input else None,
+        timeout=a.timeout,
     )
-    print_result(result, fmt, as_json, timing)
-    return VERDICT_EXIT[result.verdict]
+    return Output.of(a).show(result)

@@ -13,6 +13,7 @@ from symgrad.cli.app import (
 )
 from symgrad.cli.options import (
     ActivationOption,
+    Arguments,
     BiasOption,
     Format,
     FormatOption,
@@ -22,6 +23,8 @@ from symgrad.cli.options import (
     JsonOption,
     LossOption,
     Mode,
+    ModelOption,
+    Network,
     OutputActivationOption,
     OutputsOption,
     StepsOption,
@@ -29,17 +32,17 @@ from symgrad.cli.options import (
     TimeoutOption,
     TimingOption,
     TorchOption,
-    model_options,
+    load_torch_model,
     read_dataset,
     torch_conflicts,
 )
-from symgrad.cli.running import print_result, run
+from symgrad.cli.running import Output, run_command
 from symgrad.errors import SymgradError
 
 
 @app.command()
 def collapse(
-    model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
+    model: ModelOption = None,
     init: Annotated[
         str | None,
         typer.Option(
@@ -74,45 +77,28 @@ def collapse(
 
       symgrad collapse --torch net.py:make_model --input-shape 1,784
     """
+    arguments = Arguments(**locals())
+    run_command(as_json, timeout, lambda: _collapse(arguments))
+
+
+def _collapse(a: Arguments) -> int:
     from symgrad.ties.collapse import collapse as api
-    from symgrad.ties.models import build
 
-    def work() -> int:
-        if torch_model is not None:
-            torch_conflicts(
-                model=model,
-                dataset=dataset,
-                inputs=inputs,
-                hidden=hidden,
-                samples=samples,
-                activation=activation,
-            )
-            subject = torch_model(torch_model, input_shape, target_shape, loss_kind)
-            result = api(subject, init=init, steps=min(steps, 3), timeout=timeout)
-            print_result(result, fmt, as_json, not no_timing)
-            return EXIT_HOLDS if result.verdict == "proven" else EXIT_UNKNOWN
-        if model is None:
-            raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
-        data_rows = read_dataset(dataset)
-        options = model_options(
-            inputs=inputs,
-            hidden=hidden,
-            outputs=outputs,
-            activation=activation,
-            output_activation=output_activation,
-            bias=bias,
-            loss=loss_kind,
-            samples=samples,
-        )
+    if a.torch_model is not None:
+        torch_conflicts(a, "model", "dataset", "inputs", "hidden", "samples", "activation")
+        subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
+        result = api(subject, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
+    elif a.model is None:
+        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
+    else:
+        dataset = read_dataset(a.dataset)
         result = api(
-            build(model, **options),
-            init=init or "identical",
-            dataset=data_rows,
-            mode=mode.value,
-            timeout=timeout,
-            steps=steps,
+            Network.of(a).build(a.model),
+            init=a.init or "identical",
+            dataset=dataset,
+            mode=a.mode.value,
+            timeout=a.timeout,
+            steps=a.steps,
         )
-        print_result(result, fmt, as_json, not no_timing)
-        return EXIT_HOLDS if result.verdict == "proven" else EXIT_UNKNOWN
-
-    run(as_json, timeout, work)
+    Output.of(a).show(result)
+    return EXIT_HOLDS if result.verdict == "proven" else EXIT_UNKNOWN

@@ -19,7 +19,7 @@ from symgrad.cli.options import (
     TimingOption,
     split_list,
 )
-from symgrad.cli.running import print_result, run
+from symgrad.cli.running import print_result, run_command
 
 
 @app.command()
@@ -52,4 +52,4 @@ def grad(
         print_result(report, Format.latex if latex else fmt, as_json, not no_timing)
         return EXIT_HOLDS
 
-    run(as_json, timeout, work)
+    run_command(as_json, timeout, work)

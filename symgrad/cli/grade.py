@@ -13,7 +13,7 @@ from symgrad.cli.app import (
     app,
 )
 from symgrad.cli.options import JsonOption, TimeoutOption, TimingOption
-from symgrad.cli.running import counter, run
+from symgrad.cli.running import counter, run_command
 from symgrad.errors import SymgradError
 
 
@@ -95,4 +95,4 @@ def grade(
         timeouts = sum(row.verdict == "timeout" for row in rows)
         return EXIT_UNKNOWN if timeouts else EXIT_HOLDS
 
-    run(as_json, timeout, work)
+    run_command(as_json, timeout, work)

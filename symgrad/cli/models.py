@@ -20,12 +20,12 @@ from symgrad.cli.options import (
     InputsOption,
     JsonOption,
     LossOption,
+    Network,
     OutputActivationOption,
     OutputsOption,
     TimingOption,
-    model_options,
 )
-from symgrad.cli.running import run
+from symgrad.cli.running import run_command
 
 
 @app.command()
@@ -55,16 +55,9 @@ def models(
     from symgrad.ties.models import catalogue
 
     def work() -> int:
-        options = model_options(
-            inputs=inputs,
-            hidden=hidden,
-            outputs=outputs,
-            activation=activation,
-            output_activation=output_activation,
-            bias=bias,
-            loss=loss_kind,
-            samples=samples,
-        )
+        options = Network(
+            inputs, hidden, outputs, activation, output_activation, bias, loss_kind, samples
+        ).options()
         if name is None and (options or fmt is not Format.text):
             raise ModelError("model options and --format need a model name: symgrad models NAME")
         entries = catalogue(name)
@@ -89,7 +82,7 @@ def models(
             typer.echo(_built_text(built["built"], fmt))
         return EXIT_HOLDS
 
-    run(as_json, 60.0, work)
+    run_command(as_json, 60.0, work)
 
 
 def _built_model(name: str, options: dict) -> dict:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from enum import Enum
+from types import SimpleNamespace as Arguments
 from typing import Annotated
 
 import typer
@@ -22,9 +25,12 @@ class Mode(str, Enum):
     full_batch = "full-batch"
 
 
-InputsOption = Annotated[str | None, typer.Option("--inputs", help="Model inputs k.")]
+InputsOption = Annotated[
+    str | None,
+    typer.Option("--inputs", help="Model inputs: a number, or a name such as k for all k."),
+]
 HiddenOption = Annotated[
-    str | None, typer.Option("--hidden", help="Hidden width(s), e.g. 3 or 8,8.")
+    str | None, typer.Option("--hidden", help="Hidden width(s): 3, 8,8, or names such as d.")
 ]
 OutputsOption = Annotated[str | None, typer.Option("--outputs", help="Model outputs m.")]
 ActivationOption = Annotated[
@@ -66,6 +72,33 @@ TargetShapeOption = Annotated[
     str | None,
     typer.Option("--target-shape", help="Target shape for --torch (default: the output's)."),
 ]
+ModelOption = Annotated[
+    str | None, typer.Option("--model", help="Model preset (see 'symgrad models').")
+]
+SamplesOption = Annotated[
+    str | None,
+    typer.Option("--samples", help="Number of samples: a number, or a name such as n."),
+]
+RowsOption = Annotated[int | None, typer.Option("--rows", help="Rows of the rows model.")]
+DimensionOption = Annotated[
+    int | None, typer.Option("--dimension", help="Row dimension of the rows model.")
+]
+TieOption = Annotated[
+    list[str] | None, typer.Option("--tie", help="Tie group, e.g. w0=w1 or a=b=c.")
+]
+ParamsOption = Annotated[
+    str | None, typer.Option("--params", help="Comma list of parameter names.")
+]
+AssumeOption = Annotated[
+    list[str] | None, typer.Option("--assume", help="Condition on the data: x0=x1, x>0.")
+]
+DatasetOption = Annotated[
+    str | None, typer.Option("--dataset", help="CSV file whose header names data symbols.")
+]
+ModeOption = Annotated[Mode, typer.Option("--mode", help="sgd: every sample; full-batch: summed.")]
+LatexInputOption = Annotated[
+    bool, typer.Option("--latex-input", help="The LOSS is written in LaTeX.")
+]
 FunctionOption = Annotated[
     list[str] | None,
     typer.Option("--function", help="Name of an arbitrary differentiable function, e.g. sigma."),
@@ -79,8 +112,45 @@ def split_list(values: list[str] | None) -> list[str]:
     return items
 
 
-def model_options(**options) -> dict:
-    return {k: v for k, v in options.items() if v is not None}
+@dataclass(frozen=True)
+class Network:
+    """A preset network's options as given on the command line (``None``: not given)."""
+
+    inputs: str | None = None
+    hidden: str | None = None
+    outputs: str | None = None
+    activation: str | None = None
+    output_activation: str | None = None
+    bias: bool | None = None
+    loss: str | None = None
+    samples: str | None = None
+    rows: int | None = None
+    dimension: int | None = None
+
+    @classmethod
+    def of(cls, arguments: Arguments) -> Network:
+        """The network options among a command's arguments (``--loss`` is ``loss_kind``)."""
+        values = vars(arguments)
+        return cls(
+            **{
+                name: values.get("loss_kind" if name == "loss" else name)
+                for name in (f.name for f in dataclasses.fields(cls))
+            }
+        )
+
+    def options(self) -> dict:
+        """The given options, as keyword arguments of :func:`symgrad.model`."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+    def flags(self) -> list[str]:
+        """The given options as the flags they came from (``--inputs``), for messages."""
+        return [f"--{name.replace('_', '-')}" for name in self.options()]
+
+    def build(self, name: str):
+        """The preset ``name`` built with these options."""
+        from symgrad.ties.models import build
+
+        return build(name, **self.options())
 
 
 def parse_shape(text: str | None, option: str) -> tuple[int, ...] | None:
@@ -95,7 +165,9 @@ def parse_shape(text: str | None, option: str) -> tuple[int, ...] | None:
     return shape
 
 
-def torch_model(spec: str, input_shape: str | None, target_shape: str | None, loss: str | None):
+def load_torch_model(
+    spec: str, input_shape: str | None, target_shape: str | None, loss: str | None
+):
     from symgrad.torch.loading import load_model
 
     shape = parse_shape(input_shape, "--input-shape")
@@ -104,8 +176,10 @@ def torch_model(spec: str, input_shape: str | None, target_shape: str | None, lo
     return load_model(spec, shape, loss or "mse", parse_shape(target_shape, "--target-shape"))
 
 
-def torch_conflicts(**given: object) -> None:
-    named = [f"--{k.replace('_', '-')}" for k, v in given.items() if v not in (None, False, [])]
+def torch_conflicts(arguments: Arguments, *names: str) -> None:
+    """Refuse the options among ``names`` that were given, since they do not apply with --torch."""
+    values = vars(arguments)
+    named = [f"--{n.replace('_', '-')}" for n in names if values[n] not in (None, False, [])]
     if named:
         raise SymgradError(f"{', '.join(named)} do(es) not apply with --torch")
 

@@ -13,7 +13,7 @@ from symgrad.cli.app import (
     app,
 )
 from symgrad.cli.options import Format, FormatOption, JsonOption, TimeoutOption, TimingOption
-from symgrad.cli.running import run
+from symgrad.cli.running import run_command
 
 
 @app.command()
@@ -73,7 +73,7 @@ def proofs(
             typer.echo(_proof_table(rows, fmt, not no_timing))
         return EXIT_HOLDS if ok else EXIT_FAILS
 
-    run(as_json, timeout, work)
+    run_command(as_json, timeout, work)
 
 
 def _proof_table(rows: list[dict], fmt: Format, timing: bool = True) -> str:

@@ -6,75 +6,75 @@ from typing import Annotated
 
 import typer
 
-from symgrad.cli.app import (
-    app,
-)
+from symgrad.cli.app import app
 from symgrad.cli.options import (
-    VERDICT_EXIT,
     ActivationOption,
+    Arguments,
+    AssumeOption,
     BiasOption,
+    DatasetOption,
+    DimensionOption,
     Format,
     FormatOption,
     FunctionOption,
+    HiddenOption,
     InputShapeOption,
+    InputsOption,
     JsonOption,
+    LatexInputOption,
     LossOption,
     Mode,
+    ModelOption,
+    ModeOption,
+    Network,
     OutputActivationOption,
     OutputsOption,
+    ParamsOption,
+    RowsOption,
+    SamplesOption,
     StepsOption,
     TargetShapeOption,
+    TieOption,
     TimeoutOption,
     TimingOption,
     TorchOption,
-    model_options,
+    load_torch_model,
     read_dataset,
     split_list,
     torch_conflicts,
 )
-from symgrad.cli.running import print_result, run
+from symgrad.cli.running import Output, run_command
 from symgrad.errors import SymgradError
+
+LossArgument = Annotated[str | None, typer.Argument(help="The loss, e.g. 'w0*x0 + w1*x1'.")]
+InitOption = Annotated[
+    str | None,
+    typer.Option(help="w0=0,w1=0 | zero | constant | identical (models) | ties a=b;c=d."),
+]
 
 
 @app.command()
 def prove(
-    loss: Annotated[str | None, typer.Argument(help="The loss, e.g. 'w0*x0 + w1*x1'.")] = None,
-    tie: Annotated[
-        list[str] | None, typer.Option("--tie", help="Tie group, e.g. w0=w1 or a=b=c.")
-    ] = None,
-    params: Annotated[str | None, typer.Option(help="Comma list of parameter names.")] = None,
-    init: Annotated[
-        str | None,
-        typer.Option(help="w0=0,w1=0 | zero | constant | identical (models) | ties a=b;c=d."),
-    ] = None,
-    assume: Annotated[
-        list[str] | None, typer.Option("--assume", help="Condition on the data: x0=x1, x>0.")
-    ] = None,
+    loss: LossArgument = None,
+    tie: TieOption = None,
+    params: ParamsOption = None,
+    init: InitOption = None,
+    assume: AssumeOption = None,
     function: FunctionOption = None,
-    dataset: Annotated[
-        str | None, typer.Option(help="CSV file whose header names data symbols.")
-    ] = None,
-    mode: Annotated[Mode, typer.Option(help="sgd: every sample; full-batch: summed.")] = Mode.sgd,
-    model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
-    inputs: Annotated[
-        str | None, typer.Option(help="Model inputs: a number, or a name such as k for all k.")
-    ] = None,
-    hidden: Annotated[
-        str | None, typer.Option(help="Hidden width(s): 3, 8,8, or names such as d.")
-    ] = None,
+    dataset: DatasetOption = None,
+    mode: ModeOption = Mode.sgd,
+    model: ModelOption = None,
+    inputs: InputsOption = None,
+    hidden: HiddenOption = None,
     outputs: OutputsOption = None,
     activation: ActivationOption = None,
     output_activation: OutputActivationOption = None,
     bias: BiasOption = None,
     loss_kind: LossOption = None,
-    samples: Annotated[
-        str | None, typer.Option(help="Number of samples: a number, or a name such as n.")
-    ] = None,
-    rows: Annotated[int | None, typer.Option(help="Rows of the rows model.")] = None,
-    dimension: Annotated[int | None, typer.Option(help="Row dimension of the rows model.")] = None,
-    latex_input: Annotated[
-        bool, typer.Option("--latex-input", help="The LOSS is written in LaTeX.")
-    ] = False,
+    samples: SamplesOption = None,
+    rows: RowsOption = None,
+    dimension: DimensionOption = None,
+    latex_input: LatexInputOption = False,
     torch_model: TorchOption = None,
     input_shape: InputShapeOption = None,
     target_shape: TargetShapeOption = None,
@@ -96,95 +96,65 @@ def prove(
 
       symgrad prove --torch net.py:make_model --input-shape 1,784
     """
+    arguments = Arguments(**locals())
+    run_command(as_json, timeout, lambda: _prove(arguments))
+
+
+def _prove(a: Arguments) -> int:
     from symgrad import prove as api
 
-    def work() -> int:
-        if torch_model is not None:
-            torch_conflicts(
-                loss=loss,
-                model=model,
-                assume=assume,
-                dataset=dataset,
-                function=function,
-                params=params,
-                inputs=inputs,
-                hidden=hidden,
-                samples=samples,
-            )
-            subject = torch_model(torch_model, input_shape, target_shape, loss_kind)
-            result = api(subject, ties=tie or None, init=init, steps=min(steps, 3), timeout=timeout)
-            print_result(result, fmt, as_json, not no_timing)
-            return VERDICT_EXIT[result.verdict]
-        data_rows = read_dataset(dataset)
-        if model is not None:
-            if loss is not None:
-                raise SymgradError("give either a LOSS or --model, not both")
-            from symgrad.ties.models import build
-            from symgrad.ties.parametric import is_symbolic, prove_parametric
-
-            if is_symbolic(inputs, hidden, samples):
-                parametric = prove_parametric(
-                    model,
-                    init=init or "identical",
-                    **model_options(
-                        inputs=inputs,
-                        hidden=hidden,
-                        samples=samples,
-                        outputs=outputs,
-                        activation=activation,
-                        output_activation=output_activation,
-                        bias=bias,
-                        loss=loss_kind,
-                    ),
-                    timeout=timeout,
-                )
-                print_result(parametric, fmt, as_json, not no_timing)
-                return VERDICT_EXIT[parametric.verdict]
-            options = model_options(
-                inputs=inputs,
-                hidden=hidden,
-                outputs=outputs,
-                activation=activation,
-                output_activation=output_activation,
-                bias=bias,
-                loss=loss_kind,
-                samples=samples,
-                rows=rows,
-                dimension=dimension,
-            )
-            subject = build(model, **options)
-        else:
-            if loss is None:
-                raise SymgradError("missing LOSS: give a loss expression or --model NAME")
-            given = [
-                name
-                for name, value in (
-                    ("--inputs", inputs),
-                    ("--hidden", hidden),
-                    ("--outputs", outputs),
-                    ("--activation", activation),
-                    ("--loss", loss_kind),
-                    ("--samples", samples),
-                )
-                if value is not None
-            ]
-            if given:
-                raise SymgradError(f"{', '.join(given)} only apply with --model")
-            subject = loss
-        result = api(
-            subject,
-            ties=tie or None,
-            params=params,
-            init=init,
-            assume=assume or None,
-            dataset=data_rows,
-            mode=mode.value,
-            functions=split_list(function),
-            timeout=timeout,
-            steps=steps,
-            latex=latex_input,
+    output = Output.of(a)
+    if a.torch_model is not None:
+        not_with_torch = ("loss", "model", "assume", "dataset", "function", "params", "inputs")
+        torch_conflicts(a, *not_with_torch, "hidden", "samples")
+        subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
+        return output.show(
+            api(subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
         )
-        print_result(result, fmt, as_json, not no_timing)
-        return VERDICT_EXIT[result.verdict]
+    dataset = read_dataset(a.dataset)
+    network = Network.of(a)
+    if a.model is not None and a.loss is not None:
+        raise SymgradError("give either a LOSS or --model, not both")
+    if a.model is not None and _symbolic(network):
+        return output.show(_prove_every_size(a.model, network, a.init, a.timeout))
+    result = api(
+        _subject(a.loss, a.model, network),
+        ties=a.tie or None,
+        params=a.params,
+        init=a.init,
+        assume=a.assume or None,
+        dataset=dataset,
+        mode=a.mode.value,
+        functions=split_list(a.function),
+        timeout=a.timeout,
+        steps=a.steps,
+        latex=a.latex_input,
+    )
+    return output.show(result)
 
-    run(as_json, timeout, work)
+
+def _symbolic(network: Network) -> bool:
+    from symgrad.ties.parametric import is_symbolic
+
+    return is_symbolic(network.inputs, network.hidden, network.samples)
+
+
+def _prove_every_size(model: str, network: Network, init: str | None, timeout: float):
+    """A preset whose sizes are names (k, d, n): the verdict for every size at once."""
+    from symgrad.ties.parametric import prove_parametric
+
+    options = {k: v for k, v in network.options().items() if k not in ("rows", "dimension")}
+    return prove_parametric(model, init=init or "identical", **options, timeout=timeout)
+
+
+def _subject(loss: str | None, model: str | None, network: Network):
+    """What to prove about: the preset network, or the LOSS as typed."""
+    if model is not None:
+        return network.build(model)
+    if loss is None:
+        raise SymgradError("missing LOSS: give a loss expression or --model NAME")
+    model_only = ("--inputs", "--hidden", "--outputs", "--activation", "--loss", "--samples")
+    given = [flag for flag in network.flags() if flag in model_only]
+    if given:
+        raise SymgradError(f"{', '.join(given)} only apply with --model")
+    return loss

@@ -7,11 +7,12 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import typer
 
 from symgrad.cli.app import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNKNOWN, report_error
-from symgrad.cli.options import Format
+from symgrad.cli.options import VERDICT_EXIT, Format
 from symgrad.errors import BudgetError, SymgradError
 from symgrad.runtime.budget import Budget, binding
 
@@ -56,7 +57,7 @@ def install_signal_handlers() -> None:
         signal.signal(signal.SIGHUP, _terminate)
 
 
-def run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
+def run_command(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
     """Run ``work``, mapping errors to one-line messages (and JSON) and exit codes."""
     try:
         with _backstop(seconds), binding(Budget(seconds)):
@@ -83,6 +84,25 @@ def run(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
             "internal",
         )
     raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a command prints its result: ``--format``, ``--json`` and ``--no-timing``."""
+
+    fmt: Format = Format.text
+    as_json: bool = False
+    timing: bool = True
+
+    @classmethod
+    def of(cls, arguments) -> Output:
+        """The output options among a command's arguments."""
+        return cls(arguments.fmt, arguments.as_json, not arguments.no_timing)
+
+    def show(self, result) -> int:
+        """Print ``result``; the exit code of its verdict."""
+        print_result(result, self.fmt, self.as_json, self.timing)
+        return VERDICT_EXIT.get(getattr(result, "verdict", None), EXIT_UNKNOWN)
 
 
 def print_result(result, fmt: Format, as_json: bool, timing: bool = True) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from symgrad.cli.app import (
 )
 from symgrad.cli.options import (
     ActivationOption,
+    Arguments,
     BiasOption,
     Format,
     FormatOption,
@@ -20,23 +22,25 @@ from symgrad.cli.options import (
     InputsOption,
     JsonOption,
     LossOption,
+    ModelOption,
+    Network,
     OutputActivationOption,
     OutputsOption,
     TargetShapeOption,
     TimeoutOption,
     TimingOption,
     TorchOption,
-    model_options,
+    load_torch_model,
     read_dataset,
     torch_conflicts,
 )
-from symgrad.cli.running import print_result, progress_bar, run
+from symgrad.cli.running import Output, progress_bar, run_command
 from symgrad.errors import SymgradError
 
 
 @app.command()
 def simulate(
-    model: Annotated[str | None, typer.Option(help="Model preset (see 'symgrad models').")] = None,
+    model: ModelOption = None,
     init: Annotated[
         str, typer.Option(help="identical | random | zero | constant | ties a=b;c=d.")
     ] = "identical",
@@ -69,52 +73,47 @@ def simulate(
 
       symgrad simulate --model two-layer --inputs 2 --hidden 4 --activation tanh --init random --steps 200 --lr 0.1 --plot p.png
     """
-    from symgrad.ties.models import build
+    arguments = Arguments(**locals())
+    run_command(as_json, timeout, lambda: _simulate(arguments))
+
+
+def _simulate(a: Arguments) -> int:
     from symgrad.ties.simulate import check_output_path, learning_rate
     from symgrad.ties.simulate import simulate as api
 
-    def work() -> int:
-        for path, extension in ((plot, ".png"), (csv_path, ".csv")):
-            if path is not None:
-                check_output_path(path, extension)
-        if torch_model is not None:
-            torch_conflicts(model=model, dataset=dataset, exact=exact, inputs=inputs, hidden=hidden)
-            net = torch_model(torch_model, input_shape, target_shape, loss_kind)
-        elif model is None:
-            raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
-        else:
-            net = build(
-                model,
-                **model_options(
-                    inputs=inputs,
-                    hidden=hidden,
-                    outputs=outputs,
-                    activation=activation,
-                    output_activation=output_activation,
-                    bias=bias,
-                    loss=loss_kind,
-                ),
-            )
-        data_rows = read_dataset(dataset)
-        rate = learning_rate(lr, exact)
-        with progress_bar(steps, quiet=as_json or steps < 2000) as advance:
-            run = api(
-                net,
-                init=init,
-                steps=steps,
-                lr=rate,
-                seed=seed,
-                dataset=data_rows,
-                rows=rows,
-                exact=exact,
-                progress=advance,
-                timeout=timeout,
-            )
-        if plot is not None:
-            run.plot(plot)
-        if csv_path is not None:
-            run.write_csv(csv_path)
-        print_result(run, fmt, as_json, not no_timing)
-        return EXIT_HOLDS
+    for path, extension in ((a.plot, ".png"), (a.csv_path, ".csv")):
+        if path is not None:
+            check_output_path(path, extension)
+    net = _network(a)
+    dataset = read_dataset(a.dataset)
+    rate = learning_rate(a.lr, a.exact)
+    with progress_bar(a.steps, quiet=a.as_json or a.steps < 2000) as advance:
+        trajectory = api(
+            net,
+            init=a.init,
+            steps=a.steps,
+            lr=rate,
+            seed=a.seed,
+            dataset=dataset,
+            rows=a.rows,
+            exact=a.exact,
+            progress=advance,
+            timeout=a.timeout,
+        )
+    if a.plot is not None:
+        trajectory.plot(a.plot)
+    if a.csv_path is not None:
+        trajectory.write_csv(a.csv_path)
+    Output.of(a).show(trajectory)
+    return EXIT_HOLDS
 
-    run(as_json, timeout, work)
+
+def _network(a: Arguments):
+    """The network to train: the user's PyTorch model or a preset."""
+    if a.torch_model is not None:
+        torch_conflicts(a, "model", "dataset", "exact", "inputs", "hidden")
+        return load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
+    if a.model is None:
+        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
+    # simulate's --rows counts generated data rows, not the rows model's rows
+    return dataclasses.replace(Network.of(a), rows=None).build(a.model)

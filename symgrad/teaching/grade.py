@@ -861,17 +861,7 @@ def grade(
         writer.write(row)
     rows = list(done)
     unique = plan(todo, by_id)
-    tasks = []
-    for cache_key, group in unique.items():
-        question = by_id[group[0].question]
-        payload = (
-            question,
-            list(group[0].answer),
-            group[0].format or question.format,
-            answer_timeout,
-            hide_answer,
-        )
-        tasks.append((cache_key, payload))
+    tasks = _tasks(unique, by_id, answer_timeout, hide_answer)
 
     def on_done(cache_key, outcome) -> None:
         for answer in unique[cache_key]:
@@ -890,22 +880,43 @@ def grade(
             progress(len(rows), len(records))
 
     try:
-        if scheduler is not None:
-            _run_dask(scheduler, tasks, on_done, answer_timeout)
-        else:
-            count = workers or os.cpu_count() or 1
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise ProblemError(f"workers={workers!r} must be a whole number >= 1")
-            pool = _Pool(min(count, max(1, len(tasks))), answer_timeout * 1.5 + 5)
-            try:
-                pool.run(tasks, on_done, budget)
-            finally:
-                pool.close()
+        _dispatch(tasks, on_done, scheduler, workers, answer_timeout, budget)
     finally:
         writer.close()
     order = {(a.student, a.question): a.row for a in records}
     rows.sort(key=lambda r: order.get((r.student, r.question), 0))
     return rows, class_report(rows, questions, len(records), time.monotonic() - start)
+
+
+def _tasks(unique: dict, by_id: dict, answer_timeout: float, hide_answer: bool) -> list:
+    """One task per distinct (question, answer, format): (cache key, payload for a worker)."""
+    tasks = []
+    for cache_key, group in unique.items():
+        question = by_id[group[0].question]
+        payload = (
+            question,
+            list(group[0].answer),
+            group[0].format or question.format,
+            answer_timeout,
+            hide_answer,
+        )
+        tasks.append((cache_key, payload))
+    return tasks
+
+
+def _dispatch(tasks, on_done, scheduler, workers, answer_timeout: float, budget) -> None:
+    """Run the tasks on a Dask cluster (``scheduler``) or a local pool of killable workers."""
+    if scheduler is not None:
+        _run_dask(scheduler, tasks, on_done, answer_timeout)
+        return
+    count = workers or os.cpu_count() or 1
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ProblemError(f"workers={workers!r} must be a whole number >= 1")
+    pool = _Pool(min(count, max(1, len(tasks))), answer_timeout * 1.5 + 5)
+    try:
+        pool.run(tasks, on_done, budget)
+    finally:
+        pool.close()
 
 
 def example_files() -> tuple[Path, Path]:

@@ -76,6 +76,21 @@ def _claims(claim, count: int) -> list[str]:
     return texts
 
 
+def _read_claim(name: str, text: str, declared: dict, functions, latex_input: bool, notes: list):
+    """The claimed gradient with respect to ``name``, which must have ``name``'s shape."""
+    if name not in declared:
+        raise ProblemError(f"--wrt {name}: give its shape with --shape {name}=...")
+    claim_node, claim_notes = read_matrix(text, declared, functions, latex_input)
+    notes += [n for n in claim_notes if n not in notes]
+    wanted = declared[name]
+    if not _same_shape(claim_node.shape, wanted):
+        raise ShapeError(
+            f"the claimed gradient {claim_node.text} is {shape_text(claim_node.shape)}, but "
+            f"{name} is {shape_text(wanted)}{_shape_hint(claim_node, wanted)}"
+        )
+    return claim_node
+
+
 @binds_timeout
 def check_matrix(
     loss: str,
@@ -98,23 +113,13 @@ def check_matrix(
         )
     names = _names(wrt)
     claim_texts = _claims(claim, len(names))
-    components = []
-    claim_nodes = []
+    components, claim_nodes = [], []
     factors: dict[str, sympy.Expr] = {}
     scope = ""
     for name, text in zip(names, claim_texts):
-        if name not in declared:
-            raise ProblemError(f"--wrt {name}: give its shape with --shape {name}=...")
-        claim_node, claim_notes = read_matrix(text, declared, functions, latex_input)
-        notes += [n for n in claim_notes if n not in notes]
-        wanted = declared[name]
-        if not _same_shape(claim_node.shape, wanted):
-            raise ShapeError(
-                f"the claimed gradient {claim_node.text} is {shape_text(claim_node.shape)}, but "
-                f"{name} is {shape_text(wanted)}{_shape_hint(claim_node, wanted)}"
-            )
+        claim_node = _read_claim(name, text, declared, functions, latex_input, notes)
         claim_nodes.append(claim_node)
-        bounds = size_bounds(loss_node, claim_node, wanted)
+        bounds = size_bounds(loss_node, claim_node, declared[name])
         component, scope = _component(
             loss_node,
             claim_node,

@@ -156,6 +156,9 @@ def _name_at(text: str, start: int) -> tuple[str, int, str]:
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def lex_text(text: str) -> list[Token]:
     """Tokens of plain-text maths (Python-like, with the students' extensions)."""
     text = unicodedata.normalize("NFC", text)
@@ -164,81 +167,77 @@ def lex_text(text: str) -> list[Token]:
     spaced = False
     length = len(text)
     while position < length:
-        char = text[position]
-        if char.isspace():
+        if text[position].isspace():
             spaced = True
             position += 1
             continue
-        start = position
-        if char in SUPERSCRIPTS:
-            digits = ""
-            while position < length and text[position] in SUPERSCRIPTS:
-                digits += SUPERSCRIPTS[text[position]]
-                position += 1
-            if not re.fullmatch(r"-?\d+", digits):
-                raise ParseError(
-                    f"superscript {text[start:position]!r} is not a power", text, start
-                )
-            tokens.append(Token("SUP", digits, start, spaced, text[start:position]))
-        elif char in "0123456789" or (
-            char == "." and position + 1 < length and text[position + 1] in "0123456789"
-        ):
-            match = _NUMBER.match(text, position)
-            number = match.group(0)
-            position = match.end()
-            tokens.append(Token("NUM", number, start, spaced, number))
-        elif char == "_":
-            raise ParseError("names start with a letter, not '_'", text, position)
-        elif char in GREEK or (
-            unicodedata.normalize("NFD", char)[0].isascii()
-            and unicodedata.normalize("NFD", char)[0].isalpha()
-        ):
-            name, position, source = _name_at(text, position)
-            kind = "KW" if name in KEYWORDS else "NAME"
-            tokens.append(Token(kind, name, start, spaced, source))
-        elif text.startswith("**", position):
-            tokens.append(Token("OP", "^", start, spaced, "**"))
-            position += 2
-        elif text[position : position + 2] in RELATIONS:
-            op = text[position : position + 2]
-            tokens.append(Token("REL", RELATIONS[op], start, spaced, op))
-            position += 2
-        elif char in RELATIONS:
-            tokens.append(Token("REL", RELATIONS[char], start, spaced, char))
-            position += 1
-        elif char in OPERATORS:
-            tokens.append(Token("OP", OPERATORS[char], start, spaced, char))
-            position += 1
-        elif char == "\u221a":
-            tokens.append(Token("SQRT", "sqrt", start, spaced, char))
-            position += 1
-        elif char == "'":
-            tokens.append(Token("OP", "'", start, spaced, char))
-            position += 1
-        elif char == "@":
-            tokens.append(Token("OP", "@", start, spaced, char))
-            position += 1
-        elif (
-            char == "."
-            and text[position + 1 : position + 2] == "T"
-            and not (
-                text[position + 2 : position + 3].isalnum()
-                or text[position + 2 : position + 3] == "_"
-            )
-        ):
-            tokens.append(Token("OP", ".T", start, spaced, ".T"))
-            position += 2
-        elif char in REFUSED:
-            raise ParseError(REFUSED[char], text, position)
-        elif char == ".":
-            raise ParseError(
-                "'.' here is not part of a number: attribute access is not allowed", text, position
-            )
-        else:
-            raise ParseError(f"character {char!r} is not allowed in an expression", text, position)
+        token, position = _token_at(text, position, spaced)
+        tokens.append(token)
         spaced = False
     tokens.append(Token("END", "", length, spaced))
     return tokens
+
+
+def _token_at(text: str, start: int, spaced: bool) -> tuple[Token, int]:
+    """The token that starts at ``start`` (not a space), and the position after it."""
+    char = text[start]
+    if char in SUPERSCRIPTS:
+        return _superscript(text, start, spaced)
+    if char in _DIGITS or (char == "." and text[start + 1 : start + 2] in _DIGITS):
+        number = _NUMBER.match(text, start).group(0)
+        return Token("NUM", number, start, spaced, number), start + len(number)
+    if char == "_":
+        raise ParseError("names start with a letter, not '_'", text, start)
+    if char in GREEK or (
+        unicodedata.normalize("NFD", char)[0].isascii()
+        and unicodedata.normalize("NFD", char)[0].isalpha()
+    ):
+        name, end, source = _name_at(text, start)
+        return Token("KW" if name in KEYWORDS else "NAME", name, start, spaced, source), end
+    operator = _operator_at(text, start)
+    if operator is not None:
+        kind, value, source = operator
+        return Token(kind, value, start, spaced, source), start + len(source)
+    if char in REFUSED:
+        raise ParseError(REFUSED[char], text, start)
+    if char == ".":
+        raise ParseError(
+            "'.' here is not part of a number: attribute access is not allowed", text, start
+        )
+    raise ParseError(f"character {char!r} is not allowed in an expression", text, start)
+
+
+def _superscript(text: str, start: int, spaced: bool) -> tuple[Token, int]:
+    """A power written in superscript digits (``x²``, ``x⁻¹``)."""
+    position, digits = start, ""
+    while position < len(text) and text[position] in SUPERSCRIPTS:
+        digits += SUPERSCRIPTS[text[position]]
+        position += 1
+    if not re.fullmatch(r"-?\d+", digits):
+        raise ParseError(f"superscript {text[start:position]!r} is not a power", text, start)
+    return Token("SUP", digits, start, spaced, text[start:position]), position
+
+
+def _operator_at(text: str, start: int) -> tuple[str, str, str] | None:
+    """(kind, value, source) of the operator, relation or symbol at ``start``, if any."""
+    char = text[start]
+    if text.startswith("**", start):
+        return "OP", "^", "**"
+    if text[start : start + 2] in RELATIONS:
+        pair = text[start : start + 2]
+        return "REL", RELATIONS[pair], pair
+    if char in RELATIONS:
+        return "REL", RELATIONS[char], char
+    if char in OPERATORS:
+        return "OP", OPERATORS[char], char
+    if char == "\u221a":
+        return "SQRT", "sqrt", char
+    if char in "'@":
+        return "OP", char, char
+    after = text[start + 2 : start + 3]
+    if text.startswith(".T", start) and not (after.isalnum() or after == "_"):
+        return "OP", ".T", ".T"
+    return None
 
 
 # ---------------------------------------------------------------- the grammar

@@ -238,6 +238,34 @@ def _nothing_tied(start_time: Budget) -> CollapseResult:
     )
 
 
+def _coarsest(problem, state: _State, budget: Budget) -> tuple[_State, str, int]:
+    """Refine the groups until a permutation proves them or the refinement is stable."""
+    refiner = _Refiner(problem, problem.loss, budget.share(0.7, floor=0.05))
+    rounds = 0
+    while True:
+        budget.check("collapse")
+        if (
+            not state.pinned
+            and symmetry_proof(
+                problem.loss, problem.parameters, state.groups, problem.symmetries, budget
+            )
+            is not None
+        ):
+            method = (
+                "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
+            )
+            return state, method, rounds
+        rounds += 1
+        refined = refiner.refine(state)
+        if refined.key() == state.key():
+            method = (
+                "every group's gradients agree and every pinned parameter's gradient is 0 on the "
+                f"invariant set (stable after {rounds} refinement round{'s' if rounds > 1 else ''})"
+            )
+            return state, method, rounds
+        state = refined
+
+
 @binds_timeout
 def collapse(
     loss: str | sympy.Expr | Model,
@@ -266,34 +294,9 @@ def collapse(
         if "nothing is tied" not in str(error):
             raise
         return _nothing_tied(budget)
-    loss_expr = problem.loss
     start = problem.partition()
     pinned = {p: v for p, v in (problem.init or {}).items() if not v.free_symbols}
-    state = _State(problem, start, pinned)
-    refiner = _Refiner(problem, loss_expr, budget.share(0.7, floor=0.05))
-    method, rounds = "", 0
-    while not method:
-        budget.check("collapse")
-        if (
-            not state.pinned
-            and symmetry_proof(
-                loss_expr, problem.parameters, state.groups, problem.symmetries, budget
-            )
-            is not None
-        ):
-            method = (
-                "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
-            )
-            break
-        rounds += 1
-        refined = refiner.refine(state)
-        if refined.key() == state.key():
-            method = (
-                "every group's gradients agree and every pinned parameter's gradient is 0 on the "
-                f"invariant set (stable after {rounds} refinement round{'s' if rounds > 1 else ''})"
-            )
-            break
-        state = refined
+    state, method, rounds = _coarsest(problem, _State(problem, start, pinned), budget)
     stationary = None
     if problem.init_is_numeric:
         stationary = len(state.pinned) == len(problem.parameters)
@@ -304,14 +307,13 @@ def collapse(
         key=lambda g: problem.position[g[0]],
     )
     widths, effective = _effective_widths(model, ordered)
-    witnesses = _witnesses(problem, loss_expr, start, ordered, steps, budget)
     result = CollapseResult(
         groups=tuple(tuple(str(p) for p in g) for g in ordered),
         effective_width=effective,
         widths=widths,
         method=method,
         stationary=stationary,
-        witnesses=witnesses,
+        witnesses=_witnesses(problem, problem.loss, start, ordered, steps, budget),
         rounds=rounds,
         model=model.describe() if model else "",
         notes=tuple(model.notes) if model else (),

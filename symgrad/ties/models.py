@@ -232,6 +232,7 @@ def _network(
     loss: str,
     samples: int,
 ) -> Model:
+    """An MLP ``inputs -> hidden... -> outputs`` with ``loss`` summed over ``samples``."""
     if loss not in LOSSES:
         raise ModelError(
             f"loss={loss!r} is not one of {', '.join(LOSSES)}{did_you_mean(str(loss), LOSSES)}"
@@ -242,60 +243,12 @@ def _network(
     hidden = [_check_size("hidden", h) for h in hidden]
     act = _activation(activation, "activation")
     out_act = _activation(output_activation, "output-activation")
-    widths = [inputs, *hidden, outputs]
-    weights = []
-    biases = []
-    parameters: list[sympy.Symbol] = []
-    for layer in range(1, len(widths)):
-        matrix = [
-            [real_symbol(f"W{layer}_{i}_{j}") for j in range(widths[layer])]
-            for i in range(widths[layer - 1])
-        ]
-        weights.append(matrix)
-        parameters.extend(s for row in matrix for s in row)
-        if bias:
-            vector = [real_symbol(f"b{layer}_{j}") for j in range(widths[layer])]
-            biases.append(vector)
-            parameters.extend(vector)
+    layers = _Layers([inputs, *hidden, outputs], bias)
     xs, ys = _data_names(samples, inputs, outputs, loss != "linear")
     total = []
     for s in range(samples):
-        values = xs[s]
-        logits = []
-        for layer in range(1, len(widths)):
-            matrix = weights[layer - 1]
-            pre = []
-            for j in range(widths[layer]):
-                tick("building the model")
-                z = sympy.Add(*(values[i] * matrix[i][j] for i in range(widths[layer - 1])))
-                if bias:
-                    z = z + biases[layer - 1][j]
-                pre.append(z)
-            last = layer == len(widths) - 1
-            logits = pre
-            values = [(out_act if last else act)(z) for z in pre]
+        logits, values = layers.forward(xs[s], act, out_act)
         total.append(_sample_loss(logits, values, ys[s], loss, output_activation))
-    neurons = []
-    for layer in range(1, len(widths) - 1):
-        layer_neurons = []
-        for j in range(widths[layer]):
-            params = [weights[layer - 1][i][j] for i in range(widths[layer - 1])]
-            if bias:
-                params.append(biases[layer - 1][j])
-            params.extend(weights[layer][j][o] for o in range(widths[layer + 1]))
-            layer_neurons.append(tuple(params))
-        neurons.append(tuple(layer_neurons))
-    has_hidden = bool(hidden)
-    if not has_hidden:
-        output_neurons = []
-        for j in range(outputs):
-            params = [weights[0][i][j] for i in range(inputs)]
-            if bias:
-                params.append(biases[0][j])
-            output_neurons.append(tuple(params))
-        neurons = [tuple(output_neurons)]
-    data = [s for row in xs for s in row] + [s for row in ys for s in row]
-    functions = ("sigma",) if "generic" in (activation, output_activation) else ()
     notes = []
     if loss == "cross-entropy":
         notes.append("loss: " + describe_loss(loss, outputs, output_activation))
@@ -315,13 +268,75 @@ def _network(
         name=name,
         options={k: v for k, v in options.items() if v is not None},
         loss=sympy.Add(*total),
-        parameters=tuple(parameters),
-        data=tuple(data),
-        neurons=tuple(neurons),
-        hidden=has_hidden,
-        functions=functions,
+        parameters=tuple(layers.parameters),
+        data=tuple([s for row in xs for s in row] + [s for row in ys for s in row]),
+        neurons=layers.neurons(),
+        hidden=bool(hidden),
+        functions=("sigma",) if "generic" in (activation, output_activation) else (),
         notes=tuple(notes),
     )
+
+
+class _Layers:
+    """The weights ``W{l}_{i}_{j}`` (from unit i to unit j) and biases ``b{l}_{j}`` of an MLP."""
+
+    def __init__(self, widths: list[int], bias: bool) -> None:
+        self.widths, self.bias = widths, bias
+        self.weights: list[list[list[sympy.Symbol]]] = []
+        self.biases: list[list[sympy.Symbol]] = []
+        self.parameters: list[sympy.Symbol] = []
+        for layer in range(1, len(widths)):
+            matrix = [
+                [real_symbol(f"W{layer}_{i}_{j}") for j in range(widths[layer])]
+                for i in range(widths[layer - 1])
+            ]
+            self.weights.append(matrix)
+            self.parameters.extend(s for row in matrix for s in row)
+            if bias:
+                vector = [real_symbol(f"b{layer}_{j}") for j in range(widths[layer])]
+                self.biases.append(vector)
+                self.parameters.extend(vector)
+
+    def forward(self, inputs: list, act, out_act) -> tuple[list, list]:
+        """The output layer's pre-activations (logits) and activations for one sample."""
+        values, logits = inputs, []
+        for layer in range(1, len(self.widths)):
+            matrix = self.weights[layer - 1]
+            pre = []
+            for j in range(self.widths[layer]):
+                tick("building the model")
+                z = sympy.Add(*(values[i] * matrix[i][j] for i in range(self.widths[layer - 1])))
+                if self.bias:
+                    z = z + self.biases[layer - 1][j]
+                pre.append(z)
+            last = layer == len(self.widths) - 1
+            logits = pre
+            values = [(out_act if last else act)(z) for z in pre]
+        return logits, values
+
+    def incoming(self, layer: int, j: int) -> list[sympy.Symbol]:
+        """Unit j of ``layer``: its incoming weights and its bias."""
+        params = [self.weights[layer - 1][i][j] for i in range(self.widths[layer - 1])]
+        if self.bias:
+            params.append(self.biases[layer - 1][j])
+        return params
+
+    def neurons(self) -> tuple:
+        """Per hidden layer, each unit's parameters (incoming, bias, outgoing): the units a
+        permutation may swap; without a hidden layer, the output units' incoming ones."""
+        widths = self.widths
+        if len(widths) == 2:
+            return (tuple(tuple(self.incoming(1, j)) for j in range(widths[1])),)
+        return tuple(
+            tuple(
+                tuple(
+                    self.incoming(layer, j)
+                    + [self.weights[layer][j][o] for o in range(widths[layer + 1])]
+                )
+                for j in range(widths[layer])
+            )
+            for layer in range(1, len(widths) - 1)
+        )
 
 
 def _linear(inputs: int = 2, samples: int = 1, mse: bool = False) -> Model:

@@ -124,27 +124,8 @@ def build_parametric(
         raise ModelError("symbolic sizes support one output (outputs=1)")
     k = size(inputs, "inputs")
     n = size(samples, "samples")
-    s, i = SAMPLE, INPUT
-    x = sympy.IndexedBase("x", real=True)
-    y = sympy.IndexedBase("y", real=True)
-    p = sympy.Symbol("p", integer=True, nonnegative=True)
     if name in ("linear", "mse-linear"):
-        w = sympy.IndexedBase("w", real=True)
-        c = sympy.Symbol("c", real=True)
-        z = sympy.Sum(w[i] * x[s, i], (i, 0, k - 1))
-        per_sample = (y[s] - z) ** 2 if name == "mse-linear" else z
-        total = sympy.Sum(per_sample, (s, 0, n - 1))
-        families = (Family("w", w[p], (p,), c),)
-        return ParametricModel(
-            name,
-            total,
-            families,
-            lambda e: _replace_bases(e, {w: lambda *_: c}),
-            {"k": k, "n": n},
-            ((p, k),),
-            (p,),
-            {"inputs": k, "samples": n},
-        )
+        return _parametric_linear(name, k, n)
     if name not in ("two-layer", "mlp"):
         raise ModelError(
             f"symbolic sizes are supported for linear, mse-linear, two-layer and mlp, not {name}"
@@ -154,57 +135,10 @@ def build_parametric(
     widths = [size(h, "hidden") for h in (str(hidden).split(",") if name == "mlp" else [hidden])]
     if len(widths) > 2:
         raise ModelError("symbolic sizes support one or two hidden layers")
-    act, out_act = _activation(activation), _activation(output_activation)
-    units = [k, *widths]
-    indices = [i, *HIDDEN_INDICES[: len(widths)]]
-    families: list[Family] = []
-    replacements: dict[sympy.IndexedBase, Callable] = {}
-    generics = [
-        sympy.Symbol("p", integer=True, nonnegative=True),
-        *sympy.symbols("q r", integer=True, nonnegative=True)[: len(widths)],
-    ]
-    ranges = [(generics[0], k)] + [(g, w_) for g, w_ in zip(generics[1:], widths)]
-    current = x[s, i]
-    for layer in range(1, len(widths) + 1):
-        W = sympy.IndexedBase(f"W{layer}", real=True)  # noqa: N806
-        b = sympy.IndexedBase(f"b{layer}", real=True)
-        src, dst = indices[layer - 1], indices[layer]
-        pre = sympy.Sum(current * W[src, dst], (src, 0, units[layer - 1] - 1))
-        if bias:
-            pre = pre + b[dst]
-        current = act(pre)
-        if layer == 1:
-            a = sympy.IndexedBase("a", real=True)
-            replacements[W] = lambda ii, jj, a=a: a[ii]
-            families.append(
-                Family(f"W{layer}", W[generics[0], generics[1]], (generics[1],), a[generics[0]])
-            )
-        else:
-            u = sympy.Symbol(f"u{layer}", real=True)
-            replacements[W] = lambda ii, jj, u=u: u
-            families.append(
-                Family(
-                    f"W{layer}",
-                    W[generics[layer - 1], generics[layer]],
-                    (generics[layer - 1], generics[layer]),
-                    u,
-                )
-            )
-        if bias:
-            cb = sympy.Symbol(f"c{layer}", real=True)
-            replacements[b] = lambda jj, cb=cb: cb
-            families.append(Family(f"b{layer}", b[generics[layer]], (generics[layer],), cb))
-    last = len(widths) + 1
-    V = sympy.IndexedBase(f"W{last}", real=True)  # noqa: N806
-    v = sympy.Symbol("v", real=True)
-    replacements[V] = lambda jj, v=v: v
-    families.append(Family(f"W{last}", V[generics[-1]], (generics[-1],), v))
-    output = sympy.Sum(V[indices[-1]] * current, (indices[-1], 0, widths[-1] - 1))
-    if bias:
-        output = output + sympy.Symbol(f"b{last}", real=True)
-    output = out_act(output)
-    per_sample = (y[s] - output) ** 2 if loss == "mse" else output
-    total = sympy.Sum(per_sample, (s, 0, n - 1))
+    network = _IndexedNetwork(k, widths, bias)
+    output = network.output(_activation(activation), _activation(output_activation))
+    y = sympy.IndexedBase("y", real=True)
+    per_sample = (y[SAMPLE] - output) ** 2 if loss == "mse" else output
     sizes = {
         "k": k,
         "n": n,
@@ -221,14 +155,99 @@ def build_parametric(
     }
     return ParametricModel(
         name,
-        total,
-        tuple(families),
-        lambda e: _replace_bases(e, replacements),
+        sympy.Sum(per_sample, (SAMPLE, 0, n - 1)),
+        tuple(network.families),
+        lambda e: _replace_bases(e, network.replacements),
         sizes,
-        tuple(ranges),
-        tuple(generics[1:]),
+        tuple(network.ranges),
+        tuple(network.generics[1:]),
         options,
     )
+
+
+def _parametric_linear(name: str, k: sympy.Expr, n: sympy.Expr) -> ParametricModel:
+    """``sum_s sum_i w[i] x[s, i]`` (or its squared error) with every ``w[i]`` tied to ``c``."""
+    s, i = SAMPLE, INPUT
+    x = sympy.IndexedBase("x", real=True)
+    y = sympy.IndexedBase("y", real=True)
+    p = sympy.Symbol("p", integer=True, nonnegative=True)
+    w = sympy.IndexedBase("w", real=True)
+    c = sympy.Symbol("c", real=True)
+    z = sympy.Sum(w[i] * x[s, i], (i, 0, k - 1))
+    per_sample = (y[s] - z) ** 2 if name == "mse-linear" else z
+    return ParametricModel(
+        name,
+        sympy.Sum(per_sample, (s, 0, n - 1)),
+        (Family("w", w[p], (p,), c),),
+        lambda e: _replace_bases(e, {w: lambda *_: c}),
+        {"k": k, "n": n},
+        ((p, k),),
+        (p,),
+        {"inputs": k, "samples": n},
+    )
+
+
+class _IndexedNetwork:
+    """An MLP with indexed weights ``W{l}[src, dst]``, biases ``b{l}[dst]`` and symbolic widths.
+
+    Each layer's parameters form a :class:`Family` at generic indices (p, q, r), and the
+    identical init replaces them by one symbol per family (``a[p]`` for the first layer,
+    whose rows may differ; ``u{l}``, ``c{l}``, ``v`` after it).
+    """
+
+    def __init__(self, k: sympy.Expr, widths: list[sympy.Expr], bias: bool) -> None:
+        self.k, self.widths, self.bias = k, widths, bias
+        self.units = [k, *widths]
+        self.indices = [INPUT, *HIDDEN_INDICES[: len(widths)]]
+        self.generics = [
+            sympy.Symbol("p", integer=True, nonnegative=True),
+            *sympy.symbols("q r", integer=True, nonnegative=True)[: len(widths)],
+        ]
+        self.ranges = [(self.generics[0], k)] + list(zip(self.generics[1:], widths))
+        self.families: list[Family] = []
+        self.replacements: dict[sympy.IndexedBase, Callable] = {}
+
+    def output(self, act, out_act) -> sympy.Expr:
+        """The network's output for sample ``s``, registering each layer's family."""
+        x = sympy.IndexedBase("x", real=True)
+        current = x[SAMPLE, INPUT]
+        for layer in range(1, len(self.widths) + 1):
+            current = act(self._layer(layer, current))
+        last = len(self.widths) + 1
+        V = sympy.IndexedBase(f"W{last}", real=True)  # noqa: N806
+        v = sympy.Symbol("v", real=True)
+        self.replacements[V] = lambda jj, v=v: v
+        self.families.append(Family(f"W{last}", V[self.generics[-1]], (self.generics[-1],), v))
+        index = self.indices[-1]
+        output = sympy.Sum(V[index] * current, (index, 0, self.widths[-1] - 1))
+        if self.bias:
+            output = output + sympy.Symbol(f"b{last}", real=True)
+        return out_act(output)
+
+    def _layer(self, layer: int, current: sympy.Expr) -> sympy.Expr:
+        """Hidden ``layer``'s pre-activation from the previous layer's values ``current``."""
+        W = sympy.IndexedBase(f"W{layer}", real=True)  # noqa: N806
+        b = sympy.IndexedBase(f"b{layer}", real=True)
+        src, dst = self.indices[layer - 1], self.indices[layer]
+        pre = sympy.Sum(current * W[src, dst], (src, 0, self.units[layer - 1] - 1))
+        generic_src, generic_dst = self.generics[layer - 1], self.generics[layer]
+        if layer == 1:
+            a = sympy.IndexedBase("a", real=True)
+            self.replacements[W] = lambda ii, jj, a=a: a[ii]
+            family = Family(
+                f"W{layer}", W[generic_src, generic_dst], (generic_dst,), a[generic_src]
+            )
+        else:
+            u = sympy.Symbol(f"u{layer}", real=True)
+            self.replacements[W] = lambda ii, jj, u=u: u
+            family = Family(f"W{layer}", W[generic_src, generic_dst], (generic_src, generic_dst), u)
+        self.families.append(family)
+        if self.bias:
+            pre = pre + b[dst]
+            cb = sympy.Symbol(f"c{layer}", real=True)
+            self.replacements[b] = lambda jj, cb=cb: cb
+            self.families.append(Family(f"b{layer}", b[generic_dst], (generic_dst,), cb))
+        return pre
 
 
 def _in_range(expr: sympy.Expr, ranges) -> sympy.Expr:
@@ -298,30 +317,7 @@ def prove_parametric(
     if init != "identical":
         raise ModelError("for networks with symbolic sizes, use --init identical")
     ties = tuple(f"{f.generic} = {f.tied} for every neuron" for f in model.families)
-
-    def tied_gradients() -> dict[str, sympy.Expr]:
-        return {
-            str(family.generic): _in_range(
-                model.tie(sympy.diff(model.loss, family.generic)), model.ranges
-            )
-            for family in model.families
-        }
-
-    notes: tuple[str, ...] = ()
-    try:
-        gradients = run_with_budget(tied_gradients, timeout, "indexed differentiation")
-        independent = all(
-            not any(
-                index in gradients[str(f.generic)].free_symbols
-                for index in f.neuron_indices
-                if index in model.hidden_indices
-            )
-            for f in model.families
-        )
-    except BudgetError as error:
-        gradients, independent = {}, False
-        notes = (f"the general gradient was not computed: {error}",)
-    scope = _scope(model.sizes)
+    gradients, independent, notes = _tied_gradients(model, timeout)
     if independent:
         method = (
             "the indexed gradient of each family on the tied subspace does not depend on "
@@ -333,29 +329,46 @@ def prove_parametric(
             "one summand built from that neuron's parameters"
         )
     else:
-        return ParametricResult(
-            "unknown",
-            description,
-            scope,
-            "no route decided",
-            gradients,
-            {},
-            ties,
-            notes=notes,
-            elapsed_s=round(time.monotonic() - start, 4),
-        )
+        method = ""
     return ParametricResult(
-        "proven",
+        "proven" if method else "unknown",
         description,
-        scope,
-        method,
+        _scope(model.sizes),
+        method or "no route decided",
         gradients,
         {},
         ties,
         notes=notes,
         elapsed_s=round(time.monotonic() - start, 4),
-        optimizers=_optimizers(),
+        optimizers=_optimizers() if method else (),
     )
+
+
+def _tied_gradients(model: ParametricModel, timeout: float) -> tuple[dict, bool, tuple[str, ...]]:
+    """Each family's gradient at a generic index on the tied subspace, and whether none of
+    them depends on the neuron index (then every neuron has the same gradient)."""
+
+    def tied_gradients() -> dict[str, sympy.Expr]:
+        return {
+            str(family.generic): _in_range(
+                model.tie(sympy.diff(model.loss, family.generic)), model.ranges
+            )
+            for family in model.families
+        }
+
+    try:
+        gradients = run_with_budget(tied_gradients, timeout, "indexed differentiation")
+    except BudgetError as error:
+        return {}, False, (f"the general gradient was not computed: {error}",)
+    independent = all(
+        not any(
+            index in gradients[str(f.generic)].free_symbols
+            for index in f.neuron_indices
+            if index in model.hidden_indices
+        )
+        for f in model.families
+    )
+    return gradients, independent, ()
 
 
 def _concrete(model: ParametricModel) -> dict[str, int] | None:

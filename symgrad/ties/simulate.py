@@ -201,25 +201,69 @@ def simulate(
 ) -> Trajectory:
     """Run full-batch gradient descent from ``init`` on ``model`` (one sample per data row)."""
     if is_torch_model(model):
-        from symgrad.torch.simulation import simulate_torch
-
-        _whole_numbers(steps=steps, rows=rows, seed=seed)
-        if dataset is not None or exact:
-            raise ProblemError(
-                "a PyTorch model trains in float64 with torch: give data as samples=[(x, y)] to "
-                "from_torch; --exact and --dataset apply to presets"
-            )
-        return simulate_torch(
-            model,
-            init=None if init == "identical" else init,
-            steps=steps,
-            lr=float(learning_rate(lr, False)),
-            seed=seed,
-            rows=rows,
-            progress=progress,
-            timeout=timeout,
+        return _simulate_torch(
+            model, init, steps, lr, seed, dataset, rows, exact, progress, timeout
         )
     budget = Budget(timeout)
+    _check_preset_run(model, steps, rows, seed, dataset, exact)
+    rng = random.Random(seed)
+    rate = learning_rate(lr, exact)
+    rate = sympy.Rational(rate) if exact else rate
+    values, groups = _initial_values(model, init, rng, exact)
+    data_rows = _dataset(model, dataset, rows, rng, exact)
+    gradient_at = _mean_gradient(model, data_rows, exact)
+    run = _Run(model.parameters, groups, record_every=max(1, steps // 200))
+    run.record(0, values)
+    for step in range(1, steps + 1):
+        budget.check("gradient descent")
+        gradient = gradient_at(values)
+        values = {p: values[p] - rate * g for p, g in zip(model.parameters, gradient)}
+        if not exact and any(not math.isfinite(v) for v in values.values()):
+            raise ProblemError(f"the run diverged at step {step}: lower the learning rate")
+        if step % run.record_every == 0 or step == steps:
+            run.record(step, values)
+        if progress is not None:
+            progress(step)
+    return Trajectory(
+        model=model.describe(),
+        parameters=tuple(str(p) for p in model.parameters),
+        groups=tuple(tuple(str(p) for p in g) for g in groups),
+        steps=tuple(run.steps),
+        values=tuple(run.values),
+        max_difference=tuple(run.spreads),
+        exactly_equal=tuple(run.equal),
+        hidden=_incoming_weights(model),
+        lr=rate,
+        exact=exact,
+        rows=len(data_rows),
+        init=init,
+    )
+
+
+def _simulate_torch(model, init, steps, lr, seed, dataset, rows, exact, progress, timeout):
+    """A PyTorch model trains in float64 with torch (:mod:`symgrad.torch.simulation`)."""
+    from symgrad.torch.simulation import simulate_torch
+
+    _whole_numbers(steps=steps, rows=rows, seed=seed)
+    if dataset is not None or exact:
+        raise ProblemError(
+            "a PyTorch model trains in float64 with torch: give data as samples=[(x, y)] to "
+            "from_torch; --exact and --dataset apply to presets"
+        )
+    return simulate_torch(
+        model,
+        init=None if init == "identical" else init,
+        steps=steps,
+        lr=float(learning_rate(lr, False)),
+        seed=seed,
+        rows=rows,
+        progress=progress,
+        timeout=timeout,
+    )
+
+
+def _check_preset_run(model, steps: int, rows: int, seed: int, dataset, exact: bool) -> None:
+    """Refuse a run that is not a preset, or whose sizes are out of range."""
     if not isinstance(model, Model):
         raise ProblemError(
             f"simulate needs a model preset (symgrad.model(...)) or symgrad.from_torch(...), "
@@ -235,89 +279,82 @@ def simulate(
     if not 1 <= steps <= MAX_STEPS:
         raise ProblemError(f"steps={steps} is out of range (1..{MAX_STEPS})")
     if exact:
-        rational = (
-            all(
-                model.options.get(key, "identity") in RATIONAL_ACTIVATIONS
-                for key in ("activation", "output_activation")
-            )
-            and model.options.get("loss", "mse") != "cross-entropy"
+        _check_exact_steps(model, steps)
+
+
+def _check_exact_steps(model: Model, steps: int) -> None:
+    """Exact values grow with every step: bound the steps (tighter with transcendental maths)."""
+    rational = (
+        all(
+            model.options.get(key, "identity") in RATIONAL_ACTIVATIONS
+            for key in ("activation", "output_activation")
         )
-        limit = MAX_EXACT_STEPS if rational else MAX_EXACT_STEPS_TRANSCENDENTAL
-        if steps > limit:
-            kind = "rational numbers" if rational else "exact expressions in tanh, exp, ..."
-            raise ProblemError(
-                f"--exact keeps {kind}, whose size grows with every step: at most {limit} steps "
-                "here (use float mode for long runs)"
-            )
-    rng = random.Random(seed)
-    rate = learning_rate(lr, exact)
-    rate = sympy.Rational(rate) if exact else rate
-    values, groups = _initial_values(model, init, rng, exact)
-    data_rows = _dataset(model, dataset, rows, rng, exact)
+        and model.options.get("loss", "mse") != "cross-entropy"
+    )
+    limit = MAX_EXACT_STEPS if rational else MAX_EXACT_STEPS_TRANSCENDENTAL
+    if steps > limit:
+        kind = "rational numbers" if rational else "exact expressions in tanh, exp, ..."
+        raise ProblemError(
+            f"--exact keeps {kind}, whose size grows with every step: at most {limit} steps "
+            "here (use float mode for long runs)"
+        )
+
+
+def _mean_gradient(model: Model, data_rows: list, exact: bool) -> Callable:
+    """point -> the gradient averaged over the data rows (exact, or compiled to floats)."""
     parameters = model.parameters
     grads = gradients(model.loss, parameters)
     vector = [grads[p] for p in parameters]
     if exact:
 
-        def gradient_at(point):
+        def exact_gradient(point):
             total = [sympy.S.Zero] * len(parameters)
             for row in data_rows:
                 tick("gradient descent")
                 evaluated = substitute(sympy.Tuple(*vector), {**point, **row}, evaluate=True)
                 total = [t + g for t, g in zip(total, evaluated)]
             return [t / len(data_rows) for t in total]
-    else:
-        compiled = _compiled(vector, [*parameters, *model.data])
 
-        def gradient_at(point):
-            total = [0.0] * len(parameters)
-            args = [point[p] for p in parameters]
-            for count, row in enumerate(data_rows):
-                if count % 64 == 0:
-                    tick("gradient descent")
-                evaluated = compiled(*args, *(row[s] for s in model.data))
-                total = [t + g for t, g in zip(total, evaluated)]
-            return [t / len(data_rows) for t in total]
+        return exact_gradient
+    compiled = _compiled(vector, [*parameters, *model.data])
 
-    record_every = max(1, steps // 200)
-    recorded_steps, recorded, spreads, equal = [], [], [], []
+    def float_gradient(point):
+        total = [0.0] * len(parameters)
+        args = [point[p] for p in parameters]
+        for count, row in enumerate(data_rows):
+            if count % 64 == 0:
+                tick("gradient descent")
+            evaluated = compiled(*args, *(row[s] for s in model.data))
+            total = [t + g for t, g in zip(total, evaluated)]
+        return [t / len(data_rows) for t in total]
 
-    def record(step: int) -> None:
-        recorded_steps.append(step)
-        recorded.append(tuple(values[p] for p in parameters))
-        worst, exactly = _spread(values, groups)
-        spreads.append(worst)
-        equal.append(exactly)
+    return float_gradient
 
-    record(0)
-    for step in range(1, steps + 1):
-        budget.check("gradient descent")
-        gradient = gradient_at(values)
-        values = {p: values[p] - rate * g for p, g in zip(parameters, gradient)}
-        if not exact and any(not math.isfinite(v) for v in values.values()):
-            raise ProblemError(f"the run diverged at step {step}: lower the learning rate")
-        if step % record_every == 0 or step == steps:
-            record(step)
-        if progress is not None:
-            progress(step)
-    incoming = tuple(
+
+class _Run:
+    """The recorded steps of a run: values, and each tie group's spread."""
+
+    def __init__(self, parameters, groups, record_every: int) -> None:
+        self.parameters, self.groups, self.record_every = parameters, groups, record_every
+        self.steps: list[int] = []
+        self.values: list[tuple] = []
+        self.spreads: list = []
+        self.equal: list[bool] = []
+
+    def record(self, step: int, values: Mapping) -> None:
+        self.steps.append(step)
+        self.values.append(tuple(values[p] for p in self.parameters))
+        worst, exactly = _spread(values, self.groups)
+        self.spreads.append(worst)
+        self.equal.append(exactly)
+
+
+def _incoming_weights(model: Model) -> tuple:
+    """Per hidden layer, per neuron: the names of its incoming weights and bias."""
+    return tuple(
         tuple(
             tuple(str(p) for p in neuron if str(p).startswith((f"W{number}_", f"b{number}_")))
             for neuron in layer
         )
         for number, layer in enumerate(model.hidden_layers(), start=1)
-    )
-    return Trajectory(
-        model=model.describe(),
-        parameters=tuple(str(p) for p in parameters),
-        groups=tuple(tuple(str(p) for p in g) for g in groups),
-        steps=tuple(recorded_steps),
-        values=tuple(recorded),
-        max_difference=tuple(spreads),
-        exactly_equal=tuple(equal),
-        hidden=tuple(incoming),
-        lr=rate,
-        exact=exact,
-        rows=len(data_rows),
-        init=init,
     )

@@ -19,7 +19,7 @@ from symgrad.ties.certify import certify_values
 from symgrad.ties.gradient import gradient_report
 from symgrad.ties.simulate import simulate
 
-from .test_torch_oracle import to_torch
+from tests.exact.test_gradients_against_torch import to_torch
 
 KINKS = [
     # (loss, parameter, point, derivative known by hand)

@@ -18,7 +18,6 @@ from symgrad.text.parse import parse_expression, real_symbol
 from symgrad.ties.certify import certify_values
 from symgrad.ties.gradient import gradient_report
 from symgrad.ties.simulate import simulate
-
 from tests.exact.test_gradients_against_torch import to_torch
 
 KINKS = [

@@ -350,6 +350,7 @@ def test_collapse_finds_split_witnesses_with_kinks():
     assert all(w.point is not None for w in result.witnesses)
 
 
+@pytest.mark.slow
 def test_multistep_witness_reports_the_data_it_used():
     # the search tries several data points; the witness must show the one that separates
     result = prove(

@@ -23,6 +23,7 @@ def test_proof_holds(name):
     assert derivation.to_markdown().startswith(f"## {name}")
 
 
+@pytest.mark.slow
 def test_symgrad_proofs_table_exits_0():
     result = CliRunner().invoke(app, ["proofs"])
     assert result.exit_code == 0, result.output
@@ -31,6 +32,7 @@ def test_symgrad_proofs_table_exits_0():
     assert f"{len(proofs.NAMES)} of {len(proofs.NAMES)} claims established." in result.stdout
 
 
+@pytest.mark.slow
 def test_symgrad_proofs_json_and_one_proof_markdown():
     result = CliRunner().invoke(app, ["proofs", "--json"])
     data = json.loads(result.stdout)

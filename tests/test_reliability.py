@@ -79,9 +79,7 @@ def test_huge_timeouts_mean_no_practical_limit(value):
 
 
 def test_a_found_refutation_is_reported_although_the_condition_is_expensive():
-    seconds, result = _timed(
-        symgrad.prove, "(w0*x0 + w1*x1 + 1)**100", ties=["w0=w1"], timeout=5
-    )
+    seconds, result = _timed(symgrad.prove, "(w0*x0 + w1*x1 + 1)**100", ties=["w0=w1"], timeout=5)
     assert result.verdict == "refuted" and seconds < 5
 
 
@@ -185,6 +183,7 @@ def test_errors_with_json_print_one_object():
     assert usage.exit_code == 2 and json.loads(usage.stdout)["exit"] == 2
 
 
+@pytest.mark.slow
 def test_text_output_is_deterministic_without_timing():
     outputs = set()
     for seed in ("0", "1", "2"):
@@ -272,6 +271,7 @@ def test_killing_the_parent_leaves_no_worker(which):
     assert _workers_with(marker) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130():
     process = subprocess.Popen(
         [

@@ -12,14 +12,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy
 
 from symgrad.exact.printing import to_str
-
-if TYPE_CHECKING:
-    from symgrad.ties.problem import Problem
 
 _RENDERERS: dict[tuple[type, str], Callable[..., Any]] = {}
 
@@ -162,7 +159,7 @@ class ProofResult(Renderable):
     """
 
     verdict: str
-    problem: Problem
+    problem: Any  # the symgrad.ties.problem.Problem decided (results sit below ties)
     method: str
     differences: Mapping[str, sympy.Expr] = field(default_factory=dict)
     gradients: Mapping[str, sympy.Expr] | None = None

@@ -109,7 +109,15 @@ def _compile(body: str, tmp_path) -> None:
     assert completed.returncode == 0, completed.stdout[-2000:]
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a[:2]) for a in COMMANDS])
+def _cases() -> list:
+    """The commands as test cases; the symbolic-size proof (several seconds) is slow."""
+    return [
+        pytest.param(a, id=" ".join(a[:2]), marks=[pytest.mark.slow] if "k" in a else [])
+        for a in COMMANDS
+    ]
+
+
+@pytest.mark.parametrize("args", _cases())
 def test_latex_output_compiles(args, tmp_path):
     body = _output(args, "latex")
     assert body.strip()
@@ -155,7 +163,7 @@ def _render_with_katex(module: str, segments: list[str]) -> None:
     assert completed.returncode == 0, completed.stderr[-2000:]
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a[:2]) for a in COMMANDS])
+@pytest.mark.parametrize("args", _cases())
 def test_markdown_maths_renders(args):
     markdown = _output(args, "markdown")
     segments = [a or b for a, b in _segments(markdown)]

@@ -188,6 +188,7 @@ def test_constraints_pick_the_witness_and_decide_correctness():
 
 
 # ---------------------------------------------------------------- robustness
+@pytest.mark.slow
 def test_hostile_and_slow_answers_do_not_stop_the_batch(tmp_path):
     answers = [
         {
@@ -226,6 +227,7 @@ def test_same_text_is_graded_once():
     assert [r.verdict for r in rows] == ["correct"] * 6 + ["incorrect"]
 
 
+@pytest.mark.slow
 def test_resume_after_an_interruption(tmp_path):
     out = tmp_path / "graded.csv"
     process = subprocess.Popen(
@@ -260,6 +262,7 @@ def test_resume_after_an_interruption(tmp_path):
     assert {(r.student, r.question) for r in rows} == set(EXPECTED)
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_results_as_the_local_pool(graded):
     from dask.distributed import Client, LocalCluster
 
@@ -403,6 +406,7 @@ def test_a_byte_order_mark_is_fine(tmp_path):
     assert len(rows) == 1
 
 
+@pytest.mark.slow
 def test_resume_after_a_torn_line_keeps_every_row_whole(tmp_path):
     out = tmp_path / "graded.jsonl"
     grade(KEY, ANSWERS, out=out, workers=2)

@@ -90,6 +90,7 @@ def test_every_verdict_carries_what_was_rechecked():
     assert stationary.certificate
 
 
+@pytest.mark.slow
 def test_a_two_step_witness_is_rerun_independently():
     from symgrad import model
 
@@ -99,6 +100,7 @@ def test_a_two_step_witness_is_rerun_independently():
     assert "2-step witness was re-run" in result.certificate
 
 
+@pytest.mark.slow
 def test_a_forged_step_count_is_refused(lenient):
     from symgrad import model
 

@@ -47,7 +47,12 @@ def _concrete_to_indexed(name):
 
 
 @pytest.mark.parametrize(
-    "activation, bias", [("identity", False), ("tanh", True), ("sigmoid", True)]
+    "activation, bias",
+    [
+        ("identity", False),
+        pytest.param("tanh", True, marks=pytest.mark.slow),
+        pytest.param("sigmoid", True, marks=pytest.mark.slow),
+    ],
 )
 @pytest.mark.parametrize("k, d, n", [(1, 2, 1), (2, 3, 2)])
 def test_general_gradient_matches_concrete_instances(activation, bias, k, d, n):
@@ -88,7 +93,10 @@ def test_general_gradient_matches_concrete_instances(activation, bias, k, d, n):
                 assert abs(as_float(value)) < 1e-40
 
 
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "generic"])
+@pytest.mark.parametrize(
+    "activation",
+    ["relu", *(pytest.param(a, marks=pytest.mark.slow) for a in ("tanh", "sigmoid", "generic"))],
+)
 def test_verdicts_agree_with_concrete(activation):
     general = _general(activation, True)
     concrete = prove(
@@ -112,12 +120,14 @@ def test_mse_linear_general_condition():
     assert "all inputs equal" in result.condition and "y[0] = 0" in result.condition
 
 
+@pytest.mark.slow
 def test_mlp_with_symbolic_widths_is_proven():
     result = prove_parametric("mlp", inputs="k", hidden="d1,d2", samples="n", timeout=5)
     assert result.verdict == "proven"
     assert result.scope == "for all d1 >= 1, d2 >= 1, k >= 1, n >= 1"
 
 
+@pytest.mark.slow
 def test_cli_symbolic_sizes():
     runner = CliRunner()
     result = runner.invoke(

@@ -669,6 +669,7 @@ def test_flattening_views_are_flatten(form):
     assert result.layers["conv"]["effective_width"] == 1
 
 
+@pytest.mark.slow
 def test_residual_mixing_makes_no_claim_about_the_layer():
     class Res(nn.Module):
         def __init__(self) -> None:

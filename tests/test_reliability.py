@@ -295,6 +295,20 @@ def test_ctrl_c_exits_130():
     assert process.wait(30) == 130
 
 
+@pytest.mark.slow
+def test_sigterm_ends_the_program_with_143():
+    """The entry point installs the handler: SIGTERM ends the run with 128 + 15."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "symgrad", "check", _hard("x"), "--wrt", "w", "--claim",
+         "2**30", "--timeout", "300"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 128 + signal.SIGTERM
+
+
 def test_library_errors_are_symgrad_errors():
     for call in (
         lambda: symgrad.prove(123),

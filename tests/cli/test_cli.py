@@ -283,3 +283,13 @@ def test_check_explains_the_readings():
     assert "wx is read as one symbol" in result.stderr and "w*x" in result.stderr
     result = run("check", "(y - w x)^2", "--wrt", "w", "--claim", "-2x(y - w x)")
     assert result.exit_code == 0 and "CORRECT" in result.stdout
+
+
+def test_signal_handlers_are_left_alone_inside_a_host_process():
+    """CliRunner runs the CLI inside pytest: SIGTERM, SIGHUP and SIGALRM stay pytest's."""
+    import signal
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)}
+    result = runner.invoke(app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--timeout", "5"])
+    assert result.exit_code == 1
+    assert {s: signal.getsignal(s) for s in before} == before

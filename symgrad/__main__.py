@@ -1,5 +1,6 @@
 """``python -m symgrad`` works like the ``symgrad`` command."""
 
-from symgrad.cli import main
+if __name__ == "__main__":  # worker processes import this module as __mp_main__
+    from symgrad.cli import main
 
-main()
+    main()

@@ -8,7 +8,7 @@ outcome, errors included, is one JSON object on stdout.
 
 import sys
 
-from symgrad.cli import (  # noqa: F401 - each module registers its command, in this order
+from symgrad.cli import (  # noqa: F401 - each module registers its command
     check,
     collapse,
     grad,
@@ -16,6 +16,7 @@ from symgrad.cli import (  # noqa: F401 - each module registers its command, in 
     models,
     proofs,
     prove,
+    serve,
     simulate,
 )
 from symgrad.cli.app import EXIT_INTERRUPTED, app

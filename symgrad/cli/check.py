@@ -82,14 +82,25 @@ def check(
       symgrad check "norm(X@w - y)**2" --wrt w --claim "2*X.T@(X@w - y)" --shape X=n,k --shape w=k --shape y=n
     """
     arguments = Arguments(**locals())
-    run_command(as_json, timeout, lambda: _check(arguments))
+
+    def work() -> int:
+        derivation = None
+        if arguments.derivation is not None:
+            from symgrad.teaching.line_by_line import load_derivation
+
+            derivation = load_derivation(arguments.derivation)
+        return Output.of(arguments).show(check_result(arguments, derivation))
+
+    run_command(as_json, timeout, work)
 
 
-def _check(a: Arguments) -> int:
+def check_result(a: Arguments, derivation: str | None = None):
+    """The verdict on a claimed derivative (or, with ``derivation`` text, on each line of a
+    derivation), as ``symgrad check`` (and ``POST /api/check``) asks for it."""
     from symgrad.teaching.check import check as api
 
-    if a.derivation is not None:
-        return _check_derivation(a)
+    if derivation is not None:
+        return _check_derivation(a, derivation)
     if a.loss is None or a.wrt is None or not a.claim:
         raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
     result = api(
@@ -105,20 +116,19 @@ def _check(a: Arguments) -> int:
         shapes=a.shape or None,
         up_to_factor=a.up_to_factor,
     )
-    return Output.of(a).show(result)
+    return result
 
 
-def _check_derivation(a: Arguments) -> int:
-    from symgrad.teaching.line_by_line import check_derivation, load_derivation
+def _check_derivation(a: Arguments, derivation: str):
+    from symgrad.teaching.line_by_line import check_derivation
 
     if a.wrt is not None or a.claim:
         raise ProblemError("--derivation carries its own claims: leave out --wrt and --claim")
-    result = check_derivation(
-        load_derivation(a.derivation),
+    return check_derivation(
+        derivation,
         loss=a.loss,
         shapes=a.shape or None,
         functions=split_list(a.function),
         latex_input=True if a.latex_input else None,
         timeout=a.timeout,
     )
-    return Output.of(a).show(result)

@@ -97,27 +97,37 @@ def prove(
       symgrad prove --torch net.py:make_model --input-shape 1,784
     """
     arguments = Arguments(**locals())
-    run_command(as_json, timeout, lambda: _prove(arguments))
+
+    def work() -> int:
+        if arguments.torch_model is not None:
+            return Output.of(arguments).show(prove_torch_result(arguments))
+        dataset = read_dataset(arguments.dataset)
+        return Output.of(arguments).show(prove_result(arguments, dataset))
+
+    run_command(as_json, timeout, work)
 
 
-def _prove(a: Arguments) -> int:
+def prove_torch_result(a: Arguments):
+    """The verdict for the user's PyTorch model (``--torch FILE:FACTORY``)."""
     from symgrad import prove as api
 
-    output = Output.of(a)
-    if a.torch_model is not None:
-        not_with_torch = ("loss", "model", "assume", "dataset", "function", "params", "inputs")
-        torch_conflicts(a, *not_with_torch, "hidden", "samples")
-        subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
-        return output.show(
-            api(subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
-        )
-    dataset = read_dataset(a.dataset)
+    not_with_torch = ("loss", "model", "assume", "dataset", "function", "params", "inputs")
+    torch_conflicts(a, *not_with_torch, "hidden", "samples")
+    subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
+    return api(subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
+
+
+def prove_result(a: Arguments, dataset: list | None = None):
+    """The verdict for a LOSS or a preset, as ``symgrad prove`` (and ``POST /api/prove``)
+    asks for it; ``dataset`` holds the rows already read."""
+    from symgrad import prove as api
+
     network = Network.of(a)
     if a.model is not None and a.loss is not None:
         raise SymgradError("give either a LOSS or --model, not both")
     if a.model is not None and _symbolic(network):
-        return output.show(_prove_every_size(a.model, network, a.init, a.timeout))
-    result = api(
+        return _prove_every_size(a.model, network, a.init, a.timeout)
+    return api(
         _subject(a.loss, a.model, network),
         ties=a.tie or None,
         params=a.params,
@@ -130,7 +140,6 @@ def _prove(a: Arguments) -> int:
         steps=a.steps,
         latex=a.latex_input,
     )
-    return output.show(result)
 
 
 def _symbolic(network: Network) -> bool:

@@ -13,6 +13,7 @@ from symgrad.render import (  # noqa: F401 - each module registers its renderers
     derivation,
     grade,
     gradient,
+    html,
     model,
     parametric,
     proof,

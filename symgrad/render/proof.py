@@ -68,7 +68,7 @@ def _dataset_text(problem) -> str | None:
     return f"{len(problem.dataset)} rows, {mode} must agree within each tie group"
 
 
-def _condition_sentence(condition: Condition | None) -> str | None:
+def condition_sentence(condition: Condition | None) -> str | None:
     if condition is None:
         return None
     if not condition.solved:
@@ -92,7 +92,7 @@ def _condition_sentence(condition: Condition | None) -> str | None:
     )
 
 
-def _stationary_sentence(result: ProofResult) -> str | None:
+def stationary_sentence(result: ProofResult) -> str | None:
     if result.stationary is None:
         return None
     if result.stationary:
@@ -116,7 +116,7 @@ def _sign(value) -> int | None:
     return int(number > 0) - int(number < 0)
 
 
-def _optimizers_text(result: ProofResult) -> str:
+def optimizers_text(result: ProofResult) -> str:
     witness = result.witness
     if result.verdict == "proven":
         return f"Optimizers: {', '.join(result.optimizers)} (not: {NOT_COVERED})."
@@ -211,7 +211,7 @@ def _gradient_lines(result: ProofResult) -> list[str]:
     return lines
 
 
-def _problem_lines(problem) -> list[str]:
+def problem_lines(problem) -> list[str]:
     lines = [f"Loss:        J = {short(problem.loss)}"]
     lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
     lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
@@ -231,11 +231,11 @@ def _problem_lines(problem) -> list[str]:
 def proof_to_text(result: ProofResult, timing: bool = True) -> str:
     problem = result.problem
     lines = [f"{result.verdict.upper()}: {headline(result)}", ""]
-    lines += _problem_lines(problem)
+    lines += problem_lines(problem)
     lines += _gradient_lines(result)
     if result.witness:
         lines += _witness_lines(result)
-    condition = _condition_sentence(result.condition)
+    condition = condition_sentence(result.condition)
     if condition:
         lines += ["", f"Condition: {condition}"]
     elif result.verdict == "refuted" and problem.dataset is None and result.kind != "instance":
@@ -244,10 +244,10 @@ def proof_to_text(result: ProofResult, timing: bool = True) -> str:
             "Condition: not solved (symgrad solves it when the differences are analytic in "
             "the parameters, within the budget).",
         ]
-    stationary = _stationary_sentence(result)
+    stationary = stationary_sentence(result)
     if stationary:
         lines.append(f"Stationary: {stationary}")
-    optimizers = _optimizers_text(result)
+    optimizers = optimizers_text(result)
     if optimizers:
         lines.append(optimizers)
     for note in result.notes:
@@ -411,14 +411,14 @@ def proof_to_markdown(result: ProofResult) -> str:
             lines.append(rf"- after one step: ${step}$, different for every $\eta \ne 0$")
         lines.append(f"- certified by {witness.certified_by}")
     if result.condition:
-        sentence = _condition_sentence(result.condition) or ""
+        sentence = condition_sentence(result.condition) or ""
         lines += ["", f"**Condition.** ${_condition_latex(result.condition)}$"]
         if sentence:
             lines[-1] += " — " + md_escape(sentence.split(":", 1)[-1].strip())
-    stationary = _stationary_sentence(result)
+    stationary = stationary_sentence(result)
     if stationary:
         lines += ["", f"**Stationary.** {stationary}"]
-    optimizers = _optimizers_text(result)
+    optimizers = optimizers_text(result)
     if optimizers:
         lines += ["", f"**{optimizers.split(':', 1)[0]}.**{optimizers.split(':', 1)[1]}"]
     for note in result.notes:

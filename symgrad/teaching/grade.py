@@ -293,6 +293,13 @@ def load_answers(
     return parsed
 
 
+def answers_from_text(text: str, answers_format: str) -> list[dict]:
+    """The records of an answers file given as text: ``csv`` or ``jsonl``."""
+    if answers_format not in ("csv", "jsonl"):
+        raise DatasetError(f"answers format {answers_format!r}: use csv or jsonl")
+    return _jsonl(text) if answers_format == "jsonl" else _csv(text)
+
+
 def _csv(text: str) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:

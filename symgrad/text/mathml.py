@@ -1,0 +1,96 @@
+"""Expressions as MathML, for pages a browser typesets without any script or network.
+
+SymPy's presentation printer, with symgrad's names (``W1_0_2`` is
+:math:`W^{(1)}_{0,2}`, ``x0`` is :math:`x_0`, Greek names as letters) and
+PyTorch's conventions shown as they are (``Heaviside(z, 0)``). The output is
+MathML Core, which Chromium, Firefox and Safari render natively; an
+expression too large to typeset is shown as cut-off text instead.
+
+>>> import sympy
+>>> w, x = sympy.symbols("w x", real=True)
+>>> mathml(2*x*w)
+'<math><mrow><mn>2</mn><mo>&InvisibleTimes;</mo><mi>w</mi><mo>&InvisibleTimes;</mo><mi>x</mi></mrow></math>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import sympy
+from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+from symgrad.exact.dag import tree_size
+from symgrad.exact.printing import to_str
+
+MAX_NODES = 2_000
+TEXT_LIMIT = 400
+_INDEXED = re.compile(r"^([A-Za-z]+)(\d+)_(\d+(?:_\d+)*)$")
+_SUBSCRIPT = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+    "chi", "psi", "omega",
+}  # fmt: skip
+
+
+class _Printer(MathMLPresentationPrinter):
+    def _print_Symbol(self, sym, style="plain"):
+        return self._symbol(sym.name)
+
+    def _symbol(self, name: str):
+        indexed = _INDEXED.match(name)
+        if indexed:  # W1_0_2: layer 1, entry (0, 2)
+            base, layer, entries = indexed.groups()
+            sup = self.dom.createElement("msubsup")
+            sup.appendChild(self._identifier(base))
+            sup.appendChild(self._text_row(", ".join(entries.split("_"))))
+            sup.appendChild(self._text_row(f"({layer})"))
+            return sup
+        subscripted = _SUBSCRIPT.match(name)
+        if subscripted and subscripted.group(1).lower() not in ("log", "exp"):
+            sub = self.dom.createElement("msub")
+            sub.appendChild(self._identifier(subscripted.group(1)))
+            sub.appendChild(self._text_row(subscripted.group(2)))
+            return sub
+        return self._identifier(name)
+
+    def _identifier(self, name: str):
+        node = self.dom.createElement("mi")
+        if name.lower() in GREEK:
+            name = greek_unicode.get(name, greek_unicode.get(name.lower(), name))
+        node.appendChild(self.dom.createTextNode(name))
+        return node
+
+    def _text_row(self, text: str):
+        node = self.dom.createElement("mn" if text.replace(", ", "").isdigit() else "mi")
+        node.appendChild(self.dom.createTextNode(text))
+        return node
+
+
+def mathml(expr: object, display: bool = False) -> str:
+    """``expr`` as a ``<math>`` element (block when ``display``), or escaped text if too large."""
+    block = ' display="block"' if display else ""
+    if not isinstance(expr, sympy.Basic):
+        return f"<math{block}><mtext>{html.escape(str(expr))}</mtext></math>"
+    if tree_size(expr, stop=MAX_NODES) > MAX_NODES:
+        text = to_str(expr)
+        if len(text) > TEXT_LIMIT:
+            text = text[:TEXT_LIMIT] + f"... ({len(text)} characters)"
+        return f"<code>{html.escape(text)}</code>"
+    return f"<math{block}>{_Printer().doprint(expr)}</math>"
+
+
+def symbol_mathml(name: str) -> str:
+    """A parameter or data name as MathML (``W1_0_2``, ``x0``, ``sigma``)."""
+    return mathml(sympy.Symbol(name, real=True))
+
+
+def derivative_mathml(parameter: str, of: str = "J") -> str:
+    """The partial derivative sign ∂J/∂w as MathML."""
+    denominator = _Printer()._symbol(parameter).toxml()
+    return (
+        f"<math><mfrac><mrow><mi>∂</mi><mi>{html.escape(of)}</mi></mrow>"
+        f"<mrow><mi>∂</mi>{denominator}</mrow></mfrac></math>"
+    )

@@ -79,7 +79,13 @@ def mathml(expr: object, display: bool = False) -> str:
         if len(text) > TEXT_LIMIT:
             text = text[:TEXT_LIMIT] + f"... ({len(text)} characters)"
         return f"<code>{html.escape(text)}</code>"
-    return f"<math{block}>{_Printer().doprint(expr)}</math>"
+    printed = (
+        _Printer()
+        .doprint(expr)
+        .replace("<mo>-</mo>", "<mo>\u2212</mo>")
+        .replace("<mi>sigmoid</mi>", "<mi>\u03c3</mi>")
+    )
+    return f"<math{block}>{printed}</math>"
 
 
 def symbol_mathml(name: str) -> str:

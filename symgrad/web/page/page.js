@@ -76,8 +76,10 @@ function preview(input, target, latexOf, names) {
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 300); });
   run();
 }
-preview($("check-loss"), $("check-loss-preview"), notation, () => []);
-preview($("check-claim"), $("check-claim-preview"), notation, () => lossNames);
+// the loss and the claim share one notation: a backslash in either means LaTeX
+const checkNotation = () => notation($("check-loss").value + $("check-claim").value);
+preview($("check-loss"), $("check-loss-preview"), checkNotation, () => []);
+preview($("check-claim"), $("check-claim-preview"), checkNotation, () => lossNames);
 preview($("prove-loss"), $("prove-loss-preview"), (t) => t.includes("\\"), () => []);
 
 // ---------------------------------------------------------------- check my derivative

@@ -85,6 +85,8 @@ def check(
 
     def work() -> int:
         derivation = None
+        if arguments.derivation is None and not (loss and wrt and claim):
+            raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
         if arguments.derivation is not None:
             from symgrad.teaching.line_by_line import load_derivation
 
@@ -97,12 +99,12 @@ def check(
 def check_result(a: Arguments, derivation: str | None = None):
     """The verdict on a claimed derivative (or, with ``derivation`` text, on each line of a
     derivation), as ``symgrad check`` (and ``POST /api/check``) asks for it."""
-    from symgrad.teaching.check import check as api
-
     if derivation is not None:
         return _check_derivation(a, derivation)
     if a.loss is None or a.wrt is None or not a.claim:
         raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
+    from symgrad.teaching.check import check as api
+
     result = api(
         a.loss,
         a.wrt,

@@ -82,14 +82,14 @@ def collapse(
 
 
 def _collapse(a: Arguments) -> int:
+    if a.torch_model is None and a.model is None:
+        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     from symgrad.ties.collapse import collapse as api
 
     if a.torch_model is not None:
         torch_conflicts(a, "model", "dataset", "inputs", "hidden", "samples", "activation")
         subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
         result = api(subject, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
-    elif a.model is None:
-        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     else:
         dataset = read_dataset(a.dataset)
         result = api(

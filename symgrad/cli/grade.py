@@ -62,16 +62,17 @@ def grade(
 
       symgrad grade --example --report report.md
     """
-    from symgrad.results import render
-    from symgrad.teaching.grade import example_files
-    from symgrad.teaching.grade import grade as api
 
     def work() -> int:
+        if not example and (answers is None or key is None):
+            raise SymgradError("give ANSWERS and --key KEY (or --example)")
+        from symgrad.results import render
+        from symgrad.teaching.grade import example_files
+        from symgrad.teaching.grade import grade as api
+
         answers_path, key_path = answers, key
         if example:
             key_path, answers_path = (str(p) for p in example_files())
-        if answers_path is None or key_path is None:
-            raise SymgradError("give ANSWERS and --key KEY (or --example)")
         with counter(quiet=as_json) as advance:
             rows, report = api(
                 key_path,

@@ -120,15 +120,17 @@ def prove_torch_result(a: Arguments):
 def prove_result(a: Arguments, dataset: list | None = None):
     """The verdict for a LOSS or a preset, as ``symgrad prove`` (and ``POST /api/prove``)
     asks for it; ``dataset`` holds the rows already read."""
-    from symgrad import prove as api
-
     network = Network.of(a)
     if a.model is not None and a.loss is not None:
         raise SymgradError("give either a LOSS or --model, not both")
-    if a.model is not None and _symbolic(network):
+    if a.model is None:
+        _check_loss_options(a.loss, network)  # usage errors before SymPy is imported
+    elif _symbolic(network):
         return _prove_every_size(a.model, network, a.init, a.timeout)
+    from symgrad import prove as api
+
     return api(
-        _subject(a.loss, a.model, network),
+        network.build(a.model) if a.model is not None else a.loss,
         ties=a.tie or None,
         params=a.params,
         init=a.init,
@@ -156,14 +158,11 @@ def _prove_every_size(model: str, network: Network, init: str | None, timeout: f
     return prove_parametric(model, init=init or "identical", **options, timeout=timeout)
 
 
-def _subject(loss: str | None, model: str | None, network: Network):
-    """What to prove about: the preset network, or the LOSS as typed."""
-    if model is not None:
-        return network.build(model)
+def _check_loss_options(loss: str | None, network: Network) -> None:
+    """A LOSS is given, and no option that only applies to a preset network."""
     if loss is None:
         raise SymgradError("missing LOSS: give a loss expression or --model NAME")
     model_only = ("--inputs", "--hidden", "--outputs", "--activation", "--loss", "--samples")
     given = [flag for flag in network.flags() if flag in model_only]
     if given:
         raise SymgradError(f"{', '.join(given)} only apply with --model")
-    return loss

@@ -78,6 +78,8 @@ def simulate(
 
 
 def _simulate(a: Arguments) -> int:
+    if a.torch_model is None and a.model is None:
+        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     from symgrad.ties.simulate import check_output_path, learning_rate
     from symgrad.ties.simulate import simulate as api
 
@@ -113,7 +115,5 @@ def _network(a: Arguments):
     if a.torch_model is not None:
         torch_conflicts(a, "model", "dataset", "exact", "inputs", "hidden")
         return load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
-    if a.model is None:
-        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     # simulate's --rows counts generated data rows, not the rows model's rows
     return dataclasses.replace(Network.of(a), rows=None).build(a.model)

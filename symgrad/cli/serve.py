@@ -12,6 +12,7 @@ from symgrad.cli.running import run_command
 from symgrad.errors import SymgradError
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def _is_local(host: str) -> bool:
@@ -23,6 +24,26 @@ def _is_local(host: str) -> bool:
         return False
 
 
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _bind(host: str, port: int):
+    """A listening socket (before anything says "serving"): a taken port is bad input."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listening = socket.socket(family, socket.SOCK_STREAM)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(128)
+    except (OSError, OverflowError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SymgradError(f"cannot listen on {_shown(host)}:{port}: {reason}") from None
+    return listening
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -32,7 +53,11 @@ def serve(
     timeout: Annotated[
         float, typer.Option(min=0.5, max=3600, help="Each request's time budget in seconds.")
     ] = 10.0,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Requests computed at once.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Requests computed at once.")] = 4,
+    grade_timeout: Annotated[
+        float,
+        typer.Option(min=1, max=86400, help="Budget of a class graded in the background (s)."),
+    ] = 600.0,
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the page in a browser.")
     ] = False,
@@ -53,22 +78,30 @@ def serve(
             raise SymgradError(
                 "symgrad serve needs the web extra: pip install 'symgrad[web]'"
             ) from None
-        if not _is_local(host):
+        listening = _bind(host, port)
+        address = f"http://{_shown(host)}:{listening.getsockname()[1]}/"
+        local = _is_local(host)
+        if not local:
             typer.echo(
                 f"symgrad: warning: serving on {host}: anyone who can reach this address can "
                 "use the page and the API (there is no login)",
                 err=True,
             )
-        application = create_app(timeout=timeout, workers=workers)
+        application = create_app(
+            timeout=timeout,
+            workers=workers,
+            grade_timeout=grade_timeout,
+            hosts=tuple(dict.fromkeys((*LOOPBACK_HOSTS, host))) if local else None,
+        )
         application.state.server.jobs.warm_up()
-        shown = f"[{host}]" if ":" in host else host
-        typer.echo(f"symgrad: serving on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+        typer.echo(f"symgrad: serving on {address} (Ctrl-C stops)", err=True)
         if open_browser:
             import threading
             import webbrowser
 
-            threading.Timer(1.0, webbrowser.open, (f"http://{shown}:{port}/",)).start()
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+            threading.Timer(1.0, webbrowser.open, (address,)).start()
+        config = uvicorn.Config(application, log_level="warning")
+        uvicorn.Server(config).run(sockets=[listening])
         return 0
 
     run_command(False, float("inf"), work)

@@ -26,6 +26,7 @@ from symgrad.results import (
     DerivationResult,
     GradedAnswer,
     ProofResult,
+    render,
     renders,
 )
 from symgrad.text.display import interval_text
@@ -57,6 +58,19 @@ def _verdict(verdict: str, sentence: str) -> str:
     words = sentence.split(": ", 1)[1] if sentence.split(": ", 1)[0].isupper() else sentence
     badge = BADGES.get(verdict, verdict.upper())
     return f"<p class='verdict'><span class='badge {esc(verdict)}'>{badge}</span> {esc(words)}</p>"
+
+
+def any_html(result: object) -> str:
+    """The result's HTML fragment; a kind without one shows its text (verdict badge first)."""
+    try:
+        return render(result, "html")
+    except KeyError:
+        text = render(result, "text", False)
+        verdict = str(getattr(result, "verdict", ""))
+        badge = (
+            f"<span class='badge {esc(verdict)}'>{BADGES.get(verdict, esc(verdict.upper()))}</span>"
+        )
+        return f"<section class='result {esc(verdict)}'><p class='verdict'>{badge}</p><pre>{esc(text)}</pre></section>"
 
 
 def _rows(pairs: list[tuple[str, str]]) -> str:

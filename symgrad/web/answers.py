@@ -12,6 +12,9 @@ This module runs inside a worker process (:mod:`symgrad.web.jobs`).
 from __future__ import annotations
 
 import inspect
+import json
+import math
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 
@@ -25,6 +28,7 @@ from symgrad.results import render
 
 TEXT, FLAG, NUMBER, TEXTS = "text", "flag", "number", "texts"
 TIES, VALUES, NAMED = "ties", "values", "named"  # [["a", "b"]], {"w0": 0}, {"X": "n,k"}
+SIZE, SIZES, WHOLE = "size", "sizes", "whole"  # 3 or "k"; [8, 8] or "8,8"; 2 or "2"
 
 
 class RequestError(SymgradError):
@@ -57,18 +61,18 @@ PROVE_FIELDS = {
     "functions": (TEXTS, "function"),
     "dataset": (TEXT, None),
     "mode": (TEXT, "mode"),
-    "steps": (NUMBER, "steps"),
+    "steps": (WHOLE, "steps"),
     "latex": (FLAG, "latex_input"),
-    "inputs": (TEXT, "inputs"),
-    "hidden": (TEXT, "hidden"),
-    "outputs": (TEXT, "outputs"),
+    "inputs": (SIZE, "inputs"),
+    "hidden": (SIZES, "hidden"),
+    "outputs": (SIZE, "outputs"),
     "activation": (TEXT, "activation"),
     "output_activation": (TEXT, "output_activation"),
     "bias": (FLAG, "bias"),
     "loss_kind": (TEXT, "loss_kind"),
-    "samples": (TEXT, "samples"),
-    "rows": (NUMBER, "rows"),
-    "dimension": (NUMBER, "dimension"),
+    "samples": (SIZE, "samples"),
+    "rows": (WHOLE, "rows"),
+    "dimension": (WHOLE, "dimension"),
 }
 
 
@@ -82,13 +86,31 @@ def answer(kind: str, payload: object, seconds: float, progress: Callable | None
             return 200, _grade(payload, seconds, progress)
         return 200, ANSWERS[kind](payload, seconds)
     except BudgetError as error:
-        return 408, {"error": error.one_line(), "kind": "timeout"}
+        return 408, {"error": _fields(error.one_line()), "kind": "timeout"}
     except SymgradError as error:
-        return 400, {"error": error.one_line(), "kind": type(error).__name__}
+        return 400, {"error": _fields(error.one_line()), "kind": type(error).__name__}
     except RecursionError:
         return 400, {"error": "expression too deeply nested to process", "kind": "ParseError"}
     except MemoryError:
         return 408, {"error": "out of memory", "kind": "timeout"}
+
+
+_FLAGS = {
+    "--wrt": "wrt", "--claim": "claim", "--derivation": "derivation", "--assume": "assume",
+    "--shape": "shapes", "--let": "let", "--function": "functions", "--tie": "ties",
+    "--init": "init", "--params": "params", "--model": "model", "--dataset": "dataset",
+    "--inputs": "inputs", "--hidden": "hidden", "--outputs": "outputs", "--loss": "loss_kind",
+    "--samples": "samples", "--activation": "activation", "--latex": "latex", "LOSS": "loss",
+}  # fmt: skip
+
+
+def _fields(message: str) -> str:
+    """An error message in the API's words: the fields a request has, not the CLI's flags."""
+    return re.sub(
+        r"(?<![\w-])(--[a-z][a-z-]*|LOSS)(?![\w-])",
+        lambda m: _FLAGS.get(m.group(1), m.group(1)),
+        message,
+    )
 
 
 def _body(payload: object, fields: Mapping[str, tuple]) -> dict:
@@ -145,14 +167,46 @@ def _ties(value: object) -> list[str] | None:
 
 
 def _values(value: object) -> str | None:
-    """``{"w0": 0, "w1": "1/2"}`` -> ``"w0=0,w1=1/2"``; a string as it is (``zero``, ...)."""
+    """``{"w0": 0, "w1": "1/2", "w2": 0.1}`` -> ``"w0=0,w1=1/2,w2=0.1"`` (a decimal is read
+    exactly, 0.1 as 1/10); a string as it is (``zero``, ...)."""
     if isinstance(value, str):
         return value
-    if isinstance(value, Mapping) and all(
-        isinstance(k, str) and isinstance(v, (int, str)) and not isinstance(v, bool)
-        for k, v in value.items()
-    ):
-        return ",".join(f"{k}={v}" for k, v in value.items())
+    if not isinstance(value, Mapping):
+        return None
+    pairs = []
+    for name, number in value.items():
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, (int, float, str))
+            or (isinstance(number, float) and not math.isfinite(number))
+        ):
+            raise RequestError(
+                f"field 'init': the value of {str(name)[:40]!r} must be a finite number or a "
+                f'string such as "1/2", not {json.dumps(number)[:40]}'
+            )
+        pairs.append(f"{name}={number!r}" if isinstance(number, float) else f"{name}={number}")
+    return ",".join(pairs)
+
+
+def _size(value: object) -> str | None:
+    """A size: a whole number or a name (``3``, ``"3"``, ``"k"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def _sizes(value: object) -> str | None:
+    """Hidden widths: ``3``, ``[8, 8]``, ``"8,8"`` or names."""
+    if isinstance(value, list) and value and all(_size(v) is not None for v in value):
+        return ",".join(_size(v) for v in value)
+    return _size(value)
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
     return None
 
 
@@ -164,6 +218,9 @@ _CONVERTERS: dict[str, Callable[[object], object]] = {
     NAMED: _named,
     TIES: _ties,
     VALUES: _values,
+    SIZE: _size,
+    SIZES: _sizes,
+    WHOLE: _whole,
 }
 _EXPECTED = {
     FLAG: "true or false",
@@ -173,6 +230,9 @@ _EXPECTED = {
     NAMED: "a list of strings or an object of strings",
     TIES: 'a list of tie groups (strings like "a=b" or lists of names)',
     VALUES: "a string or an object of values",
+    SIZE: "a whole number or a name",
+    SIZES: "a width, a list of widths or a comma list",
+    WHOLE: "a whole number",
 }
 
 
@@ -213,7 +273,7 @@ def _prove(payload: object, seconds: float):
     a.mode = _enum(Mode, a.mode, "mode")
     if not (body.get("loss") or body.get("model")):
         raise RequestError("give a loss or a model")
-    dataset = read_rows(body["dataset"]) if body.get("dataset") else None
+    dataset = read_rows(body["dataset"]) if body.get("dataset") is not None else None
     return prove_result(a, dataset)
 
 
@@ -252,8 +312,10 @@ def _page(compute: Callable) -> Callable:
     """The page's form of an answer: the JSON object and an HTML fragment of the result."""
 
     def both(payload: object, seconds: float) -> dict:
+        from symgrad.render.html import any_html
+
         result = compute(payload, seconds)
-        return {"result": result.to_dict(), "html": render(result, "html")}
+        return {"result": result.to_dict(), "html": any_html(result)}
 
     return both
 
@@ -322,6 +384,8 @@ def _class_files(body: Mapping) -> tuple[dict, list]:
     from symgrad.teaching.grade import answers_from_text, example_files
 
     if body.get("example"):
+        if body.get("key") is not None or body.get("answers") is not None:
+            raise RequestError("give either example or key and answers, not both")
         key_path, answers_path = example_files()
         key_text, answers_text = key_path.read_text(), answers_path.read_text()
         answers_format = "csv"

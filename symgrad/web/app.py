@@ -23,11 +23,11 @@ from importlib import resources
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from symgrad.web.jobs import Busy, Jobs, OutOfTime
+from symgrad.web.jobs import Abandoned, Busy, Jobs, OutOfTime
 
 ICON = (
     "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><rect width='16' height='16' "
@@ -35,10 +35,11 @@ ICON = (
     "fill='#fff' font-family='serif'>∂</text></svg>"
 )
 MAX_BODY = 64 * 1024
-MAX_GRADE_BODY = 1024 * 1024
-GRADE_BUDGET = 600.0
-KEEP_GRADES = 20
+MAX_DEPTH = 8  # the deepest body the API takes is a list of lists of names
+PREVIEW_BUDGET = 3.0
+KEEP_GRADES = 8
 GRADE_TTL = 3600.0
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def _error(status: int, message: str, kind: str) -> JSONResponse:
@@ -49,7 +50,21 @@ class _TooLarge(Exception):
     pass
 
 
-async def _json_body(request: Request, limit: int) -> object:
+def _too_deep(value: object) -> bool:
+    """Nested deeper than any body the API takes (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack += [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return False
+
+
+async def _json_body(request: Request, limit: int = MAX_BODY) -> object:
     """The request's JSON body, read at most ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -61,9 +76,30 @@ async def _json_body(request: Request, limit: int) -> object:
             raise _TooLarge
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks).decode("utf-8"))
+        body = json.loads(b"".join(chunks).decode("utf-8"))
+    except RecursionError:
+        raise ValueError("the body is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise ValueError(f"the body is not JSON: {error}") from None
+    if _too_deep(body):
+        raise ValueError("the body is nested too deeply")
+    return body
+
+
+def _foreign(request: Request, hosts: tuple[str, ...] | None) -> str | None:
+    """Why a request must be refused as coming from another site, or None.
+
+    A browser sends ``Origin`` on every cross-site request: it must be this server. With
+    ``hosts`` (the server listens on loopback only), the ``Host`` must be one of them too,
+    which stops DNS rebinding.
+    """
+    host = request.headers.get("host", "")
+    if hosts is not None and host.rsplit(":", 1)[0] not in hosts and host not in hosts:
+        return f"this server answers for {', '.join(hosts)}, not {host[:60]!r}"
+    origin = request.headers.get("origin")
+    if origin is not None and origin.split("://", 1)[-1] != host:
+        return "requests from another site are refused"
+    return None
 
 
 def _page() -> str:
@@ -77,9 +113,17 @@ def _page() -> str:
 class Server:
     """The routes, the worker pools and the grade jobs of one running server."""
 
-    def __init__(self, timeout: float = 10.0, workers: int = 2, queue: int = 16) -> None:
-        self.timeout = timeout
+    def __init__(
+        self,
+        timeout: float = 10.0,
+        workers: int = 4,
+        queue: int = 16,
+        grade_timeout: float = 600.0,
+        hosts: tuple[str, ...] | None = None,
+    ) -> None:
+        self.timeout, self.grade_timeout, self.hosts = timeout, grade_timeout, hosts
         self.jobs = Jobs(workers=workers, queue=queue)
+        self.previews = Jobs(workers=2, queue=8)
         self.grading = Jobs(workers=1, queue=2)
         self.grades: dict[str, dict] = {}
         self.page = _page()
@@ -99,59 +143,71 @@ class Server:
             headers={"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"},
         )
 
+    async def _payload(self, request: Request) -> object | Response:
+        """The request's JSON body, or the response that refuses it."""
+        refused = _foreign(request, self.hosts)
+        if refused is not None:
+            return _error(403, refused, "forbidden")
+        try:
+            return await _json_body(request)
+        except _TooLarge:
+            return _error(
+                413, f"the body is over {MAX_BODY // 1024} KB (a large class: symgrad grade)",
+                "too_large",
+            )  # fmt: skip
+        except ValueError as error:
+            return _error(400, str(error), "json")
+        except ClientDisconnect:
+            return Response(status_code=400)
+
     def endpoint(self, kind: str):
+        jobs, seconds = (self.previews, min(self.timeout, PREVIEW_BUDGET)) if kind == "read" else (
+            self.jobs, self.timeout
+        )  # fmt: skip
+
         async def handle(request: Request) -> Response:
-            try:
-                payload = await _json_body(request, MAX_BODY)
-            except _TooLarge:
-                return _error(413, f"the body is over {MAX_BODY // 1024} KB", "too_large")
-            except ValueError as error:
-                return _error(400, str(error), "json")
-            return await self.computed(kind, payload, self.timeout)
+            payload = await self._payload(request)
+            if isinstance(payload, Response):
+                return payload
+            return await self.computed(jobs, kind, payload, seconds, request=request)
 
         return handle
 
-    async def computed(self, kind: str, payload: object, seconds: float, progress=None) -> Response:
+    async def computed(self, jobs, kind, payload, seconds: float, progress=None, request=None):
+        gone = request.is_disconnected if request is not None else None
         try:
-            answer = await self.jobs.run(kind, payload, seconds, progress)
+            answer = await jobs.run(kind, payload, seconds, progress, gone)
         except Busy as error:
             return _error(503, f"busy: {error}; try again", "busy")
         except OutOfTime as error:
-            return _error(408, f"{error} ({seconds:g} s): try a smaller question", "timeout")
+            return _error(408, f"{error} ({seconds:g} s)", "timeout")
+        except Abandoned:
+            return Response(status_code=499)
         return JSONResponse(answer.body, answer.status)
 
     async def grade(self, request: Request) -> Response:
-        try:
-            payload = await _json_body(request, MAX_GRADE_BODY)
-        except _TooLarge:
-            return _error(413, f"the body is over {MAX_GRADE_BODY // 1024} KB", "too_large")
-        except ValueError as error:
-            return _error(400, str(error), "json")
+        payload = await self._payload(request)
+        if isinstance(payload, Response):
+            return payload
         if isinstance(payload, dict) and payload.get("wait") is False:
             return self._start_grading(payload)
-        return await self._graded(payload)
-
-    async def _graded(self, payload: object, job: dict | None = None) -> Response:
-        def progress(done: int, total: int) -> None:
-            if job is not None:
-                job.update(done=done, total=total)
-
-        try:
-            answer = await self.grading.run("grade", payload, GRADE_BUDGET, progress)
-        except Busy:
-            return _error(503, "busy: another class is being graded; try again", "busy")
-        except OutOfTime as error:
-            return _error(408, f"{error} ({GRADE_BUDGET:g} s)", "timeout")
-        return JSONResponse(answer.body, answer.status)
+        return await self.computed(self.grading, "grade", payload, self.timeout, request=request)
 
     def _start_grading(self, payload: dict) -> Response:
+        if not self.grading.has_room():
+            return _error(503, "busy: other classes are being graded; try again", "busy")
         self._forget_old_grades()
         job_id = secrets.token_urlsafe(12)
         job = {"job": job_id, "status": "running", "done": 0, "total": 0, "started": time.time()}
         self.grades[job_id] = job
 
+        def progress(done: int, total: int) -> None:
+            job.update(done=done, total=total)
+
         async def work() -> None:
-            response = await self._graded(payload, job)
+            response = await self.computed(
+                self.grading, "grade", payload, self.grade_timeout, progress
+            )
             body = json.loads(response.body)
             job.update(body if response.status_code == 200 else {"error": body["error"]})
             job["status"] = "done" if response.status_code == 200 else "failed"
@@ -161,10 +217,14 @@ class Server:
         return JSONResponse(self._public(job), 202)
 
     def _forget_old_grades(self) -> None:
+        """Keep at most KEEP_GRADES jobs for at most an hour, dropping finished ones first."""
         now = time.time()
         for job_id, job in list(self.grades.items()):
-            if now - job["started"] > GRADE_TTL or len(self.grades) > KEEP_GRADES:
+            if now - job["started"] > GRADE_TTL:
                 self.grades.pop(job_id, None)
+        finished = [j for j, job in self.grades.items() if job["status"] != "running"]
+        while len(self.grades) >= KEEP_GRADES and finished:
+            self.grades.pop(finished.pop(0), None)
 
     @staticmethod
     def _public(job: dict) -> dict:
@@ -186,9 +246,17 @@ async def _internal_error(request: Request, error: Exception) -> Response:
     return _error(500, f"internal error ({type(error).__name__}); please report it", "internal")
 
 
-def create_app(timeout: float = 10.0, workers: int = 2, queue: int = 16) -> Starlette:
-    """The ASGI app; ``timeout`` is each request's budget in seconds."""
-    server = Server(timeout, workers, queue)
+def create_app(
+    timeout: float = 10.0,
+    workers: int = 4,
+    queue: int = 16,
+    grade_timeout: float = 600.0,
+    hosts: tuple[str, ...] | None = None,
+) -> Starlette:
+    """The ASGI app; ``timeout`` is each request's budget in seconds (a class graded as a
+    job, ``"wait": false``, gets ``grade_timeout``); ``hosts``, when given, are the only
+    ``Host`` names answered (DNS rebinding)."""
+    server = Server(timeout, workers, queue, grade_timeout, hosts)
     routes = [
         Route("/", server.index, methods=["GET"]),
         Route("/favicon.ico", server.icon, methods=["GET"]),
@@ -204,8 +272,8 @@ def create_app(timeout: float = 10.0, workers: int = 2, queue: int = 16) -> Star
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         yield
-        server.jobs.close()
-        server.grading.close()
+        for jobs in (server.jobs, server.previews, server.grading):
+            jobs.close()
 
     app = Starlette(
         routes=routes,

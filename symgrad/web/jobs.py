@@ -30,6 +30,10 @@ class OutOfTime(Exception):
     """The request's budget ran out before its answer came back."""
 
 
+class Abandoned(Exception):
+    """The client went away: its worker was stopped."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """An HTTP status and the JSON body the worker computed."""
@@ -76,8 +80,19 @@ class Jobs:
         process.start()
         process.join()
 
-    async def run(self, kind: str, payload: object, seconds: float, on_progress=None) -> Answer:
-        """Answer ``kind`` for ``payload`` within ``seconds`` (waiting included)."""
+    def has_room(self) -> bool:
+        """A request would start now or find a waiting place."""
+        running = self.workers - (self._slots._value if self._slots is not None else self.workers)
+        return running < self.workers or self._waiting < self.queue
+
+    async def run(
+        self, kind: str, payload: object, seconds: float, on_progress=None, gone=None
+    ) -> Answer:
+        """Answer ``kind`` for ``payload`` within ``seconds`` (waiting included).
+
+        ``gone()``, an async callable, says whether the client went away: its worker
+        is then stopped at once rather than at the deadline.
+        """
         deadline = time.monotonic() + seconds
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
@@ -91,11 +106,11 @@ class Jobs:
         finally:
             self._waiting -= 1
         try:
-            return await self._in_worker(kind, payload, deadline, on_progress)
+            return await self._in_worker(kind, payload, deadline, on_progress, gone)
         finally:
             self._slots.release()
 
-    async def _in_worker(self, kind: str, payload: object, deadline: float, on_progress) -> Answer:
+    async def _in_worker(self, kind, payload, deadline: float, on_progress, gone) -> Answer:
         receive, send = self._context.Pipe(duplex=False)
         # the library's own budget ends a little before the deadline, so that it answers
         # "unknown" itself; the deadline kills the process if it does not
@@ -107,7 +122,7 @@ class Jobs:
         send.close()
         self._running.add(process)
         try:
-            return await self._receive(receive, deadline, on_progress)
+            return await self._receive(receive, deadline, on_progress, gone)
         finally:
             self._running.discard(process)
             if process.is_alive():
@@ -115,13 +130,15 @@ class Jobs:
             await asyncio.to_thread(process.join, 5)
             receive.close()
 
-    async def _receive(self, receive, deadline: float, on_progress) -> Answer:
+    async def _receive(self, receive, deadline: float, on_progress, gone) -> Answer:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise OutOfTime("out of the time budget")
-            ready = await asyncio.to_thread(receive.poll, min(remaining, 0.5))
+            ready = await asyncio.to_thread(receive.poll, min(remaining, 0.25))
             if not ready:
+                if gone is not None and await gone():
+                    raise Abandoned("the client went away")
                 continue
             try:
                 message = receive.recv()

@@ -283,3 +283,98 @@ def test_only_loopback_addresses_count_as_local():
     assert (
         not _is_local("0.0.0.0") and not _is_local("192.168.1.5") and not _is_local("example.org")
     )
+
+
+def test_another_site_cannot_drive_the_server():
+    with TestClient(create_app(timeout=5, hosts=("127.0.0.1", "localhost", "testserver"))) as c:
+        body = {"loss": "w**2", "wrt": "w", "claim": "2*w"}
+        assert c.post("/api/check", json=body).status_code == 200
+        foreign = c.post("/api/check", json=body, headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403 and foreign.json()["kind"] == "forbidden"
+        rebound = c.post("/api/check", json=body, headers={"Host": "evil.example:8000"})
+        assert rebound.status_code == 403
+        same = c.post("/api/check", json=body, headers={"Origin": "http://testserver"})
+        assert same.status_code == 200
+
+
+@pytest.mark.parametrize("depth", [9, 50, 600, 5000])
+def test_deeply_nested_json_is_400(client, depth):
+    body = b'{"loss": ' + b"[" * depth + b"]" * depth + b"}"
+    response = client.post("/api/check", content=body)
+    assert response.status_code == 400 and response.json()["kind"] == "json"
+
+
+def test_a_class_over_64_kb_is_413_and_a_class_answers_within_the_budget(client):
+    big = {"example": False, "key": "x" * (65 * 1024), "answers": ""}
+    assert client.post("/api/grade", json=big).status_code == 413
+    key = (
+        '[[question]]\nid = "q1"\nloss = "'
+        + "*".join(f"sin(w+{i})" for i in range(1, 120))
+        + '"\nwrt = "w"\n'
+    )
+    start = time.monotonic()
+    slow = client.post(
+        "/api/grade", json={"key": key, "answers": "student,question,answer\ns,q1,0\n"}
+    )
+    assert time.monotonic() - start < 8 + 2
+    assert slow.status_code in (200, 400, 408)
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"example": True, "key": "[[question]]"}, "either example or key"),
+        ({"loss": "w0*x0 + w1*x1", "ties": ["w0=w1"], "dataset": ""}, "empty"),
+        ({"loss": "w0*x0", "init": {"w0": float("nan")}}, "finite number"),
+        ({"loss": "w0*x0", "init": {"w0": True}}, "finite number"),
+        ({"loss": "w0**2", "wrt": "zz", "claim": "1"}, "wrt"),
+    ],
+)  # fmt: skip
+def test_errors_name_the_request_fields(client, body, fragment):
+    path = "/api/grade" if "example" in body else ("/api/check" if "wrt" in body else "/api/prove")
+    response = client.post(path, content=json.dumps(body, allow_nan=True))
+    assert response.status_code == 400
+    assert fragment in response.json()["error"] and "--" not in response.json()["error"]
+
+
+def test_numbers_and_lists_where_the_cli_takes_text(client):
+    as_numbers = client.post(
+        "/api/prove",
+        json={"model": "mlp", "inputs": 2, "hidden": [2, 2], "init": "identical", "steps": "3"},
+    )
+    as_text = client.post(
+        "/api/prove", json={"model": "mlp", "inputs": "2", "hidden": "2,2", "init": "identical"}
+    )
+    assert as_numbers.status_code == as_text.status_code == 200
+    assert as_numbers.json()["verdict"] == as_text.json()["verdict"] == "proven"
+    decimals = client.post(
+        "/api/prove", json={"loss": "w0*x0 + w1*x1", "init": {"w0": 0.1, "w1": 0.1}}
+    )
+    assert decimals.status_code == 200 and decimals.json()["verdict"] == "refuted"
+
+
+def test_every_result_kind_has_a_page_form(client):
+    response = client.post(
+        "/api/page/prove",
+        json={"model": "two-layer", "inputs": "k", "hidden": "d", "init": "identical"},
+    )
+    assert response.status_code == 200
+    assert response.json()["result"]["verdict"] == "proven" and "PROVEN" in response.json()["html"]
+
+
+def test_grade_jobs_beyond_the_queue_are_503_at_once(client):
+    codes = [client.post("/api/grade", json={"example": True, "wait": False}).status_code
+             for _ in range(5)]  # fmt: skip
+    assert 202 in codes and 503 in codes
+    time.sleep(1)
+
+
+def test_serve_reports_a_taken_port_as_bad_input():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        result = runner.invoke(cli, ["serve", "--port", str(taken.getsockname()[1])])
+    assert result.exit_code == 2
+    assert "cannot listen on 127.0.0.1" in result.stderr and "serving" not in result.stderr

@@ -174,3 +174,40 @@ def test_usable_on_a_phone(server, tmp_path):
         phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         browser.close()
     assert width <= 390
+
+
+def test_a_derivation_is_judged_by_its_own_loss_line(page):
+    page.check("input[name=answer-kind][value=derivation]")
+    assert page.locator("#check-loss").is_hidden()
+    page.fill(
+        "#check-derivation",
+        "J = -y log(sigmoid(z)) - (1-y) log(1-sigmoid(z))\n"
+        "dJ/dz = -y(1-sigmoid(z)) + (1-y) sigmoid(z)\n= sigmoid(z) - y",
+    )
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#check-answer .result")
+    assert page.inner_text("#check-answer .badge") == "CORRECT"
+    assert page.locator("#check-answer button.reveal").count() == 0
+
+
+def test_notation_follows_only_what_is_shown(page):
+    page.check("input[name=answer-kind][value=derivation]")
+    page.fill("#check-derivation", r"J = |w x|" + "\n" + r"\frac{\partial J}{\partial w} = x")
+    page.check("input[name=answer-kind][value=claim]")
+    page.fill("#check-loss", "abs(w*x)")
+    page.fill("#check-claim", "x*sign(w*x)")
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#check-answer .result")
+    assert page.inner_text("#check-answer .badge") == "CORRECT"
+
+
+@pytest.mark.parametrize("preset", ["single-layer", "linear", "softmax", "mlp"])
+def test_every_preset_in_the_list_answers(page, preset):
+    page.click("#tab-prove")
+    page.check("input[name=subject][value=model]")
+    page.select_option("#prove-model", preset)
+    page.click("#prove-form details.more summary")
+    page.fill("#prove-init", "identical")
+    page.click("#prove-form button[type=submit]")
+    page.wait_for_selector("#prove-answer .result, #prove-answer .error")
+    assert page.locator("#prove-answer .error").count() == 0, page.inner_text("#prove-answer")

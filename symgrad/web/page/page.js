@@ -87,23 +87,30 @@ for (const radio of document.querySelectorAll("input[name=answer-kind]")) {
   radio.addEventListener("change", () => {
     const derivation = document.querySelector("input[name=answer-kind]:checked").value === "derivation";
     $("claim-box").hidden = derivation;
+    $("loss-wrt-box").hidden = derivation;
     $("derivation-box").hidden = !derivation;
   });
 }
 
+const derivationMode = () =>
+  document.querySelector("input[name=answer-kind]:checked").value === "derivation";
+
 function checkRequest(hint) {
-  const derivation = document.querySelector("input[name=answer-kind]:checked").value === "derivation";
-  const loss = $("check-loss").value.trim();
-  const body = { latex: notation(loss + $("check-claim").value + $("check-derivation").value) };
+  // only what the student sees is sent: a derivation carries its own loss (its J = line)
+  const body = {};
   const lets = lines($("check-let").value);
   const assume = lines($("check-assume").value);
   if (lets.length) body.let = lets;
   if (assume.length) body.assume = assume;
-  if (derivation) {
+  if (derivationMode()) {
     body.derivation = $("check-derivation").value;
-    if (loss) body.loss = loss;
+    body.latex = notation($("check-derivation").value);
   } else {
-    Object.assign(body, { loss, wrt: $("check-wrt").value.trim(), claim: lines($("check-claim").value), hint });
+    const loss = $("check-loss").value.trim();
+    Object.assign(body, {
+      loss, wrt: $("check-wrt").value.trim(), claim: lines($("check-claim").value), hint,
+      latex: notation(loss + $("check-claim").value),
+    });
   }
   return body;
 }
@@ -116,7 +123,7 @@ async function runCheck(hint) {
   try {
     const data = await post("/api/page/check", checkRequest(hint));
     showHtml(answer, data.html);
-    if (hint && data.result.verdict === "incorrect") {
+    if (hint && !derivationMode() && data.result.verdict === "incorrect") {
       const reveal = document.createElement("button");
       reveal.type = "button";
       reveal.className = "reveal";
@@ -145,17 +152,29 @@ for (const radio of document.querySelectorAll("input[name=subject]")) {
   });
 }
 
+// the options each preset takes (see `symgrad models`)
+const PRESET_OPTIONS = {
+  "linear": ["inputs"], "softmax": ["inputs"], "single-layer": ["inputs", "activation"],
+  "two-layer": ["inputs", "hidden", "activation"], "mlp": ["inputs", "hidden", "activation"],
+};
+function showPresetOptions() {
+  const takes = PRESET_OPTIONS[$("prove-model").value];
+  for (const option of ["inputs", "hidden", "activation"]) {
+    $(`prove-${option}`).parentElement.hidden = !takes.includes(option);
+  }
+  if ($("prove-model").value === "mlp" && !$("prove-hidden").value.includes(",")) $("prove-hidden").value = "3,3";
+}
+$("prove-model").addEventListener("change", showPresetOptions);
+
 function proveRequest() {
   const model = document.querySelector("input[name=subject]:checked").value === "model";
   const body = {};
   if (model) {
-    Object.assign(body, {
-      model: $("prove-model").value,
-      inputs: $("prove-inputs").value.trim() || null,
-      hidden: $("prove-model").value === "linear" ? null : ($("prove-hidden").value.trim() || null),
-      activation: $("prove-model").value === "linear" ? null : $("prove-activation").value,
-    });
-    if (["linear", "softmax"].includes(body.model)) { delete body.hidden; delete body.activation; }
+    body.model = $("prove-model").value;
+    for (const option of PRESET_OPTIONS[body.model]) {
+      const value = $(`prove-${option}`).value.trim();
+      if (value) body[option] = value;
+    }
   } else {
     body.loss = $("prove-loss").value.trim();
     body.latex = body.loss.includes("\\");
@@ -232,6 +251,9 @@ $("grade-form").addEventListener("submit", async (event) => {
   const key = $("grade-key").files[0];
   const answers = $("grade-answers").files[0];
   if (!key || !answers) { showError($("grade-answer"), new Error("choose a key and an answers file")); return; }
-  grade({ key: await key.text(), answers: await answers.text(), answers_format: answers.name.endsWith(".csv") ? "csv" : "jsonl" });
+  const body = { key: await key.text(), answers: await answers.text() };
+  if (/\.csv$/i.test(answers.name)) body.answers_format = "csv";
+  else if (/\.jsonl?$/i.test(answers.name)) body.answers_format = "jsonl";
+  grade(body);  // otherwise the server tells CSV from JSONL by the content
 });
 $("grade-example").addEventListener("click", () => grade({ example: true }));

@@ -30,10 +30,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from symgrad.errors import BudgetError, DatasetError, ProblemError, SymgradError
+from symgrad.errors import (
+    BudgetError,
+    DatasetError,
+    ProblemError,
+    SymgradError,
+    UndefinedSymbolError,
+)
 from symgrad.results import ClassReport, GradedAnswer, QuestionStats
 
-VERDICTS = ("correct", "incorrect", "unknown", "syntax", "timeout")
+VERDICTS = ("correct", "incorrect", "unknown", "undefined_symbol", "syntax", "timeout")
 MAX_ANSWERS = 100_000
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "class"
 
@@ -54,6 +60,7 @@ class Question:
     feedback: Mapping[str, str] = field(default_factory=dict)
     shapes: tuple[str, ...] = ()
     up_to_factor: bool = False
+    let: tuple[tuple[str, str], ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -85,6 +92,7 @@ def _question(entry: object, number: int) -> Question:
         "feedback",
         "shapes",
         "up_to_factor",
+        "let",
     }
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -128,7 +136,18 @@ def _question(entry: object, number: int) -> Question:
         feedback=dict(feedback),
         shapes=_strings(entry.get("shapes"), f"key: question {qid!r}: shapes"),
         up_to_factor=_flag(entry.get("up_to_factor", False), qid),
+        let=_definitions(entry.get("let"), qid),
     )
+
+
+def _definitions(value: object, qid: str) -> tuple[tuple[str, str], ...]:
+    """A question's ``let``: a table ``{ p = "sigmoid(w*x + b)" }`` or a list of "p = ..." texts."""
+    from symgrad.teaching.reading import definition_items
+
+    try:
+        return tuple(definition_items(value))
+    except ProblemError as error:
+        raise ProblemError(f"key: question {qid!r}: let: {error.one_line()}") from None
 
 
 def _flag(value: object, qid: str) -> bool:
@@ -176,6 +195,7 @@ def _validate_questions(questions: Sequence[Question]) -> None:
                 timeout=30,
                 constraints=list(question.constraints) or None,
                 shapes=question.shapes or None,
+                let=list(question.let) or None,
             )
         except BudgetError:
             pass
@@ -370,14 +390,26 @@ def grade_answer(
                 functions=question.functions,
                 latex_input=True if fmt == "latex" else None,
                 timeout=timeout * 0.6,
+                let=list(question.let) or None,
+                assume=list(question.assume) or None,
+                constraints=list(question.constraints) or None,
+                hint=hide,
             )
             parts = [derivation.lines[-1].expression]
         latex = fmt == "latex" or bool(derivation and derivation.latex)
+        lets = derivation.definitions if derivation is not None else ()
         result = _checked(question, parts, latex, timeout if derivation is None else timeout * 0.4,
-                          hide)  # fmt: skip
+                          hide, lets)  # fmt: skip
     except BudgetError as error:
         return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], error.one_line())
     except SymgradError as error:
+        if isinstance(error, UndefinedSymbolError) and (len(question.wrt) == 1 or derivation):
+            return _outcome(
+                question,
+                "undefined_symbol",
+                [("undefined_symbol",) for _ in question.wrt],
+                error.one_line(),
+            )
         if len(question.wrt) > 1 and derivation is None:
             return _by_component(question, parts, fmt == "latex", timeout, hide)
         return _outcome(question, "syntax", [("syntax",) for _ in question.wrt], error.one_line())
@@ -405,8 +437,11 @@ def _loss_for(question: Question, latex: bool):
     return read(text, question.functions, latex=question.format == "latex").expr
 
 
-def _checked(question: Question, parts, latex: bool, timeout: float, hide: bool):
+def _checked(question: Question, parts, latex: bool, timeout: float, hide: bool, lets=()):
+    """The answer's claims checked against the question (``lets``: a derivation's own)."""
     from symgrad.teaching.check import check
+
+    own = [(n, t) for n, t in lets if all(n != m for m, _ in question.let)]
 
     return check(
         _loss_for(question, latex),
@@ -420,6 +455,7 @@ def _checked(question: Question, parts, latex: bool, timeout: float, hide: bool)
         constraints=list(question.constraints) or None,
         shapes=question.shapes or None,
         up_to_factor=question.up_to_factor,
+        let=[*question.let, *own] or None,
     )
 
 
@@ -456,17 +492,18 @@ def _by_component(question: Question, parts, latex: bool, timeout: float, hide: 
                 }  # fmt: skip
             )
         except SymgradError as error:
+            kind = "undefined_symbol" if isinstance(error, UndefinedSymbolError) else "syntax"
             components.append(
-                {
-                    "name": name,
-                    "verdict": "syntax",
-                    "codes": ["syntax"],
-                    "feedback": [error.one_line()],
-                }  # fmt: skip
+                {"name": name, "verdict": kind, "codes": [kind], "feedback": [error.one_line()]}
             )
     verdicts = {c["verdict"] for c in components}
     verdict = next(
-        (v for v in ("syntax", "timeout", "incorrect", "unknown") if v in verdicts), "correct"
+        (
+            v
+            for v in ("syntax", "undefined_symbol", "timeout", "incorrect", "unknown")
+            if v in verdicts
+        ),
+        "correct",
     )
     return {"verdict": verdict, "components": components, "understood": "", "reason": ""}
 
@@ -524,7 +561,9 @@ def _row(answer: Answer, question: Question, outcome: Mapping) -> GradedAnswer:
         sentences = [
             question.feedback.get("correct", "correct") + "".join(f"; but {slip}" for slip in slips)
         ]
-    elif outcome["verdict"] in ("syntax", "timeout", "unknown") and outcome.get("reason"):
+    elif outcome["verdict"] in ("syntax", "undefined_symbol", "timeout", "unknown") and outcome.get(
+        "reason"
+    ):
         sentences = [question.feedback.get(outcome["verdict"], outcome["reason"])]
     return GradedAnswer(
         student=answer.student,

@@ -256,6 +256,7 @@ class Context:
     symbol_or_function: frozenset[str] = frozenset({"sigma", "H"})
     matrices: frozenset[str] = frozenset()
     shapes: bool = False
+    resolve_names: bool = False
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -754,11 +755,24 @@ class Parser:
                 name not in self.context.symbols
                 and not _UNAMBIGUOUS_PRODUCT.match(name)
                 and not self._declared_matrix(name)
+                and not _is_greek_letter(token)
+                and not self._resolves(name)
             ):
                 raise self._unknown_function(token)
-            if not self.context.latex:
+            if not self.context.latex and name not in self.context.symbols:
                 self.context.note(f"{token.source}(...) is read as the product {name}*(...)")
         return ("name", name, token.position, token.source)
+
+    def _resolves(self, name: str) -> bool:
+        """A claim's name that stands for known names (``wx`` for w*x, ``lam`` for lambda)."""
+        if not self.context.resolve_names:
+            return False
+        from symgrad.text.names import resolve
+
+        try:
+            return resolve(name, self.context.symbols) is not None
+        except ParseError:
+            return True  # refused with the choices when it is built
 
     def _declared_matrix(self, name: str) -> bool:
         """In shape mode: a declared matrix, or a row of one (``x_i`` for a declared ``X``)."""
@@ -930,6 +944,13 @@ class Parser:
         condition = self.condition()
         self.expect("OP", ")", "')' closing the pair")
         return ("piece", value, condition)
+
+
+def _is_greek_letter(token: Token) -> bool:
+    """``λ`` or ``lambda`` written before a bracket: a coefficient (a product), as in ML texts."""
+    return token.source in GREEK or (
+        token.source == token.value and token.value in GREEK.values() and token.value != "pi"
+    )
 
 
 def _indexed_name(base: str, indices: list[str]) -> str:

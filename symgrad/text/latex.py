@@ -51,7 +51,9 @@ ACCENTS = {
     "hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
     "widetilde": "tilde", "dot": "dot",
 }  # fmt: skip
-FONTS = {"mathbf", "boldsymbol", "bm", "mathit", "vec", "mathnormal", "mathsf"}
+FONTS = {
+    "mathbf", "boldsymbol", "bm", "mathit", "vec", "mathnormal", "mathsf", "mathcal", "mathscr",
+}  # fmt: skip
 SPACES = {
     ",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits",
     "nolimits", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl",

@@ -39,6 +39,7 @@ from symgrad.errors import ParseError
 from symgrad.exact import functions as fn
 from symgrad.exact.domain import Constraint, always_holds
 from symgrad.text.grammar import REFUSED_NAMES, Context, lex_text, parse_tokens
+from symgrad.text.names import resolve
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 60
@@ -305,8 +306,24 @@ class Builder:
             raise self.fail(f"name {name!r} is not allowed (names start with a letter)", position)
         if name in KNOWN_FUNCTIONS and name not in SYMBOL_OR_FUNCTION:
             raise self.fail(f"{name!r} is a function: call it, e.g. {name}(x)", position)
+        if self.context.resolve_names and name not in self.context.symbols:
+            return self._resolved(name, node[3] if len(node) > 3 else name, position)
         self.names.add(name)
         return real_symbol(name)
+
+    def _resolved(self, name: str, source: str, position: int) -> sympy.Basic:
+        """A claim's name read through the known names: a variant (``w_0`` is w0) or a
+        product of known names written together (``wx`` is w*x); else the name itself."""
+        try:
+            parts = resolve(name, self.context.symbols)
+        except ParseError as error:
+            raise self.fail(error.message, position) from None
+        if not parts:
+            self.names.add(name)
+            return real_symbol(name)
+        self.names.update(parts)
+        self.context.note(f"{source} is read as {'*'.join(parts)}")
+        return sympy.Mul(*(real_symbol(part) for part in parts))
 
     def _true(self, node) -> sympy.Basic:
         return sympy.true
@@ -519,7 +536,11 @@ _RELATION = {
 
 
 def _context(
-    functions: Iterable[str], symbols: Iterable[str], e_is_symbol: bool, latex: bool
+    functions: Iterable[str],
+    symbols: Iterable[str],
+    e_is_symbol: bool,
+    latex: bool,
+    resolve_names: bool = False,
 ) -> Context:
     declared = frozenset(check_name(name, "function") for name in functions)
     return Context(
@@ -528,6 +549,7 @@ def _context(
         symbols=frozenset(symbols),
         e_is_symbol=e_is_symbol,
         latex=latex,
+        resolve_names=resolve_names,
     )
 
 
@@ -538,16 +560,19 @@ def read(
     e_is_symbol: bool = False,
     latex: bool = False,
     relation: bool = False,
+    resolve_names: bool = False,
 ) -> Parsed:
     """Parse ``text`` (plain maths, or LaTeX with ``latex=True``) into a :class:`Parsed`.
 
-    ``functions`` names arbitrary differentiable functions of one argument;
+    ``functions`` names arbitrary differentiable functions;
     ``symbols`` are names known from elsewhere (the loss, when reading a claim),
     so that ``x(...)`` reads as a product when x is one of them; with
+    ``resolve_names`` a name that is not among them is read through them when it can be
+    (:mod:`symgrad.text.names`: ``wx`` is w*x, ``w_0`` is w0); with
     ``e_is_symbol`` the name ``e`` is a symbol rather than Euler's number.
     """
     _precheck(text)
-    context = _context(functions, symbols, e_is_symbol, latex)
+    context = _context(functions, symbols, e_is_symbol, latex, resolve_names)
     if latex:
         from symgrad.text.latex import lex_latex
 

@@ -1,0 +1,304 @@
+"""Deciding ``claim = dJ/dw`` in one data case: correct, correct almost everywhere, incorrect
+or unknown.
+
+The true derivative follows PyTorch's conventions at kinks (relu'(0) = 0, a tie of max/min
+shares the gradient). Where the loss is not differentiable (the zero set of a kink of the
+loss: relu, abs, max, min, clip, a piecewise seam) no value is *the* derivative, so:
+
+- ``incorrect`` needs a witness where the loss is differentiable: sampling keeps off the
+  loss's kinks, and a point on a kink counts only where the derivative's pieces on the two
+  sides agree there;
+- ``correct`` is an exact identity (the zero-test ladder, kinks with their conventions);
+- ``correct almost everywhere`` holds when the claim equals the derivative on every cell
+  between the kinks (each cell's piece proven zero, or the cell proven empty) and, on the
+  kinks that are the claim's own, on the seam itself: then the two differ at most on the
+  loss's kinks, a set of measure zero where the loss is not differentiable. The exceptional
+  set is named, with the convention's value and the claim's at one exact point.
+
+Anything else is ``unknown`` with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+
+import sympy
+
+from symgrad.exact.evaluate import Undecided, evaluate, is_certainly_nonzero
+from symgrad.exact.kinks import kink_arguments, on_cell, zero_set_text
+from symgrad.exact.printing import to_str
+from symgrad.exact.sampling import Nonzero, Sampler, find_nonzero
+from symgrad.exact.zero import prove_zero, with_signs
+from symgrad.results import Exceptional
+from symgrad.teaching.setting import Setting
+from symgrad.ties.problem import sort_symbols
+
+MAX_AE_KINKS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The decision in one case: ``verdict`` with its method, witness or reason."""
+
+    verdict: str
+    method: str = ""
+    found: Nonzero | None = None
+    reason: str = ""
+    exceptional: Exceptional | None = None
+
+
+def loss_kinks(loss: sympy.Expr, true: sympy.Expr) -> list[sympy.Expr]:
+    """Where the loss may fail to be differentiable: the kink arguments of J and of dJ/dw."""
+    return kink_arguments(loss, true)
+
+
+def decide_case(
+    difference: sympy.Expr,
+    symbols,
+    setting: Setting,
+    point_conditions,
+    kinks=(),
+    claim: sympy.Expr | None = None,
+    true: sympy.Expr | None = None,
+    loss_conditions=None,
+) -> Outcome:
+    """The outcome for ``difference = claim - true`` (``kinks``: the loss's kink arguments;
+    ``loss_conditions``: the loss's domain and the assumptions, without the claim's domain)."""
+    off_kinks = [*point_conditions, *(sympy.Ne(k, 0) for k in kinks)]
+    data = sort_symbols(set(symbols))
+    sampler = Sampler(symbols, signs=setting.signs, leading=data, conditions=off_kinks)
+    found, _ = find_nonzero([difference], sampler, tries=10)
+    if found is not None:
+        return Outcome("incorrect", found=found)
+    if difference == 0:
+        return Outcome("correct", "structural equality")
+    left = max(setting.deadline - time.monotonic(), 0.2)
+    proof = prove_zero(difference, left, signs=setting.signs)
+    if proof.zero:
+        return Outcome("correct", proof.method)
+    sampler = Sampler(symbols, signs=setting.signs, seed=11, conditions=off_kinks)
+    found, _ = find_nonzero([difference], sampler, tries=40)
+    if found is not None:
+        return Outcome("incorrect", found=found)
+    if kinks and claim is not None and true is not None:
+        outcome = almost_everywhere(
+            claim, true, list(kinks), setting, point_conditions,
+            point_conditions if loss_conditions is None else loss_conditions,
+        )  # fmt: skip
+        if outcome is not None:
+            return outcome
+    return Outcome("unknown", reason=proof.reason or "no sound method decided")
+
+
+# ---------------------------------------------------------------- almost everywhere
+def almost_everywhere(
+    claim, true, kinks, setting: Setting, conditions, loss_conditions=()
+) -> Outcome | None:
+    """Correct (almost everywhere) by cells and seams, an incorrect seam point, or None."""
+    difference = claim - true
+    every = kink_arguments(claim, true, *kinks)
+    for kink in kinks:
+        if kink not in every:
+            every.append(kink)
+    if not every or len(every) > MAX_AE_KINKS:
+        return None
+    for cell in itertools.product((1, -1), repeat=len(every)):
+        if time.monotonic() > setting.deadline or not _cell_right(
+            difference, every, cell, setting, conditions
+        ):
+            return None
+    own = [k for k in every if k not in kinks]
+    for kink in own:
+        seam = _seam_outcome(difference, kink, kinks, setting, conditions)
+        if seam is not None:
+            return seam
+    return _on_the_loss_kinks(claim, true, kinks, every, loss_conditions)
+
+
+def _signs_of_cell(setting: Setting, kinks, cell) -> dict:
+    signs = dict(setting.signs)
+    for kink, sign in zip(kinks, cell):
+        if kink.is_Symbol:
+            if kink in signs and signs[kink] != ("positive" if sign > 0 else "negative"):
+                continue
+            signs[kink] = "positive" if sign > 0 else "negative"
+    return signs
+
+
+def _cell_right(difference, kinks, cell, setting: Setting, conditions) -> bool:
+    """The difference's piece on the cell is proven zero, or the cell is proven empty."""
+    piece = on_cell(difference, kinks, cell)
+    if piece is None:
+        return False
+    signs = _signs_of_cell(setting, kinks, cell)
+    piece = with_signs(piece, signs)
+    if piece == 0:
+        return True
+    inside = [*conditions, *((k > 0) if s > 0 else (k < 0) for k, s in zip(kinks, cell))]
+    sampler = Sampler(piece.free_symbols | _symbols(kinks), signs=signs, conditions=inside)
+    found, _ = find_nonzero([piece], sampler, tries=6)
+    if found is None:
+        left = min(max(setting.deadline - time.monotonic(), 0.1), 5.0)
+        if prove_zero(piece, left, signs=signs).zero:
+            return True
+    return _cell_empty(kinks, cell, conditions)
+
+
+def _symbols(kinks) -> set:
+    return set().union(*(k.free_symbols for k in kinks))
+
+
+def _cell_empty(kinks, cell, conditions=()) -> bool:
+    """The sign pattern has no admissible point: a sign it needs contradicts a condition on
+    the same expression (``w < x`` against ``w >= x``), or, for kinks in one symbol, the
+    solution sets do not meet."""
+    from symgrad.exact.zero import _empty
+
+    relations = [c for c in conditions if isinstance(c, sympy.core.relational.Relational)]
+    signs = [(k > 0) if s > 0 else (k < 0) for k, s in zip(kinks, cell)]
+    try:
+        if _empty(sympy.And(*relations, *signs)):
+            return True
+    except (TypeError, ValueError, NotImplementedError):
+        pass
+    symbols = _symbols(kinks)
+    if len(symbols) != 1:
+        return False
+    (symbol,) = symbols
+    region = sympy.S.Reals
+    try:
+        for kink, sign in zip(kinks, cell):
+            relation = kink > 0 if sign > 0 else kink < 0
+            region = region.intersect(relation.as_set())
+    except (NotImplementedError, TypeError, ValueError):
+        return False
+    return region == sympy.S.EmptySet
+
+
+def _seam_points(kink, conditions, count: int = 3):
+    """A few exact points on ``kink = 0`` (one symbol solved from the others), admissible."""
+    from symgrad.ties import certify
+
+    points = []
+    for symbol in sort_symbols(kink.free_symbols):
+        try:
+            solutions = sympy.solve(kink, symbol)
+        except (NotImplementedError, TypeError, ValueError):
+            continue
+        if len(solutions) != 1:
+            continue
+        others = sort_symbols(kink.free_symbols - {symbol})
+        for values in ((1, 2, 3), (2, -1, 1), (-1, 3, 2), (3, 1, -2)):
+            point = {s: sympy.Integer(v) for s, v in zip(others, itertools.cycle(values))}
+            value = solutions[0].xreplace(point)
+            if not value.is_Rational:
+                continue
+            point[symbol] = value
+            if all(certify.holds(c, point) for c in conditions if c.free_symbols <= set(point)):
+                points.append(point)
+            if len(points) >= count:
+                return points
+    return points
+
+
+def _value(expr, point):
+    try:
+        return evaluate(expr, _complete(expr, point))
+    except (Undecided, ZeroDivisionError, ValueError, OverflowError):
+        return None
+
+
+def _complete(expr, point) -> dict:
+    """The point, with the symbols it leaves free set to small distinct values."""
+    full = dict(point)
+    for index, symbol in enumerate(sort_symbols(expr.free_symbols - set(point))):
+        full[symbol] = sympy.Rational(index + 2, 3)
+    return full
+
+
+def _seam_outcome(difference, kink, kinks, setting, conditions) -> Outcome | None:
+    """On a seam of the claim's own (where the loss is differentiable): a differing point
+    refutes; a seam that cannot be shown right leaves the claim undecided."""
+    seam_conditions = [*conditions, *(sympy.Ne(k, 0) for k in kinks)]
+    points = _seam_points(kink, seam_conditions)
+    for point in points:
+        full = _complete(difference, point)
+        value = _value(difference, full)
+        if value is not None and is_certainly_nonzero(value):
+            return Outcome("incorrect", found=Nonzero(0, _fractions(full), value))
+    for symbol in sort_symbols(kink.free_symbols):
+        solutions = sympy.solve(kink, symbol)
+        if len(solutions) == 1:
+            restricted = difference.xreplace({symbol: solutions[0]})
+            left = min(max(setting.deadline - time.monotonic(), 0.1), 5.0)
+            if restricted == 0 or prove_zero(restricted, left, signs=setting.signs).zero:
+                return None
+    return Outcome("unknown", reason=f"the claim's own seam {zero_set_text([kink])} is undecided")
+
+
+def _fractions(point) -> dict:
+    from fractions import Fraction
+
+    return {s: Fraction(int(v.p), int(v.q)) for s, v in point.items()}
+
+
+def _on_the_loss_kinks(claim, true, kinks, every, conditions) -> Outcome:
+    """Right off the loss's kinks: name the kinks in the loss's domain, with the convention."""
+    difference = claim - true
+    inside = [k for k in kinks if _seam_points(k, conditions, 1)]
+    if not inside:
+        return Outcome("correct", "equal on every region between the kinks (outside the domain)")
+    convention = ""
+    for kink in inside:
+        for point in _seam_points(kink, conditions):
+            full = _complete(difference, point)
+            value = _value(difference, full)
+            if value is not None and not is_certainly_nonzero(value):
+                continue
+            if value is not None and _differentiable_at(true, every, full):
+                return Outcome("incorrect", found=Nonzero(0, _fractions(full), value))
+            convention = _convention_text(claim, true, full)
+            break
+        if convention:
+            break
+    method = "equal on every region between the kinks (each piece exactly 0)"
+    return Outcome("correct", method, exceptional=Exceptional(zero_set_text(inside), convention))
+
+
+def _differentiable_at(true, kinks, point) -> bool:
+    """The derivative's pieces on the two sides of the one kink through ``point`` agree there."""
+    signs = []
+    for kink in kinks:
+        value = kink.xreplace(point)
+        if not value.is_Rational:
+            return False
+        signs.append(0 if value == 0 else (1 if value > 0 else -1))
+    if signs.count(0) != 1:
+        return False
+    sides = []
+    for side in (1, -1):
+        cell = tuple(side if s == 0 else s for s in signs)
+        piece = on_cell(true, kinks, cell)
+        if piece is None:
+            return False
+        sides.append(_value(piece, point))
+    from fractions import Fraction
+
+    first, second = sides
+    return isinstance(first, Fraction) and isinstance(second, Fraction) and first == second
+
+
+def _convention_text(claim, true, point) -> str:
+    """``at w = 0, x = 1 PyTorch's convention gives 1/2 and the claim gives 0``."""
+    where = ", ".join(
+        f"{s} = {to_str(v)}" for s, v in sorted(point.items(), key=lambda i: str(i[0]))
+    )
+    convention = f"at {where} PyTorch's convention gives {to_str(true.xreplace(point))}"
+    if _value(claim, point) is None:
+        return f"{convention}; the claim is undefined there"
+    return f"{convention} and the claim gives {to_str(claim.xreplace(point))}"
+
+
+__all__ = ["Outcome", "almost_everywhere", "decide_case", "loss_kinks"]

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import sympy
 
-from symgrad.exact.functions import Max, Min, relu
+from symgrad.exact.functions import Max, Min, clip, relu
 
 MAX_KINKS = 4
 
@@ -34,6 +34,8 @@ def _arguments_of(node: sympy.Basic) -> list[sympy.Expr]:
         return [node.args[0]]
     if isinstance(node, (Max, Min, sympy.Max, sympy.Min)) and len(node.args) == 2:
         return [node.args[0] - node.args[1]]
+    if isinstance(node, clip):
+        return [node.args[0] - bound for bound in node.args[1:]]
     if isinstance(node, sympy.Piecewise):
         found = []
         for _, condition in node.args:
@@ -97,6 +99,13 @@ def on_cell(
             first_larger = sign > 0
             wants_max = isinstance(node, (Max, sympy.Max))
             return args[0] if first_larger == wants_max else args[1]
+        if isinstance(node, clip):
+            signs = [_sign_on(node.args[0] - bound, kinks, cell) for bound in node.args[1:]]
+            if any(sign is None for sign in signs):
+                return _mark(node)
+            if signs[0] < 0:
+                return args[1]
+            return args[2] if len(signs) > 1 and signs[1] > 0 else args[0]
         if isinstance(node, sympy.Piecewise):
             chosen = _piece_of(node, args, kinks, cell)
             return _mark(node) if chosen is None else chosen

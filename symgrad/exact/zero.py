@@ -74,6 +74,7 @@ def _as_pieces(expr: sympy.Expr) -> sympy.Expr:
         return rewrite
 
     expr = expr.replace(fn.relu, lambda z: sympy.Piecewise((z, z > 0), (0, True)))
+    expr = expr.replace(fn.clip, lambda *a: fn.clip(*a).rewrite(sympy.Piecewise))
     expr = expr.replace(
         lambda e: isinstance(e, sympy.Heaviside),
         lambda e: sympy.Piecewise(
@@ -175,7 +176,7 @@ def _smooth_is_zero(expr: sympy.Expr) -> bool:
 def _simplify_is_zero(expr: sympy.Expr) -> bool:
     from symgrad.exact import functions as fn
 
-    if expr.has(*_KINKS, fn.relu, fn.Max, fn.Min):
+    if expr.has(*_KINKS, fn.relu, fn.Max, fn.Min, fn.clip):
         try:
             if _pieces_are_zero(expr):
                 return True

@@ -220,16 +220,21 @@ def _read_text(path: str | Path, what: str, limit: int = 20 * 2**20) -> str:
 
     try:
         info = os.stat(path)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         raise (ProblemError if what == "key" else DatasetError)(
-            f"cannot read the {what} {_quote(path)}: {error.strerror}"
+            f"cannot read the {what} {_quote(path)}: {getattr(error, 'strerror', None) or error}"
         ) from None
     if not stat.S_ISREG(info.st_mode):
         raise (ProblemError if what == "key" else DatasetError)(
             f"the {what} {_quote(path)} is not a regular file"
         )
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise (ProblemError if what == "key" else DatasetError)(
+            f"cannot read the {what} {_quote(path)}: {error.strerror or error}"
+        ) from None
     if len(data) > limit:
         raise (ProblemError if what == "key" else DatasetError)(
             f"the {what} {_quote(path)} exceeds {limit} bytes"

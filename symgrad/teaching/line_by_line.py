@@ -188,31 +188,53 @@ def _let_statement(number: int, row: str, body: str, latex: bool) -> Statement:
 
 
 def load_derivation(path: str) -> str:
-    """The text of a derivation file (``-`` is standard input), size-limited UTF-8."""
-    import stat
-    import sys
+    """The text of a derivation file (``-`` is standard input), size-limited UTF-8.
 
-    if path == "-":
-        data = (
-            sys.stdin.buffer.read(MAX_TEXT + 1)
-            if hasattr(sys.stdin, "buffer")
-            else (sys.stdin.read(MAX_TEXT + 1).encode())
-        )
-    else:
-        try:
-            info = os.stat(path)
-        except OSError as error:
-            raise ProblemError(f"cannot read the derivation {path!r}: {error.strerror}") from None
-        if not stat.S_ISREG(info.st_mode):
-            raise ProblemError(f"the derivation {path!r} is not a regular file")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_TEXT + 1)
+    Anything that cannot be read (a closed standard input, a file that fails while being
+    read) is a ProblemError: one line, exit 2.
+    """
+    data = _stdin_bytes() if path == "-" else _file_bytes(path)
     if len(data) > MAX_TEXT:
         raise ProblemError(f"the derivation is longer than {MAX_TEXT} bytes")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ProblemError("the derivation is not UTF-8 text") from None
+
+
+def _stdin_bytes() -> bytes:
+    import sys
+
+    stream = sys.stdin
+    try:
+        if stream is None:
+            raise OSError("standard input is closed")
+        if hasattr(stream, "buffer"):
+            return stream.buffer.read(MAX_TEXT + 1)
+        text = stream.read(MAX_TEXT + 1)
+        return text.encode() if isinstance(text, str) else bytes(text)
+    except (OSError, ValueError, AttributeError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or "it is closed"
+        raise ProblemError(f"cannot read the derivation from standard input ({reason})") from None
+
+
+def _file_bytes(path: str) -> bytes:
+    import stat
+
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ProblemError(f"cannot read the derivation {path!r}: {reason}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ProblemError(f"the derivation {path!r} is not a regular file")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_TEXT + 1)
+    except OSError as error:
+        raise ProblemError(
+            f"cannot read the derivation {path!r}: {error.strerror or error}"
+        ) from None
 
 
 # ---------------------------------------------------------------- judging

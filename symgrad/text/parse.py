@@ -40,6 +40,13 @@ from symgrad.exact import functions as fn
 from symgrad.exact.domain import Constraint, always_holds
 from symgrad.text.grammar import REFUSED_NAMES, Context, lex_text, parse_tokens
 from symgrad.text.names import resolve
+from symgrad.text.vocabulary import (  # noqa: F401 - re-exported
+    CONSTANTS,
+    KNOWN_FUNCTIONS,
+    ONE_OR_MORE,
+    REWRITTEN,
+    SYMBOL_OR_FUNCTION,
+)
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 60
@@ -49,6 +56,8 @@ MAX_SYMBOLIC_EXPONENT = 8_000
 MAX_DEGREE = 20_000
 MAX_NUMBER_DIGITS = 2_000
 MAX_NODES = 20_000
+MAX_SUM_TERMS = 100
+MAX_FACTORIAL = 500
 
 
 def power_digits(base: sympy.Rational, p: int, q: int) -> int:
@@ -87,55 +96,6 @@ def power_text(base: object, exponent: object) -> str:
 
     return f"{wrapped(base)}**{wrapped(exponent)}"
 
-
-def _sech(u):
-    return sympy.sech(u)
-
-
-#: name -> (builder, allowed argument counts (None: 2 or more), domain rule)
-KNOWN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...] | None, str | None]] = {
-    "exp": (sympy.exp, (1,), None),
-    "log": (sympy.log, (1,), "positive"),
-    "ln": (sympy.log, (1,), "positive"),
-    "sqrt": (sympy.sqrt, (1,), "nonnegative"),
-    "abs": (sympy.Abs, (1,), None),
-    "Abs": (sympy.Abs, (1,), None),
-    "sign": (sympy.sign, (1,), None),
-    "sgn": (sympy.sign, (1,), None),
-    "sin": (sympy.sin, (1,), None),
-    "cos": (sympy.cos, (1,), None),
-    "tan": (sympy.tan, (1,), "tan"),
-    "sinh": (sympy.sinh, (1,), None),
-    "cosh": (sympy.cosh, (1,), None),
-    "tanh": (sympy.tanh, (1,), None),
-    "sech": (_sech, (1,), None),
-    "asin": (sympy.asin, (1,), "unit"),
-    "arcsin": (sympy.asin, (1,), "unit"),
-    "acos": (sympy.acos, (1,), "unit"),
-    "arccos": (sympy.acos, (1,), "unit"),
-    "atan": (sympy.atan, (1,), None),
-    "arctan": (sympy.atan, (1,), None),
-    "sigmoid": (fn.sigmoid, (1,), None),
-    "sigma": (fn.sigmoid, (1,), None),
-    "logistic": (fn.sigmoid, (1,), None),
-    "relu": (fn.relu, (1,), None),
-    "ReLU": (fn.relu, (1,), None),
-    "softplus": (fn.softplus, (1,), None),
-    "max": (fn.Max, None, None),
-    "Max": (fn.Max, None, None),
-    "min": (fn.Min, None, None),
-    "Min": (fn.Min, None, None),
-    "heaviside": (fn.heaviside, (1,), None),
-    "H": (fn.heaviside, (1,), None),
-    "Heaviside": (sympy.Heaviside, (1, 2), None),
-    "argmax_share": (fn.argmax_share, None, None),
-    "argmin_share": (fn.argmin_share, None, None),
-    "piecewise": (None, None, None),
-    "Piecewise": (None, None, None),
-}
-#: names that are functions when called and symbols otherwise
-SYMBOL_OR_FUNCTION = {"sigma", "H"}
-CONSTANTS = {"pi": sympy.pi}
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -253,6 +213,7 @@ class Builder:
         self.nodes = 0
         self.names: set[str] = set()
         self.domain: list[Constraint] = []
+        self.index_values: dict[str, int] = {}
 
     def fail(self, message: str, position: int | None = None) -> ParseError:
         if position is not None and self.text:
@@ -293,8 +254,45 @@ class Builder:
             raise self.fail(too_long, position)
         return Rational(exact.numerator, exact.denominator)
 
+    def _indexsum(self, node) -> sympy.Expr:
+        """``\\sum_{i=1}^{3} (y_i - w x_i)^2`` in scalar mode: the terms written out, x_i
+        read as x1, x2, x3 (as LaTeX reads x_{1})."""
+        index, lower, upper, body, position = node[1], node[2], node[3], node[4], node[5]
+        first, last = int(lower), int(upper)
+        if last - first + 1 > MAX_SUM_TERMS:
+            raise self.fail(f"a sum of more than {MAX_SUM_TERMS} terms", position)
+        saved = dict(self.index_values)
+        terms = []
+        for value in range(first, last + 1):
+            self.index_values[index] = value
+            terms.append(self.build(body))
+        self.index_values = saved
+        self.context.note(
+            f"the sum over {index} = {first}..{last} is written out ({last - first + 1} terms)"
+        )
+        return self._checked(sympy.Add(*terms), position)
+
+    def _indexed(self, name: str) -> sympy.Basic | None:
+        """Inside a sum: the index itself is its value; ``x_i`` is x1 when i = 1."""
+        if name in self.index_values:
+            return sympy.Integer(self.index_values[name])
+        parts = name.split("_")
+        if not any(p in self.index_values for p in parts[1:]):
+            return None
+        parts = [str(self.index_values.get(p, p)) if i else p for i, p in enumerate(parts)]
+        joined = parts[0]
+        for i, part in enumerate(parts[1:]):
+            glue = i == 0 and part.isdigit() and not joined[-1].isdigit()
+            joined = joined + part if glue else f"{joined}_{part}"
+        self.names.add(joined)
+        return real_symbol(joined)
+
     def _name(self, node) -> sympy.Basic:
         name, position = node[1], node[2]
+        if self.index_values:
+            indexed = self._indexed(name)
+            if indexed is not None:
+                return indexed
         if name in REFUSED_NAMES:
             raise self.fail(REFUSED_NAMES[name], position)
         if name in CONSTANTS:
@@ -429,29 +427,29 @@ class Builder:
         primes = node[4] if len(node) > 4 else 0
         if name.lower() == "piecewise":
             return self._piecewise(("piecewise", [(a[1], a[2]) for a in args], position))
+        if name == "where" and name not in self.context.functions:
+            return self._where(args, position)
         values = [self.build(arg) for arg in args]
         if name in self.context.functions:
-            if len(values) != 1:
-                raise self.fail(
-                    f"{name} is declared with one argument, got {len(values)}", position
-                )
-            function = sympy.Function(name, real=True)
-            if primes:
-                return self._derivative(function, values[0], primes)
-            return function(values[0])
+            return self._declared(name, values, primes, position)
+        if name in ("pow", "power"):
+            if len(values) != 2:
+                raise self.fail(f"{name} takes two arguments (base, exponent)", position)
+            return self.power(values[0], values[1], position)
         builder, arities, rule = KNOWN_FUNCTIONS[name]
-        if arities is None and len(values) < 2 and name not in ("max", "min", "Max", "Min"):
-            raise self.fail(f"{name} takes two or more arguments, got {len(values)}", position)
-        if arities is not None and len(values) not in arities:
-            want = " or ".join(str(a) for a in arities)
-            raise self.fail(f"{name} takes {want} argument(s), got {len(values)}", position)
-        if name == "Heaviside" and len(values) == 2 and values[1] not in (0, sympy.S.Half, 1):
-            raise self.fail("Heaviside(x, h) needs h = 0, 1/2 or 1", position)
+        self._arity(name, arities, len(values), position)
+        if name in ("Heaviside", "heaviside") and len(values) == 2:
+            if values[1] not in (0, sympy.S.Half, 1):
+                raise self.fail(f"{name}(x, h) needs h = 0, 1/2 or 1", position)
+            builder = sympy.Heaviside
         if name == "Heaviside" and len(values) == 1:
             values.append(sympy.S.Zero)
         if name in ("argmax_share", "argmin_share") and not values[0].is_Integer:
             raise self.fail(f"{name} needs an integer index first", position)
+        self._combinatorial(name, values, position)
         self._domain(name, rule, values, position)
+        if name in REWRITTEN and not (name == "mean" and len(values) == 1):
+            self.context.note(REWRITTEN[name])
         if primes:
             if len(values) != 1:
                 raise self.fail(f"{name}' needs one argument", position)
@@ -459,6 +457,79 @@ class Builder:
             derivative = sympy.diff(builder(u), u, primes)
             return self._checked(fn.drop_dirac(derivative).xreplace({u: values[0]}))
         return self._checked(builder(*values), position)
+
+    def _combinatorial(self, name: str, values, position) -> None:
+        """Factorials and binomials of numbers: whole numbers, small enough to write out."""
+        if name not in ("factorial", "binomial", "binom", "comb"):
+            return
+        for value in values:
+            if value.is_number and not (value.is_Integer and value >= 0):
+                raise self.fail(
+                    f"{name} of {value}: a nonnegative whole number is needed", position
+                )
+            if value.is_Integer and value > MAX_FACTORIAL:
+                raise self.fail(
+                    f"{name} of {short_number(value)} is beyond the limit of {MAX_FACTORIAL}",
+                    position,
+                )
+
+    def _arity(self, name: str, arities, count: int, position) -> None:
+        if arities is None and count < 2 and not (name in ONE_OR_MORE and count == 1):
+            raise self.fail(f"{name} takes two or more arguments, got {count}", position)
+        if arities is not None and count not in arities:
+            want = " or ".join(str(a) for a in arities)
+            raise self.fail(f"{name} takes {want} argument(s), got {count}", position)
+
+    def _declared(self, name: str, values, primes: int, position) -> sympy.Expr:
+        """A declared arbitrary function of any number of arguments; ``f'`` needs one."""
+        function = sympy.Function(name, real=True)
+        if primes:
+            if len(values) != 1:
+                raise self.fail(
+                    f"{name}' of {len(values)} arguments has no single reading: name the "
+                    f"partial derivative, e.g. D_1 {name}(...) for the first argument",
+                    position,
+                )
+            return self._derivative(function, values[0], primes)
+        return function(*values)
+
+    def _where(self, args, position) -> sympy.Expr:
+        """``where(condition, a, b)`` (NumPy, PyTorch): a where the condition holds, else b."""
+        if len(args) != 3:
+            raise self.fail("where takes three arguments: where(condition, a, b)", position)
+        condition = self.build(args[0])
+        if not _is_condition(condition):
+            raise self.fail("where(condition, a, b) needs a condition first", position)
+        node = ("piecewise", [(args[1], args[0]), (args[2], ("true",))], position)
+        return self._piecewise(node)
+
+    def _indicator(self, node) -> sympy.Expr:
+        """``[y w x < 1]`` or ``𝟙[...]``: 1 where the condition holds, else 0."""
+        return self._piecewise(("piecewise", [(("num", "1", node[2]), node[1]),
+                                              (("num", "0", node[2]), ("true",))], node[2]))  # fmt: skip
+
+    def _softmax(self, node) -> sympy.Expr:
+        """``softmax(z0, z1, z2)[k]`` = exp(z_k)/sum_j exp(z_j); ``log_softmax`` its log."""
+        name, args, index, position = node[1], node[2], node[3], node[4]
+        values = [self.build(arg) for arg in args]
+        if not 0 <= index < len(values):
+            raise self.fail(
+                f"{name}(...) has {len(values)} components: index {index} is out of range", position
+            )
+        total = sympy.Add(*(sympy.exp(v) for v in values))
+        if name == "log_softmax":
+            return self._checked(values[index] - sympy.log(total), position)
+        return self._checked(sympy.exp(values[index]) / total, position)
+
+    def _partial(self, node) -> sympy.Expr:
+        """``D_k f(a, b)``: the partial derivative of a declared f in its k-th argument at (a, b)."""
+        name, k, args, position = node[1], node[2], node[3], node[4]
+        values = [self.build(arg) for arg in args]
+        if not 1 <= k <= len(values):
+            raise self.fail(f"{name} has {len(values)} arguments: D_{k} names none", position)
+        dummies = [sympy.Symbol(f"_xi_{i + 1}", real=True) for i in range(len(values))]
+        derivative = sympy.Derivative(sympy.Function(name, real=True)(*dummies), dummies[k - 1])
+        return sympy.Subs(derivative, tuple(dummies), tuple(values))
 
     def _derivative(self, function, argument, primes: int) -> sympy.Expr:
         x = sympy.Symbol("_xi", real=True)
@@ -470,7 +541,16 @@ class Builder:
     def _domain(self, name: str, rule: str | None, values, position) -> None:
         if rule is None:
             return
+        if rule == "not_origin":
+            self.require(values[0] ** 2 + values[1] ** 2, "!=", f"{name}(...)")
+            return
         u = values[0]
+        if u.is_number and rule in _SHIFTED:
+            expr, relation = _SHIFTED[rule](u)
+            holds = {">": expr.is_positive, ">=": expr.is_nonnegative, "!=": expr.is_nonzero}
+            if holds[relation] is False:
+                raise self.fail(f"{name}({u}) is not a real number", position)
+            return
         if u.is_number:
             bad = (
                 (rule == "positive" and u.is_nonpositive)
@@ -482,7 +562,10 @@ class Builder:
             if rule == "tan" and sympy.cos(u).is_zero:
                 raise self.fail(f"tan({u}) is undefined", position)
             return
-        if rule == "positive":
+        if rule in _SHIFTED:
+            expr, relation = _SHIFTED[rule](u)
+            self.require(expr, relation, f"{name}(...)")
+        elif rule == "positive":
             self.require(u, ">", f"{name}(...)")
         elif rule == "nonnegative":
             self.require(u, ">=", f"{name}(...)")
@@ -524,6 +607,14 @@ class Builder:
     def _not(self, node) -> sympy.Basic:
         return sympy.Not(self.build(node[1]))
 
+
+#: domain rules that are a constraint on a shifted argument: rule -> (expr, relation)
+_SHIFTED = {
+    "above_minus_one": lambda u: (1 + u, ">"),
+    "at_least_one": lambda u: (u - 1, ">="),
+    "open_unit": lambda u: (1 - u**2, ">"),
+    "sine": lambda u: (sympy.sin(u), "!="),
+}
 
 _RELATION = {
     "<": sympy.Lt,

@@ -195,7 +195,6 @@ REFUSED = [
     ("sigmod(z)", "did you mean sigmoid"),
     ("x'", "prime"),
     ("w^T x", None),
-    ("x!", "factorial"),
     ("E x", "Euler"),
     ("w*x # loss", "'#'"),
     ("a & b", "'&'"),

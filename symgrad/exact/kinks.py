@@ -37,11 +37,16 @@ def _arguments_of(node: sympy.Basic) -> list[sympy.Expr]:
     if isinstance(node, clip):
         return [node.args[0] - bound for bound in node.args[1:]]
     if isinstance(node, sympy.Piecewise):
-        found = []
-        for _, condition in node.args:
-            if isinstance(condition, sympy.core.relational.Relational):
-                found.append(condition.lhs - condition.rhs)
-        return found
+        return [r.lhs - r.rhs for _, condition in node.args for r in _relations(condition)]
+    return []
+
+
+def _relations(condition: sympy.Basic) -> list:
+    """The comparisons a condition is made of (``0 < w < 1`` gives two)."""
+    if isinstance(condition, sympy.core.relational.Relational):
+        return [condition]
+    if isinstance(condition, (sympy.And, sympy.Or, sympy.Not)):
+        return [r for arg in condition.args for r in _relations(arg)]
     return []
 
 
@@ -124,27 +129,39 @@ def on_cell(
 
 def _piece_of(node: sympy.Piecewise, args, kinks, cell) -> sympy.Expr | None:
     for pair, new_pair in zip(node.args, args):
-        condition, new_value = pair.cond, new_pair.args[0]
-        if condition == sympy.true:
-            return new_value
-        if not isinstance(condition, sympy.core.relational.Relational):
-            return None
-        sign = _sign_on(condition.lhs - condition.rhs, kinks, cell)
-        if sign is None:
-            return None
-        holds = {
-            ">": sign > 0,
-            ">=": sign > 0,
-            "<": sign < 0,
-            "<=": sign < 0,
-            "!=": True,
-            "==": False,
-        }.get(condition.rel_op)
+        holds = _holds_on(pair.cond, kinks, cell)
         if holds is None:
             return None
         if holds:
-            return new_value
+            return new_pair.args[0]
     return None
+
+
+def _holds_on(condition: sympy.Basic, kinks, cell) -> bool | None:
+    """Whether a condition holds on the whole cell (None when the cell does not decide it)."""
+    if condition == sympy.true or condition == sympy.false:
+        return bool(condition)
+    if isinstance(condition, (sympy.And, sympy.Or)):
+        parts = [_holds_on(arg, kinks, cell) for arg in condition.args]
+        if isinstance(condition, sympy.And):
+            return False if False in parts else (None if None in parts else True)
+        return True if True in parts else (None if None in parts else False)
+    if isinstance(condition, sympy.Not):
+        inner = _holds_on(condition.args[0], kinks, cell)
+        return None if inner is None else not inner
+    if not isinstance(condition, sympy.core.relational.Relational):
+        return None
+    sign = _sign_on(condition.lhs - condition.rhs, kinks, cell)
+    if sign is None:
+        return None
+    return {
+        ">": sign > 0,
+        ">=": sign > 0,
+        "<": sign < 0,
+        "<=": sign < 0,
+        "!=": True,
+        "==": False,
+    }.get(condition.rel_op)
 
 
 def cell_text(kinks: Sequence[sympy.Expr], cell: Sequence[int], keep: Iterable[int]) -> str:

@@ -34,6 +34,12 @@ def check_headline(result: CheckResult) -> str:
     if result.verdict == "incorrect":
         w = result.witness
         where = ", ".join(f"{k} = {to_str(v)}" for k, v in w.point.items())
+        if w.functions:
+            which = "a function" if len(w.functions) == 1 else "functions"
+            where = (
+                f"{where}, with {' and '.join(w.functions.values())} ({which} for which the "
+                "claim fails)"
+            )
         true = (
             "the true derivative differs"
             if result.hide_answer
@@ -158,6 +164,8 @@ def check_witness_dict(witness, hide: bool) -> dict | None:
         "true": None if hide else to_str(witness.true),
         "certified_by": witness.certified_by,
     }
+    if witness.functions:
+        entry["functions"] = dict(witness.functions)
     if witness.sizes or witness.matrices:
         entry["sizes"] = dict(witness.sizes)
         entry["matrices"] = {n: _matrix_rows(m) for n, m in witness.matrices.items()}

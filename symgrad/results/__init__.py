@@ -198,6 +198,8 @@ class CheckWitness:
     sizes: Mapping[str, int] = field(default_factory=dict)
     matrices: Mapping[str, object] = field(default_factory=dict)
     factor: object = None
+    functions: Mapping[str, str] = field(default_factory=dict)  # "F" -> "F(u) = u**3"
+    instance: Mapping[str, str] = field(default_factory=dict)  # "F" -> its concrete kind
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from symgrad.errors import ProblemError
 from symgrad.exact.dag import symbols_of
 from symgrad.exact.evaluate import is_exact
 from symgrad.exact.functions import drop_dirac
+from symgrad.exact.instances import concrete, describe, function_named
 from symgrad.exact.printing import to_str
 from symgrad.results import CheckResult, CheckWitness, Component
 from symgrad.runtime.budget import Budget, binds_timeout
@@ -70,7 +71,7 @@ def _component(reading, index, loss, setting: Setting) -> Component:
                 str(p), "unknown", claim, true, method="zero-test ladder", reason=outcome.reason
             )
         if outcome.verdict == "incorrect":
-            wrong.append((case, outcome.found))
+            wrong.append((case, outcome.found, outcome.instance))
         else:
             right.append(case)
             methods.append(outcome.method)
@@ -86,11 +87,17 @@ def _case_text(case: Mapping) -> str:
     return ", ".join(f"{s} = {v}" for s, v in sorted(case.items(), key=lambda i: str(i[0])))
 
 
-def _incorrect(reading, parsed, p, loss, claim, true, wrong, right, setting, point_conditions):
-    case, found = wrong[0]
+def _witness(p, claim, true, case, found, instance) -> CheckWitness:
+    """The exact point (in its data case) where claim and dJ/dp differ, with the concrete
+    functions that stand for declared ones when those refute the claim."""
     exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in found.point.items()}
     exact.update(case)
-    witness = CheckWitness(
+    named, described = {}, {}
+    if instance:
+        described = describe(instance, claim + true)
+        claim, true = concrete(claim, instance), concrete(true, instance)
+        named = {f.__name__: kind for f, kind in instance.items()}
+    return CheckWitness(
         point={str(s): exact[s] for s in sort_symbols(exact)},
         parameter=str(p),
         claimed=sympy.sympify(claim).xreplace(exact),
@@ -98,7 +105,13 @@ def _incorrect(reading, parsed, p, loss, claim, true, wrong, right, setting, poi
         certified_by="exact rational arithmetic"
         if is_exact(found.value)
         else "interval arithmetic",
+        functions=described,
+        instance=named,
     )
+
+
+def _incorrect(reading, parsed, p, loss, claim, true, wrong, right, setting, point_conditions):
+    witness = _witness(p, claim, true, *wrong[0])
     per_case = [
         (
             case,
@@ -114,7 +127,7 @@ def _incorrect(reading, parsed, p, loss, claim, true, wrong, right, setting, poi
                 decimals=bool(re.search(r"\d\.\d|\.\d", parsed.text)),
             ),
         )
-        for case, _ in wrong
+        for case, *_ in wrong
     ]
     codes = list(dict.fromkeys(d.code for _, found_ in per_case for d in found_))
     texts = _case_diagnoses(per_case, right)
@@ -309,7 +322,10 @@ def _certify(result: CheckResult, reading, setting: Setting, budget) -> CheckRes
                             "the witness is outside the domain or the assumptions"
                         )
                 p = next(q for q in reading.wrt if str(q) == component.parameter)
-                claimed, true = certify.certify_values(loss, point, p, component.claim)
+                instance = {function_named(f): kind for f, kind in witness.instance.items()}
+                claimed, true = certify.certify_values(
+                    concrete(loss, instance), point, p, concrete(component.claim, instance)
+                )
                 if not certify.differ(claimed, true):
                     raise certify.CertificateFailure(
                         f"re-derived with sympy.diff, the claim and dJ/d{p} agree at the witness"

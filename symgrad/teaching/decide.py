@@ -47,6 +47,7 @@ class Outcome:
     found: Nonzero | None = None
     reason: str = ""
     exceptional: Exceptional | None = None
+    instance: dict | None = None  # declared function -> the concrete one that refutes
 
 
 def loss_kinks(loss: sympy.Expr, true: sympy.Expr) -> list[sympy.Expr]:
@@ -82,6 +83,9 @@ def decide_case(
     found, _ = find_nonzero([difference], sampler, tries=40)
     if found is not None:
         return Outcome("incorrect", found=found)
+    refutation = _with_concrete_functions(difference, symbols, setting, off_kinks)
+    if refutation is not None:
+        return refutation
     if kinks and claim is not None and true is not None:
         outcome = almost_everywhere(
             claim, true, list(kinks), setting, point_conditions,
@@ -90,6 +94,26 @@ def decide_case(
         if outcome is not None:
             return outcome
     return Outcome("unknown", reason=proof.reason or "no sound method decided")
+
+
+def _with_concrete_functions(difference, symbols, setting: Setting, conditions) -> Outcome | None:
+    """A claim about arbitrary functions refuted by concrete ones (u**3, exp, ...)."""
+    from symgrad.exact.instances import choices, concrete, declared_functions
+
+    for choice in choices(declared_functions(difference)):
+        if time.monotonic() > setting.deadline:
+            return None
+        try:
+            instance = concrete(difference, choice)
+        except (TypeError, ValueError, NotImplementedError):
+            continue
+        if declared_functions(instance):
+            continue
+        sampler = Sampler(set(symbols), signs=setting.signs, conditions=conditions)
+        found, _ = find_nonzero([instance], sampler, tries=8)
+        if found is not None:
+            return Outcome("incorrect", found=found, instance=choice)
+    return None
 
 
 # ---------------------------------------------------------------- almost everywhere

@@ -345,14 +345,24 @@ def _at_a_point(c: _Context) -> Diagnosis | None:
     return None
 
 
+def _written_terms(expr: sympy.Expr) -> list[sympy.Expr]:
+    return list(expr.args) if isinstance(expr, sympy.Add) else [expr]
+
+
 def _terms(expr: sympy.Expr) -> list[sympy.Expr]:
     expanded = sympy.expand(expr)
     return list(expanded.args) if isinstance(expanded, sympy.Add) else [expanded]
 
 
 def _one_term(c: _Context) -> Diagnosis | None:
-    """Exactly one term of the sum is wrong, missing or extra."""
-    claim_terms, true_terms = _terms(c.claim), _terms(c.true)
+    """Exactly one term of the sum is wrong, missing or extra (terms of the sums as
+    written, with a high power such as (x - a)**5999 kept whole)."""
+    from symgrad.exact.zero import atomized
+
+    if atomized(c.claim + c.true) is not c.claim + c.true:
+        claim_terms, true_terms = _written_terms(c.claim), _written_terms(c.true)
+    else:
+        claim_terms, true_terms = _terms(c.claim), _terms(c.true)
     if len(claim_terms) + len(true_terms) > 40 or len(true_terms) < 2 and len(claim_terms) < 2:
         return None
     missing = [t for t in true_terms if t not in claim_terms]

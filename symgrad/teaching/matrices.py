@@ -34,13 +34,15 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symgrad.errors import ParseError, ProblemError
+from symgrad.errors import BudgetError, ParseError, ProblemError, UndefinedSymbolError
 from symgrad.text.grammar import Context, lex_text, parse_tokens
+from symgrad.text.names import resolve
 from symgrad.text.parse import Builder, _context, check_name, normalize_name, real_symbol
 from symgrad.ties.problem import quote
 
 MAX_SIZE = 8
 MAX_COMBINATIONS = 400
+MAX_ENTRIES = 2_500
 
 
 # ---------------------------------------------------------------- shapes
@@ -250,16 +252,36 @@ class MatrixBuilder(Builder):
     def _m_name(self, tree) -> Node:
         name = tree[1]
         if name in self.shapes:
+            self.names.add(name)
             shape = self.shapes[name]
             return leaf(name, shape)
         base, _, index = name.partition("_")
         base = self._matrix_of(base)
         if index in self.bound and base in self.shapes:
+            self.names.add(base)
             shape = self.shapes[base]
             return Node(
                 "row", (shape[1], sympy.S.One), data=(base, index, shape), text=f"{base}_{index}"
             )
+        parts = self._run_together(name, tree[2])
+        if parts:
+            self.context.note(f"{name} is read as {' '.join(parts)} (side by side: a product)")
+            factors = [("*", ("name", part, tree[2], part)) for part in parts]
+            return self._m_mul(("mul", factors))
         return self._scalar(tree)
+
+    def _run_together(self, name: str, position) -> tuple[str, ...] | None:
+        """``Xw`` in a claim, with X and w declared (or known from the loss): X w."""
+        if not self.context.resolve_names:
+            return None
+        known = set(self.context.symbols) | set(self.shapes)
+        if name in known or name in {str(s) for s in self.sizes.values()}:
+            return None
+        try:
+            parts = resolve(name, known)
+        except ParseError as error:
+            raise self.fail(error.message, position) from None
+        return parts if parts and len(parts) > 1 else None
 
     def _matrix_of(self, base: str) -> str:
         """``x`` in ``x_i`` is a row of ``X`` when only ``X`` is declared (x_i, y_i as courses write)."""
@@ -326,6 +348,9 @@ class MatrixBuilder(Builder):
 
     def _m_call(self, tree) -> Node:
         name, args = tree[1], tree[2]
+        squares = self._sum_of_squares(name, args, tree[3])
+        if squares is not None:
+            return squares
         if name in ("norm", "sum", "trace"):
             if len(args) != 1:
                 raise ShapeError(f"{name} takes one argument")
@@ -351,6 +376,30 @@ class MatrixBuilder(Builder):
         if all(v.kind == "scalar" for v in values):
             return self._scalar(tree)
         raise ShapeError(f"{name} of several matrix expressions has no single reading")
+
+    def _sum_of_squares(self, name: str, args, position) -> Node | None:
+        """``sum(v**2)`` and ``mean(v**2)`` for a vector v: the elementwise squares summed is
+        ``norm(v)^2`` (the only reading that sums them), and the mean divides by v's length."""
+        if name not in ("sum", "mean") or len(args) != 1 or args[0][0] != "pow":
+            return None
+        base, exponent = args[0][1], args[0][2]
+        if exponent[:2] != ("num", "2"):
+            return None
+        vector = self.node(base)
+        if vector.scalar or not (vector.shape[0] == 1 or vector.shape[1] == 1):
+            return None
+        norm = ("pow", ("call", "norm", [base], position, 0), ("num", "2", position), position)
+        self.context.note(f"{name}(v**2) of a vector v is read as norm(v)^2" + (
+            " divided by its length" if name == "mean" else ""))  # fmt: skip
+        if name == "sum":
+            return self.node(norm)
+        length = vector.shape[0] if vector.shape[1] == 1 else vector.shape[1]
+        size = (
+            ("num", str(length), position)
+            if length.is_Integer
+            else ("name", str(length), position, str(length))
+        )
+        return self.node(("mul", [("*", norm), ("/", size)]))
 
     def _hadamard(self, args) -> Node:
         """``hadamard(A, B)``: the elementwise product (a row or column broadcast along)."""
@@ -382,12 +431,21 @@ def read_matrix(
     shapes: Mapping[str, tuple],
     functions: Iterable[str] = (),
     latex: bool = False,
+    known: Iterable[str] | None = None,
+    names: set | None = None,
 ) -> tuple[Node, list[str]]:
-    """Parse ``text`` with the declared ``shapes``: the expression node and reading notes."""
+    """Parse ``text`` with the declared ``shapes``: the expression node and reading notes.
+
+    With ``known`` (the loss's names) the text is read as a claim: a run-together name is read
+    through the declared and known names (``Xw`` is X w), and any other unknown name is an
+    UndefinedSymbolError. ``names``, when given, receives the names the text uses.
+    """
     from symgrad.text.parse import _precheck
 
     _precheck(text)
-    context = _context(functions, tuple(shapes), False, latex)
+    claim = known is not None
+    known = set(known or ())
+    context = _context(functions, tuple(shapes) + tuple(known), False, latex, claim)
     context.known_functions = context.known_functions | {"hadamard"}
     context.shapes = True
     context.matrices = frozenset(shapes)
@@ -403,6 +461,18 @@ def read_matrix(
         node = builder.node(tree)
     except ShapeError as error:
         raise ShapeError(error.message) from None
+    sizes = {str(s) for s in builder.sizes}
+    if claim:
+        undefined = sorted(builder.names - known - set(shapes) - sizes)
+        if undefined:
+            listed = ", ".join(undefined)
+            raise UndefinedSymbolError(
+                f"the claim uses {listed}, which neither the loss nor the shapes contain: "
+                "write it out in the loss's names",
+                tuple(undefined),
+            )
+    if names is not None:
+        names |= builder.names
     return node, list(context.notes)
 
 
@@ -415,6 +485,19 @@ class Instance:
     shapes: Mapping[str, tuple]
     leaves: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Exact symbolic entries grow with the sizes: declared numbers such as X=1000,1000
+        (a million entries) are refused at once, as out of any time budget."""
+        entries = sum(math.prod(self.dims(shape)) for shape in self.shapes.values())
+        if entries > MAX_ENTRIES:
+            shown = ", ".join(f"{name}={','.join(map(str, self.dims(shape)))}"
+                              for name, shape in self.shapes.items())  # fmt: skip
+            raise BudgetError(
+                f"out of the time budget: the sizes {shown} need {entries} exact entries (the "
+                f"limit is {MAX_ENTRIES}); declare sizes by name (e.g. --shape X=n,k), and "
+                "symgrad checks every size"
+            )
 
     def dims(self, shape: tuple) -> tuple[int, int]:
         return tuple(int(sympy.sympify(s).xreplace(self.sizes)) for s in shape)

@@ -97,6 +97,7 @@ class Parser:
         self.depth = 0
         self.abs_depth = 0
         self.keyword_stack: list[dict[str, Node]] = []
+        self.sum_indices: list[str] = []
         self.keywords: dict[str, Node] = {}
         self.budget: int | None = None  # tokens a speculative parse may still read
         self.lookahead = LOOKAHEAD_TOTAL  # tokens all speculative parses may still read
@@ -203,6 +204,8 @@ class Parser:
             self.advance()
             return ("true",)
         first = self.sum()
+        if first[0] == "indicator" and not self.at("REL"):
+            return first[1]  # (w > 0) in a condition is the comparison itself
         if not self.at("REL"):
             raise self.fail("expected a comparison such as 'x > 0' or 'x0 = x1'")
         links = []
@@ -441,9 +444,13 @@ class Parser:
                 )
             self.advance()
             self.enter()
-            body = self.term()
-            self.leave()
             index, lower, upper = token.value.split("|")
+            self.sum_indices.append(index)
+            try:
+                body = self.term()
+            finally:
+                self.sum_indices.pop()
+            self.leave()
             return ("indexsum", index, lower, upper, body, token.position)
         if token.kind == "NUM":
             self.advance()
@@ -559,8 +566,8 @@ class Parser:
             raise self.fail("empty brackets '()'", opening)
         first = self.index
         inner = self.piecewise()
-        if opening.source.endswith("[") and (self.at("REL") or self.at("KW")):
-            self.index = first  # [y w x < 1]: an Iverson bracket, 1 where it holds
+        if self._iverson(opening):
+            self.index = first  # [y w x < 1] or (w x > 0): 1 where it holds, else 0
             inner = ("indicator", self.condition(), opening.position)
             self.context.note(f"{self.span(first - 1, self.index + 1)} is read as an indicator "
                               "(1 where the condition holds, else 0)")  # fmt: skip
@@ -570,6 +577,29 @@ class Parser:
         self.abs_depth = saved
         self.leave()
         return inner
+
+    def _iverson(self, opening: Token) -> bool:
+        """A comparison follows a bracket's first expression: ``[y w x < 1]`` (any relation or
+        ``and``/``or``), or ``(w x > 0)`` as in NumPy (an inequality)."""
+        if opening.source.endswith("["):
+            return self.at("REL") or self.at("KW", "and") or self.at("KW", "or")
+        return self.at("REL") and self.token.value in ("<", "<=", ">", ">=")
+
+    def _iverson_ahead(self) -> bool:
+        """The ``[`` here opens a bracket holding a comparison (not an index)."""
+        depth = 0
+        for token in self.tokens[self.index : self.index + LOOKAHEAD]:
+            if token.kind == "OP" and token.value == "(":
+                depth += 1
+            elif token.kind == "OP" and token.value == ")":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and (token.kind == "REL" or token.value in ("and", "or")):
+                return True
+            elif token.kind == "END":
+                return False
+        return False
 
     # ------------------------------------------------------------ names and calls
     def is_function(self, name: str) -> bool:
@@ -598,7 +628,7 @@ class Parser:
             return self.function(token)
         if self.at("OP", "'") and not self.context.shapes:
             raise self.fail(REFUSED["'"], self.token)
-        if self.at("OP", "(") and self.token.source == "[":
+        if self.at("OP", "(") and self.token.source == "[" and not self._iverson_ahead():
             return self.indexed(token)
         if self.at("OP", "("):
             self._refuse_number_call(token)
@@ -608,6 +638,8 @@ class Parser:
                 and not self._declared_matrix(name)
                 and not _is_greek_letter(token)
                 and not self._resolves(name)
+                and not self._summed(name)
+                and not self._iverson_ahead()
             ):
                 raise self._unknown_function(token)
             if not self.context.latex and name not in self.context.symbols:
@@ -625,6 +657,10 @@ class Parser:
             f"{token.source} is read as an indicator (1 where the condition holds, else 0)"
         )
         return ("indicator", condition, opening.position)
+
+    def _summed(self, name: str) -> bool:
+        """``x_i`` inside ``\\sum_{i=1}^{3}``: a name of the sum's terms (x1, x2, x3)."""
+        return any(i in name.split("_")[1:] for i in self.sum_indices)
 
     def _resolves(self, name: str) -> bool:
         """A claim's name that stands for known names (``wx`` for w*x, ``lam`` for lambda)."""

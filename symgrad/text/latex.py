@@ -412,6 +412,7 @@ class _Lexer:
         if self.context.shapes and command in ("|", "lVert", "rVert", "Vert"):
             self.emit("OP", "|", start, "\\" + command)
             self.emit("OP", "|", start, "\\" + command)
+            self.two_norm_subscript()
             return
         if command == "sum":
             self.index_sum(start)
@@ -543,6 +544,7 @@ class _Lexer:
             if delimiter in ("lVert", "rVert", "|", "Vert") and self.context.shapes:
                 self.emit("OP", "|", start, match.group(0))
                 self.emit("OP", "|", start, match.group(0))
+                self.two_norm_subscript()
                 return
             if delimiter in ("lVert", "rVert", "|", "Vert"):
                 raise self.fail(REFUSED_MACROS["|"], start)
@@ -561,6 +563,13 @@ class _Lexer:
             self.emit("OP", "|", start, f"\\{command}|")
         else:
             raise self.fail(f"\\{command}{char} is not a supported delimiter", start)
+
+    def two_norm_subscript(self) -> None:
+        """``\\|v\\|_2``: the Euclidean norm, which ``||v||`` is anyway."""
+        match = re.compile(r"\s*_\s*(?:2|\{\s*2\s*\})").match(self.text, self.position)
+        if match:
+            self.position = match.end()
+            self.context.note("||...||_2 is read as the Euclidean norm")
 
     def bars(self, command: str, start: int) -> None:
         self.emit("OP", "|", start, "\\" + command)

@@ -196,3 +196,53 @@ def zero_set_text(kinks: Sequence[sympy.Expr]) -> str:
         lhs, rhs = _as_comparison(kink)
         parts.append(f"{to_str(lhs)} = {to_str(rhs)}")
     return " or ".join(parts)
+
+
+def cell_is_empty(kinks: Sequence[sympy.Expr], cell: Sequence[int]) -> bool:
+    """True when no point has the signs ``cell`` for ``kinks``, shown for kinks that are linear
+    on the cell (``|w - y| - 1`` is ``w - y - 1`` where ``w - y > 0``) by Fourier-Motzkin
+    elimination in exact rationals. False means "not shown empty", never "inhabited"."""
+    from fractions import Fraction
+
+    rows: list[tuple[dict, Fraction]] = []
+    symbols = sorted(set().union(*(k.free_symbols for k in kinks)), key=str)
+    for kink, sign in zip(kinks, cell):
+        piece = on_cell(kink, kinks, cell)
+        if piece is None:
+            return False
+        poly = sympy.Poly(sympy.expand(sign * piece), *symbols) if symbols else None
+        if poly is None or poly.total_degree() > 1:
+            return False
+        coefficients, constant = {}, Fraction(0)
+        for monomial, coefficient in poly.terms():
+            if not coefficient.is_Rational:
+                return False
+            value = Fraction(int(coefficient.p), int(coefficient.q))
+            if sum(monomial) == 0:
+                constant = value
+            else:
+                coefficients[symbols[monomial.index(1)]] = value
+        rows.append((coefficients, constant))  # sum(a*x) + c > 0
+    return _infeasible(rows, symbols)
+
+
+def _infeasible(rows, symbols) -> bool:
+    """Fourier-Motzkin on strict inequalities ``a.x + c > 0``: True when they have no solution."""
+    for symbol in symbols:
+        above, below, rest = [], [], []
+        for coefficients, constant in rows:
+            a = coefficients.get(symbol, 0)
+            (above if a > 0 else below if a < 0 else rest).append((coefficients, constant))
+        combined = []
+        for (pa, pc), (na, nc) in ((p, n) for p in above for n in below):
+            scale_p, scale_n = -na[symbol], pa[symbol]
+            merged = {
+                s: scale_p * pa.get(s, 0) + scale_n * na.get(s, 0)
+                for s in set(pa) | set(na)
+                if s != symbol
+            }
+            combined.append(({s: v for s, v in merged.items() if v}, scale_p * pc + scale_n * nc))
+            if len(combined) > 400:
+                return False
+        rows = rest + combined
+    return any(not coefficients and constant <= 0 for coefficients, constant in rows)

@@ -138,7 +138,7 @@ def almost_everywhere(
         seam = _seam_outcome(difference, kink, kinks, setting, conditions)
         if seam is not None:
             return seam
-    return _on_the_loss_kinks(claim, true, kinks, every, loss_conditions)
+    return _on_the_loss_kinks(claim, true, kinks, every, loss_conditions, setting)
 
 
 def _signs_of_cell(setting: Setting, kinks, cell) -> dict:
@@ -178,8 +178,11 @@ def _cell_empty(kinks, cell, conditions=()) -> bool:
     """The sign pattern has no admissible point: a sign it needs contradicts a condition on
     the same expression (``w < x`` against ``w >= x``), or, for kinks in one symbol, the
     solution sets do not meet."""
+    from symgrad.exact.kinks import cell_is_empty
     from symgrad.exact.zero import _empty
 
+    if cell_is_empty(kinks, cell):
+        return True
     relations = [c for c in conditions if isinstance(c, sympy.core.relational.Relational)]
     signs = [(k > 0) if s > 0 else (k < 0) for k, s in zip(kinks, cell)]
     try:
@@ -201,22 +204,30 @@ def _cell_empty(kinks, cell, conditions=()) -> bool:
     return region == sympy.S.EmptySet
 
 
-def _seam_points(kink, conditions, count: int = 3):
-    """A few exact points on ``kink = 0`` (one symbol solved from the others), admissible."""
-    from symgrad.ties import certify
-
-    points = []
+def _solutions(kink) -> list[tuple]:
+    """(symbol, solution) pairs describing ``kink = 0`` (every branch: |w - y| = 1 has two)."""
+    pairs = []
     for symbol in sort_symbols(kink.free_symbols):
         try:
             solutions = sympy.solve(kink, symbol)
         except (NotImplementedError, TypeError, ValueError):
             continue
-        if len(solutions) != 1:
-            continue
-        others = sort_symbols(kink.free_symbols - {symbol})
+        if solutions and all(not s.has(symbol) for s in solutions):
+            return [(symbol, solution) for solution in solutions]
+    return pairs
+
+
+def _seam_points(kink, conditions, count: int = 3):
+    """A few exact points on ``kink = 0`` (one symbol solved from the others), admissible."""
+    from symgrad.ties import certify
+
+    points = []
+    others = sort_symbols(kink.free_symbols)
+    for symbol, solution in _solutions(kink):
+        rest = [s for s in others if s != symbol]
         for values in ((1, 2, 3), (2, -1, 1), (-1, 3, 2), (3, 1, -2)):
-            point = {s: sympy.Integer(v) for s, v in zip(others, itertools.cycle(values))}
-            value = solutions[0].xreplace(point)
+            point = {s: sympy.Integer(v) for s, v in zip(rest, itertools.cycle(values))}
+            value = solution.xreplace(point)
             if not value.is_Rational:
                 continue
             point[symbol] = value
@@ -225,6 +236,19 @@ def _seam_points(kink, conditions, count: int = 3):
             if len(points) >= count:
                 return points
     return points
+
+
+def _seam_right(difference, kink, setting: Setting) -> bool:
+    """The difference is 0 on the whole seam ``kink = 0`` (each branch substituted, proven)."""
+    pairs = _solutions(kink)
+    if not pairs:
+        return False
+    for symbol, solution in pairs:
+        restricted = difference.xreplace({symbol: solution})
+        left = min(max(setting.deadline - time.monotonic(), 0.1), 5.0)
+        if restricted != 0 and not prove_zero(restricted, left, signs=setting.signs).zero:
+            return False
+    return True
 
 
 def _value(expr, point):
@@ -252,13 +276,8 @@ def _seam_outcome(difference, kink, kinks, setting, conditions) -> Outcome | Non
         value = _value(difference, full)
         if value is not None and is_certainly_nonzero(value):
             return Outcome("incorrect", found=Nonzero(0, _fractions(full), value))
-    for symbol in sort_symbols(kink.free_symbols):
-        solutions = sympy.solve(kink, symbol)
-        if len(solutions) == 1:
-            restricted = difference.xreplace({symbol: solutions[0]})
-            left = min(max(setting.deadline - time.monotonic(), 0.1), 5.0)
-            if restricted == 0 or prove_zero(restricted, left, signs=setting.signs).zero:
-                return None
+    if _seam_right(difference, kink, setting):
+        return None
     return Outcome("unknown", reason=f"the claim's own seam {zero_set_text([kink])} is undecided")
 
 
@@ -268,12 +287,14 @@ def _fractions(point) -> dict:
     return {s: Fraction(int(v.p), int(v.q)) for s, v in point.items()}
 
 
-def _on_the_loss_kinks(claim, true, kinks, every, conditions) -> Outcome:
-    """Right off the loss's kinks: name the kinks in the loss's domain, with the convention."""
+def _on_the_loss_kinks(claim, true, kinks, every, conditions, setting) -> Outcome:
+    """Right off the loss's kinks: name the kinks in the loss's domain where the claim may
+    differ from the convention, with the convention's value there."""
     difference = claim - true
     inside = [k for k in kinks if _seam_points(k, conditions, 1)]
+    inside = [k for k in inside if not _seam_right(difference, k, setting)]
     if not inside:
-        return Outcome("correct", "equal on every region between the kinks (outside the domain)")
+        return Outcome("correct", "equal on every region between the kinks and on the kinks")
     convention = ""
     for kink in inside:
         for point in _seam_points(kink, conditions):

@@ -198,19 +198,40 @@ def read_written(
 ) -> Parsed:
     """The claim as written (defined names kept), every name known or defined."""
     known = set(known) | set((definitions or Definitions()).names)
+    text = _TRAILING.sub("", text) or text
     try:
         parsed = read(
             text, functions, symbols=known, e_is_symbol=e_is_symbol, latex=latex,
             resolve_names=True,
         )  # fmt: skip
     except ParseError as error:
-        raise ParseError(f"{what}: {error.message}", error.text, error.position) from None
+        parsed = None if latex else _as_latex(text, functions, known, e_is_symbol, error)
+        if parsed is None:
+            raise ParseError(f"{what}: {error.message}", error.text, error.position) from None
     undefined = sorted(parsed.names - known)
     if undefined:
         raise UndefinedSymbolError(undefined_message(what, undefined, door), tuple(undefined))
     if not isinstance(parsed.expr, sympy.Expr):
         raise ProblemError(f"{what} must be an expression, not a condition")
     return parsed
+
+
+_TRAILING = re.compile(r"(?<!\d)[.;,]\s*$|\s+$")
+_LATEX_SIGNS = re.compile(r"\\[A-Za-z]+|^\s*\$.*\$\s*$", re.S)
+
+
+def _as_latex(text: str, functions, known, e_is_symbol: bool, error: ParseError) -> Parsed | None:
+    """Plain text that is LaTeX after all (``$...$``, ``\\frac``): read as LaTeX, with a
+    note; None when it does not look like LaTeX or does not read as LaTeX either."""
+    if not _LATEX_SIGNS.search(text):
+        return None
+    try:
+        parsed = read(text, functions, symbols=known, e_is_symbol=e_is_symbol, latex=True,
+                      resolve_names=True)  # fmt: skip
+    except ParseError:
+        return None
+    return dataclasses.replace(parsed, notes=("read as LaTeX (it has $...$ or \\commands)",
+                                              *parsed.notes))  # fmt: skip
 
 
 def with_definitions(parsed: Parsed, definitions: Definitions) -> Parsed:
@@ -239,6 +260,11 @@ def undefined_message(what: str, names: Sequence[str], door: str = "check") -> s
 _PREFIX_TEXT = re.compile(
     r"^\s*(?:d|\u2202)\s*([A-Za-z]\w*)?\s*/\s*(?:d|\u2202)\s*([A-Za-z\u0370-\u03ff]\w*)\s*=(?!=)"
 )
+#: J'(w) =, L'(w) =, ∇_w J =, grad_w J =
+_PREFIX_PRIME = re.compile(
+    r"^\s*(?:[A-Za-z]\w*'\s*\(\s*([A-Za-z\u0370-\u03ff]\w*)\s*\)"
+    r"|(?:\u2207|grad|nabla)_?\{?([A-Za-z\u0370-\u03ff]\w*)\}?\s*[A-Za-z]?\w*)\s*=(?!=)"
+)
 _PREFIX_LATEX = re.compile(
     r"^\s*\\[dt]?frac\s*\{\s*(?:\\partial|d|\\mathrm\{d\})\s*([^{}]*?|\\mathcal\{\w\})\s*\}\s*"
     r"\{\s*(?:\\partial|d|\\mathrm\{d\})\s*([^{}]*?)\s*\}\s*([^=]*?)=(?!=)"
@@ -251,11 +277,14 @@ _LOSS_PREFIX = re.compile(
 
 def strip_claim_prefix(text: str, wrt: str, latex: bool) -> tuple[str, str | None]:
     """``dJ/dw = ...`` or ``\\frac{\\partial J}{\\partial w} = ...`` -> (the right side, a note)."""
-    for pattern in (_PREFIX_LATEX, _PREFIX_NABLA) if latex else (_PREFIX_TEXT,):
+    for pattern in (_PREFIX_LATEX, _PREFIX_NABLA) if latex else (_PREFIX_TEXT, _PREFIX_PRIME):
         match = pattern.match(text)
         if not match:
             continue
-        variable = match.group(2) if pattern is not _PREFIX_NABLA else match.group(1)
+        if pattern is _PREFIX_PRIME:
+            variable = match.group(1) or match.group(2)
+        else:
+            variable = match.group(2) if pattern is not _PREFIX_NABLA else match.group(1)
         name = normalize_name(variable.strip(), latex) if variable else None
         if name and name != wrt:
             raise ProblemError(

@@ -92,6 +92,12 @@ def resolve(name: str, known: Iterable[str]) -> tuple[str, ...] | None:
     if variant is not None:
         return (variant,)
     readings = splits(name, known)
+    if not readings and "_" in name:  # w_1x_1: the names w1 and x1, written with subscripts
+        squeezed: dict[str, list[str]] = {}
+        for k in known:
+            squeezed.setdefault(_squeezed(k), []).append(k)
+        unique = {s: ks[0] for s, ks in squeezed.items() if len(ks) == 1}
+        readings = [tuple(unique[p] for p in parts) for parts in splits(_squeezed(name), unique)]
     if len(readings) > 1:
         choices = " or ".join("*".join(parts) for parts in readings)
         raise ParseError(

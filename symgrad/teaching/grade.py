@@ -514,8 +514,11 @@ def _by_component(question: Question, parts, latex: bool, timeout: float, hide: 
 
 
 def is_derivation(answer: str) -> bool:
-    """An answer of several lines (or LaTeX align rows) is a derivation, judged line by line."""
-    rows = [r for r in answer.replace("\\\\", "\n").split("\n") if r.strip()]
+    """An answer of several lines (or LaTeX align rows) is a derivation, judged line by line
+    (the rows of a ``cases`` block are one expression)."""
+    from symgrad.teaching.line_by_line import protect_cases
+
+    rows = [r for r in protect_cases(answer).replace("\\\\", "\n").split("\n") if r.strip()]
     return len(rows) > 1
 
 

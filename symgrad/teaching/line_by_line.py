@@ -46,7 +46,8 @@ MAX_TEXT = 100_000
 
 _NAME = (
     r"[A-Za-z][A-Za-z0-9_]*|\\(?:mathcal|mathscr|mathrm|hat|bar|tilde)\s*\{\s*\\?[A-Za-z]+\s*\}"
-    r"(?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?|[α-ωΑ-Ω][A-Za-z0-9_]*"
+    r"(?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?"
+    r"|[^\W\d_][\w\u0300-\u036f\u2080-\u2089]*"
 )
 _DERIVATIVE_FORMS = [
     re.compile(rf"^d\s*(?P<f>{_NAME})\s*/\s*d\s*(?P<w>{_NAME})$"),
@@ -95,12 +96,14 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
         )
         text = re.sub(r"\\(nonumber|notag|qquad|quad)\b|\\label\{[^}]*\}", " ", text)
         text = re.sub(r"(?m)%.*$", "", text)
+        text = protect_cases(text)
         raw = [part for chunk in text.split("\\\\") for part in chunk.split("\n")]
     else:
         raw = text.split("\n")
     rows = []
     for line, row in enumerate(raw, start=1):
         row = re.sub(r"\s+", " ", row.replace("&", " ")).strip().rstrip(",.;").strip()
+        row = restore_cases(row)
         if row.startswith("$") and row.endswith("$"):
             row = row.strip("$").strip()
         if row and not row.startswith(("#", "%", "//")):
@@ -110,6 +113,25 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
     if latex:
         return [(number, row) for number, (_, row) in enumerate(rows, start=1)]
     return rows
+
+
+_CASES = re.compile(r"\\begin\{cases\}.*?\\end\{cases\}", re.S)
+_KEPT = "\x00"
+
+
+_AMPERSAND = "\x01"
+
+
+def protect_cases(text: str) -> str:
+    """The ``\\\\``, ``&`` and line breaks inside ``cases`` belong to it, not to the rows."""
+    return _CASES.sub(
+        lambda m: m.group(0).replace("\\\\", _KEPT).replace("&", _AMPERSAND).replace("\n", " "),
+        text,
+    )
+
+
+def restore_cases(text: str) -> str:
+    return text.replace(_KEPT, "\\\\").replace(_AMPERSAND, "&")
 
 
 def _top_level_equals(row: str) -> list[str]:

@@ -362,8 +362,13 @@ class MatrixBuilder(Builder):
             return Node(
                 name, (sympy.S.One, sympy.S.One), (inner,), data=name, text=f"{name}({inner.text})"
             )
-        if name == "hadamard":
+        if name in ("hadamard", "multiply"):
             return self._hadamard(args)
+        if name == "dot" and len(args) == 2:
+            return self._dot(args)
+        if name in ("add", "subtract") and len(args) == 2:
+            a, b = (self.node(x) for x in args)
+            return add(a, b, 1 if name == "add" else -1)
         values = [self.node(a) for a in args]
         if len(values) == 1 and (not values[0].scalar or values[0].kind != "scalar"):
             return Node(
@@ -400,6 +405,18 @@ class MatrixBuilder(Builder):
             else ("name", str(length), position, str(length))
         )
         return self.node(("mul", [("*", norm), ("/", size)]))
+
+    def _dot(self, args) -> Node:
+        """``np.dot(a, b)``: a @ b, and for two column vectors their inner product a.T @ b."""
+        a, b = (self.node(x) for x in args)
+        if a.scalar or b.scalar:
+            return scale(a, b)
+        if a.shape[1] == 1 and b.shape[1] == 1:
+            self.context.note(
+                f"dot({a.text}, {b.text}) of two vectors is read as {a.text}.T @ {b.text}"
+            )
+            return matmul(_transposed(a), b)
+        return matmul(a, b)
 
     def _hadamard(self, args) -> Node:
         """``hadamard(A, B)``: the elementwise product (a row or column broadcast along)."""

@@ -137,7 +137,9 @@ class _Lexer:
         self.spaced = False
 
     def skip_space(self) -> None:
-        while self.position < len(self.text) and self.text[self.position] in " \t\n\r~":
+        while self.position < len(self.text) and (
+            self.text[self.position] == "~" or self.text[self.position].isspace()
+        ):
             self.position += 1
             self.spaced = True
 

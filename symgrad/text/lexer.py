@@ -66,7 +66,10 @@ ATTRIBUTES = {
     "where": "where", "sigmoid": "sigmoid", "expit": "sigmoid", "logistic": "sigmoid",
     "relu": "relu", "softplus": "softplus", "softmax": "softmax", "log_softmax": "log_softmax",
     "logsumexp": "logsumexp", "factorial": "factorial", "comb": "binomial", "pi": "pi",
-    "e": "e", "sec": "sec", "csc": "csc", "cot": "cot",
+    "e": "e", "sec": "sec", "csc": "csc", "cot": "cot", "dot": "dot", "matmul": "dot",
+    "multiply": "multiply", "mul": "multiply", "divide": "divide", "true_divide": "divide",
+    "div": "divide", "add": "add", "subtract": "subtract", "sub": "subtract",
+    "negative": "negative", "neg": "negative",
 }  # fmt: skip
 ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0305": "bar", "\u0303": "tilde", "\u0307": "dot"}
 SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}

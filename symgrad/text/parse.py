@@ -184,7 +184,7 @@ def _precheck(text: str) -> None:
     if not text.strip():
         raise ParseError("empty expression: type a formula such as 'w0*x0 + w1*x1'")
     for position, char in enumerate(text):
-        if not (char.isprintable() or char in " \t\n\r"):
+        if not (char.isprintable() or char.isspace()):
             raise ParseError(f"character {char!r} is not allowed in an expression", text, position)
     digits = re.search(r"\d{%d,}" % (MAX_INTEGER_DIGITS + 1), text)
     if digits:
@@ -543,6 +543,11 @@ class Builder:
             return
         if rule == "not_origin":
             self.require(values[0] ** 2 + values[1] ** 2, "!=", f"{name}(...)")
+            return
+        if rule == "denominator":
+            if values[1].is_zero:
+                raise self.fail("division by zero", position)
+            self.require(values[1], "!=", "a denominator")
             return
         u = values[0]
         if u.is_number and rule in _SHIFTED:

@@ -320,9 +320,7 @@ def test_condition_keeps_the_branch_where_a_coefficient_vanishes():
         ("max(w,x)", "1", "w>=x", "w = x"),
     ],
 )
-def test_a_claim_wrong_only_on_the_kink_is_correct_almost_everywhere(
-    loss, claim, assume, zero_set
-):
+def test_a_claim_wrong_only_on_the_kink_is_correct_almost_everywhere(loss, claim, assume, zero_set):
     result = check(loss, "w", claim, assume=assume)
     assert result.verdict == "correct" and result.almost_everywhere
     assert result.components[0].exceptional.zero_set == zero_set

@@ -24,9 +24,22 @@ from symgrad.exact.functions import Max, Min, clip, relu
 MAX_KINKS = 4
 
 
-def _unsigned(expr: sympy.Expr) -> sympy.Expr:
+def _canonical(expr: sympy.Expr) -> tuple[int, sympy.Expr]:
+    """(s, k) with expr = s * c * k for a positive rational c: ``w*x - 1/2`` and
+    ``2*w*x - 1`` are the same kink (the same zero set, the same signs)."""
     expr = sympy.expand(expr)
-    return -expr if expr.could_extract_minus_sign() else expr
+    content, primitive = expr.as_content_primitive()
+    if content.is_Rational and content < 0:
+        content, primitive = -content, -primitive
+    if not (content.is_Rational and content > 0):
+        primitive = expr
+    if primitive.could_extract_minus_sign():
+        return -1, sympy.expand(-primitive)
+    return 1, primitive
+
+
+def _unsigned(expr: sympy.Expr) -> sympy.Expr:
+    return _canonical(expr)[1]
 
 
 def _arguments_of(node: sympy.Basic) -> list[sympy.Expr]:
@@ -63,13 +76,13 @@ def kink_arguments(*expressions: sympy.Expr) -> list[sympy.Expr]:
 
 
 def _sign_on(argument: sympy.Expr, kinks: Sequence[sympy.Expr], cell: Sequence[int]) -> int | None:
-    """The sign of ``argument`` on the cell, if it is ± one of the kinks."""
-    expanded = sympy.expand(argument)
+    """The sign of ``argument`` on the cell, if it is a nonzero multiple of one of the kinks."""
+    factor, canonical = _canonical(argument)
     for kink, sign in zip(kinks, cell):
-        if expanded == kink:
-            return sign
-        if expanded == -kink:
-            return -sign
+        if canonical == kink:
+            return factor * sign
+        if canonical == -kink:
+            return -factor * sign
     return None
 
 

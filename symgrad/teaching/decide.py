@@ -153,6 +153,10 @@ def _signs_of_cell(setting: Setting, kinks, cell) -> dict:
 
 def _cell_right(difference, kinks, cell, setting: Setting, conditions) -> bool:
     """The difference's piece on the cell is proven zero, or the cell is proven empty."""
+    from symgrad.exact.kinks import cell_is_empty
+
+    if cell_is_empty(kinks, cell):
+        return True
     piece = on_cell(difference, kinks, cell)
     if piece is None:
         return False

@@ -238,10 +238,11 @@ def with_definitions(parsed: Parsed, definitions: Definitions) -> Parsed:
     """``parsed`` with the defined names it uses substituted (and their domain added)."""
     if not (parsed.names & definitions.names):
         return parsed
+    own = tuple(dataclasses.replace(c, expr=definitions.substitute(c.expr)) for c in parsed.domain)
     return dataclasses.replace(
         parsed,
         expr=definitions.substitute(parsed.expr),
-        domain=tuple(dict.fromkeys((*parsed.domain, *definitions.domain))),
+        domain=tuple(dict.fromkeys((*own, *definitions.domain))),
     )
 
 
@@ -377,15 +378,11 @@ def _defined_loss(parsed: Parsed, definitions: Definitions) -> Parsed:
     """The loss with the defined names it uses substituted (``(p - y)^2`` with p defined)."""
     if not definitions or not (parsed.names & definitions.names):
         return parsed
+    used = {n for n in parsed.names if n in definitions.names}
     names = (parsed.names - definitions.names).union(
-        *(s.name for e in definitions.exprs.values() for s in e.free_symbols)
+        s.name for n in used for s in definitions.exprs[n].free_symbols
     )
-    return dataclasses.replace(
-        parsed,
-        expr=definitions.substitute(parsed.expr),
-        names=frozenset(names),
-        domain=tuple(dict.fromkeys((*parsed.domain, *definitions.domain))),
-    )
+    return dataclasses.replace(with_definitions(parsed, definitions), names=frozenset(names))
 
 
 def read_context(

@@ -130,7 +130,7 @@ def _compare_case(a, b, case, setting: Setting, kinks, budget: Budget) -> Compon
         return Component("", "unknown", b, a, method="zero-test ladder", reason=outcome.reason)
     if outcome.verdict == "correct":
         try:
-            _cross_examine_step(a, b, symbols, conditions, kinks, budget)
+            _cross_examine_step(a, b, symbols, conditions, kinks, budget, setting.signs)
         except certify.CertificateFailure as error:
             if certify.strict():
                 raise
@@ -184,15 +184,20 @@ def _expression(value, functions, latex, context: StepContext | None) -> Parsed:
     return parsed
 
 
-def _cross_examine_step(a, b, symbols, conditions, kinks, budget) -> None:
-    """Fresh random rational points (off the kinks) where the two lines may not differ."""
+def _cross_examine_step(a, b, symbols, conditions, kinks, budget, signs=None) -> None:
+    """Fresh random rational points (off the kinks, with the assumed signs) where the two
+    lines may not differ."""
     rng = random.Random(4099)
     off = [*conditions, *(sympy.Ne(k, 0) for k in kinks)]
+    signs = signs or {}
     for _ in range(8):
         if budget.remaining() < 0.05:
             return
         point = {
-            s: sympy.Rational(rng.randint(-9, 9), rng.choice((1, 2, 3, 5, 7))) for s in symbols
+            s: _signed(
+                sympy.Rational(rng.randint(-9, 9), rng.choice((1, 2, 3, 5, 7))), signs.get(s)
+            )
+            for s in symbols
         }
         if not all(certify.holds(c, point) for c in off if c.free_symbols <= set(point)):
             continue
@@ -202,6 +207,15 @@ def _cross_examine_step(a, b, symbols, conditions, kinks, budget) -> None:
             continue
         if apart:
             raise certify.CertificateFailure("at a fresh point the two lines differ")
+
+
+def _signed(value: sympy.Rational, sign: str | None) -> sympy.Rational:
+    """A random value moved to the assumed sign (x > 0: |value| or 1)."""
+    if sign in ("positive", "nonnegative"):
+        return abs(value) or sympy.S.One
+    if sign in ("negative", "nonpositive"):
+        return -abs(value) or sympy.S.NegativeOne
+    return value
 
 
 __all__ = ["StepContext", "compare_expressions", "step_context"]

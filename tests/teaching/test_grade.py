@@ -429,3 +429,94 @@ def test_hidden_answers_stay_hidden_in_derivation_feedback():
 def test_points_must_be_finite():
     with pytest.raises(ProblemError, match="from 0 to 1e6"):
         load_key([{"id": "q", "loss": "w**2", "wrt": ["w"], "points": float("inf")}])
+
+
+# ---------------------------------------------------------------- issue 22
+LOGISTIC_KEY = {
+    "question": [
+        {
+            "id": "q",
+            "loss": "-y ln(σ(w x + b)) - (1 - y) ln(1 - σ(w x + b))",
+            "wrt": ["w"],
+            "constraints": ["y in {0, 1}"],
+            "let": {"p": "σ(w x + b)"},
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    "answer, verdict, codes",
+    [
+        ("(p - y) x", "correct", ()),  # the key's let table defines p
+        ("(σ(wx + b) - y) x", "correct", ()),
+        ("(a - y) x", "undefined_symbol", ("undefined_symbol",)),  # never incorrect
+        ("p - y", "incorrect", ("missing_chain_factor",)),
+        ("(p - y x", "syntax", ("syntax",)),
+    ],
+)
+def test_a_key_let_table_and_the_undefined_symbol_code(answer, verdict, codes):
+    rows, report = grade(LOGISTIC_KEY, [{"student": "s", "question": "q", "answer": answer}])
+    assert (rows[0].verdict, rows[0].codes) == (verdict, codes)
+    if verdict == "undefined_symbol":
+        assert "uses a, which the loss does not contain" in rows[0].feedback
+        assert rows[0].points == 0 and report.verdicts == {"undefined_symbol": 1}
+
+
+def test_a_let_table_given_as_a_list_of_texts():
+    key = {"question": [dict(LOGISTIC_KEY["question"][0], let=["p = σ(w x + b)"])]}
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": "(p - y) x"}])
+    assert rows[0].verdict == "correct"
+
+
+def test_a_bad_let_table_is_a_bad_key():
+    key = {"question": [dict(LOGISTIC_KEY["question"][0], let={"p": "q + 1"})]}
+    with pytest.raises(ProblemError, match="the definition of p uses q"):
+        load_key(key)
+
+
+def test_one_undefined_component_keeps_the_others_credit():
+    key = {"question": [{"id": "q", "loss": "(y - w x - b)^2", "wrt": ["w", "b"]}]}
+    rows, _ = grade(
+        key, [{"student": "s", "question": "q", "answer": "-2x(y - wx - b); -2(y - q)"}]
+    )
+    assert [c["verdict"] for c in rows[0].components] == ["correct", "undefined_symbol"]
+    assert rows[0].points == 1 and rows[0].verdict == "undefined_symbol"
+
+
+def test_derivation_answers_use_the_keys_assumptions_and_constraints():
+    key = {
+        "question": [
+            {"id": "q", "loss": "(w - y)^2", "wrt": ["w"], "constraints": ["y in {0, 1}"]},
+            {"id": "r", "loss": "w^2 x", "wrt": ["w"], "assume": ["x > 0"]},
+        ]
+    }
+    answers = [
+        {"student": "s", "question": "q", "answer": "dJ/dw = 2(w - y)\n= 2w - 2y^2"},
+        {"student": "s", "question": "r", "answer": "dJ/dw = 2 w x\n= 2 w abs(x)"},
+    ]
+    rows, _ = grade(key, answers)
+    assert [r.verdict for r in rows] == ["correct", "correct"]
+    assert all("wrong_line" not in r.codes for r in rows)
+
+
+def test_a_derivation_answer_with_its_own_let_line():
+    key = {"question": [{"id": "q", "loss": "(σ(w x) - y)^2", "wrt": ["w"]}]}
+    answer = "let p = σ(w x)\ndJ/dw = 2(p - y) p (1 - p) x\n= 2x(p - y)p(1 - p)"
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": answer}])
+    assert rows[0].verdict == "correct"
+
+
+def test_the_key_file_that_fails_to_read_is_a_bad_key(tmp_path, monkeypatch):
+    key = tmp_path / "key.toml"
+    key.write_text("[[question]]\nid = 'a'\nloss = 'w'\nwrt = ['w']\n")
+    real_open = open
+
+    def failing_open(path, *args, **kwargs):
+        if str(path) == str(key):
+            raise OSError(5, "Input/output error")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    result = runner.invoke(app, ["grade", str(ANSWERS), "--key", str(key)])
+    assert result.exit_code == 2 and "cannot read the key" in result.stderr

@@ -216,6 +216,14 @@ def _token_at(text: str, start: int, spaced: bool) -> tuple[Token, int]:
         return _superscript(text, start, spaced)
     if char in _DIGITS or (char == "." and text[start + 1 : start + 2] in _DIGITS):
         number = _NUMBER.match(text, start).group(0)
+        after = text[start + len(number) : start + len(number) + 3]
+        if after.startswith("..") or after.startswith("\u2026"):
+            raise ParseError(
+                f"'{number}...' repeats its digits: write the exact number as a fraction "
+                "(0.333... is 1/3)",
+                text,
+                start,
+            )
         return Token("NUM", number, start, spaced, number), start + len(number)
     if char in VULGAR:
         if start and text[start - 1] in _DIGITS:

@@ -240,6 +240,7 @@ class Parser:
     def term(self) -> Node:
         start = self.index
         factors: list[tuple[str, Node]] = [("*", self.unary())]
+        coefficients: list[tuple[int, int]] = []  # (slash, end of denominator) read as 1/2 x
         while True:
             token = self.token
             if token.kind == "OP" and token.value == "@":
@@ -258,13 +259,15 @@ class Parser:
                 if token.value == "/" and self._starts_product():
                     if not self.token.spaced or self.token.kind == "SUM":
                         raise self._ambiguous_division(start, slash)
-                    self._note_coefficient(start, slash)
+                    coefficients.append((slash, self.index))
                 factors.append((token.value, operand))
             elif self._starts_product():
                 self._refuse_glued_number()
                 factors.append(("*", self.implicit_factor()))
             else:
                 break
+        for slash, end in coefficients:
+            self._note_coefficient(start, slash, end)
         if len(factors) == 1:
             return factors[0][1]
         return ("mul", factors)
@@ -297,17 +300,15 @@ class Parser:
             return (self.tokens[first].source or self.tokens[first].value) + "..."
         return self.span(first, self.index)
 
-    def _note_coefficient(self, start: int, slash: int) -> None:
+    def _note_coefficient(self, start: int, slash: int, end: int) -> None:
         """``1/2 log(x)``, ``2/n X'(...)``: a space after the denominator closes the fraction,
         as in ML texts; the reading is shown."""
-        left, right = self.span(start, slash), self.span(slash + 1, self.index)
-        token, following = self.token, self.peek()
-        after = token.source or token.value
-        if token.value == "(":
-            after = "(...)"
-        elif following.kind == "OP" and following.value == "(" and not following.spaced:
-            after += "(...)"
-        self.context.note(f"'{left}/{right} {after}' is read as ({left}/{right})*{after}")
+        left, right = self.span(start, slash), self.span(slash + 1, end)
+        rest = self.span(end, self.index)
+        shown = rest if len(rest) <= 40 else rest[:37] + "..."
+        self.context.note(
+            f"'{left}/{right} {shown}' is read as ({left}/{right})*{_bracketed(shown)}"
+        )
 
     def _ambiguous_division(self, start: int, slash: int) -> ParseError:
         """``a/2b`` and ``1/2(x+1)``: both readings, written out in full."""
@@ -642,7 +643,7 @@ class Parser:
                 and not self._iverson_ahead()
             ):
                 raise self._unknown_function(token)
-            if not self.context.latex and name not in self.context.symbols:
+            if not (self.context.latex or name in self.context.symbols or self.token.spaced):
                 self.context.note(f"{token.source}(...) is read as the product {name}*(...)")
         return ("name", name, token.position, token.source)
 
@@ -901,6 +902,12 @@ class Parser:
         condition = self.condition()
         self.expect("OP", ")", "')' closing the pair")
         return ("piece", value, condition)
+
+
+def _bracketed(text: str) -> str:
+    """``log(w)`` and ``x`` as they are, anything longer in brackets."""
+    single = r"[A-Za-z_]\w*(\([^()]*\))?|\d+(\.\d+)?|\([^()]*\)"
+    return text if re.fullmatch(single, text) else f"({text})"
 
 
 def _is_greek_letter(token: Token) -> bool:

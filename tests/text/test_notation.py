@@ -239,7 +239,7 @@ def test_a_space_after_the_denominator_closes_the_fraction():
     the denominator closes it, and the reading is shown."""
     parsed = read("1/2 sin(x)")
     assert parsed.expr == sympy.sin(sympy.Symbol("x", real=True)) / 2
-    assert "'1/2 sin(...)' is read as (1/2)*sin(...)" in parsed.notes
+    assert "'1/2 sin(x)' is read as (1/2)*sin(x)" in parsed.notes
 
 
 # ---------------------------------------------------------------- 9. a loss '-h'

@@ -30,6 +30,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sympy
+
 from symgrad.errors import BudgetError, ProblemError, SymgradError, UndefinedSymbolError
 from symgrad.results import Component, DerivationLine, DerivationResult
 from symgrad.runtime.budget import Budget, binds_timeout
@@ -58,6 +60,12 @@ _DERIVATIVE_FORMS = [
     ),
     re.compile(rf"^\\partial\s*(?P<f>{_NAME})\s*/\s*\\partial\s*(?P<w>{_NAME})$"),
     re.compile(rf"^(?:\\nabla|∇|grad)\s*_\s*\{{?\s*(?P<w>{_NAME})\s*\}}?\s*(?P<f>{_NAME})$"),
+    re.compile(rf"^(?P<f>{_NAME})'\s*\(\s*(?P<w>{_NAME})\s*\)$"),
+    re.compile(rf"^(?:d|∂)\s*/\s*(?:d|∂)\s*(?P<w>{_NAME})\s*(?P<f>{_NAME})$"),
+    re.compile(
+        rf"^\\[dt]?frac\s*\{{\s*(?:\\partial|\\mathrm\{{d\}}|d)\s*\}}\s*"
+        rf"\{{\s*(?:\\partial|\\mathrm\{{d\}}|d)\s*(?P<w>{_NAME})\s*\}}\s*(?P<f>{_NAME})$"
+    ),
 ]
 _DEFINITION = re.compile(rf"^(?P<f>{_NAME})\s*(?:(?:\\left)?\((?P<args>[^()]*?)(?:\\right)?\))?$")
 _LET = re.compile(
@@ -394,10 +402,12 @@ class _Judge:
 
     # ------------------------------------------------------------ definitions
     def _let(self, statement: Statement) -> DerivationLine:
-        """A ``let``/``where`` line: its right side must read in terms of the known names."""
-        if statement.function in self.definitions or any(
-            name == statement.function for name, _ in self.lets
-        ):
+        """A ``let``/``where`` line: its right side must read in terms of the known names. A
+        name defined before (by the question) may be restated with the same value."""
+        earlier = [text for name, text in self.lets if name == statement.function]
+        if statement.function in self.definitions or earlier:
+            if earlier and self._same(earlier[0], statement.expression):
+                return self._given(statement, "restates the definition given with the question")
             raise ProblemError(f"line {statement.number}: {statement.function} is defined twice")
         known = set().union(*(self._written(t) for t in self.definitions.values()))
         read_definitions(
@@ -410,6 +420,15 @@ class _Judge:
         )
         self.lets.append((statement.function, statement.expression))
         return self._given(statement, "a definition (let) is taken as given")
+
+    def _same(self, first: str, second: str) -> bool:
+        """Two definitions of one name that are the same expression (up to normal form)."""
+        try:
+            a, b = (read(t, self.options.functions, latex=self.options.latex).expr
+                    for t in (first, second))  # fmt: skip
+        except SymgradError:
+            return False
+        return a == b or sympy.expand(a - b) == 0
 
     def _written(self, text: str) -> frozenset[str]:
         """The names a definition's text uses (cached)."""

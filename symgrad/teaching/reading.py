@@ -405,6 +405,37 @@ def read_context(
     return parsed_loss, definitions, frozenset(parsed_loss.names) | frozenset(names)
 
 
+_J = re.compile(r"(?<![\\\w])J(?![\w'])")
+
+
+def _with_the_loss(let: object, loss: object, latex: bool, claims: Sequence[str]) -> list:
+    """The definitions, and J for the loss itself when a claim uses J (``dJ/dw = x J`` reads
+    J as the loss, as a derivation does) and neither the loss nor a definition names J."""
+    items = definition_items(let)
+    if not isinstance(loss, str) or any(_definition_name(n, latex) == "J" for n, _ in items):
+        return items
+    text, _ = strip_loss_prefix(loss)
+    if _uses_j(text, latex) or not any(_uses_j(_claim_body(c, latex), latex) for c in claims):
+        return items
+    return [*items, ("J", text)]
+
+
+def _uses_j(text: str, latex: bool) -> bool:
+    """The text names J (in LaTeX, letters side by side are separate names: ``xJ``)."""
+    if latex:
+        return "J" in re.sub(r"\\[A-Za-z]+", " ", text)
+    return bool(_J.search(text))
+
+
+def _claim_body(text: str, latex: bool) -> str:
+    """The claim without a leading ``dJ/dw =`` (whose J is not the claim's)."""
+    for pattern in (_PREFIX_LATEX, _PREFIX_NABLA) if latex else (_PREFIX_TEXT, _PREFIX_PRIME):
+        match = pattern.match(text)
+        if match:
+            return text[match.end() :]
+    return text
+
+
 def read_problem(
     loss: object,
     wrt: object,
@@ -420,7 +451,9 @@ def read_problem(
 
     names = wrt_names(wrt, latex)
     texts = _claim_texts(claim, len(names))
-    parsed_loss, definitions, known = read_context(loss, names, functions, latex, let, door)
+    parsed_loss, definitions, known = read_context(
+        loss, names, functions, latex, _with_the_loss(let, loss, latex, texts), door
+    )
     notes = list(parsed_loss.notes)
     present = {s.name: s for s in symbols_of(parsed_loss.expr)}
     params = named_parameters(names, present, parsed_loss.names)

@@ -46,6 +46,12 @@ VULGAR = {
     "⅝": "5/8", "⅞": "7/8", "⅑": "1/9", "⅒": "1/10",
 }  # fmt: skip
 INDICATOR = "𝟙"  # 𝟙, the double-struck one
+#: Cyrillic letters that phone keyboards give for the Latin ones they look like
+LOOK_ALIKES = {
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
+    "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X",
+}  # fmt: skip
 #: module prefixes of NumPy, PyTorch, math and friends: ``np.exp`` is exp
 MODULES = {
     "np", "numpy", "torch", "math", "F", "tf", "jnp", "sp", "scipy", "scipy.special", "special",
@@ -182,6 +188,8 @@ def plain_characters(text: str) -> str:
             char = " "
         elif char == "′":
             char = "'"
+        elif char in LOOK_ALIKES:
+            char = LOOK_ALIKES[char]
         elif (0x1D400 <= code <= 0x1D7FF and char != INDICATOR) or 0x2100 <= code <= 0x214F:
             plain = unicodedata.normalize("NFKC", char)
             if len(plain) == 1 and (plain.isascii() or plain in GREEK) and char != "ℓ":

@@ -264,3 +264,28 @@ def test_derivation_stdin_closed_and_a_file_that_fails_to_read(tmp_path, monkeyp
     monkeypatch.setattr("builtins.open", failing_open)
     with pytest.raises(ProblemError, match="Input/output error"):
         line_by_line.load_derivation(str(path))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "J(w) = w^2\nJ'(w) = 2w",
+        "J = w^2\nd/dw J = 2w",
+        r"J &= w^2 \\ \frac{d}{dw} J &= 2w",
+        "J = w^2\n∂J/∂w = 2w",
+        "J = w^2\n∇_w J = 2w",
+    ],
+)
+def test_every_way_of_naming_the_derivative(text):
+    result = check_derivation(text)
+    assert [x.kind for x in result.lines] == ["definition", "derivative"]
+    assert result.verdict == "correct"
+
+
+def test_a_let_line_may_restate_the_questions_definition():
+    text = "let p = σ(w x)\ndJ/dw = 2(p - y) p (1 - p) x"
+    result = check_derivation(text, loss="(σ(w x) - y)^2", let={"p": "sigmoid(w*x)"})
+    assert result.verdict == "correct"
+    with pytest.raises(ProblemError, match="defined twice"):
+        check_derivation("let p = w\ndJ/dw = 2(p - y) p (1 - p) x", loss="(σ(w x) - y)^2",
+                         let={"p": "sigmoid(w*x)"})  # fmt: skip

@@ -146,3 +146,24 @@ def test_definition_items_accept_every_shape():
 def test_the_public_api_passes_let_and_assume_through():
     result = symgrad.check("x log(w)", "w", "x/p", let="p = w", assume="x > 0")
     assert result.verdict == "correct" and result.assumptions == ("x > 0",)
+
+
+@pytest.mark.parametrize(
+    "loss, claim, latex",
+    [
+        ("exp(w x)", "x J", False),
+        ("exp(w x)", "dJ/dw = x J", False),
+        ("e^{wx}", r"\frac{\partial J}{\partial w} = xJ", True),
+    ],
+)
+def test_a_claim_may_name_the_loss_j_as_a_derivation_does(loss, claim, latex):
+    result = check(loss, "w", claim, latex_input=latex)
+    assert result.verdict == "correct" and result.definitions == ("J = exp(w*x)",)
+
+
+def test_j_is_not_shown_when_the_claim_does_not_use_it():
+    assert check("(y - w x)^2", "w", "dJ/dw = 2x(wx - y)").definitions == ()
+
+
+def test_cyrillic_look_alikes_from_phone_keyboards_read_as_latin():
+    assert check("(y - w x)^2", "w", "2х(wх − у)").verdict == "correct"

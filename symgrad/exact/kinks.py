@@ -223,7 +223,10 @@ def cell_is_empty(kinks: Sequence[sympy.Expr], cell: Sequence[int]) -> bool:
         piece = on_cell(kink, kinks, cell)
         if piece is None:
             return False
-        poly = sympy.Poly(sympy.expand(sign * piece), *symbols) if symbols else None
+        try:
+            poly = sympy.Poly(sympy.expand(sign * piece), *symbols) if symbols else None
+        except sympy.PolynomialError:
+            return False
         if poly is None or poly.total_degree() > 1:
             return False
         coefficients, constant = {}, Fraction(0)

@@ -251,6 +251,8 @@ def _region(c: _Context) -> Diagnosis | None:
     if not right:
         return None
     if not wrong:
+        if not _every_cell_seen(kinks, cells):  # a cell the samples missed may be the wrong one
+            return None
         return _wrong_at_a_kink(c, kinks, difference)
     where = _cells_text(kinks, right, cells)
     hint = (
@@ -261,6 +263,18 @@ def _region(c: _Context) -> Diagnosis | None:
     return Diagnosis(
         "only_on_a_region",
         f"only on a region: the claim is right where {where}, not everywhere{hint}",
+    )
+
+
+def _every_cell_seen(kinks, cells) -> bool:
+    """Every sign pattern of the kinks was met by a sample or is provably empty."""
+    import itertools
+
+    from symgrad.exact.kinks import cell_is_empty
+
+    return all(
+        cell in cells or cell_is_empty(kinks, cell)
+        for cell in itertools.product((1, -1), repeat=len(kinks))
     )
 
 

@@ -167,3 +167,30 @@ def test_a_derivative_changed_on_a_half_space_is_incorrect(loss, shift):
     claim = f"({to_str(true)}) + (1 if w > 5 else 0)"
     result = check(text, "w", claim)
     assert result.verdict == "incorrect"
+
+
+@pytest.mark.parametrize(
+    "loss, claim",
+    [
+        ("max(0, sin(w) - x)", "cos(w) if sin(w) > x else 0"),  # a kink no solver describes
+        ("relu(exp(w) - 2)", "exp(w) [exp(w) > 2]"),
+    ],
+)
+def test_transcendental_kinks_are_handled_without_a_crash(loss, claim):
+    result = check(loss, "w", claim)
+    assert result.verdict == "correct" and result.almost_everywhere
+
+
+def test_wrong_on_a_seam_where_the_loss_is_differentiable_is_incorrect():
+    """Huber is differentiable at |w - y| = 1: a claim that differs only there is wrong."""
+    huber = "(w-y)^2/2 if abs(w-y) <= 1 else abs(w-y) - 1/2"
+    claim = "(w - y) if abs(w-y) < 1 else (5 if abs(w-y) == 1 else sign(w-y))"
+    assert check(huber, "w", claim).verdict == "incorrect"
+    kinked = check("max(0, w*x)", "w", "x if w*x > 0 else (0 if x != 0 else 7)")
+    assert kinked.verdict == "incorrect" and kinked.witness.point["x"] == 0
+
+
+def test_a_region_diagnosis_needs_every_cell_seen():
+    """cos(w) is wrong wherever sin(w) < x: never 'wrong only at the kink'."""
+    result = check("max(0, sin(w) - x)", "w", "cos(w)")
+    assert result.verdict == "incorrect" and "wrong_at_a_kink" not in result.codes

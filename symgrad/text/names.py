@@ -57,25 +57,36 @@ def variant_of(name: str, known: Iterable[str]) -> str | None:
 
 
 def splits(name: str, known: Iterable[str], limit: int = 3) -> list[tuple[str, ...]]:
-    """The ways of writing ``name`` as two or more known names side by side (at most ``limit``)."""
+    """The ways of writing ``name`` as two or more known names side by side (at most ``limit``).
+
+    Which suffixes can be split at all is worked out first (one pass from the end), so the
+    search never explores a prefix that cannot be completed.
+    """
     known = {k for k in known if k}
     if len(name) > MAX_SPLIT_LENGTH or name in known:
         return []
+    size = len(name)
+    completes = [False] * (size + 1)
+    completes[size] = True
+    for start in range(size - 1, -1, -1):
+        completes[start] = any(
+            name[start:end] in known and completes[end] for end in range(start + 1, size + 1)
+        )
     found: list[tuple[str, ...]] = []
 
     def walk(start: int, parts: tuple[str, ...]) -> None:
         if len(found) >= limit:
             return
-        if start == len(name):
+        if start == size:
             if len(parts) > 1:
                 found.append(parts)
             return
-        for end in range(len(name), start, -1):
-            piece = name[start:end]
-            if piece in known:
-                walk(end, (*parts, piece))
+        for end in range(size, start, -1):
+            if name[start:end] in known and completes[end]:
+                walk(end, (*parts, name[start:end]))
 
-    walk(0, ())
+    if completes[0]:
+        walk(0, ())
     return found
 
 

@@ -112,3 +112,10 @@ def test_names_written_together_read_back_as_their_product(parts):
     for part in parts:
         product *= real_symbol(part)
     assert read(name, symbols=known, resolve_names=True).expr == product
+
+
+def test_a_name_with_no_split_is_answered_without_exploring_every_prefix():
+    """39 letters a and a final b with a, aa, aaa known: no split, found at once (the search
+    without the suffix table took 2**39 steps)."""
+    assert splits("a" * 39 + "b", {"a", "aa", "aaa"}) == []
+    assert resolve("a" * 39 + "b", {"a", "aa", "aaa"}) is None

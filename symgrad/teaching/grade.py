@@ -413,7 +413,7 @@ def grade_answer(
                 question,
                 "undefined_symbol",
                 [("undefined_symbol",) for _ in question.wrt],
-                error.one_line(),
+                _undefined_feedback(error),
             )
         if len(question.wrt) > 1 and derivation is None:
             return _by_component(question, parts, fmt == "latex", timeout, hide)
@@ -497,10 +497,10 @@ def _by_component(question: Question, parts, latex: bool, timeout: float, hide: 
                 }  # fmt: skip
             )
         except SymgradError as error:
-            kind = "undefined_symbol" if isinstance(error, UndefinedSymbolError) else "syntax"
-            components.append(
-                {"name": name, "verdict": kind, "codes": [kind], "feedback": [error.one_line()]}
-            )
+            undefined = isinstance(error, UndefinedSymbolError)
+            kind = "undefined_symbol" if undefined else "syntax"
+            text = _undefined_feedback(error) if undefined else error.one_line()
+            components.append({"name": name, "verdict": kind, "codes": [kind], "feedback": [text]})
     verdicts = {c["verdict"] for c in components}
     verdict = next(
         (
@@ -511,6 +511,17 @@ def _by_component(question: Question, parts, latex: bool, timeout: float, hide: 
         "correct",
     )
     return {"verdict": verdict, "components": components, "understood": "", "reason": ""}
+
+
+def _undefined_feedback(error: UndefinedSymbolError) -> str:
+    """For the student: which names the question does not define, and what to do."""
+    names = list(error.names) or ["a name"]
+    listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    it = "them" if len(names) > 1 else "it"
+    return (
+        f"the answer uses {listed}, which the question does not define: write {it} out in "
+        f"the question's names (or define {it} in a derivation with a line 'let ... = ...')"
+    )
 
 
 def is_derivation(answer: str) -> bool:

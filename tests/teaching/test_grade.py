@@ -459,7 +459,7 @@ def test_a_key_let_table_and_the_undefined_symbol_code(answer, verdict, codes):
     rows, report = grade(LOGISTIC_KEY, [{"student": "s", "question": "q", "answer": answer}])
     assert (rows[0].verdict, rows[0].codes) == (verdict, codes)
     if verdict == "undefined_symbol":
-        assert "uses a, which the loss does not contain" in rows[0].feedback
+        assert "uses a, which the question does not define" in rows[0].feedback
         assert rows[0].points == 0 and report.verdicts == {"undefined_symbol": 1}
 
 

@@ -387,6 +387,8 @@ def grade_answer(
         )
     derivation = None
     try:
+        if len(parts) == 1 and len(question.wrt) == 1:
+            parts = [_chain_as_derivation(parts[0], question.wrt[0], fmt == "latex")]
         if len(parts) == 1 and is_derivation(parts[0]):
             derivation = check_derivation(
                 parts[0],
@@ -511,6 +513,32 @@ def _by_component(question: Question, parts, latex: bool, timeout: float, hide: 
         "correct",
     )
     return {"verdict": verdict, "components": components, "understood": "", "reason": ""}
+
+
+def _chain_as_derivation(answer: str, wrt: str, latex: bool) -> str:
+    """A one-line chain ``2x(wx - y) = 2wx^2 - 2xy`` (or ``dJ/dw = ... = ...``) is a short
+    derivation: its first expression is the claimed derivative, each '=' a step."""
+    from symgrad.teaching.line_by_line import _left_side, _top_level_equals
+
+    if is_derivation(answer) or "=" not in answer:
+        return answer
+    parts = _top_level_equals(answer.replace("&", " "))
+    if len(parts) < 2 or not all(parts):
+        return answer
+    try:
+        kind, _, _ = _left_side(parts[0], latex)
+    except SymgradError:
+        kind = "expression"
+    if kind == "derivative":
+        if len(parts) == 2:
+            return answer
+        head, parts = parts[0], parts[1:]
+    elif kind == "definition" and len(parts[0].split()) == 1 and not parts[0][0].isdigit():
+        return answer  # 'J = ...' or 'p = ...': not a chain of the derivative
+    else:
+        head = rf"\frac{{\partial J}}{{\partial {wrt}}}" if latex else f"dJ/d{wrt}"
+    rows = [f"{head} = {parts[0]}", *(f"= {part}" for part in parts[1:])]
+    return (" \\\\ " if latex else "\n").join(rows)
 
 
 def _undefined_feedback(error: UndefinedSymbolError) -> str:

@@ -249,6 +249,9 @@ class MatrixBuilder(Builder):
             return handler(tree)
         return self._scalar(tree)
 
+    def _m_paren(self, tree) -> Node:
+        return self.node(tree[1])
+
     def _m_name(self, tree) -> Node:
         name = tree[1]
         if name in self.shapes:

@@ -463,7 +463,9 @@ class Parser:
         if token.kind == "SQRT":
             return self.root()
         if token.kind == "OP" and token.value == "(":
-            return self.group()
+            inner = self.group()
+            # (wx)^2: the brackets hold a name as a whole, unlike wx^2 (w*x^2)
+            return ("paren", inner) if inner[0] == "name" else inner
         if (
             token.kind == "OP"
             and token.value == "|"

@@ -323,6 +323,9 @@ class Builder:
         self.context.note(f"{source} is read as {'*'.join(parts)}")
         return sympy.Mul(*(real_symbol(part) for part in parts))
 
+    def _paren(self, node) -> sympy.Basic:
+        return self.build(node[1])
+
     def _true(self, node) -> sympy.Basic:
         return sympy.true
 
@@ -354,9 +357,31 @@ class Builder:
         return self._checked(result)
 
     def _pow(self, node) -> sympy.Expr:
+        glued = self._glued_power(node)
+        if glued is not None:
+            return glued
         base = self.build(node[1])
         exponent = self.build(node[2])
         return self.power(base, exponent, node[3])
+
+    def _glued_power(self, node) -> sympy.Expr | None:
+        """``wx^2`` read as w*x: the power belongs to the last name, as written (w*x**2)."""
+        base = node[1]
+        if base[0] != "name" or not self.context.resolve_names or base[1] in self.context.symbols:
+            return None
+        try:
+            parts = resolve(base[1], self.context.symbols)
+        except ParseError:
+            return None
+        if not parts or len(parts) < 2:
+            return None
+        self.names.update(parts)
+        source = base[3] if len(base) > 3 else base[1]
+        *first, last = parts
+        exponent = self.build(node[2])
+        self.context.note(f"{source}^... is read as {'*'.join(first)}*{last}^...")
+        powered = self.power(real_symbol(last), exponent, node[3])
+        return self._checked(sympy.Mul(*(real_symbol(p) for p in first), powered))
 
     def power(self, base: sympy.Expr, exponent: sympy.Expr, position: int | None) -> sympy.Expr:
         if exponent.free_symbols:

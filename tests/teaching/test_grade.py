@@ -520,3 +520,17 @@ def test_the_key_file_that_fails_to_read_is_a_bad_key(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.open", failing_open)
     result = runner.invoke(app, ["grade", str(ANSWERS), "--key", str(key)])
     assert result.exit_code == 2 and "cannot read the key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "answer, verdict",
+    [
+        ("2x(wx - y) = 2wx^2 - 2xy", "correct"),  # a one-line chain is a short derivation
+        ("dJ/dw = 2x(wx - y) = 2wx^2 - 2xy", "correct"),
+        ("2x(wx - y) = 2wx^2 + 2xy", "incorrect"),
+    ],
+)
+def test_a_one_line_chain_of_equalities_is_graded_as_a_derivation(answer, verdict):
+    key = {"question": [{"id": "q", "loss": "(y - w x)^2", "wrt": ["w"]}]}
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": answer}])
+    assert rows[0].verdict == verdict

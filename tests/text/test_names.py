@@ -119,3 +119,16 @@ def test_a_name_with_no_split_is_answered_without_exploring_every_prefix():
     without the suffix table took 2**39 steps)."""
     assert splits("a" * 39 + "b", {"a", "aa", "aaa"}) == []
     assert resolve("a" * 39 + "b", {"a", "aa", "aaa"}) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2wx^2", 2 * w * x**2),  # the power belongs to the last name, as written
+        ("wx²", w * x**2),
+        ("(wx)^2", w**2 * x**2),  # brackets hold the product as a whole
+        ("(wx)²", w**2 * x**2),
+    ],
+)
+def test_a_power_after_run_together_names_binds_to_the_last_name(text, expected):
+    assert read(text, symbols={"w", "x", "y"}, resolve_names=True).expr == expected

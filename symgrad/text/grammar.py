@@ -635,6 +635,9 @@ class Parser:
             return self.indexed(token)
         if self.at("OP", "("):
             self._refuse_number_call(token)
+            glued = self._glued_call(token)
+            if glued is not None:
+                return glued
             if (
                 name not in self.context.symbols
                 and not _UNAMBIGUOUS_PRODUCT.match(name)
@@ -660,6 +663,33 @@ class Parser:
             f"{token.source} is read as an indicator (1 where the condition holds, else 0)"
         )
         return ("indicator", condition, opening.position)
+
+    def _glued_call(self, token: Token) -> Node | None:
+        """``xsigmoid(w x)`` in a claim: known names then a function, x*sigmoid(w x)."""
+        name = token.value
+        if not self.context.resolve_names or name in self.context.symbols:
+            return None
+        for function in sorted(self.context.known_functions, key=len, reverse=True):
+            prefix = name[: -len(function)]
+            if len(function) < 2 or not name.endswith(function) or not prefix:
+                continue
+            from symgrad.text.names import resolve
+
+            try:
+                parts = (
+                    (prefix,)
+                    if prefix in self.context.symbols
+                    else resolve(prefix, self.context.symbols)
+                )
+            except ParseError:
+                return None
+            if not parts:
+                continue
+            call = self.function(Token("NAME", function, token.position, False, function))
+            self.context.note(f"{token.source}(...) is read as {'*'.join(parts)}*{function}(...)")
+            factors = [("*", ("name", part, token.position, part)) for part in parts]
+            return ("mul", [*factors, ("*", call)])
+        return None
 
     def _summed(self, name: str) -> bool:
         """``x_i`` inside ``\\sum_{i=1}^{3}``: a name of the sum's terms (x1, x2, x3)."""

@@ -132,3 +132,17 @@ def test_a_name_with_no_split_is_answered_without_exploring_every_prefix():
 )
 def test_a_power_after_run_together_names_binds_to_the_last_name(text, expected):
     assert read(text, symbols={"w", "x", "y"}, resolve_names=True).expr == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("xsigmoid(w)", x * __import__("symgrad.exact.functions", fromlist=["sigmoid"]).sigmoid(w)),
+        ("xexp(wx)", x * __import__("sympy").exp(w * x)),
+        ("wxtanh(y)", w * x * __import__("sympy").tanh(y)),
+    ],
+)
+def test_known_names_glued_to_a_function_call(text, expected):
+    parsed = read(text, symbols={"w", "x", "y"}, resolve_names=True)
+    assert parsed.expr == expected
+    assert any("(...) is read as" in note for note in parsed.notes)

@@ -313,15 +313,15 @@ class Builder:
         """A claim's name read through the known names: a variant (``w_0`` is w0) or a
         product of known names written together (``wx`` is w*x); else the name itself."""
         try:
-            parts = resolve(name, self.context.symbols)
+            parts = resolve(name, self._splittable())
         except ParseError as error:
             raise self.fail(error.message, position) from None
         if not parts:
             self.names.add(name)
             return real_symbol(name)
-        self.names.update(parts)
+        self.names.update(p for p in parts if self._part(p).is_Symbol)
         self.context.note(f"{source} is read as {'*'.join(parts)}")
-        return sympy.Mul(*(real_symbol(part) for part in parts))
+        return sympy.Mul(*(self._part(part) for part in parts))
 
     def _paren(self, node) -> sympy.Basic:
         return self.build(node[1])
@@ -370,18 +370,30 @@ class Builder:
         if base[0] != "name" or not self.context.resolve_names or base[1] in self.context.symbols:
             return None
         try:
-            parts = resolve(base[1], self.context.symbols)
+            parts = resolve(base[1], self._splittable())
         except ParseError:
             return None
         if not parts or len(parts) < 2:
             return None
-        self.names.update(parts)
+        self.names.update(p for p in parts if self._part(p).is_Symbol)
         source = base[3] if len(base) > 3 else base[1]
         *first, last = parts
         exponent = self.build(node[2])
         self.context.note(f"{source}^... is read as {'*'.join(first)}*{last}^...")
-        powered = self.power(real_symbol(last), exponent, node[3])
-        return self._checked(sympy.Mul(*(real_symbol(p) for p in first), powered))
+        powered = self.power(self._part(last), exponent, node[3])
+        return self._checked(sympy.Mul(*(self._part(p) for p in first), powered))
+
+    def _splittable(self) -> set[str]:
+        """The names a run-together name may be made of: the known ones, and e and pi."""
+        constants = {"pi"} | (set() if self.context.e_is_symbol else {"e"})
+        return set(self.context.symbols) | (constants - set(self.context.symbols))
+
+    def _part(self, part: str) -> sympy.Expr:
+        if part == "pi" and part not in self.context.symbols:
+            return sympy.pi
+        if part == "e" and part not in self.context.symbols and not self.context.e_is_symbol:
+            return sympy.E
+        return real_symbol(part)
 
     def power(self, base: sympy.Expr, exponent: sympy.Expr, position: int | None) -> sympy.Expr:
         if exponent.free_symbols:

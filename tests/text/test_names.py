@@ -148,3 +148,8 @@ def test_known_names_glued_to_a_function_call(text, expected):
     parsed = read(text, symbols={"w", "x", "y"}, resolve_names=True)
     assert parsed.expr == expected
     assert any("(...) is read as" in note for note in parsed.notes)
+
+
+def test_euler_e_may_be_glued_to_a_known_name():
+    parsed = read("xe^(wx)", symbols={"w", "x"}, resolve_names=True)
+    assert parsed.expr == x * sympy.exp(w * x)

@@ -181,11 +181,16 @@ def test_transcendental_kinks_are_handled_without_a_crash(loss, claim):
     assert result.verdict == "correct" and result.almost_everywhere
 
 
-def test_wrong_on_a_seam_where_the_loss_is_differentiable_is_incorrect():
+@pytest.mark.slow
+def test_wrong_on_a_huber_seam_where_the_loss_is_differentiable_is_incorrect():
     """Huber is differentiable at |w - y| = 1: a claim that differs only there is wrong."""
     huber = "(w-y)^2/2 if abs(w-y) <= 1 else abs(w-y) - 1/2"
     claim = "(w - y) if abs(w-y) < 1 else (5 if abs(w-y) == 1 else sign(w-y))"
     assert check(huber, "w", claim).verdict == "incorrect"
+
+
+def test_wrong_on_a_seam_where_the_loss_is_differentiable_is_incorrect():
+    """max(0, w x) is differentiable where x = 0 (it is 0 for every w there)."""
     kinked = check("max(0, w*x)", "w", "x if w*x > 0 else (0 if x != 0 else 7)")
     assert kinked.verdict == "incorrect" and kinked.witness.point["x"] == 0
 

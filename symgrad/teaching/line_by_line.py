@@ -37,7 +37,8 @@ from symgrad.results import Component, DerivationLine, DerivationResult
 from symgrad.runtime.budget import Budget, binds_timeout
 from symgrad.teaching.check import check
 from symgrad.teaching.matcheck import compare_matrix_expressions
-from symgrad.teaching.matrices import ShapeError, node_latex, parse_shapes, read_matrix
+from symgrad.teaching.matrices import ShapeError, parse_shapes, read_matrix
+from symgrad.teaching.matrix_text import node_latex
 from symgrad.teaching.reading import definition_items, read_definitions, undefined_message
 from symgrad.teaching.steps import compare_expressions
 from symgrad.text.display import latex, tex_escape

@@ -38,11 +38,8 @@ from symgrad.teaching.matrices import (
     Instance,
     ShapeError,
     _same_size,
-    abstract,
     equality_bounds,
     evaluate,
-    matrix_text,
-    node_latex,
     parse_shapes,
     read_matrix,
     shape_text,
@@ -50,6 +47,7 @@ from symgrad.teaching.matrices import (
     size_combinations,
 )
 from symgrad.teaching.matrix_diagnose import diagnose_matrix
+from symgrad.teaching.matrix_text import abstract, matrix_text, node_latex
 from symgrad.text.parse import normalize_name
 from symgrad.ties import certify
 

@@ -24,6 +24,7 @@ from symgrad.errors import (
     ProblemError,
     SymgradError,
     TieError,
+    UndefinedSymbolError,
 )
 
 __version__ = "0.1.0"
@@ -127,6 +128,7 @@ sys.modules[__name__].__class__ = _Package
 _moved.install()
 
 __all__ = [
+    "UndefinedSymbolError",
     "BudgetError",
     "CertificateFailure",
     "GradientResult",

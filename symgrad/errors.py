@@ -33,6 +33,15 @@ class ParseError(SymgradError):
         return f"{self.text}\n{' ' * self.position}^"
 
 
+class UndefinedSymbolError(ParseError):
+    """A claim (or a line of a derivation) uses a name that neither the loss contains nor a
+    definition introduces: it is not gradable as written. ``names`` lists those names."""
+
+    def __init__(self, message: str, names: tuple[str, ...] = ()) -> None:
+        self.names = tuple(names)
+        super().__init__(message)
+
+
 class ProblemError(SymgradError):
     """A problem that is not well posed (names, parameters, init, assumptions)."""
 

@@ -69,9 +69,14 @@ def test_torch_agrees_at_the_kink(loss, wrt, point, expected):
 def test_check_accepts_the_convention_and_refuses_the_other_one():
     assert check("min(w, 0) + max(w, 0)", "w", "1").verdict == "correct"
     assert check("relu(w)", "w", "heaviside(w)").verdict == "correct"
-    wrong = check("relu(w)", "w", "Heaviside(w, 1/2)")
-    assert wrong.verdict == "incorrect"
-    assert wrong.witness.point == {"w": 0}
+    # issue 22 changed this rule (it was INCORRECT at w = 0): relu is not differentiable at
+    # 0, so a claim that differs only there is correct almost everywhere, and the output
+    # says what PyTorch's convention gives there and what the claim gives
+    other = check("relu(w)", "w", "Heaviside(w, 1/2)")
+    assert other.verdict == "correct" and other.almost_everywhere
+    exceptional = other.components[0].exceptional
+    assert exceptional.zero_set == "w = 0"
+    assert "convention gives 0 and the claim gives 1/2" in exceptional.convention
 
 
 def test_max_of_three_does_not_crash_anywhere():

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from symgrad import check, collapse, model, prove, prove_parametric
 from symgrad.cli import app
-from symgrad.errors import DatasetError, ProblemError
+from symgrad.errors import DatasetError, ProblemError, UndefinedSymbolError
 from symgrad.ties.gradient import gradient_report
 
 runner = CliRunner()
@@ -219,13 +219,13 @@ def test_a_parameter_that_cancels_has_derivative_zero():
         gradient_report("(w1 + w2) - (w1 + 1)", "w3")
 
 
-def test_a_claim_with_a_foreign_symbol_is_a_wrong_answer():
-    result = check("(y - w*x)**2", "w", "-2*x*(z - w*x)")
-    assert result.verdict == "incorrect"
-    assert result.codes == ("wrong_symbol",)
-    assert "did you mean y?" in result.diagnosis[0]
+def test_a_claim_with_a_foreign_symbol_is_not_gradable():
+    """Issue 22 changed this rule: a name the loss does not contain (z) was graded INCORRECT
+    with wrong_symbol; such a claim is not gradable as written (exit 2, its own error)."""
+    with pytest.raises(UndefinedSymbolError, match="uses z, which the loss does not contain"):
+        check("(y - w*x)**2", "w", "-2*x*(z - w*x)")
     cli = runner.invoke(app, ["check", "(y - w*x)**2", "--wrt", "w", "--claim", "-2*x*(z - w*x)"])
-    assert cli.exit_code == 1
+    assert cli.exit_code == 2 and "--let" in cli.stderr
 
 
 # 10. presets build what was asked ---------------------------------------------------
@@ -307,16 +307,31 @@ def test_condition_keeps_the_branch_where_a_coefficient_vanishes():
 
 
 # 15. a region diagnosis names exactly where the claim is right --------------------
+# (issue 22 changed the rule for the first five: a claim that differs from the derivative
+# only on the kink, where the loss is not differentiable, is correct almost everywhere;
+# these cases were INCORRECT with wrong_at_a_kink before)
+@pytest.mark.parametrize(
+    "loss, claim, assume, zero_set",
+    [
+        ("min(w,0)", "heaviside(-w)", None, "w = 0"),
+        ("max(w,0)", "heaviside(w)", None, "w = 0"),
+        ("relu(w)", "(sign(w)+1)/2", None, "w = 0"),
+        ("w if w >= 0 else 0", "heaviside(w)", None, "w = 0"),
+        ("max(w,x)", "1", "w>=x", "w = x"),
+    ],
+)
+def test_a_claim_wrong_only_on_the_kink_is_correct_almost_everywhere(loss, claim, assume, zero_set):
+    result = check(loss, "w", claim, assume=assume)
+    assert result.verdict == "correct" and result.almost_everywhere
+    assert result.components[0].exceptional.zero_set == zero_set
+
+
 @pytest.mark.parametrize(
     "loss, claim, assume, code, where",
     [
-        ("min(w,0)", "heaviside(-w)", None, "wrong_at_a_kink", "w = 0"),
-        ("max(w,0)", "heaviside(w)", None, "wrong_at_a_kink", "w = 0"),
-        ("relu(w)", "(sign(w)+1)/2", None, "wrong_at_a_kink", "w = 0"),
-        ("w if w >= 0 else 0", "heaviside(w)", None, "wrong_at_a_kink", "w = 0"),
-        ("max(w,x)", "1", "w>=x", "wrong_at_a_kink", "w = x"),
         ("relu(w)*x", "x", None, "only_on_a_region", "right where w > 0,"),
         ("max(w,x)", "1", None, "only_on_a_region", "right where w > x,"),
+        ("w**2", "2*w if w != 0 else 1", None, "wrong_at_a_kink", "w = 0"),
     ],
 )
 def test_region_diagnoses_name_the_true_region(loss, claim, assume, code, where):

@@ -120,3 +120,85 @@ def test_assumptions_with_known_solution_sets():
     for condition, loss, verdict in KNOWN_SETS:
         result = prove(loss, ties=["w0=w1"], assume=condition, timeout=20)
         assert result.verdict == verdict, (condition, loss, result.reason)
+
+
+# ---------------------------------------------------------------- issue 22: three doors agree
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+from symgrad.errors import SymgradError, UndefinedSymbolError  # noqa: E402
+from symgrad.teaching.check import check  # noqa: E402
+from symgrad.teaching.grade import grade_answer, load_key  # noqa: E402
+from symgrad.teaching.line_by_line import check_derivation  # noqa: E402
+from tests.teaching.student_answers import CORRECT, UNDEFINED, WRONG  # noqa: E402
+
+_PREFIX = re.compile(r"^(\\frac\{[^}]*\}\{[^}]*\}|∂J/∂w|dJ/dw|J'\(w\))\s*=")
+
+
+def _lets(kwargs) -> list[str]:
+    let = kwargs.get("let")
+    if isinstance(let, dict):
+        return [f"{k} = {v}" for k, v in let.items()]
+    return [let] if isinstance(let, str) else list(let or [])
+
+
+def _single(loss, wrt, claim, kwargs) -> str:
+    try:
+        return check(loss, wrt, claim, **kwargs).verdict
+    except UndefinedSymbolError:
+        return "undefined_symbol"
+    except SymgradError:
+        return "syntax"
+
+
+def _derivation(loss, wrt, claim, kwargs) -> str:
+    latex = kwargs.get("latex_input", False)
+    claim = _PREFIX.sub("", claim).strip()
+    if latex:
+        rows = [f"J &= {loss}", *(rf"\text{{let}} {d}" for d in _lets(kwargs))]
+        text = " \\\\\n".join([*rows, rf"\frac{{\partial J}}{{\partial {wrt}}} &= {claim}"])
+    else:
+        text = "\n".join(
+            [f"J = {loss}", *(f"let {d}" for d in _lets(kwargs)), f"dJ/d{wrt} = {claim}"]
+        )
+    options = {k: kwargs[k] for k in ("assume", "constraints", "functions") if k in kwargs}
+    try:
+        return (
+            check_derivation(text, latex_input=True if latex else None, **options).lines[-1].verdict
+        )
+    except UndefinedSymbolError:
+        return "undefined_symbol"
+    except SymgradError:
+        return "syntax"
+
+
+def _graded(loss, wrt, claim, kwargs) -> str:
+    question = {"id": "q", "loss": loss, "wrt": [wrt]}
+    question["format"] = "latex" if kwargs.get("latex_input") else "text"
+    question.update(
+        {k: kwargs[k] for k in ("assume", "constraints", "functions", "let") if k in kwargs}
+    )
+    [loaded] = load_key({"question": [question]})
+    return grade_answer(loaded, [claim], question["format"], 30, False)["verdict"]
+
+
+_SHARED = [c[:4] for c in CORRECT] + [c[:4] for c in WRONG] + [c[:4] for c in UNDEFINED]
+
+
+def _agree(case):
+    verdicts = (_single(*case), _derivation(*case), _graded(*case))
+    assert len(set(verdicts)) == 1, (case[2], verdicts)
+
+
+@pytest.mark.parametrize("case", _SHARED[::12], ids=lambda c: c[2][:30])
+def test_check_derivation_and_grade_agree_on_a_sample(case):
+    """Single check, a derivation line dJ/dw = claim (with the same lets, assumptions and
+    constraints) and grade agree: the same domain, conventions and readings."""
+    _agree(case)
+
+
+@pytest.mark.slow
+def test_check_derivation_and_grade_agree_on_the_whole_corpus():
+    for case in _SHARED:
+        _agree(case)

@@ -55,6 +55,16 @@ def check(
     hide_answer: Annotated[
         bool, typer.Option("--hide-answer", help="Diagnose without printing the true derivative.")
     ] = False,
+    hint: Annotated[
+        bool,
+        typer.Option("--hint", help="Name the mistake as a hint, without the true derivative."),
+    ] = False,
+    let: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--let", help="Define a name the claim uses, e.g. 'p = sigmoid(w*x + b)'; repeatable."
+        ),
+    ] = None,
     shape: Annotated[
         list[str] | None,
         typer.Option(
@@ -78,6 +88,8 @@ def check(
       symgrad check "(y - w*x)**2" --wrt w --claim "2*x*(y - w*x)"
 
       symgrad check '\\sigma(z)' --wrt z --claim '\\sigma(z)(1 - \\sigma(z))' --latex
+
+      symgrad check "(sigmoid(w*x + b) - y)^2/2" --wrt w --claim "(p - y) p (1 - p) x" --let "p = sigmoid(w*x + b)"
 
       symgrad check "norm(X@w - y)**2" --wrt w --claim "2*X.T@(X@w - y)" --shape X=n,k --shape w=k --shape y=n
     """
@@ -117,6 +129,8 @@ def check_result(a: Arguments, derivation: str | None = None):
         hide_answer=a.hide_answer,
         shapes=a.shape or None,
         up_to_factor=a.up_to_factor,
+        let=a.let or None,
+        hint=a.hint,
     )
     return result
 
@@ -133,4 +147,7 @@ def _check_derivation(a: Arguments, derivation: str):
         functions=split_list(a.function),
         latex_input=True if a.latex_input else None,
         timeout=a.timeout,
+        let=a.let or None,
+        assume=a.assume or None,
+        hint=a.hint or a.hide_answer,
     )

@@ -410,6 +410,23 @@ class Evaluator:
         high = pick(self.ctx.mpf(i.b) for i in intervals)
         return self.ctx.mpf([low.a, high.b])
 
+    def clip(self, args: list[Value]) -> Value:
+        value = self.extreme(args[:2], max)
+        return value if len(args) == 2 else self.extreme([value, args[2]], min)
+
+    def atan2(self, args: list[Value]) -> Value:
+        """atan2(y, x), the angle of (x, y) in (-pi, pi]: decided by the signs of x and y."""
+        import mpmath
+
+        y, x = (self.interval(a) for a in args)
+        if x.a > 0:
+            return self._monotone(mpmath.atan, y / x)
+        if y.a > 0:
+            return self.ctx.pi / 2 - self._monotone(mpmath.atan, x / y)
+        if y.b < 0:
+            return -self.ctx.pi / 2 - self._monotone(mpmath.atan, x / y)
+        raise Undecided("atan2 where the signs of its arguments are not decided")
+
     def share(self, args: list[Value], pick) -> Value:
         """The tie share of max/min: 1/m for one of m tied extremes, else 0."""
         k, values = int(args[0]), args[1:]
@@ -432,6 +449,32 @@ class Evaluator:
             if any(o.b < mine.a for o in others):
                 return Fraction(0)
         raise Undecided("max/min at arguments that may tie")
+
+
+def _factorial(n: int) -> Fraction:
+    import math
+
+    if n > 500:
+        raise Undecided("a factorial beyond 500!")
+    return Fraction(math.factorial(n))
+
+
+def _whole(value: Value, function) -> Value:
+    """``function`` of a nonnegative integer value; elsewhere undecided."""
+    if isinstance(value, Fraction) and value.denominator == 1 and value >= 0:
+        return function(int(value))
+    raise Undecided("a factorial of a number that is not a nonnegative integer")
+
+
+def _binomial(args: list[Value]) -> Value:
+    import math
+
+    n, k = args
+    if all(isinstance(v, Fraction) and v.denominator == 1 for v in (n, k)) and n >= 0:
+        if int(n) > 5000:
+            raise Undecided("a binomial coefficient beyond n = 5000")
+        return Fraction(math.comb(int(n), int(k))) if k >= 0 else Fraction(0)
+    raise Undecided("a binomial coefficient of numbers that are not integers")
 
 
 def _is(value: Value, number: int) -> bool:
@@ -484,6 +527,10 @@ _FUNCTIONS = {
     fn.Min: lambda self, args: self.extreme(args, min),
     sympy.Max: lambda self, args: self.extreme(args, max),
     sympy.Min: lambda self, args: self.extreme(args, min),
+    fn.clip: lambda self, args: self.clip(args),
+    sympy.atan2: lambda self, args: self.atan2(args),
+    sympy.factorial: lambda self, args: _whole(args[0], _factorial),
+    sympy.binomial: lambda self, args: _binomial(args),
     fn.argmax_share: lambda self, args: self.share(args, max),
     fn.argmin_share: lambda self, args: self.share(args, min),
     sympy.DiracDelta: lambda self, args: Fraction(0),

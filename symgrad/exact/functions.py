@@ -131,6 +131,46 @@ class relu(Function):  # noqa: N801
         return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
+class clip(Function):  # noqa: N801
+    """clip(x, lo, hi) = min(max(x, lo), hi) (``torch.clamp``, ``np.clip``); clip(x, lo) has
+    no upper bound. PyTorch's gradient: 1 for x where lo <= x <= hi (bounds included), 1 for
+    lo where x < lo, 1 for hi where x > hi, else 0."""
+
+    nargs = (2, 3)
+    is_real = True
+
+    @classmethod
+    def eval(cls, x, lo, hi=None):
+        bounds = [lo] if hi is None else [lo, hi]
+        if x.is_Rational and all(b.is_Rational for b in bounds):
+            value = max(x, lo)
+            return value if hi is None else min(value, hi)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, lo = self.args[0], self.args[1]
+        hi = self.args[2] if len(self.args) > 2 else None
+        if argindex == 1:
+            inside = Heaviside(x - lo, 1)
+            return inside if hi is None else inside * Heaviside(hi - x, 1)
+        if argindex == 2:
+            return Heaviside(lo - x, 0)
+        return Heaviside(x - hi, 0)
+
+    def _eval_rewrite_as_Piecewise(self, x, lo, hi=None, **kwargs):
+        if hi is None:
+            return sympy.Piecewise((lo, x < lo), (x, True))
+        return sympy.Piecewise((lo, x < lo), (hi, x > hi), (x, True))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sympy.Piecewise)._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        inner = ", ".join(printer._print(a) for a in self.args)
+        tex = r"\operatorname{clip}\left(%s\right)" % inner
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+
 def heaviside(z: sympy.Expr) -> sympy.Expr:
     """The unit step with heaviside(0) = 0 (relu's derivative in PyTorch)."""
     return Heaviside(z, 0)
@@ -242,6 +282,7 @@ def to_elementary(expr: sympy.Expr) -> sympy.Expr:
         .replace(relu, lambda z: sympy.Piecewise((z, z > 0), (0, True)))
         .replace(Max, lambda *a: sympy.Max(*a))
         .replace(Min, lambda *a: sympy.Min(*a))
+        .replace(clip, lambda *a: clip(*a).rewrite(sympy.Piecewise))
     )
 
 
@@ -282,4 +323,5 @@ LAMBDIFY_MODULE = {
     "argmin_share": _share_value(min),
     "Heaviside": _heaviside,
     "sign": lambda x: (x > 0) - (x < 0),
+    "clip": lambda x, lo, hi=None: max(x, lo) if hi is None else min(max(x, lo), hi),
 }

@@ -19,14 +19,27 @@ from collections.abc import Iterable, Sequence
 
 import sympy
 
-from symgrad.exact.functions import Max, Min, relu
+from symgrad.exact.functions import Max, Min, clip, relu
 
 MAX_KINKS = 4
 
 
-def _unsigned(expr: sympy.Expr) -> sympy.Expr:
+def _canonical(expr: sympy.Expr) -> tuple[int, sympy.Expr]:
+    """(s, k) with expr = s * c * k for a positive rational c: ``w*x - 1/2`` and
+    ``2*w*x - 1`` are the same kink (the same zero set, the same signs)."""
     expr = sympy.expand(expr)
-    return -expr if expr.could_extract_minus_sign() else expr
+    content, primitive = expr.as_content_primitive()
+    if content.is_Rational and content < 0:
+        content, primitive = -content, -primitive
+    if not (content.is_Rational and content > 0):
+        primitive = expr
+    if primitive.could_extract_minus_sign():
+        return -1, sympy.expand(-primitive)
+    return 1, primitive
+
+
+def _unsigned(expr: sympy.Expr) -> sympy.Expr:
+    return _canonical(expr)[1]
 
 
 def _arguments_of(node: sympy.Basic) -> list[sympy.Expr]:
@@ -34,12 +47,19 @@ def _arguments_of(node: sympy.Basic) -> list[sympy.Expr]:
         return [node.args[0]]
     if isinstance(node, (Max, Min, sympy.Max, sympy.Min)) and len(node.args) == 2:
         return [node.args[0] - node.args[1]]
+    if isinstance(node, clip):
+        return [node.args[0] - bound for bound in node.args[1:]]
     if isinstance(node, sympy.Piecewise):
-        found = []
-        for _, condition in node.args:
-            if isinstance(condition, sympy.core.relational.Relational):
-                found.append(condition.lhs - condition.rhs)
-        return found
+        return [r.lhs - r.rhs for _, condition in node.args for r in _relations(condition)]
+    return []
+
+
+def _relations(condition: sympy.Basic) -> list:
+    """The comparisons a condition is made of (``0 < w < 1`` gives two)."""
+    if isinstance(condition, sympy.core.relational.Relational):
+        return [condition]
+    if isinstance(condition, (sympy.And, sympy.Or, sympy.Not)):
+        return [r for arg in condition.args for r in _relations(arg)]
     return []
 
 
@@ -56,13 +76,13 @@ def kink_arguments(*expressions: sympy.Expr) -> list[sympy.Expr]:
 
 
 def _sign_on(argument: sympy.Expr, kinks: Sequence[sympy.Expr], cell: Sequence[int]) -> int | None:
-    """The sign of ``argument`` on the cell, if it is ± one of the kinks."""
-    expanded = sympy.expand(argument)
+    """The sign of ``argument`` on the cell, if it is a nonzero multiple of one of the kinks."""
+    factor, canonical = _canonical(argument)
     for kink, sign in zip(kinks, cell):
-        if expanded == kink:
-            return sign
-        if expanded == -kink:
-            return -sign
+        if canonical == kink:
+            return factor * sign
+        if canonical == -kink:
+            return -factor * sign
     return None
 
 
@@ -97,6 +117,13 @@ def on_cell(
             first_larger = sign > 0
             wants_max = isinstance(node, (Max, sympy.Max))
             return args[0] if first_larger == wants_max else args[1]
+        if isinstance(node, clip):
+            signs = [_sign_on(node.args[0] - bound, kinks, cell) for bound in node.args[1:]]
+            if any(sign is None for sign in signs):
+                return _mark(node)
+            if signs[0] < 0:
+                return args[1]
+            return args[2] if len(signs) > 1 and signs[1] > 0 else args[0]
         if isinstance(node, sympy.Piecewise):
             chosen = _piece_of(node, args, kinks, cell)
             return _mark(node) if chosen is None else chosen
@@ -115,27 +142,39 @@ def on_cell(
 
 def _piece_of(node: sympy.Piecewise, args, kinks, cell) -> sympy.Expr | None:
     for pair, new_pair in zip(node.args, args):
-        condition, new_value = pair.cond, new_pair.args[0]
-        if condition == sympy.true:
-            return new_value
-        if not isinstance(condition, sympy.core.relational.Relational):
-            return None
-        sign = _sign_on(condition.lhs - condition.rhs, kinks, cell)
-        if sign is None:
-            return None
-        holds = {
-            ">": sign > 0,
-            ">=": sign > 0,
-            "<": sign < 0,
-            "<=": sign < 0,
-            "!=": True,
-            "==": False,
-        }.get(condition.rel_op)
+        holds = _holds_on(pair.cond, kinks, cell)
         if holds is None:
             return None
         if holds:
-            return new_value
+            return new_pair.args[0]
     return None
+
+
+def _holds_on(condition: sympy.Basic, kinks, cell) -> bool | None:
+    """Whether a condition holds on the whole cell (None when the cell does not decide it)."""
+    if condition == sympy.true or condition == sympy.false:
+        return bool(condition)
+    if isinstance(condition, (sympy.And, sympy.Or)):
+        parts = [_holds_on(arg, kinks, cell) for arg in condition.args]
+        if isinstance(condition, sympy.And):
+            return False if False in parts else (None if None in parts else True)
+        return True if True in parts else (None if None in parts else False)
+    if isinstance(condition, sympy.Not):
+        inner = _holds_on(condition.args[0], kinks, cell)
+        return None if inner is None else not inner
+    if not isinstance(condition, sympy.core.relational.Relational):
+        return None
+    sign = _sign_on(condition.lhs - condition.rhs, kinks, cell)
+    if sign is None:
+        return None
+    return {
+        ">": sign > 0,
+        ">=": sign > 0,
+        "<": sign < 0,
+        "<=": sign < 0,
+        "!=": True,
+        "==": False,
+    }.get(condition.rel_op)
 
 
 def cell_text(kinks: Sequence[sympy.Expr], cell: Sequence[int], keep: Iterable[int]) -> str:
@@ -170,3 +209,56 @@ def zero_set_text(kinks: Sequence[sympy.Expr]) -> str:
         lhs, rhs = _as_comparison(kink)
         parts.append(f"{to_str(lhs)} = {to_str(rhs)}")
     return " or ".join(parts)
+
+
+def cell_is_empty(kinks: Sequence[sympy.Expr], cell: Sequence[int]) -> bool:
+    """True when no point has the signs ``cell`` for ``kinks``, shown for kinks that are linear
+    on the cell (``|w - y| - 1`` is ``w - y - 1`` where ``w - y > 0``) by Fourier-Motzkin
+    elimination in exact rationals. False means "not shown empty", never "inhabited"."""
+    from fractions import Fraction
+
+    rows: list[tuple[dict, Fraction]] = []
+    symbols = sorted(set().union(*(k.free_symbols for k in kinks)), key=str)
+    for kink, sign in zip(kinks, cell):
+        piece = on_cell(kink, kinks, cell)
+        if piece is None:
+            return False
+        try:
+            poly = sympy.Poly(sympy.expand(sign * piece), *symbols) if symbols else None
+        except sympy.PolynomialError:
+            return False
+        if poly is None or poly.total_degree() > 1:
+            return False
+        coefficients, constant = {}, Fraction(0)
+        for monomial, coefficient in poly.terms():
+            if not coefficient.is_Rational:
+                return False
+            value = Fraction(int(coefficient.p), int(coefficient.q))
+            if sum(monomial) == 0:
+                constant = value
+            else:
+                coefficients[symbols[monomial.index(1)]] = value
+        rows.append((coefficients, constant))  # sum(a*x) + c > 0
+    return _infeasible(rows, symbols)
+
+
+def _infeasible(rows, symbols) -> bool:
+    """Fourier-Motzkin on strict inequalities ``a.x + c > 0``: True when they have no solution."""
+    for symbol in symbols:
+        above, below, rest = [], [], []
+        for coefficients, constant in rows:
+            a = coefficients.get(symbol, 0)
+            (above if a > 0 else below if a < 0 else rest).append((coefficients, constant))
+        combined = []
+        for (pa, pc), (na, nc) in ((p, n) for p in above for n in below):
+            scale_p, scale_n = -na[symbol], pa[symbol]
+            merged = {
+                s: scale_p * pa.get(s, 0) + scale_n * na.get(s, 0)
+                for s in set(pa) | set(na)
+                if s != symbol
+            }
+            combined.append(({s: v for s, v in merged.items() if v}, scale_p * pc + scale_n * nc))
+            if len(combined) > 400:
+                return False
+        rows = rest + combined
+    return any(not coefficients and constant <= 0 for coefficients, constant in rows)

@@ -74,6 +74,7 @@ def _as_pieces(expr: sympy.Expr) -> sympy.Expr:
         return rewrite
 
     expr = expr.replace(fn.relu, lambda z: sympy.Piecewise((z, z > 0), (0, True)))
+    expr = expr.replace(fn.clip, lambda *a: fn.clip(*a).rewrite(sympy.Piecewise))
     expr = expr.replace(
         lambda e: isinstance(e, sympy.Heaviside),
         lambda e: sympy.Piecewise(
@@ -164,6 +165,38 @@ def _on_region(piece: sympy.Expr, region) -> sympy.Expr | None:
     return piece
 
 
+def _algebraic_is_zero(expr: sympy.Expr) -> bool:
+    """Zero as a polynomial in its symbols whose coefficients are algebraic numbers, each
+    shown to be 0 by its minimal polynomial (``(2 + sqrt(5))**(1/3) - (1 + sqrt(5))/2``)."""
+    symbols = sorted(expr.free_symbols, key=str)
+    expanded = sympy.expand(expr)
+    if expanded == 0:
+        return True
+    if symbols:
+        poly = expanded.as_poly(*symbols)
+        if poly is None:
+            return False
+        coefficients = poly.coeffs()
+    else:
+        coefficients = [expanded]
+    x = sympy.Dummy("x")
+    for coefficient in coefficients:
+        if coefficient == 0:
+            continue
+        if not coefficient.is_algebraic:
+            return False
+        if sympy.minimal_polynomial(coefficient, x) != x:
+            return False
+    return True
+
+
+def _constants_in(expr: sympy.Expr) -> bool:
+    """Some number in ``expr`` is an irrational algebraic constant (a root, or pi in a trig)."""
+    return any(
+        node.is_number and not node.is_Rational for node in expr.atoms(sympy.Pow, sympy.Function)
+    )
+
+
 def _smooth_is_zero(expr: sympy.Expr) -> bool:
     if expr == 0:
         return True
@@ -175,7 +208,7 @@ def _smooth_is_zero(expr: sympy.Expr) -> bool:
 def _simplify_is_zero(expr: sympy.Expr) -> bool:
     from symgrad.exact import functions as fn
 
-    if expr.has(*_KINKS, fn.relu, fn.Max, fn.Min):
+    if expr.has(*_KINKS, fn.relu, fn.Max, fn.Min, fn.clip):
         try:
             if _pieces_are_zero(expr):
                 return True
@@ -184,6 +217,12 @@ def _simplify_is_zero(expr: sympy.Expr) -> bool:
     elementary = to_elementary(expr)
     if sympy.expand(elementary) == 0:
         return True
+    if _constants_in(elementary):
+        try:
+            if _algebraic_is_zero(elementary):
+                return True
+        except (NotImplementedError, ValueError, TypeError, sympy.PolynomialError):
+            pass
     rewritten = elementary.rewrite(sympy.exp)
     if sympy.cancel(sympy.expand(rewritten)) == 0:
         return True
@@ -208,6 +247,23 @@ def with_signs(expr: sympy.Expr, signs: Mapping[sympy.Symbol, str] | None) -> sy
     return expr.xreplace(mapping)
 
 
+HIGH_POWER = 40
+
+
+def atomized(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each sum raised to a high power given its own fresh symbol:
+    ``(x - a)**5999`` becomes ``u**5999``. An identity of the result is an identity of
+    ``expr`` (set u back to x - a), and its normal form needs no expansion of the power."""
+    bases = {
+        node.base
+        for node in expr.atoms(sympy.Pow)
+        if isinstance(node.base, sympy.Add) and node.exp.is_Integer and abs(node.exp) > HIGH_POWER
+    }
+    if not bases:
+        return expr
+    return expr.xreplace({base: sympy.Dummy("u", real=True) for base in bases})
+
+
 def prove_zero(
     expr: sympy.Expr, seconds: float, signs: Mapping[sympy.Symbol, str] | None = None
 ) -> ZeroProof:
@@ -216,6 +272,13 @@ def prove_zero(
         return ZeroProof(True, "structural equality")
     expr = with_signs(expr, signs)
     deadline = time.monotonic() + seconds
+    light = atomized(expr)
+    if light is not expr and is_rational_function(light):
+        try:
+            if run_with_budget(lambda: _cancel_is_zero(light), seconds / 2, "normal form"):
+                return ZeroProof(True, "rational normal form (high powers kept whole)")
+        except BudgetError:
+            pass
     if is_rational_function(expr):
         try:
             zero = run_with_budget(lambda: _cancel_is_zero(expr), seconds, "rational normal form")

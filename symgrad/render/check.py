@@ -19,6 +19,8 @@ from symgrad.text.display import (
 def check_headline(result: CheckResult) -> str:
     names = ", ".join(str(p) for p in result.wrt)
     noun = "gradient" if result.is_matrix else "derivative"
+    if result.verdict == "correct" and result.almost_everywhere:
+        return _almost_everywhere_headline(result, noun, names)
     if result.verdict == "correct":
         scope = f" {result.scope}" if result.scope else ""
         return f"CORRECT{scope}: the claimed {noun} with respect to {names} is exactly right."
@@ -32,6 +34,12 @@ def check_headline(result: CheckResult) -> str:
     if result.verdict == "incorrect":
         w = result.witness
         where = ", ".join(f"{k} = {to_str(v)}" for k, v in w.point.items())
+        if w.functions:
+            which = "a function" if len(w.functions) == 1 else "functions"
+            where = (
+                f"{where}, with {' and '.join(w.functions.values())} ({which} for which the "
+                "claim fails)"
+            )
         true = (
             "the true derivative differs"
             if result.hide_answer
@@ -41,6 +49,30 @@ def check_headline(result: CheckResult) -> str:
             return f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)}, and {true}."
         return f"INCORRECT: at {where} the claim gives {short(w.claimed, 80)} but {true}."
     return f"UNKNOWN: could not decide ({result.reason})."
+
+
+def _almost_everywhere_headline(result: CheckResult, noun: str, names: str) -> str:
+    """Right except on the loss's kinks, where no value is the derivative."""
+    sets = [c.exceptional for c in result.components if c.exceptional is not None]
+    where = " and ".join(dict.fromkeys(e.zero_set for e in sets))
+    conventions = [e.convention for e in sets if e.convention]
+    there = f" ({conventions[0]})" if conventions else ""
+    return (
+        f"CORRECT almost everywhere: the claimed {noun} with respect to {names} is right "
+        f"except on {where}, where the loss is not differentiable{there}."
+    )
+
+
+def exceptional_dict(result: CheckResult) -> dict:
+    """The JSON keys of a claim correct almost everywhere (all null/false otherwise)."""
+    sets = [c.exceptional for c in result.components if c.exceptional is not None]
+    return {
+        "almost_everywhere": result.almost_everywhere,
+        "exceptional_set": " and ".join(dict.fromkeys(e.zero_set for e in sets)) or None,
+        "convention": next((e.convention for e in sets if e.convention), None)
+        if result.almost_everywhere
+        else None,
+    }
 
 
 @renders(CheckResult, "text")
@@ -53,10 +85,12 @@ def check_to_text(result: CheckResult, timing: bool = True) -> str:
         lines.append("Components:")
         for component in result.components:
             mark = {"correct": "ok", "incorrect": "WRONG", "unknown": "?"}[component.verdict]
+            if component.verdict == "correct" and component.exceptional is not None:
+                mark += f" almost everywhere (not on {component.exceptional.zero_set})"
             codes = f" [{', '.join(component.codes)}]" if component.codes else ""
             lines.append(f"  dJ/d{component.parameter}: {mark}{codes}")
     if result.diagnosis:
-        lines.append("Diagnosis:")
+        lines.append("Hint:" if result.hint else "Diagnosis:")
         lines += [f"  - {item}" for item in result.diagnosis]
     if not result.hide_answer:
         for p, d in zip(result.wrt, result.derivatives):
@@ -97,12 +131,16 @@ def check_to_dict(result: CheckResult) -> dict:
         "witness": check_witness_dict(result.witness, result.hide_answer),
         "diagnosis": list(result.diagnosis),
         "codes": list(result.codes),
+        **exceptional_dict(result),
+        "definitions": list(result.definitions),
         "components": [
             {
                 "name": c.parameter,
                 "verdict": c.verdict,
                 "codes": list(c.codes),
                 "diagnosis": list(c.diagnosis),
+                "almost_everywhere": c.verdict == "correct" and c.exceptional is not None,
+                "exceptional_set": c.exceptional.zero_set if c.exceptional else None,
             }
             for c in result.components
         ],
@@ -126,6 +164,8 @@ def check_witness_dict(witness, hide: bool) -> dict | None:
         "true": None if hide else to_str(witness.true),
         "certified_by": witness.certified_by,
     }
+    if witness.functions:
+        entry["functions"] = dict(witness.functions)
     if witness.sizes or witness.matrices:
         entry["sizes"] = dict(witness.sizes)
         entry["matrices"] = {n: _matrix_rows(m) for n, m in witness.matrices.items()}

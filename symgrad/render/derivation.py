@@ -20,7 +20,8 @@ from symgrad.text.display import (
 def derivation_headline(result: DerivationResult) -> str:
     count = len({line.number for line in result.lines})
     if result.verdict == "correct":
-        return f"CORRECT: every line of the derivation ({count} lines) is exactly right."
+        lines = "1 line" if count == 1 else f"{count} lines"
+        return f"CORRECT: every line of the derivation ({lines}) is exactly right."
     if result.verdict == "incorrect":
         wrong = sorted({line.number for line in result.lines if line.verdict == "incorrect"})
         rest = f" (wrong lines: {', '.join(map(str, wrong))})" if len(wrong) > 1 else ""
@@ -46,10 +47,16 @@ def _line_verdict(line: DerivationLine) -> str:
     return text
 
 
-def _line_witness(line: DerivationLine) -> list[str]:
+def _line_witness(line: DerivationLine, hide: bool = False) -> list[str]:
     witness = line.witness
     if witness is None:
         return []
+    if hide and line.kind == "derivative" and not (witness.sizes or witness.matrices):
+        point = ", ".join(f"{k} = {to_str(v)}" for k, v in witness.point.items())
+        return [
+            f"at {point}: this line gives {short(witness.claimed, 60)}, which is not "
+            f"d{line.function}/d{line.wrt} there ({witness.certified_by})"
+        ]
     if witness.sizes or witness.matrices:
         lines = matrix_witness_lines(witness)
         if line.kind in ("step", "definition"):
@@ -78,7 +85,7 @@ def derivation_to_text(result: DerivationResult, timing: bool = True) -> str:
         body = line.text if label.strip() else f"= {line.expression}"
         lines.append(f"{label} {MARKS[line.verdict]} {short(body, 300)}")
         lines.append(f"        {_line_verdict(line)}")
-        lines += [f"        {w}" for w in _line_witness(line)]
+        lines += [f"        {w}" for w in _line_witness(line, result.hide)]
         lines += [f"        - {d}" for d in line.diagnosis]
         if line.note:
             lines.append(f"        note: {line.note}")
@@ -103,7 +110,9 @@ def derivation_to_dict(result: DerivationResult) -> dict:
                 "verdict": line.verdict,
                 "method": line.method or None,
                 "compared_with": line.compared_with,
-                "witness": check_witness_dict(line.witness, False),
+                "witness": check_witness_dict(
+                    line.witness, result.hide and line.kind == "derivative"
+                ),
                 "diagnosis": list(line.diagnosis),
                 "codes": list(line.codes),
                 "note": line.note or None,
@@ -123,7 +132,7 @@ def _derivation_rows(result: DerivationResult) -> list[str]:
                 symbol_tex(line.function),
                 symbol_tex(line.wrt),
             )
-        elif line.kind == "definition" and line.verdict == "given":
+        elif line.kind in ("definition", "let") and line.verdict == "given":
             left = symbol_tex(line.function)
         else:
             left = ""
@@ -138,7 +147,7 @@ def _derivation_notes(result: DerivationResult) -> list[str]:
     notes = []
     for line in result.lines:
         if line.verdict in ("incorrect", "unknown"):
-            details = [_line_verdict(line), *_line_witness(line), *line.diagnosis]
+            details = [_line_verdict(line), *_line_witness(line, result.hide), *line.diagnosis]
             if line.note:
                 details.append(line.note)
             if line.reason:

@@ -198,6 +198,8 @@ class CheckWitness:
     sizes: Mapping[str, int] = field(default_factory=dict)
     matrices: Mapping[str, object] = field(default_factory=dict)
     factor: object = None
+    functions: Mapping[str, str] = field(default_factory=dict)  # "F" -> "F(u) = u**3"
+    instance: Mapping[str, str] = field(default_factory=dict)  # "F" -> its concrete kind
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,20 @@ class Component:
     witness: CheckWitness | None = None
     method: str = ""
     reason: str = ""
+    exceptional: Exceptional | None = None
+
+
+@dataclass(frozen=True)
+class Exceptional:
+    """Where a claim that is correct almost everywhere may differ from the derivative.
+
+    ``zero_set`` is the measure-zero set (``w*x = 0``) where the loss is not differentiable;
+    ``convention`` says what the derivative is there by PyTorch's convention, and what the
+    claim gives (at one exact point), when they differ there.
+    """
+
+    zero_set: str
+    convention: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,10 +278,18 @@ class CheckResult(Renderable):
     scope: str = ""
     shapes: Mapping[str, str] = field(default_factory=dict)
     tex: tuple[str, ...] = ()
+    definitions: tuple[str, ...] = ()
+    written: tuple[sympy.Expr, ...] = ()
+    hint: bool = False
 
     @property
     def holds(self) -> bool:
         return self.verdict == "correct"
+
+    @property
+    def almost_everywhere(self) -> bool:
+        """Correct except on a measure-zero set where the loss is not differentiable."""
+        return self.verdict == "correct" and any(c.exceptional is not None for c in self.components)
 
     @property
     def is_matrix(self) -> bool:
@@ -279,8 +303,10 @@ class CheckResult(Renderable):
     def understood(self) -> str:
         """What was read, so that a typo is visible before the verdict."""
         parts = [f"J = {to_str(self.loss)}"]
-        for p, c in zip(self.wrt, self.claims):
+        for p, c in zip(self.wrt, self.written or self.claims):
             parts.append(f"claimed dJ/d{p} = {to_str(c)}")
+        if self.definitions:
+            parts[-1] += " with " + ", ".join(self.definitions)
         if self.shapes:
             parts.append("shapes " + ", ".join(f"{n}: {s}" for n, s in self.shapes.items()))
         return "; ".join(parts)
@@ -501,6 +527,8 @@ class DerivationResult(Renderable):
     latex: bool = False
     shapes: tuple[str, ...] = ()
     elapsed_s: float = 0.0
+    definitions: tuple[tuple[str, str], ...] = ()
+    hide: bool = False
 
     @property
     def holds(self) -> bool:

@@ -251,6 +251,8 @@ def _region(c: _Context) -> Diagnosis | None:
     if not right:
         return None
     if not wrong:
+        if not _every_cell_seen(kinks, cells):  # a cell the samples missed may be the wrong one
+            return None
         return _wrong_at_a_kink(c, kinks, difference)
     where = _cells_text(kinks, right, cells)
     hint = (
@@ -261,6 +263,18 @@ def _region(c: _Context) -> Diagnosis | None:
     return Diagnosis(
         "only_on_a_region",
         f"only on a region: the claim is right where {where}, not everywhere{hint}",
+    )
+
+
+def _every_cell_seen(kinks, cells) -> bool:
+    """Every sign pattern of the kinks was met by a sample or is provably empty."""
+    import itertools
+
+    from symgrad.exact.kinks import cell_is_empty
+
+    return all(
+        cell in cells or cell_is_empty(kinks, cell)
+        for cell in itertools.product((1, -1), repeat=len(kinks))
     )
 
 
@@ -345,14 +359,24 @@ def _at_a_point(c: _Context) -> Diagnosis | None:
     return None
 
 
+def _written_terms(expr: sympy.Expr) -> list[sympy.Expr]:
+    return list(expr.args) if isinstance(expr, sympy.Add) else [expr]
+
+
 def _terms(expr: sympy.Expr) -> list[sympy.Expr]:
     expanded = sympy.expand(expr)
     return list(expanded.args) if isinstance(expanded, sympy.Add) else [expanded]
 
 
 def _one_term(c: _Context) -> Diagnosis | None:
-    """Exactly one term of the sum is wrong, missing or extra."""
-    claim_terms, true_terms = _terms(c.claim), _terms(c.true)
+    """Exactly one term of the sum is wrong, missing or extra (terms of the sums as
+    written, with a high power such as (x - a)**5999 kept whole)."""
+    from symgrad.exact.zero import atomized
+
+    if atomized(c.claim + c.true) is not c.claim + c.true:
+        claim_terms, true_terms = _written_terms(c.claim), _written_terms(c.true)
+    else:
+        claim_terms, true_terms = _terms(c.claim), _terms(c.true)
     if len(claim_terms) + len(true_terms) > 40 or len(true_terms) < 2 and len(claim_terms) < 2:
         return None
     missing = [t for t in true_terms if t not in claim_terms]

@@ -30,10 +30,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from symgrad.errors import BudgetError, DatasetError, ProblemError, SymgradError
+from symgrad.errors import (
+    BudgetError,
+    DatasetError,
+    ProblemError,
+    SymgradError,
+)
 from symgrad.results import ClassReport, GradedAnswer, QuestionStats
 
-VERDICTS = ("correct", "incorrect", "unknown", "syntax", "timeout")
+VERDICTS = ("correct", "incorrect", "unknown", "undefined_symbol", "syntax", "timeout")
 MAX_ANSWERS = 100_000
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "class"
 
@@ -54,6 +59,7 @@ class Question:
     feedback: Mapping[str, str] = field(default_factory=dict)
     shapes: tuple[str, ...] = ()
     up_to_factor: bool = False
+    let: tuple[tuple[str, str], ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -85,6 +91,7 @@ def _question(entry: object, number: int) -> Question:
         "feedback",
         "shapes",
         "up_to_factor",
+        "let",
     }
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -128,7 +135,18 @@ def _question(entry: object, number: int) -> Question:
         feedback=dict(feedback),
         shapes=_strings(entry.get("shapes"), f"key: question {qid!r}: shapes"),
         up_to_factor=_flag(entry.get("up_to_factor", False), qid),
+        let=_definitions(entry.get("let"), qid),
     )
+
+
+def _definitions(value: object, qid: str) -> tuple[tuple[str, str], ...]:
+    """A question's ``let``: a table ``{ p = "sigmoid(w*x + b)" }`` or a list of "p = ..." texts."""
+    from symgrad.teaching.reading import definition_items
+
+    try:
+        return tuple(definition_items(value))
+    except ProblemError as error:
+        raise ProblemError(f"key: question {qid!r}: let: {error.one_line()}") from None
 
 
 def _flag(value: object, qid: str) -> bool:
@@ -176,6 +194,7 @@ def _validate_questions(questions: Sequence[Question]) -> None:
                 timeout=30,
                 constraints=list(question.constraints) or None,
                 shapes=question.shapes or None,
+                let=list(question.let) or None,
             )
         except BudgetError:
             pass
@@ -200,16 +219,21 @@ def _read_text(path: str | Path, what: str, limit: int = 20 * 2**20) -> str:
 
     try:
         info = os.stat(path)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         raise (ProblemError if what == "key" else DatasetError)(
-            f"cannot read the {what} {_quote(path)}: {error.strerror}"
+            f"cannot read the {what} {_quote(path)}: {getattr(error, 'strerror', None) or error}"
         ) from None
     if not stat.S_ISREG(info.st_mode):
         raise (ProblemError if what == "key" else DatasetError)(
             f"the {what} {_quote(path)} is not a regular file"
         )
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise (ProblemError if what == "key" else DatasetError)(
+            f"cannot read the {what} {_quote(path)}: {error.strerror or error}"
+        ) from None
     if len(data) > limit:
         raise (ProblemError if what == "key" else DatasetError)(
             f"the {what} {_quote(path)} exceeds {limit} bytes"
@@ -342,6 +366,13 @@ def _jsonl(text: str) -> list[dict]:
 
 
 # ---------------------------------------------------------------- grading one answer
+from symgrad.teaching.answer import (  # noqa: E402, F401 - re-exported
+    _outcome,
+    grade_answer,
+    is_derivation,
+)
+
+
 def normalized(answer: Answer, question: Question) -> tuple:
     """The cache key: same question, same text up to whitespace, same format."""
     return (
@@ -352,159 +383,6 @@ def normalized(answer: Answer, question: Question) -> tuple:
         ),
         answer.format or question.format,
     )
-
-
-def grade_answer(
-    question: Question, parts: Sequence[str], fmt: str, timeout: float, hide: bool
-) -> dict:
-    """Judge one answer; the outcome as plain data (picklable, for workers and Dask)."""
-    from symgrad.teaching.line_by_line import check_derivation
-
-    if len(parts) != len(question.wrt):
-        return _outcome(
-            question,
-            "syntax",
-            [("syntax",) for _ in question.wrt],
-            f"expected {len(question.wrt)} component(s) separated by ';', got {len(parts)}",
-        )
-    derivation = None
-    try:
-        if len(parts) == 1 and is_derivation(parts[0]):
-            derivation = check_derivation(
-                parts[0],
-                loss=question.loss,
-                shapes=question.shapes or None,
-                functions=question.functions,
-                latex_input=True if fmt == "latex" else None,
-                timeout=timeout * 0.6,
-            )
-            parts = [derivation.lines[-1].expression]
-        latex = fmt == "latex" or bool(derivation and derivation.latex)
-        result = _checked(question, parts, latex, timeout if derivation is None else timeout * 0.4,
-                          hide)  # fmt: skip
-    except BudgetError as error:
-        return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], error.one_line())
-    except SymgradError as error:
-        if len(question.wrt) > 1 and derivation is None:
-            return _by_component(question, parts, fmt == "latex", timeout, hide)
-        return _outcome(question, "syntax", [("syntax",) for _ in question.wrt], error.one_line())
-    if result.verdict == "unknown" and "time budget" in result.reason:
-        return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], result.reason)
-    components = [_component_record(question, c) for c in result.components]
-    if derivation is not None and derivation.first_wrong is not None:
-        _add_derivation_feedback(components[0], derivation, question, hide)
-    return {
-        "verdict": result.verdict,
-        "components": components,
-        "understood": result.understood,
-        "reason": result.reason,
-    }
-
-
-def _loss_for(question: Question, latex: bool):
-    """The question's loss, read in the question's own format when the answer uses the other."""
-    if (question.format == "latex") == latex or question.shapes:
-        return question.loss
-    from symgrad.teaching.check import strip_loss_prefix
-    from symgrad.text.parse import read
-
-    text, _ = strip_loss_prefix(question.loss)
-    return read(text, question.functions, latex=question.format == "latex").expr
-
-
-def _checked(question: Question, parts, latex: bool, timeout: float, hide: bool):
-    from symgrad.teaching.check import check
-
-    return check(
-        _loss_for(question, latex),
-        list(question.wrt),
-        [p.strip() for p in parts],
-        assume=list(question.assume) or None,
-        functions=question.functions,
-        latex_input=latex,
-        timeout=timeout,
-        hide_answer=hide,
-        constraints=list(question.constraints) or None,
-        shapes=question.shapes or None,
-        up_to_factor=question.up_to_factor,
-    )
-
-
-def _component_record(question: Question, c) -> dict:
-    return {
-        "name": c.parameter,
-        "verdict": c.verdict,
-        "codes": list(c.codes),
-        "feedback": [question.feedback.get(code, text) for code, text in zip(c.codes, c.diagnosis)]
-        + list(c.diagnosis[len(c.codes) :]),
-    }
-
-
-def _by_component(question: Question, parts, latex: bool, timeout: float, hide: bool) -> dict:
-    """Each component on its own, when one of them cannot be read (the others keep credit)."""
-    components = []
-    share = timeout / max(1, len(parts))
-    for name, part in zip(question.wrt, parts):
-        single = dataclasses.replace(
-            question,
-            wrt=(name,),
-            points=(1.0,),
-        )
-        try:
-            result = _checked(single, [part], latex, share, hide)
-            components.append(_component_record(single, result.components[0]))
-        except BudgetError as error:
-            components.append(
-                {
-                    "name": name,
-                    "verdict": "timeout",
-                    "codes": ["timeout"],
-                    "feedback": [error.one_line()],
-                }  # fmt: skip
-            )
-        except SymgradError as error:
-            components.append(
-                {
-                    "name": name,
-                    "verdict": "syntax",
-                    "codes": ["syntax"],
-                    "feedback": [error.one_line()],
-                }  # fmt: skip
-            )
-    verdicts = {c["verdict"] for c in components}
-    verdict = next(
-        (v for v in ("syntax", "timeout", "incorrect", "unknown") if v in verdicts), "correct"
-    )
-    return {"verdict": verdict, "components": components, "understood": "", "reason": ""}
-
-
-def is_derivation(answer: str) -> bool:
-    """An answer of several lines (or LaTeX align rows) is a derivation, judged line by line."""
-    rows = [r for r in answer.replace("\\\\", "\n").split("\n") if r.strip()]
-    return len(rows) > 1
-
-
-def _add_derivation_feedback(
-    component: dict, derivation, question: Question, hide: bool = False
-) -> None:
-    """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback."""
-    line = next(x for x in derivation.lines if x.number == derivation.first_wrong)
-    detail = "; ".join(line.diagnosis) or "it does not follow from the line before"
-    if hide:
-        detail = (
-            f"it does not follow ({', '.join(line.codes)})" if line.codes else "it does not follow"
-        )
-    sentence = f"line {line.number} of the derivation is wrong: {detail}"
-    component["codes"] = [*component["codes"], "wrong_line"]
-    component["feedback"] = [*component["feedback"], question.feedback.get("wrong_line", sentence)]
-
-
-def _outcome(question: Question, verdict: str, codes, reason: str) -> dict:
-    components = [
-        {"name": name, "verdict": verdict, "codes": list(c), "feedback": [reason]}
-        for name, c in zip(question.wrt, codes)
-    ]
-    return {"verdict": verdict, "components": components, "understood": "", "reason": reason}
 
 
 def _row(answer: Answer, question: Question, outcome: Mapping) -> GradedAnswer:
@@ -531,7 +409,9 @@ def _row(answer: Answer, question: Question, outcome: Mapping) -> GradedAnswer:
         sentences = [
             question.feedback.get("correct", "correct") + "".join(f"; but {slip}" for slip in slips)
         ]
-    elif outcome["verdict"] in ("syntax", "timeout", "unknown") and outcome.get("reason"):
+    elif outcome["verdict"] in ("syntax", "undefined_symbol", "timeout", "unknown") and outcome.get(
+        "reason"
+    ):
         sentences = [question.feedback.get(outcome["verdict"], outcome["reason"])]
     return GradedAnswer(
         student=answer.student,

@@ -30,19 +30,28 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from symgrad.errors import BudgetError, ProblemError, SymgradError
+import sympy
+
+from symgrad.errors import BudgetError, ProblemError, SymgradError, UndefinedSymbolError
 from symgrad.results import Component, DerivationLine, DerivationResult
 from symgrad.runtime.budget import Budget, binds_timeout
-from symgrad.teaching.check import check, compare_expressions
+from symgrad.teaching.check import check
 from symgrad.teaching.matcheck import compare_matrix_expressions
-from symgrad.teaching.matrices import node_latex, parse_shapes, read_matrix
+from symgrad.teaching.matrices import ShapeError, parse_shapes, read_matrix
+from symgrad.teaching.matrix_text import node_latex
+from symgrad.teaching.reading import definition_items, read_definitions, undefined_message
+from symgrad.teaching.steps import compare_expressions
 from symgrad.text.display import latex, tex_escape
 from symgrad.text.parse import normalize_name, read
 
 MAX_LINES = 200
 MAX_TEXT = 100_000
 
-_NAME = r"[A-Za-z][A-Za-z0-9_]*|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?|[α-ωΑ-Ω][A-Za-z0-9_]*"
+_NAME = (
+    r"[A-Za-z][A-Za-z0-9_]*|\\(?:mathcal|mathscr|mathrm|hat|bar|tilde)\s*\{\s*\\?[A-Za-z]+\s*\}"
+    r"(?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?"
+    r"|[^\W\d_][\w\u0300-\u036f\u2080-\u2089]*"
+)
 _DERIVATIVE_FORMS = [
     re.compile(rf"^d\s*(?P<f>{_NAME})\s*/\s*d\s*(?P<w>{_NAME})$"),
     re.compile(rf"^∂\s*(?P<f>{_NAME})\s*/\s*∂\s*(?P<w>{_NAME})$"),
@@ -52,8 +61,17 @@ _DERIVATIVE_FORMS = [
     ),
     re.compile(rf"^\\partial\s*(?P<f>{_NAME})\s*/\s*\\partial\s*(?P<w>{_NAME})$"),
     re.compile(rf"^(?:\\nabla|∇|grad)\s*_\s*\{{?\s*(?P<w>{_NAME})\s*\}}?\s*(?P<f>{_NAME})$"),
+    re.compile(rf"^(?P<f>{_NAME})'\s*\(\s*(?P<w>{_NAME})\s*\)$"),
+    re.compile(rf"^(?:d|∂)\s*/\s*(?:d|∂)\s*(?P<w>{_NAME})\s*(?P<f>{_NAME})$"),
+    re.compile(
+        rf"^\\[dt]?frac\s*\{{\s*(?:\\partial|\\mathrm\{{d\}}|d)\s*\}}\s*"
+        rf"\{{\s*(?:\\partial|\\mathrm\{{d\}}|d)\s*(?P<w>{_NAME})\s*\}}\s*(?P<f>{_NAME})$"
+    ),
 ]
-_DEFINITION = re.compile(rf"^(?P<f>{_NAME})\s*(?:\((?P<args>[^()]*)\))?$")
+_DEFINITION = re.compile(rf"^(?P<f>{_NAME})\s*(?:(?:\\left)?\((?P<args>[^()]*?)(?:\\right)?\))?$")
+_LET = re.compile(
+    r"^(?:(?:let|where|with|define)\s+|\\text\s*\{\s*(?:let|where|with)\s*\}\s*)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +80,7 @@ class Statement:
 
     number: int
     text: str
-    kind: str  # "definition", "derivative" or "step"
+    kind: str  # "definition", "let", "derivative" or "step"
     expression: str
     function: str = ""
     wrt: str = ""
@@ -87,12 +105,14 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
         )
         text = re.sub(r"\\(nonumber|notag|qquad|quad)\b|\\label\{[^}]*\}", " ", text)
         text = re.sub(r"(?m)%.*$", "", text)
+        text = protect_cases(text)
         raw = [part for chunk in text.split("\\\\") for part in chunk.split("\n")]
     else:
         raw = text.split("\n")
     rows = []
     for line, row in enumerate(raw, start=1):
         row = re.sub(r"\s+", " ", row.replace("&", " ")).strip().rstrip(",.;").strip()
+        row = restore_cases(row)
         if row.startswith("$") and row.endswith("$"):
             row = row.strip("$").strip()
         if row and not row.startswith(("#", "%", "//")):
@@ -102,6 +122,25 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
     if latex:
         return [(number, row) for number, (_, row) in enumerate(rows, start=1)]
     return rows
+
+
+_CASES = re.compile(r"\\begin\{cases\}.*?\\end\{cases\}", re.S)
+_KEPT = "\x00"
+
+
+_AMPERSAND = "\x01"
+
+
+def protect_cases(text: str) -> str:
+    """The ``\\\\``, ``&`` and line breaks inside ``cases`` belong to it, not to the rows."""
+    return _CASES.sub(
+        lambda m: m.group(0).replace("\\\\", _KEPT).replace("&", _AMPERSAND).replace("\n", " "),
+        text,
+    )
+
+
+def restore_cases(text: str) -> str:
+    return text.replace(_KEPT, "\\\\").replace(_AMPERSAND, "&")
 
 
 def _top_level_equals(row: str) -> list[str]:
@@ -147,6 +186,10 @@ def read_derivation(text: str, latex: bool | None = None) -> tuple[list[Statemen
     latex = is_latex(text) if latex is None else latex
     statements: list[Statement] = []
     for number, row in split_rows(text, latex):
+        let = _LET.match(row)
+        if let:
+            statements.append(_let_statement(number, row, row[let.end() :], latex))
+            continue
         parts = _top_level_equals(row)
         if len(parts) == 1:
             raise ProblemError(f"line {number} ({row!r}) has no '='")
@@ -165,32 +208,64 @@ def read_derivation(text: str, latex: bool | None = None) -> tuple[list[Statemen
     return statements, latex
 
 
-def load_derivation(path: str) -> str:
-    """The text of a derivation file (``-`` is standard input), size-limited UTF-8."""
-    import stat
-    import sys
+def _let_statement(number: int, row: str, body: str, latex: bool) -> Statement:
+    """``let p = sigmoid(z)`` / ``where p = ...``: a name the following lines may use."""
+    parts = _top_level_equals(body)
+    if len(parts) != 2 or not parts[1]:
+        raise ProblemError(f"line {number} ({row!r}): write a definition as 'let p = expression'")
+    if not _DEFINITION.match(parts[0]):
+        raise ProblemError(f"line {number} ({row!r}): {parts[0]!r} is not a name to define")
+    return Statement(number, row, "let", parts[1], _name(parts[0], latex))
 
-    if path == "-":
-        data = (
-            sys.stdin.buffer.read(MAX_TEXT + 1)
-            if hasattr(sys.stdin, "buffer")
-            else (sys.stdin.read(MAX_TEXT + 1).encode())
-        )
-    else:
-        try:
-            info = os.stat(path)
-        except OSError as error:
-            raise ProblemError(f"cannot read the derivation {path!r}: {error.strerror}") from None
-        if not stat.S_ISREG(info.st_mode):
-            raise ProblemError(f"the derivation {path!r} is not a regular file")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_TEXT + 1)
+
+def load_derivation(path: str) -> str:
+    """The text of a derivation file (``-`` is standard input), size-limited UTF-8.
+
+    Anything that cannot be read (a closed standard input, a file that fails while being
+    read) is a ProblemError: one line, exit 2.
+    """
+    data = _stdin_bytes() if path == "-" else _file_bytes(path)
     if len(data) > MAX_TEXT:
         raise ProblemError(f"the derivation is longer than {MAX_TEXT} bytes")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ProblemError("the derivation is not UTF-8 text") from None
+
+
+def _stdin_bytes() -> bytes:
+    import sys
+
+    stream = sys.stdin
+    try:
+        if stream is None:
+            raise OSError("standard input is closed")
+        if hasattr(stream, "buffer"):
+            return stream.buffer.read(MAX_TEXT + 1)
+        text = stream.read(MAX_TEXT + 1)
+        return text.encode() if isinstance(text, str) else bytes(text)
+    except (OSError, ValueError, AttributeError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or "it is closed"
+        raise ProblemError(f"cannot read the derivation from standard input ({reason})") from None
+
+
+def _file_bytes(path: str) -> bytes:
+    import stat
+
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ProblemError(f"cannot read the derivation {path!r}: {reason}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ProblemError(f"the derivation {path!r} is not a regular file")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_TEXT + 1)
+    except OSError as error:
+        raise ProblemError(
+            f"cannot read the derivation {path!r}: {error.strerror or error}"
+        ) from None
 
 
 # ---------------------------------------------------------------- judging
@@ -204,6 +279,18 @@ class _Chain:
     wrt: str = ""
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What every line is judged under: the question's setting and the output's wishes."""
+
+    shapes: object = None
+    functions: tuple[str, ...] = ()
+    latex: bool = False
+    assume: object = None
+    constraints: object = None
+    hide: bool = False
+
+
 @binds_timeout
 def check_derivation(
     text: str,
@@ -212,25 +299,35 @@ def check_derivation(
     functions: Sequence[str] = (),
     latex_input: bool | None = None,
     timeout: float = 60.0,
+    let: object = None,
+    assume: Sequence[str] | str | None = None,
+    constraints: Sequence[str] | None = None,
+    hint: bool = False,
 ) -> DerivationResult:
     """Judge every line of a derivation; the first wrong line is named.
 
-    ``loss`` defines J when the derivation does not (``J = ...`` as its first line).
+    ``loss`` defines J when the derivation does not (``J = ...`` as its first line). ``let``
+    defines names the lines may use (as ``let p = ...`` lines do); ``assume`` and
+    ``constraints`` hold for every line, as in :func:`symgrad.teaching.check.check`; with
+    ``hint`` no true derivative (nor its value at a witness) is shown.
     """
     budget = Budget(timeout)
     statements, latex = read_derivation(text, latex_input)
     definitions: dict[str, str] = {}
     if loss is not None:
         definitions["J"] = loss
-    judge = _Judge(definitions, shapes, tuple(functions), latex, budget)
+    options = _Options(shapes, tuple(functions), latex, assume, constraints, hint)
+    judge = _Judge(definitions, list(definition_items(let)), options, budget)
     lines = []
     chain = _Chain()
     for index, statement in enumerate(statements):
         share = budget.share(1 / (len(statements) - index), floor=0.2)
         line, chain = judge.line(statement, chain, share)
         lines.append(dataclasses.replace(line, tex=judge.tex(statement)))
-    if not any(line.kind == "derivative" for line in lines) and not definitions:
-        raise ProblemError("the derivation defines nothing: start with a line such as J = ...")
+    if not any(line.kind in ("derivative", "step") or line.verdict != "given" for line in lines):
+        raise ProblemError(
+            "the derivation claims nothing: after J = ..., add a line such as dJ/dw = ..."
+        )
     wrong = [line.number for line in lines if line.verdict == "incorrect"]
     verdicts = {line.verdict for line in lines}
     verdict = "incorrect" if wrong else "unknown" if "unknown" in verdicts else "correct"
@@ -241,7 +338,16 @@ def check_derivation(
         latex=latex,
         shapes=_shape_specs(shapes),
         elapsed_s=round(budget.elapsed(), 4),
+        definitions=tuple(judge.lets_for(chain.function or "J")),
+        hide=hint,
     )
+
+
+def _on_line(statement: Statement, error: UndefinedSymbolError) -> UndefinedSymbolError:
+    """The undefined names of a line, said for a derivation (define them with a let line)."""
+    names = list(error.names) or ["a name"]
+    message = undefined_message(f"line {statement.number}", names, "derivation")
+    return UndefinedSymbolError(message, tuple(names))
 
 
 def _shape_specs(shapes) -> tuple[str, ...]:
@@ -253,12 +359,14 @@ def _shape_specs(shapes) -> tuple[str, ...]:
 
 
 class _Judge:
-    def __init__(self, definitions, shapes, functions, latex, budget) -> None:
+    """Judges the lines in order, keeping the definitions and the chain of steps."""
+
+    def __init__(self, definitions, lets, options: _Options, budget) -> None:
         self.definitions = definitions
-        self.shapes = shapes
-        self.functions = functions
-        self.latex = latex
+        self.lets: list[tuple[str, str]] = lets
+        self.options = options
         self.budget = budget
+        self._names: dict[str, frozenset[str]] = {}
 
     def line(self, statement: Statement, chain: _Chain, share: Budget):
         """(the judged line, the chain the next step continues).
@@ -266,6 +374,8 @@ class _Judge:
         A line that cannot be read leaves the chain as it was: the next step is
         compared with the last line that could be read.
         """
+        if statement.kind == "let":
+            return self._let(statement), chain
         if statement.kind == "definition" and statement.function not in self.definitions:
             self.definitions[statement.function] = statement.expression
             return self._given(statement), _Chain(
@@ -291,28 +401,98 @@ class _Judge:
             return judged, chain
         return judged, following
 
+    # ------------------------------------------------------------ definitions
+    def _let(self, statement: Statement) -> DerivationLine:
+        """A ``let``/``where`` line: its right side must read in terms of the known names. A
+        name defined before (by the question) may be restated with the same value."""
+        earlier = [text for name, text in self.lets if name == statement.function]
+        if statement.function in self.definitions or earlier:
+            if earlier and self._same(earlier[0], statement.expression):
+                return self._given(statement, "restates the definition given with the question")
+            raise ProblemError(f"line {statement.number}: {statement.function} is defined twice")
+        known = set().union(*(self._written(t) for t in self.definitions.values()))
+        read_definitions(
+            [*self.lets, (statement.function, statement.expression)],
+            known | {n for n, _ in self.lets},
+            self.options.functions,
+            self.options.latex,
+            door="derivation",
+            in_loss=known,  # a name the loss uses is part of it: its definition brings symbols
+        )
+        self.lets.append((statement.function, statement.expression))
+        return self._given(statement, "a definition (let) is taken as given")
+
+    def _same(self, first: str, second: str) -> bool:
+        """Two definitions of one name that are the same expression (up to normal form)."""
+        try:
+            a, b = (read(t, self.options.functions, latex=self.options.latex).expr
+                    for t in (first, second))  # fmt: skip
+        except SymgradError:
+            return False
+        return a == b or sympy.expand(a - b) == 0
+
+    def _written(self, text: str) -> frozenset[str]:
+        """The names a definition's text uses (cached)."""
+        if text not in self._names:
+            try:
+                self._names[text] = read(
+                    text, self.options.functions, latex=self.options.latex
+                ).names
+            except SymgradError:
+                self._names[text] = frozenset()
+        return self._names[text]
+
+    def lets_for(self, function: str) -> list[tuple[str, str]]:
+        """The definitions the lines about ``function`` are read with: the ``let`` lines and
+        the definition lines of names that ``function`` uses (directly or through another)."""
+        used, queue = set(), [function]
+        while queue:
+            name = queue.pop()
+            for other in self._written(self.definitions.get(name, "")):
+                if other in self.definitions and other not in used and other != function:
+                    used.add(other)
+                    queue.append(other)
+        items = [(n, t) for n, t in self.definitions.items() if n in used]
+        return [*items, *self.lets]
+
     def tex(self, statement: Statement) -> str:
         """LaTeX for the line's expression (as written, when the derivation is LaTeX)."""
-        if self.latex:
+        if self.options.latex:
             return statement.expression
         try:
-            if self.shapes:
+            if self.options.shapes:
                 node, _ = read_matrix(
-                    statement.expression, parse_shapes(self.shapes), self.functions
+                    statement.expression, parse_shapes(self.options.shapes), self.options.functions
                 )
                 return node_latex(node)
-            return latex(read(statement.expression, self.functions).expr)
+            return latex(read(statement.expression, self.options.functions).expr)
         except SymgradError:
             return r"\text{%s}" % tex_escape(statement.expression)
 
-    def _given(self, statement: Statement) -> DerivationLine:
+    def _given(self, statement: Statement, method: str = "") -> DerivationLine:
         return DerivationLine(
             statement.number,
             statement.text,
-            "definition",
+            statement.kind,
             "given",
             statement.expression,
-            method="a definition is taken as given",
+            method=method or "a definition is taken as given",
+            function=statement.function,
+        )
+
+    # ------------------------------------------------------------ claims and steps
+    def _context(self, function: str, wrt: str = ""):
+        from symgrad.teaching.steps import step_context
+
+        return step_context(
+            self.definitions[function],
+            self.options.functions,
+            self.options.latex,
+            self.lets_for(function),
+            self.options.assume,
+            self.options.constraints,
+            wrt=wrt,
+            name=function,
         )
 
     def _derivative(self, statement: Statement, share: Budget) -> DerivationLine:
@@ -324,16 +504,24 @@ class _Judge:
                 f"{statement.function} = ... first)",
                 "derivative",
             )
+        if not self.options.shapes and not self._depends(statement.function, statement.wrt):
+            return self._constant(statement, share)
         try:
             result = check(
                 function,
                 statement.wrt,
                 statement.expression,
-                functions=self.functions,
-                latex_input=self.latex,
+                assume=self.options.assume,
+                functions=self.options.functions,
+                latex_input=self.options.latex,
                 timeout=share.remaining(),
-                shapes=self.shapes or None,
+                hide_answer=self.options.hide,
+                constraints=None if self.options.shapes else self.options.constraints,
+                shapes=self.options.shapes or None,
+                let=None if self.options.shapes else self._claim_lets(statement.function),
             )
+        except UndefinedSymbolError as error:
+            raise _on_line(statement, error) from None
         except BudgetError as error:
             return self._unreadable(statement, str(error), "derivative")
         except SymgradError as error:
@@ -341,25 +529,41 @@ class _Judge:
         component = result.components[0] if result.components else None
         return self._from_component(statement, "derivative", component, None)
 
+    def _claim_lets(self, function: str) -> list[tuple[str, str]]:
+        """The definitions of a claim about ``function``, with ``function`` itself (``= x*J``)."""
+        items = self.lets_for(function)
+        text = self.definitions[function]
+        if function not in self._written(text) and all(n != function for n, _ in items):
+            items = [*items, (function, text)]
+        return items
+
+    def _depends(self, function: str, wrt: str) -> bool:
+        """``function`` uses ``wrt`` (directly or through a definition it uses)."""
+        names = set(self._written(self.definitions[function]))
+        for _, text in self.lets_for(function):
+            names |= self._written(text)
+        return wrt in names
+
+    def _constant(self, statement: Statement, share: Budget) -> DerivationLine:
+        """``dJ/dx = ...`` for an x that J does not contain: the derivative is 0."""
+        chain = _Chain("0", 0, statement.function, statement.wrt)
+        line = self._step(statement, chain, share)
+        if line.codes == ("unreadable",):
+            return line
+        return dataclasses.replace(
+            line,
+            kind="derivative",
+            compared_with=None,
+            method=f"{statement.wrt} does not occur in {statement.function}, so "
+            f"d{statement.function}/d{statement.wrt} = 0"
+            + (f" ({line.method})" if line.method else ""),
+        )
+
     def _step(self, statement: Statement, chain: _Chain, share: Budget) -> DerivationLine:
         try:
-            if self.shapes:
-                component = compare_matrix_expressions(
-                    chain.expression,
-                    statement.expression,
-                    self.shapes,
-                    self.functions,
-                    self.latex,
-                    timeout=share.remaining() * 0.7,
-                )
-            else:
-                component = compare_expressions(
-                    chain.expression,
-                    statement.expression,
-                    self.functions,
-                    self.latex,
-                    timeout=share.remaining() * 0.7,
-                )
+            component = self._compare(chain, statement, share)
+        except UndefinedSymbolError as error:
+            raise _on_line(statement, error) from None
         except BudgetError as error:
             return self._unreadable(statement, str(error), "step")
         except SymgradError as error:
@@ -377,17 +581,45 @@ class _Judge:
             line = self._against_the_derivative(line, statement, chain, share)
         return line
 
+    def _compare(self, chain: _Chain, statement: Statement, share: Budget) -> Component:
+        options = self.options
+        if options.shapes:
+            return compare_matrix_expressions(
+                chain.expression,
+                statement.expression,
+                options.shapes,
+                options.functions,
+                options.latex,
+                timeout=share.remaining() * 0.7,
+            )
+        context = (
+            self._context(chain.function, chain.wrt) if chain.function in self.definitions else None
+        )
+        return compare_expressions(
+            chain.expression,
+            statement.expression,
+            options.functions,
+            options.latex,
+            timeout=share.remaining() * 0.7,
+            context=context,
+        )
+
     def _against_the_derivative(self, line, statement, chain, share) -> DerivationLine:
         """A wrong step may still be the true derivative (a slip that the next line undid)."""
+        if not self._depends(chain.function, chain.wrt) and not self.options.shapes:
+            return line
         try:
             result = check(
                 self.definitions[chain.function],
                 chain.wrt,
                 statement.expression,
-                functions=self.functions,
-                latex_input=self.latex,
+                assume=self.options.assume,
+                functions=self.options.functions,
+                latex_input=self.options.latex,
                 timeout=max(share.remaining(), 0.2),
-                shapes=self.shapes or None,
+                constraints=None if self.options.shapes else self.options.constraints,
+                shapes=self.options.shapes or None,
+                let=None if self.options.shapes else self._claim_lets(chain.function),
             )
         except SymgradError:
             return line
@@ -402,6 +634,15 @@ class _Judge:
     def _from_component(self, statement, kind, component: Component | None, against):
         if component is None:
             return self._unreadable(statement, "nothing was judged", kind)
+        note = ""
+        if component.verdict == "correct" and component.exceptional is not None:
+            there = (
+                f" ({component.exceptional.convention})" if component.exceptional.convention else ""
+            )
+            note = (
+                f"correct almost everywhere: not on {component.exceptional.zero_set}, where "
+                f"{statement.function or 'the loss'} is not differentiable{there}"
+            )
         return DerivationLine(
             statement.number,
             statement.text,
@@ -416,19 +657,34 @@ class _Judge:
             compared_with=against,
             function=statement.function,
             wrt=statement.wrt,
+            note=note,
         )
 
     def _refused(self, statement, error: SymgradError, kind, against=None) -> DerivationLine:
-        """A line that cannot be read (or whose shapes do not fit) is wrong as written."""
+        """A line whose shapes do not fit is wrong as written; one that cannot be read is
+        undecided (as a single claim that cannot be read is refused, never marked wrong)."""
         message = error.one_line()
+        if isinstance(error, ShapeError):
+            return DerivationLine(
+                statement.number,
+                statement.text,
+                kind,
+                "incorrect",
+                statement.expression,
+                method="reading the line",
+                diagnosis=(f"the line cannot be read: {message}",),
+                codes=("unreadable",),
+                function=statement.function,
+                wrt=statement.wrt,
+                compared_with=against,
+            )
         return DerivationLine(
             statement.number,
             statement.text,
             kind,
-            "incorrect",
+            "unknown",
             statement.expression,
-            method="reading the line",
-            diagnosis=(f"the line cannot be read: {message}",),
+            reason=f"the line cannot be read: {message}",
             codes=("unreadable",),
             function=statement.function,
             wrt=statement.wrt,

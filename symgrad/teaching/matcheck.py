@@ -38,11 +38,8 @@ from symgrad.teaching.matrices import (
     Instance,
     ShapeError,
     _same_size,
-    abstract,
     equality_bounds,
     evaluate,
-    matrix_text,
-    node_latex,
     parse_shapes,
     read_matrix,
     shape_text,
@@ -50,6 +47,7 @@ from symgrad.teaching.matrices import (
     size_combinations,
 )
 from symgrad.teaching.matrix_diagnose import diagnose_matrix
+from symgrad.teaching.matrix_text import abstract, matrix_text, node_latex
 from symgrad.text.parse import normalize_name
 from symgrad.ties import certify
 
@@ -76,11 +74,14 @@ def _claims(claim, count: int) -> list[str]:
     return texts
 
 
-def _read_claim(name: str, text: str, declared: dict, functions, latex_input: bool, notes: list):
-    """The claimed gradient with respect to ``name``, which must have ``name``'s shape."""
+def _read_claim(
+    name: str, text: str, declared: dict, functions, latex_input: bool, notes: list, known=None
+):
+    """The claimed gradient with respect to ``name``, which must have ``name``'s shape; read
+    against the loss's ``known`` names (run-together names split, unknown ones refused)."""
     if name not in declared:
         raise ProblemError(f"--wrt {name}: give its shape with --shape {name}=...")
-    claim_node, claim_notes = read_matrix(text, declared, functions, latex_input)
+    claim_node, claim_notes = read_matrix(text, declared, functions, latex_input, known=known)
     notes += [n for n in claim_notes if n not in notes]
     wanted = declared[name]
     if not _same_shape(claim_node.shape, wanted):
@@ -106,7 +107,8 @@ def check_matrix(
     """Check claimed gradients of a scalar matrix loss, for every size of the named dimensions."""
     budget = Budget(timeout)
     declared = parse_shapes(shapes)
-    loss_node, notes = read_matrix(loss, declared, functions, latex_input)
+    known: set = set()
+    loss_node, notes = read_matrix(loss, declared, functions, latex_input, names=known)
     if not loss_node.scalar:
         raise ShapeError(
             f"the loss {loss_node.text} is {shape_text(loss_node.shape)}, not a scalar"
@@ -117,7 +119,7 @@ def check_matrix(
     factors: dict[str, sympy.Expr] = {}
     scope = ""
     for name, text in zip(names, claim_texts):
-        claim_node = _read_claim(name, text, declared, functions, latex_input, notes)
+        claim_node = _read_claim(name, text, declared, functions, latex_input, notes, known)
         claim_nodes.append(claim_node)
         bounds = size_bounds(loss_node, claim_node, declared[name])
         component, scope = _component(
@@ -293,8 +295,9 @@ def _recheck(
             )
             point = {sympy.Symbol(k, real=True): v for k, v in witness.point.items()}
             if not _differs_at(
-                loss_node, claims[witness.parameter], witness.parameter, instance, point, witness
-            ):
+                loss_node, claims[witness.parameter], witness.parameter, instance, point, witness,
+                budget,
+            ):  # fmt: skip
                 return _withheld(
                     result, "the witness does not separate the claim from dJ/d" + witness.parameter
                 )
@@ -305,8 +308,9 @@ def _recheck(
                 for seed in (11, 12):
                     budget.check("the certificate check")
                     if _differs_somewhere(
-                        loss_node, claim_node, name, declared, sizes, seed, factors.get(name, 1)
-                    ):
+                        loss_node, claim_node, name, declared, sizes, seed, factors.get(name, 1),
+                        budget,
+                    ):  # fmt: skip
                         return _withheld(result, f"dJ/d{name} differs at the sizes {sizes}")
             return dataclasses.replace(
                 result,
@@ -337,7 +341,7 @@ def _withheld(result: CheckResult, reason: str) -> CheckResult:
     )
 
 
-def _differs_at(loss_node, claim_node, name, instance, point, witness) -> bool:
+def _differs_at(loss_node, claim_node, name, instance, point, witness, budget=None) -> bool:
     loss = evaluate(loss_node, instance)[0, 0]
     claimed = evaluate(claim_node, instance)
     entries = list(instance.matrix(name))
@@ -347,6 +351,8 @@ def _differs_at(loss_node, claim_node, name, instance, point, witness) -> bool:
     ):
         if witness.factor is not None:
             claim = claim / witness.factor
+        if budget is not None:
+            budget.check("the certificate check")
         value, true = certify.certify_values(loss, point, entry, claim)
         if not certify.same(value, certify.value_of(reported_claim)) or not certify.same(
             true, certify.value_of(reported_true)
@@ -356,7 +362,9 @@ def _differs_at(loss_node, claim_node, name, instance, point, witness) -> bool:
     return apart
 
 
-def _differs_somewhere(loss_node, claim_node, name, declared, sizes, seed, factor) -> bool:
+def _differs_somewhere(
+    loss_node, claim_node, name, declared, sizes, seed, factor, budget=None
+) -> bool:
     instance = Instance(sizes=sizes, shapes=declared)
     loss = evaluate(loss_node, instance)[0, 0]
     claimed = evaluate(claim_node, instance)
@@ -365,6 +373,8 @@ def _differs_somewhere(loss_node, claim_node, name, declared, sizes, seed, facto
     rng = random.Random(seed)
     point = {s: sympy.Rational(rng.randint(-9, 9), rng.randint(1, 7)) for s in symbols}
     for entry, claim in zip(entries, claimed):
+        if budget is not None:
+            budget.check("the certificate check")
         value, true = certify.certify_values(loss, point, entry, claim / factor)
         if certify.differ(value, true):
             return True

@@ -34,13 +34,15 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from symgrad.errors import ParseError, ProblemError
+from symgrad.errors import BudgetError, ParseError, ProblemError, UndefinedSymbolError
 from symgrad.text.grammar import Context, lex_text, parse_tokens
+from symgrad.text.names import resolve
 from symgrad.text.parse import Builder, _context, check_name, normalize_name, real_symbol
 from symgrad.ties.problem import quote
 
 MAX_SIZE = 8
 MAX_COMBINATIONS = 400
+MAX_ENTRIES = 2_500
 
 
 # ---------------------------------------------------------------- shapes
@@ -225,6 +227,13 @@ def _broadcast(a: Node, b: Node, text: str = "") -> tuple:
 
 
 # ---------------------------------------------------------------- reading
+#: functions of several values (or a vector) that are not applied entry by entry
+_NOT_ELEMENTWISE = {
+    "mean", "logsumexp", "softmax", "log_softmax", "clip", "where", "pow", "power", "atan2",
+    "binomial", "max", "min", "Max", "Min",
+}  # fmt: skip
+
+
 class MatrixBuilder(Builder):
     """Build the grammar's tree into matrix :class:`Node` objects (scalars are 1 x 1)."""
 
@@ -247,19 +256,42 @@ class MatrixBuilder(Builder):
             return handler(tree)
         return self._scalar(tree)
 
+    def _m_paren(self, tree) -> Node:
+        return self.node(tree[1])
+
     def _m_name(self, tree) -> Node:
         name = tree[1]
         if name in self.shapes:
+            self.names.add(name)
             shape = self.shapes[name]
             return leaf(name, shape)
         base, _, index = name.partition("_")
         base = self._matrix_of(base)
         if index in self.bound and base in self.shapes:
+            self.names.add(base)
             shape = self.shapes[base]
             return Node(
                 "row", (shape[1], sympy.S.One), data=(base, index, shape), text=f"{base}_{index}"
             )
+        parts = self._run_together(name, tree[2])
+        if parts:
+            self.context.note(f"{name} is read as {' '.join(parts)} (side by side: a product)")
+            factors = [("*", ("name", part, tree[2], part)) for part in parts]
+            return self._m_mul(("mul", factors))
         return self._scalar(tree)
+
+    def _run_together(self, name: str, position) -> tuple[str, ...] | None:
+        """``Xw`` in a claim, with X and w declared (or known from the loss): X w."""
+        if not self.context.resolve_names:
+            return None
+        known = set(self.context.symbols) | set(self.shapes)
+        if name in known or name in {str(s) for s in self.sizes.values()}:
+            return None
+        try:
+            parts = resolve(name, known)
+        except ParseError as error:
+            raise self.fail(error.message, position) from None
+        return parts if parts and len(parts) > 1 else None
 
     def _matrix_of(self, base: str) -> str:
         """``x`` in ``x_i`` is a row of ``X`` when only ``X`` is declared (x_i, y_i as courses write)."""
@@ -326,6 +358,9 @@ class MatrixBuilder(Builder):
 
     def _m_call(self, tree) -> Node:
         name, args = tree[1], tree[2]
+        squares = self._sum_of_squares(name, args, tree[3])
+        if squares is not None:
+            return squares
         if name in ("norm", "sum", "trace"):
             if len(args) != 1:
                 raise ShapeError(f"{name} takes one argument")
@@ -337,9 +372,16 @@ class MatrixBuilder(Builder):
             return Node(
                 name, (sympy.S.One, sympy.S.One), (inner,), data=name, text=f"{name}({inner.text})"
             )
-        if name == "hadamard":
+        if name in ("hadamard", "multiply"):
             return self._hadamard(args)
+        if name == "dot" and len(args) == 2:
+            return self._dot(args)
+        if name in ("add", "subtract") and len(args) == 2:
+            a, b = (self.node(x) for x in args)
+            return add(a, b, 1 if name == "add" else -1)
         values = [self.node(a) for a in args]
+        if name in _NOT_ELEMENTWISE and any(not v.scalar for v in values):
+            return self._reduction(name, args, values, tree[3])
         if len(values) == 1 and (not values[0].scalar or values[0].kind != "scalar"):
             return Node(
                 "apply",
@@ -351,6 +393,58 @@ class MatrixBuilder(Builder):
         if all(v.kind == "scalar" for v in values):
             return self._scalar(tree)
         raise ShapeError(f"{name} of several matrix expressions has no single reading")
+
+    def _reduction(self, name: str, args, values, position) -> Node:
+        """``mean(v)`` of a vector is sum(v)/length; other reductions of matrices are refused."""
+        if name == "mean" and len(values) == 1 and 1 in (values[0].shape[0], values[0].shape[1]):
+            vector = values[0]
+            length = vector.shape[0] if vector.shape[1] == 1 else vector.shape[1]
+            size = (
+                ("num", str(length), position)
+                if length.is_Integer
+                else ("name", str(length), position, str(length))
+            )
+            return self.node(("mul", [("*", ("call", "sum", args, position, 0)), ("/", size)]))
+        raise ShapeError(
+            f"{name}(...) of a matrix expression has no single reading here: write it with "
+            "sum(...), norm(...)^2 or the entries"
+        )
+
+    def _sum_of_squares(self, name: str, args, position) -> Node | None:
+        """``sum(v**2)`` and ``mean(v**2)`` for a vector v: the elementwise squares summed is
+        ``norm(v)^2`` (the only reading that sums them), and the mean divides by v's length."""
+        if name not in ("sum", "mean") or len(args) != 1 or args[0][0] != "pow":
+            return None
+        base, exponent = args[0][1], args[0][2]
+        if exponent[:2] != ("num", "2"):
+            return None
+        vector = self.node(base)
+        if vector.scalar or not (vector.shape[0] == 1 or vector.shape[1] == 1):
+            return None
+        norm = ("pow", ("call", "norm", [base], position, 0), ("num", "2", position), position)
+        self.context.note(f"{name}(v**2) of a vector v is read as norm(v)^2" + (
+            " divided by its length" if name == "mean" else ""))  # fmt: skip
+        if name == "sum":
+            return self.node(norm)
+        length = vector.shape[0] if vector.shape[1] == 1 else vector.shape[1]
+        size = (
+            ("num", str(length), position)
+            if length.is_Integer
+            else ("name", str(length), position, str(length))
+        )
+        return self.node(("mul", [("*", norm), ("/", size)]))
+
+    def _dot(self, args) -> Node:
+        """``np.dot(a, b)``: a @ b, and for two column vectors their inner product a.T @ b."""
+        a, b = (self.node(x) for x in args)
+        if a.scalar or b.scalar:
+            return scale(a, b)
+        if a.shape[1] == 1 and b.shape[1] == 1:
+            self.context.note(
+                f"dot({a.text}, {b.text}) of two vectors is read as {a.text}.T @ {b.text}"
+            )
+            return matmul(_transposed(a), b)
+        return matmul(a, b)
 
     def _hadamard(self, args) -> Node:
         """``hadamard(A, B)``: the elementwise product (a row or column broadcast along)."""
@@ -382,12 +476,21 @@ def read_matrix(
     shapes: Mapping[str, tuple],
     functions: Iterable[str] = (),
     latex: bool = False,
+    known: Iterable[str] | None = None,
+    names: set | None = None,
 ) -> tuple[Node, list[str]]:
-    """Parse ``text`` with the declared ``shapes``: the expression node and reading notes."""
+    """Parse ``text`` with the declared ``shapes``: the expression node and reading notes.
+
+    With ``known`` (the loss's names) the text is read as a claim: a run-together name is read
+    through the declared and known names (``Xw`` is X w), and any other unknown name is an
+    UndefinedSymbolError. ``names``, when given, receives the names the text uses.
+    """
     from symgrad.text.parse import _precheck
 
     _precheck(text)
-    context = _context(functions, tuple(shapes), False, latex)
+    claim = known is not None
+    known = set(known or ())
+    context = _context(functions, tuple(shapes) + tuple(known), False, latex, claim)
     context.known_functions = context.known_functions | {"hadamard"}
     context.shapes = True
     context.matrices = frozenset(shapes)
@@ -403,6 +506,18 @@ def read_matrix(
         node = builder.node(tree)
     except ShapeError as error:
         raise ShapeError(error.message) from None
+    sizes = {str(s) for s in builder.sizes}
+    if claim:
+        undefined = sorted(builder.names - known - set(shapes) - sizes)
+        if undefined:
+            listed = ", ".join(undefined)
+            raise UndefinedSymbolError(
+                f"the claim uses {listed}, which neither the loss nor the shapes contain: "
+                "write it out in the loss's names",
+                tuple(undefined),
+            )
+    if names is not None:
+        names |= builder.names
     return node, list(context.notes)
 
 
@@ -415,6 +530,19 @@ class Instance:
     shapes: Mapping[str, tuple]
     leaves: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Exact symbolic entries grow with the sizes: declared numbers such as X=1000,1000
+        (a million entries) are refused at once, as out of any time budget."""
+        entries = sum(math.prod(self.dims(shape)) for shape in self.shapes.values())
+        if entries > MAX_ENTRIES:
+            shown = ", ".join(f"{name}={','.join(map(str, self.dims(shape)))}"
+                              for name, shape in self.shapes.items())  # fmt: skip
+            raise BudgetError(
+                f"out of the time budget: the sizes {shown} need {entries} exact entries (the "
+                f"limit is {MAX_ENTRIES}); declare sizes by name (e.g. --shape X=n,k), and "
+                "symgrad checks every size"
+            )
 
     def dims(self, shape: tuple) -> tuple[int, int]:
         return tuple(int(sympy.sympify(s).xreplace(self.sizes)) for s in shape)
@@ -766,123 +894,3 @@ def size_combinations(bounds: Mapping, cap: int = MAX_SIZE) -> tuple[list[dict],
     if len(combos) > MAX_COMBINATIONS:
         combos, complete = combos[:MAX_COMBINATIONS], False
     return combos, complete
-
-
-# ---------------------------------------------------------------- abstraction
-def abstract(expressions: Sequence[sympy.Expr]) -> tuple[list[sympy.Expr], dict]:
-    """Replace every nonlinear function's argument that is not a single entry by an atom.
-
-    The same argument (structurally) becomes the same atom in every expression.
-    """
-    atoms: dict[sympy.Expr, sympy.Symbol] = {}
-
-    def atom(argument: sympy.Expr) -> sympy.Symbol:
-        if argument not in atoms:
-            atoms[argument] = sympy.Symbol(f"_atom{len(atoms)}", real=True)
-        return atoms[argument]
-
-    def opaque(inner: sympy.Expr) -> sympy.Expr:
-        # a function of one entry or one atom stays as it is (1 - sigmoid(a) must cancel)
-        return inner if len(inner.free_symbols) <= 1 else atom(inner)
-
-    def rewrite(expr: sympy.Expr) -> sympy.Expr:
-        if expr.is_Atom:
-            return expr
-        if isinstance(expr, sympy.Function) and len(expr.args) == 1 and not expr.args[0].is_Atom:
-            return expr.func(opaque(rewrite(expr.args[0])))
-        if (
-            isinstance(expr, sympy.Pow)
-            and not expr.base.is_Atom
-            and (not expr.exp.is_Integer or expr.exp < 0)
-        ):
-            return sympy.Pow(opaque(rewrite(expr.base)), expr.exp)
-        return expr.func(*(rewrite(a) for a in expr.args))
-
-    return [rewrite(e) for e in expressions], atoms
-
-
-def matrix_text(matrix: sympy.Matrix) -> str:
-    from symgrad.exact.printing import to_str
-
-    if matrix.cols == 1:
-        return "[" + ", ".join(to_str(e) for e in matrix) + "]"
-    return (
-        "["
-        + "; ".join(", ".join(to_str(e) for e in matrix.row(i)) for i in range(matrix.rows))
-        + "]"
-    )
-
-
-# ---------------------------------------------------------------- LaTeX
-_TEX_FUNCTIONS = {
-    "tanh": r"\tanh",
-    "exp": r"\exp",
-    "log": r"\log",
-    "ln": r"\ln",
-    "sin": r"\sin",
-    "cos": r"\cos",
-    "sigma": r"\sigma",
-    "sigmoid": r"\sigma",
-}
-
-
-def node_latex(node: Node) -> str:
-    """LaTeX for a matrix expression: juxtaposed products, ``^\\top``, ``\\lVert v \\rVert``."""
-    from symgrad.text.display import latex, symbol_tex
-
-    kind = node.kind
-
-    def wrapped(part: Node) -> str:
-        text = node_latex(part)
-        if part.kind == "add" or text.startswith("-"):
-            return rf"\left({text}\right)"
-        return text
-
-    if kind == "leaf":
-        return symbol_tex(node.data)
-    if kind == "row":
-        return f"{symbol_tex(node.data[0])}_{{{node.data[1]}}}"
-    if kind == "scalar":
-        return latex(sympy.sympify(node.data))
-    parts = node.parts
-    if kind == "transpose":
-        inner = node_latex(parts[0])
-        base = inner if parts[0].kind in ("leaf", "row") else rf"\left({inner}\right)"
-        return rf"{base}^\top"
-    if kind == "matmul":
-        return f"{wrapped(parts[0])} {wrapped(parts[1])}"
-    if kind == "scale":
-        a, b = parts
-        if a.kind == "scalar" and a.data == -1:
-            return f"-{wrapped(b)}"
-        if b.kind == "inverse":
-            return rf"\frac{{{node_latex(a)}}}{{{node_latex(b.parts[0])}}}"
-        return f"{wrapped(a)} {wrapped(b)}"
-    if kind == "inverse":
-        return rf"\frac{{1}}{{{node_latex(parts[0])}}}"
-    if kind == "add":
-        right = node_latex(parts[1])
-        if right.startswith("-"):
-            return f"{node_latex(parts[0])} - {right[1:]}"
-        return f"{node_latex(parts[0])} + {right}"
-    if kind == "pow":
-        base = node_latex(parts[0])
-        if parts[0].kind not in ("leaf", "row", "norm", "scalar"):
-            base = rf"\left({base}\right)"
-        return f"{base}^{{{latex(sympy.sympify(node.data))}}}"
-    if kind == "norm":
-        return rf"\lVert {node_latex(parts[0])} \rVert"
-    if kind == "sum":
-        return rf"\operatorname{{sum}}\left({node_latex(parts[0])}\right)"
-    if kind == "trace":
-        return rf"\operatorname{{tr}}\left({node_latex(parts[0])}\right)"
-    if kind == "apply":
-        name, primes = node.data
-        head = _TEX_FUNCTIONS.get(name, rf"\operatorname{{{name}}}") + "'" * primes
-        return rf"{head}\left({node_latex(parts[0])}\right)"
-    if kind == "hadamard":
-        return rf"{wrapped(parts[0])} \odot {wrapped(parts[1])}"
-    if kind == "indexsum":
-        index, size = node.data
-        return rf"\sum_{{{index}=1}}^{{{latex(sympy.sympify(size))}}} {wrapped(parts[0])}"
-    return rf"\text{{{node.text}}}"

@@ -30,214 +30,22 @@ Reading rules, in one place:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from symgrad.errors import ParseError
-
-#: names refused in text and LaTeX alike, with the reason
-REFUSED_NAMES = {
-    "E": "E is not a name in symgrad: write e or exp(1) for Euler's number, or use another name",
-    "I": "I is not a name in symgrad (symbols are real): use another name",
-    "oo": "oo (infinity) is not a value: symgrad works with finite real numbers",
-    "inf": "inf is not a value: symgrad works with finite real numbers",
-    "infinity": "infinity is not a value: symgrad works with finite real numbers",
-    "nan": "nan is not a value: symgrad works with finite real numbers",
-    "NaN": "NaN is not a value: symgrad works with finite real numbers",
-    "zoo": "zoo is not a value: symgrad works with finite real numbers",
-    "mod": "'mod' (the remainder) is not an operation in symgrad: give the expression without it",
-}
+from symgrad.text.lexer import (  # noqa: F401 - re-exported: the grammar's vocabulary
+    GREEK,
+    REFUSED,
+    REFUSED_NAMES,
+    Token,
+    _name_at,
+    greek_name,
+    lex_text,
+)
 
 MAX_DEPTH = 60
 LOOKAHEAD = 400
 LOOKAHEAD_TOTAL = 20_000
-
-GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
-    "ζ": "zeta", "η": "eta", "θ": "theta", "ϑ": "theta", "ι": "iota", "κ": "kappa",
-    "λ": "lambda", "μ": "mu", "µ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho",
-    "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi",
-    "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
-    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
-}  # fmt: skip
-ACCENTS = {"\u0302": "hat", "\u0304": "bar", "\u0305": "bar", "\u0303": "tilde", "\u0307": "dot"}
-SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
-SUPERSCRIPTS = {
-    "\u00b2": "2", "\u00b3": "3", "\u00b9": "1", "\u2070": "0", "\u2074": "4", "\u2075": "5",
-    "\u2076": "6", "\u2077": "7", "\u2078": "8", "\u2079": "9", "\u207b": "-",
-}  # fmt: skip
-OPERATORS = {
-    "*": "*", "\u00b7": "*", "\u00d7": "*", "\u22c5": "*", "\u2217": "*", "\u2219": "*",
-    "/": "/", "\u00f7": "/", "\u2215": "/", "+": "+", "-": "-", "\u2212": "-", "\u2013": "-",
-    "^": "^", "(": "(", ")": ")", "[": "(", "]": ")", "{": "(", "}": ")", ",": ",", "|": "|",
-}  # fmt: skip
-RELATIONS = {
-    "<=": "<=", ">=": ">=", "==": "=", "!=": "!=", "<": "<", ">": ">", "=": "=",
-    "\u2264": "<=", "\u2265": ">=", "\u2260": "!=",
-}  # fmt: skip
-KEYWORDS = {"if", "else", "and", "or", "not", "True", "otherwise"}
-REFUSED = {
-    "!": "'!' (factorial) is not supported",
-    "%": "'%' is not an operator in symgrad",
-    "&": "'&' is not an operator in symgrad",
-    "~": "'~' is not an operator in symgrad",
-    "@": "'@' is a matrix product: give shapes with --shape (e.g. --shape X=n,k)",
-    ";": "';' separates nothing here: give one expression",
-    "#": "'#' would start a comment: remove it and what follows, or write the expression in full",
-    "$": "'$' is LaTeX: use --latex (or remove the dollar signs)",
-    "\\": "'\\' starts a LaTeX command: use --latex for LaTeX input",
-    "'": "a prime (') has no single reading here: write the derivative itself",
-    '"': "quotes are not part of an expression",
-    "`": "backquotes are not part of an expression",
-    "?": "'?' is not an operator in symgrad",
-    ":": "':' is not an operator in symgrad",
-    "=": "an equation where an expression is expected: give the expression itself",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Token:
-    """One token: ``kind`` is NUM, NAME, OP, REL, KW, SQRT, SUP or END."""
-
-    kind: str
-    value: str
-    position: int
-    spaced: bool = False
-    source: str = ""
-
-
-def greek_name(char: str) -> str | None:
-    return GREEK.get(char)
-
-
-def _name_at(text: str, start: int) -> tuple[str, int, str]:
-    """Read a name starting at ``start``: letters, digits, '_', Greek, accents, subscripts.
-
-    A Greek letter is a whole letter: it starts a name or follows '_', and a Latin
-    letter after it starts the next name, so ``πx`` is pi*x, ``λw`` is lambda*w and
-    ``wλ`` is w*lambda, while ``θ1``, ``θ₁`` and ``σ_w`` stay one name. A letter with an
-    accent ends its name the same way (``ŷx`` is y_hat*x). Runs of ASCII letters are one
-    name (``pix``, ``wx``).
-    """
-    parts: list[str] = []
-    position = start
-    closed = False  # after a Greek letter or an accent only digits, subscripts and '_' follow
-    while position < len(text):
-        char = text[position]
-        decomposed = unicodedata.normalize("NFD", char)
-        base, marks = decomposed[0], decomposed[1:]
-        if char in GREEK:
-            if position > start and text[position - 1] != "_":
-                break
-            parts.append(GREEK[char])
-            closed = True
-        elif char in SUBSCRIPTS:
-            parts.append(SUBSCRIPTS[char])
-        elif char in ACCENTS and parts:
-            parts.append("_" + ACCENTS[char])
-            closed = True
-        elif base.isascii() and (base.isalnum() or base == "_"):
-            if (position == start and base.isdigit()) or (closed and base.isalpha()):
-                break
-            closed = closed and base != "_"
-            parts.append(base)
-            for mark in marks:
-                if mark not in ACCENTS:
-                    raise ParseError(f"character {char!r} is not allowed in a name", text, position)
-                parts.append("_" + ACCENTS[mark])
-                closed = True
-        else:
-            break
-        position += 1
-    name = "".join(parts)
-    return name, position, text[start:position]
-
-
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-_DIGITS = frozenset("0123456789")
-
-
-def lex_text(text: str) -> list[Token]:
-    """Tokens of plain-text maths (Python-like, with the students' extensions)."""
-    text = unicodedata.normalize("NFC", text)
-    tokens: list[Token] = []
-    position = 0
-    spaced = False
-    length = len(text)
-    while position < length:
-        if text[position].isspace():
-            spaced = True
-            position += 1
-            continue
-        token, position = _token_at(text, position, spaced)
-        tokens.append(token)
-        spaced = False
-    tokens.append(Token("END", "", length, spaced))
-    return tokens
-
-
-def _token_at(text: str, start: int, spaced: bool) -> tuple[Token, int]:
-    """The token that starts at ``start`` (not a space), and the position after it."""
-    char = text[start]
-    if char in SUPERSCRIPTS:
-        return _superscript(text, start, spaced)
-    if char in _DIGITS or (char == "." and text[start + 1 : start + 2] in _DIGITS):
-        number = _NUMBER.match(text, start).group(0)
-        return Token("NUM", number, start, spaced, number), start + len(number)
-    if char == "_":
-        raise ParseError("names start with a letter, not '_'", text, start)
-    if char in GREEK or (
-        unicodedata.normalize("NFD", char)[0].isascii()
-        and unicodedata.normalize("NFD", char)[0].isalpha()
-    ):
-        name, end, source = _name_at(text, start)
-        return Token("KW" if name in KEYWORDS else "NAME", name, start, spaced, source), end
-    operator = _operator_at(text, start)
-    if operator is not None:
-        kind, value, source = operator
-        return Token(kind, value, start, spaced, source), start + len(source)
-    if char in REFUSED:
-        raise ParseError(REFUSED[char], text, start)
-    if char == ".":
-        raise ParseError(
-            "'.' here is not part of a number: attribute access is not allowed", text, start
-        )
-    raise ParseError(f"character {char!r} is not allowed in an expression", text, start)
-
-
-def _superscript(text: str, start: int, spaced: bool) -> tuple[Token, int]:
-    """A power written in superscript digits (``x²``, ``x⁻¹``)."""
-    position, digits = start, ""
-    while position < len(text) and text[position] in SUPERSCRIPTS:
-        digits += SUPERSCRIPTS[text[position]]
-        position += 1
-    if not re.fullmatch(r"-?\d+", digits):
-        raise ParseError(f"superscript {text[start:position]!r} is not a power", text, start)
-    return Token("SUP", digits, start, spaced, text[start:position]), position
-
-
-def _operator_at(text: str, start: int) -> tuple[str, str, str] | None:
-    """(kind, value, source) of the operator, relation or symbol at ``start``, if any."""
-    char = text[start]
-    if text.startswith("**", start):
-        return "OP", "^", "**"
-    if text[start : start + 2] in RELATIONS:
-        pair = text[start : start + 2]
-        return "REL", RELATIONS[pair], pair
-    if char in RELATIONS:
-        return "REL", RELATIONS[char], char
-    if char in OPERATORS:
-        return "OP", OPERATORS[char], char
-    if char == "\u221a":
-        return "SQRT", "sqrt", char
-    if char in "'@":
-        return "OP", char, char
-    after = text[start + 2 : start + 3]
-    if text.startswith(".T", start) and not (after.isalnum() or after == "_"):
-        return "OP", ".T", ".T"
-    return None
 
 
 # ---------------------------------------------------------------- the grammar
@@ -256,6 +64,7 @@ class Context:
     symbol_or_function: frozenset[str] = frozenset({"sigma", "H"})
     matrices: frozenset[str] = frozenset()
     shapes: bool = False
+    resolve_names: bool = False
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -273,6 +82,7 @@ def _is_name(node: Node, pattern: re.Pattern) -> bool:
     return node[0] == "name" and bool(pattern.match(node[1]))
 
 
+_PARTIAL = re.compile(r"D_?(\d)")
 _UNAMBIGUOUS_PRODUCT = re.compile(r"([A-Za-z]|[A-Za-z]_?\d+|[A-Za-z]+_(hat|bar|tilde|dot)\w*)\Z")
 
 
@@ -286,6 +96,9 @@ class Parser:
         self.index = 0
         self.depth = 0
         self.abs_depth = 0
+        self.keyword_stack: list[dict[str, Node]] = []
+        self.sum_indices: list[str] = []
+        self.keywords: dict[str, Node] = {}
         self.budget: int | None = None  # tokens a speculative parse may still read
         self.lookahead = LOOKAHEAD_TOTAL  # tokens all speculative parses may still read
 
@@ -391,6 +204,8 @@ class Parser:
             self.advance()
             return ("true",)
         first = self.sum()
+        if first[0] == "indicator" and not self.at("REL"):
+            return first[1]  # (w > 0) in a condition is the comparison itself
         if not self.at("REL"):
             raise self.fail("expected a comparison such as 'x > 0' or 'x0 = x1'")
         links = []
@@ -425,6 +240,7 @@ class Parser:
     def term(self) -> Node:
         start = self.index
         factors: list[tuple[str, Node]] = [("*", self.unary())]
+        coefficients: list[tuple[int, int]] = []  # (slash, end of denominator) read as 1/2 x
         while True:
             token = self.token
             if token.kind == "OP" and token.value == "@":
@@ -441,13 +257,17 @@ class Parser:
                     self._refuse_derivative_operator(factors[0][1], start, slash)
                 operand = self.unary()
                 if token.value == "/" and self._starts_product():
-                    raise self._ambiguous_division(start, slash)
+                    if not self.token.spaced or self.token.kind == "SUM":
+                        raise self._ambiguous_division(start, slash)
+                    coefficients.append((slash, self.index))
                 factors.append((token.value, operand))
             elif self._starts_product():
                 self._refuse_glued_number()
                 factors.append(("*", self.implicit_factor()))
             else:
                 break
+        for slash, end in coefficients:
+            self._note_coefficient(start, slash, end)
         if len(factors) == 1:
             return factors[0][1]
         return ("mul", factors)
@@ -479,6 +299,16 @@ class Parser:
             self.index = first + 1
             return (self.tokens[first].source or self.tokens[first].value) + "..."
         return self.span(first, self.index)
+
+    def _note_coefficient(self, start: int, slash: int, end: int) -> None:
+        """``1/2 log(x)``, ``2/n X'(...)``: a space after the denominator closes the fraction,
+        as in ML texts; the reading is shown."""
+        left, right = self.span(start, slash), self.span(slash + 1, end)
+        rest = self.span(end, self.index)
+        shown = rest if len(rest) <= 40 else rest[:37] + "..."
+        self.context.note(
+            f"'{left}/{right} {shown}' is read as ({left}/{right})*{_bracketed(shown)}"
+        )
 
     def _ambiguous_division(self, start: int, slash: int) -> ParseError:
         """``a/2b`` and ``1/2(x+1)``: both readings, written out in full."""
@@ -580,10 +410,19 @@ class Parser:
 
     def postfix(self) -> Node:
         node = self.primary()
-        while self.at("SUP") or self.at("OP", ".T") or self.at("OP", "'") or self.at("TRANSPOSE"):
+        while (
+            self.at("SUP")
+            or self.at("OP", ".T")
+            or self.at("OP", "'")
+            or self.at("TRANSPOSE")
+            or self.at("OP", "!")
+        ):
             token = self.advance()
             if token.kind == "SUP":
                 node = ("pow", node, ("num", token.value, token.position), token.position)
+                continue
+            if token.value == "!":
+                node = ("call", "factorial", [node], token.position, 0)
                 continue
             if not self.context.shapes:
                 raise self.fail(
@@ -598,27 +437,35 @@ class Parser:
     def primary(self) -> Node:
         token = self.token
         if token.kind == "SUM":
-            if not self.context.shapes:
+            if not self.context.shapes and not token.value.split("|")[2].isdigit():
                 raise self.fail(
-                    "a sum over an index needs shapes: declare them with --shape (e.g. "
-                    "--shape x=n,k --shape y=n)",
+                    "a sum up to a symbol needs shapes: declare them with --shape (e.g. "
+                    "--shape x=n,k --shape y=n), or give the bound as a number",
                     token,
                 )
             self.advance()
             self.enter()
-            body = self.term()
-            self.leave()
             index, lower, upper = token.value.split("|")
+            self.sum_indices.append(index)
+            try:
+                body = self.term()
+            finally:
+                self.sum_indices.pop()
+            self.leave()
             return ("indexsum", index, lower, upper, body, token.position)
         if token.kind == "NUM":
             self.advance()
+            if token.source != token.value and "/" in token.value:
+                self.context.note(f"{token.source} is read as {token.value}")
             return ("num", token.value, token.position)
         if token.kind == "NAME":
             return self.named()
         if token.kind == "SQRT":
             return self.root()
         if token.kind == "OP" and token.value == "(":
-            return self.group()
+            inner = self.group()
+            # (wx)^2: the brackets hold a name as a whole, unlike wx^2 (w*x^2)
+            return ("paren", inner) if inner[0] == "name" else inner
         if (
             token.kind == "OP"
             and token.value == "|"
@@ -720,13 +567,42 @@ class Parser:
         self.abs_depth = 0
         if self.at("OP", ")"):
             raise self.fail("empty brackets '()'", opening)
+        first = self.index
         inner = self.piecewise()
+        if self._iverson(opening):
+            self.index = first  # [y w x < 1] or (w x > 0): 1 where it holds, else 0
+            inner = ("indicator", self.condition(), opening.position)
+            self.context.note(f"{self.span(first - 1, self.index + 1)} is read as an indicator "
+                              "(1 where the condition holds, else 0)")  # fmt: skip
         if self.at("OP", ","):
             raise self.fail("',' inside brackets: a tuple is not a value", self.token)
         self.expect("OP", ")", "a closing bracket")
         self.abs_depth = saved
         self.leave()
         return inner
+
+    def _iverson(self, opening: Token) -> bool:
+        """A comparison follows a bracket's first expression: ``[y w x < 1]`` (any relation or
+        ``and``/``or``), or ``(w x > 0)`` as in NumPy (an inequality)."""
+        if opening.source.endswith("["):
+            return self.at("REL") or self.at("KW", "and") or self.at("KW", "or")
+        return self.at("REL") and self.token.value in ("<", "<=", ">", ">=")
+
+    def _iverson_ahead(self) -> bool:
+        """The ``[`` here opens a bracket holding a comparison (not an index)."""
+        depth = 0
+        for token in self.tokens[self.index : self.index + LOOKAHEAD]:
+            if token.kind == "OP" and token.value == "(":
+                depth += 1
+            elif token.kind == "OP" and token.value == ")":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and (token.kind == "REL" or token.value in ("and", "or")):
+                return True
+            elif token.kind == "END":
+                return False
+        return False
 
     # ------------------------------------------------------------ names and calls
     def is_function(self, name: str) -> bool:
@@ -735,8 +611,17 @@ class Parser:
     def named(self) -> Node:
         token = self.advance()
         name = token.value
+        if token.source != name and "." in token.source:
+            self.context.note(f"{token.source} is read as {name}")
         if self.context.shapes and name in ("norm", "trace", "sum") and self.at("OP", "("):
             return ("call", name, self.arguments(name), token.position, 0)
+        if name == "indicator" and self.at("OP", "("):
+            return self.indicator(token)
+        partial = _PARTIAL.fullmatch(name)
+        if partial and self.at("NAME") and self.token.value in self.context.functions:
+            function = self.advance()
+            args = self.arguments(function.value)
+            return ("partial", function.value, int(partial.group(1)), args, token.position)
         self._refuse_glued_function_letter(token)
         if self.is_function(name):
             called = self.at("OP", "(") or self.at("OP", "'")
@@ -746,19 +631,80 @@ class Parser:
             return self.function(token)
         if self.at("OP", "'") and not self.context.shapes:
             raise self.fail(REFUSED["'"], self.token)
-        if self.at("OP", "(") and self.token.source == "[":
+        if self.at("OP", "(") and self.token.source == "[" and not self._iverson_ahead():
             return self.indexed(token)
         if self.at("OP", "("):
             self._refuse_number_call(token)
+            glued = self._glued_call(token)
+            if glued is not None:
+                return glued
             if (
                 name not in self.context.symbols
                 and not _UNAMBIGUOUS_PRODUCT.match(name)
                 and not self._declared_matrix(name)
+                and not _is_greek_letter(token)
+                and not self._resolves(name)
+                and not self._summed(name)
+                and not self._iverson_ahead()
             ):
                 raise self._unknown_function(token)
-            if not self.context.latex:
+            if not (self.context.latex or name in self.context.symbols or self.token.spaced):
                 self.context.note(f"{token.source}(...) is read as the product {name}*(...)")
         return ("name", name, token.position, token.source)
+
+    def indicator(self, token: Token) -> Node:
+        """``𝟙[y w x < 1]``, ``\\mathbb{1}\\{...\\}``: 1 where the condition holds, else 0."""
+        opening = self.advance()
+        self.enter()
+        condition = self.condition()
+        self.expect("OP", ")", "a closing bracket after the indicator's condition")
+        self.leave()
+        self.context.note(
+            f"{token.source} is read as an indicator (1 where the condition holds, else 0)"
+        )
+        return ("indicator", condition, opening.position)
+
+    def _glued_call(self, token: Token) -> Node | None:
+        """``xsigmoid(w x)`` in a claim: known names then a function, x*sigmoid(w x)."""
+        name = token.value
+        if not self.context.resolve_names or name in self.context.symbols:
+            return None
+        for function in sorted(self.context.known_functions, key=len, reverse=True):
+            prefix = name[: -len(function)]
+            if len(function) < 2 or not name.endswith(function) or not prefix:
+                continue
+            from symgrad.text.names import resolve
+
+            try:
+                parts = (
+                    (prefix,)
+                    if prefix in self.context.symbols
+                    else resolve(prefix, self.context.symbols)
+                )
+            except ParseError:
+                return None
+            if not parts:
+                continue
+            call = self.function(Token("NAME", function, token.position, False, function))
+            self.context.note(f"{token.source}(...) is read as {'*'.join(parts)}*{function}(...)")
+            factors = [("*", ("name", part, token.position, part)) for part in parts]
+            return ("mul", [*factors, ("*", call)])
+        return None
+
+    def _summed(self, name: str) -> bool:
+        """``x_i`` inside ``\\sum_{i=1}^{3}``: a name of the sum's terms (x1, x2, x3)."""
+        return any(i in name.split("_")[1:] for i in self.sum_indices)
+
+    def _resolves(self, name: str) -> bool:
+        """A claim's name that stands for known names (``wx`` for w*x, ``lam`` for lambda)."""
+        if not self.context.resolve_names:
+            return False
+        from symgrad.text.names import resolve
+
+        try:
+            return resolve(name, self.context.symbols) is not None
+        except ParseError:
+            return True  # refused with the choices when it is built
 
     def _declared_matrix(self, name: str) -> bool:
         """In shape mode: a declared matrix, or a row of one (``x_i`` for a declared ``X``)."""
@@ -860,6 +806,15 @@ class Parser:
             self.advance()
             primes += 1
         power = self._function_power(name) if primes == 0 else None
+        if (
+            self.at("OP", "(")
+            and name in ("softmax", "log_softmax")
+            and name not in self.context.functions
+        ):
+            args = self.arguments(name)
+            return ("softmax", name, args, self._component(name, token), token.position)
+        if self.at("OP", "(") and name in ("clip", "clamp") and primes == 0 and power is None:
+            return self._clip(self.arguments(name), token)
         if self.at("OP", "("):
             args = self.arguments(name)
         elif self.token.kind in ("NAME", "NUM", "SQRT") or (
@@ -906,11 +861,16 @@ class Parser:
         saved = self.abs_depth
         self.abs_depth = 0
         args: list[Node] = []
+        self.keyword_stack.append({})
         if self.at("OP", ")"):
             raise self.fail(f"{name}() needs an argument", opening)
         while True:
             if name.lower() == "piecewise":
                 args.append(self.piece())
+            elif name == "where" and not args and name not in self.context.functions:
+                args.append(self.condition())
+            elif name in ("clip", "clamp") and self._keyword():
+                pass
             else:
                 args.append(self.piecewise())
             if self.at("OP", ","):
@@ -918,9 +878,53 @@ class Parser:
                 continue
             break
         self.expect("OP", ")", f"',' or ')' in {name}(...)")
+        self.keywords = self.keyword_stack.pop()
         self.abs_depth = saved
         self.leave()
         return args
+
+    def _keyword(self) -> bool:
+        """``min=0`` / ``max=1`` (also ``a_min``, ``a_max``) in ``clamp(x, min=0)``."""
+        token, following = self.token, self.peek()
+        if not (token.kind == "NAME" and following.kind == "REL" and following.value == "="):
+            return False
+        if following.source != "=":
+            return False
+        key = {"min": "min", "a_min": "min", "lower": "min", "max": "max", "a_max": "max",
+               "upper": "max"}.get(token.value)  # fmt: skip
+        if key is None:
+            raise self.fail(f"clip has no argument named {token.value!r}: use min= or max=")
+        self.advance()
+        self.advance()
+        keywords = self.keyword_stack[-1]
+        keywords[key] = self.piecewise()
+        return True
+
+    def _clip(self, args: list[Node], token: Token) -> Node:
+        """clip(x, lo, hi), clip(x, lo), or with keywords: only an upper bound is -clip(-x, -hi)."""
+        low, high = self.keywords.get("min"), self.keywords.get("max")
+        if not self.keywords:
+            return ("call", "clip", args, token.position, 0)
+        if len(args) != 1:
+            raise self.fail("clip: give the bounds by position or by name (min=, max=)", token)
+        if low is not None:
+            bounds = [low] if high is None else [low, high]
+            return ("call", "clip", [args[0], *bounds], token.position, 0)
+        flipped = ("call", "clip", [("neg", args[0]), ("neg", high)], token.position, 0)
+        return ("neg", flipped)
+
+    def _component(self, name: str, token: Token) -> int:
+        """The index of ``softmax(...)[k]``: a whole number in square brackets."""
+        if not (self.at("OP", "(") and self.token.source == "[" and self.peek().kind == "NUM"):
+            raise self.fail(
+                f"{name}(...) is a vector: pick a component, e.g. {name}(z0, z1, z2)[0]", token
+            )
+        self.advance()
+        index = self.advance()
+        if not index.value.isdigit():
+            raise self.fail(f"the component of {name}(...) is a whole number", index)
+        self.expect("OP", ")", "']' closing the component")
+        return int(index.value)
 
     def piece(self) -> Node:
         """One ``(value, condition)`` pair of ``piecewise(...)``."""
@@ -930,6 +934,21 @@ class Parser:
         condition = self.condition()
         self.expect("OP", ")", "')' closing the pair")
         return ("piece", value, condition)
+
+
+def _bracketed(text: str) -> str:
+    """``log(w)`` and ``x`` as they are, anything longer in brackets."""
+    single = r"[A-Za-z_]\w*(\([^()]*\))?|\d+(\.\d+)?|\([^()]*\)"
+    return text if re.fullmatch(single, text) else f"({text})"
+
+
+def _is_greek_letter(token: Token) -> bool:
+    """``λ`` or ``lambda`` written before a bracket: a coefficient (a product), as in ML texts."""
+    return token.source in GREEK or (
+        token.source.lstrip("\\") == token.value
+        and token.value in GREEK.values()
+        and token.value != "pi"
+    )
 
 
 def _indexed_name(base: str, indices: list[str]) -> str:

@@ -41,17 +41,25 @@ _VARIANTS = {
 }  # fmt: skip
 FUNCTION_MACROS = {
     "exp", "ln", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "max", "min",
-    "arcsin", "arccos", "arctan", "sgn",
+    "arcsin", "arccos", "arctan", "sgn", "sec", "csc", "cot",
 }  # fmt: skip
 OPERATORNAMES = {
     "sech", "relu", "ReLU", "softplus", "sigmoid", "sign", "sgn", "tanh", "exp", "log", "ln",
-    "max", "min", "abs", "sigma", "heaviside", "H", "logistic",
+    "max", "min", "abs", "sigma", "heaviside", "H", "logistic", "clip", "clamp", "mean",
+    "logsumexp", "asinh", "acosh", "atanh", "arsinh", "arcosh", "artanh", "arcsinh",
+    "arccosh", "arctanh", "atan2", "arctan2", "sec", "csc", "cot", "expit", "softmax",
+    "log_softmax", "square", "log1p", "expm1", "Relu", "sgm",
 }  # fmt: skip
+#: LaTeX spellings of the inverse hyperbolic functions (ISO: arsinh)
+_LATEX_ALIASES = {"arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh", "sgn": "sign",
+                  "Relu": "relu", "sgm": "sigmoid"}  # fmt: skip
 ACCENTS = {
     "hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
     "widetilde": "tilde", "dot": "dot",
 }  # fmt: skip
-FONTS = {"mathbf", "boldsymbol", "bm", "mathit", "vec", "mathnormal", "mathsf"}
+FONTS = {
+    "mathbf", "boldsymbol", "bm", "mathit", "vec", "mathnormal", "mathsf", "mathcal", "mathscr",
+}  # fmt: skip
 SPACES = {
     ",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits",
     "nolimits", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl",
@@ -129,7 +137,9 @@ class _Lexer:
         self.spaced = False
 
     def skip_space(self) -> None:
-        while self.position < len(self.text) and self.text[self.position] in " \t\n\r~":
+        while self.position < len(self.text) and (
+            self.text[self.position] == "~" or self.text[self.position].isspace()
+        ):
             self.position += 1
             self.spaced = True
 
@@ -239,7 +249,8 @@ class _Lexer:
                     "--derivation)"
                 )
             elif char == "!":
-                raise self.fail("'!' (factorial) is not supported")
+                self.position += 1
+                self.emit("OP", "!", start)
             else:
                 raise self.fail(f"character {char!r} is not allowed in a LaTeX expression")
 
@@ -403,8 +414,9 @@ class _Lexer:
         if self.context.shapes and command in ("|", "lVert", "rVert", "Vert"):
             self.emit("OP", "|", start, "\\" + command)
             self.emit("OP", "|", start, "\\" + command)
+            self.two_norm_subscript()
             return
-        if self.context.shapes and command == "sum":
+        if command == "sum":
             self.index_sum(start)
             return
         if command in REFUSED_MACROS:
@@ -467,6 +479,11 @@ class _Lexer:
 
     def font(self, command: str, start: int) -> None:
         raw, raw_start = self.read_group()
+        if raw.strip() in ("1", "I") and command in _INDICATOR_FONTS:
+            self.indicator(f"\\{command}{{{raw}}}", start)
+            return
+        if command in ("mathbb", "mathds", "mathbbm"):
+            raise self.fail(f"\\{command}{{{raw}}} is a set, not a value", start)
         base = latex_name(raw, allow_accent=True, where=(self, raw_start))
         self.name(base, start)
 
@@ -485,6 +502,10 @@ class _Lexer:
                 value = TEXT_WORDS[key]
                 self.emit("KW", value, start, f"\\{command}{{{raw}}}")
                 return
+            if word in OPERATORNAMES:
+                name = _LATEX_ALIASES.get(word, word)
+                self.emit("NAME", name, start, f"\\{command}{{{word}}}")
+                return
             raise self.fail(f"\\{command}{{{word}}} is prose, not maths", start)
         if command == "operatorname" and word not in OPERATORNAMES:
             if word in self.context.functions:
@@ -498,9 +519,19 @@ class _Lexer:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word):
             raise self.fail(f"\\{command}{{{word}}} is not a name", start)
         if word in OPERATORNAMES or word in self.context.functions:
-            self.emit("NAME", {"sgn": "sign"}.get(word, word), start, f"\\{command}{{{word}}}")
+            self.emit("NAME", _LATEX_ALIASES.get(word, word), start, f"\\{command}{{{word}}}")
             return
         self.name(word, start)
+
+    def indicator(self, source: str, start: int) -> None:
+        """``\\mathbb{1}``: the indicator; ``\\mathbb{1}_{y w x < 1}`` takes its condition
+        as a subscript, ``\\mathbb{1}[...]`` and ``\\mathbb{1}\\{...\\}`` in brackets."""
+        self.emit("NAME", "indicator", start, source)
+        self.skip_space()
+        if self.text.startswith("_", self.position):
+            self.position += 1
+            raw, raw_start = self.read_group()
+            self.emit_group(raw, raw_start)
 
     def left_right(self, command: str, start: int) -> None:
         self.skip_space()
@@ -511,6 +542,11 @@ class _Lexer:
             mapped = {"{": "(", "}": ")", "lvert": "|", "rvert": "|", "vert": "|", "|": None}
             if delimiter in mapped and mapped[delimiter]:
                 self.emit("OP", mapped[delimiter], start, match.group(0))
+                return
+            if delimiter in ("lVert", "rVert", "|", "Vert") and self.context.shapes:
+                self.emit("OP", "|", start, match.group(0))
+                self.emit("OP", "|", start, match.group(0))
+                self.two_norm_subscript()
                 return
             if delimiter in ("lVert", "rVert", "|", "Vert"):
                 raise self.fail(REFUSED_MACROS["|"], start)
@@ -529,6 +565,13 @@ class _Lexer:
             self.emit("OP", "|", start, f"\\{command}|")
         else:
             raise self.fail(f"\\{command}{char} is not a supported delimiter", start)
+
+    def two_norm_subscript(self) -> None:
+        """``\\|v\\|_2``: the Euclidean norm, which ``||v||`` is anyway."""
+        match = re.compile(r"\s*_\s*(?:2|\{\s*2\s*\})").match(self.text, self.position)
+        if match:
+            self.position = match.end()
+            self.context.note("||...||_2 is read as the Euclidean norm")
 
     def bars(self, command: str, start: int) -> None:
         self.emit("OP", "|", start, "\\" + command)
@@ -604,6 +647,8 @@ def _join(base: str, subscript: str | None) -> str:
     return f"{base}_{subscript}"
 
 
+_INDICATOR_FONTS = {"mathbb", "mathbf", "mathds", "mathbbm", "boldsymbol", "bm", "mathrm"}
+
 _HANDLERS = {
     "frac": _Lexer.frac,
     "dfrac": _Lexer.frac,
@@ -611,7 +656,7 @@ _HANDLERS = {
     "cfrac": _Lexer.frac,
     "sqrt": _Lexer.sqrt,
     **{name: _Lexer.accent for name in ACCENTS},
-    **{name: _Lexer.font for name in FONTS},
+    **{name: _Lexer.font for name in FONTS | {"mathbb", "mathds", "mathbbm"}},
     "operatorname": _Lexer.operatorname,
     "mathrm": _Lexer.operatorname,
     "text": _Lexer.operatorname,

@@ -39,6 +39,14 @@ from symgrad.errors import ParseError
 from symgrad.exact import functions as fn
 from symgrad.exact.domain import Constraint, always_holds
 from symgrad.text.grammar import REFUSED_NAMES, Context, lex_text, parse_tokens
+from symgrad.text.names import resolve
+from symgrad.text.vocabulary import (  # noqa: F401 - re-exported
+    CONSTANTS,
+    KNOWN_FUNCTIONS,
+    ONE_OR_MORE,
+    REWRITTEN,
+    SYMBOL_OR_FUNCTION,
+)
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 60
@@ -48,6 +56,8 @@ MAX_SYMBOLIC_EXPONENT = 8_000
 MAX_DEGREE = 20_000
 MAX_NUMBER_DIGITS = 2_000
 MAX_NODES = 20_000
+MAX_SUM_TERMS = 100
+MAX_FACTORIAL = 500
 
 
 def power_digits(base: sympy.Rational, p: int, q: int) -> int:
@@ -86,55 +96,6 @@ def power_text(base: object, exponent: object) -> str:
 
     return f"{wrapped(base)}**{wrapped(exponent)}"
 
-
-def _sech(u):
-    return sympy.sech(u)
-
-
-#: name -> (builder, allowed argument counts (None: 2 or more), domain rule)
-KNOWN_FUNCTIONS: dict[str, tuple[object, tuple[int, ...] | None, str | None]] = {
-    "exp": (sympy.exp, (1,), None),
-    "log": (sympy.log, (1,), "positive"),
-    "ln": (sympy.log, (1,), "positive"),
-    "sqrt": (sympy.sqrt, (1,), "nonnegative"),
-    "abs": (sympy.Abs, (1,), None),
-    "Abs": (sympy.Abs, (1,), None),
-    "sign": (sympy.sign, (1,), None),
-    "sgn": (sympy.sign, (1,), None),
-    "sin": (sympy.sin, (1,), None),
-    "cos": (sympy.cos, (1,), None),
-    "tan": (sympy.tan, (1,), "tan"),
-    "sinh": (sympy.sinh, (1,), None),
-    "cosh": (sympy.cosh, (1,), None),
-    "tanh": (sympy.tanh, (1,), None),
-    "sech": (_sech, (1,), None),
-    "asin": (sympy.asin, (1,), "unit"),
-    "arcsin": (sympy.asin, (1,), "unit"),
-    "acos": (sympy.acos, (1,), "unit"),
-    "arccos": (sympy.acos, (1,), "unit"),
-    "atan": (sympy.atan, (1,), None),
-    "arctan": (sympy.atan, (1,), None),
-    "sigmoid": (fn.sigmoid, (1,), None),
-    "sigma": (fn.sigmoid, (1,), None),
-    "logistic": (fn.sigmoid, (1,), None),
-    "relu": (fn.relu, (1,), None),
-    "ReLU": (fn.relu, (1,), None),
-    "softplus": (fn.softplus, (1,), None),
-    "max": (fn.Max, None, None),
-    "Max": (fn.Max, None, None),
-    "min": (fn.Min, None, None),
-    "Min": (fn.Min, None, None),
-    "heaviside": (fn.heaviside, (1,), None),
-    "H": (fn.heaviside, (1,), None),
-    "Heaviside": (sympy.Heaviside, (1, 2), None),
-    "argmax_share": (fn.argmax_share, None, None),
-    "argmin_share": (fn.argmin_share, None, None),
-    "piecewise": (None, None, None),
-    "Piecewise": (None, None, None),
-}
-#: names that are functions when called and symbols otherwise
-SYMBOL_OR_FUNCTION = {"sigma", "H"}
-CONSTANTS = {"pi": sympy.pi}
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -223,7 +184,7 @@ def _precheck(text: str) -> None:
     if not text.strip():
         raise ParseError("empty expression: type a formula such as 'w0*x0 + w1*x1'")
     for position, char in enumerate(text):
-        if not (char.isprintable() or char in " \t\n\r"):
+        if not (char.isprintable() or char.isspace()):
             raise ParseError(f"character {char!r} is not allowed in an expression", text, position)
     digits = re.search(r"\d{%d,}" % (MAX_INTEGER_DIGITS + 1), text)
     if digits:
@@ -252,6 +213,7 @@ class Builder:
         self.nodes = 0
         self.names: set[str] = set()
         self.domain: list[Constraint] = []
+        self.index_values: dict[str, int] = {}
 
     def fail(self, message: str, position: int | None = None) -> ParseError:
         if position is not None and self.text:
@@ -292,8 +254,45 @@ class Builder:
             raise self.fail(too_long, position)
         return Rational(exact.numerator, exact.denominator)
 
+    def _indexsum(self, node) -> sympy.Expr:
+        """``\\sum_{i=1}^{3} (y_i - w x_i)^2`` in scalar mode: the terms written out, x_i
+        read as x1, x2, x3 (as LaTeX reads x_{1})."""
+        index, lower, upper, body, position = node[1], node[2], node[3], node[4], node[5]
+        first, last = int(lower), int(upper)
+        if last - first + 1 > MAX_SUM_TERMS:
+            raise self.fail(f"a sum of more than {MAX_SUM_TERMS} terms", position)
+        saved = dict(self.index_values)
+        terms = []
+        for value in range(first, last + 1):
+            self.index_values[index] = value
+            terms.append(self.build(body))
+        self.index_values = saved
+        self.context.note(
+            f"the sum over {index} = {first}..{last} is written out ({last - first + 1} terms)"
+        )
+        return self._checked(sympy.Add(*terms), position)
+
+    def _indexed(self, name: str) -> sympy.Basic | None:
+        """Inside a sum: the index itself is its value; ``x_i`` is x1 when i = 1."""
+        if name in self.index_values:
+            return sympy.Integer(self.index_values[name])
+        parts = name.split("_")
+        if not any(p in self.index_values for p in parts[1:]):
+            return None
+        parts = [str(self.index_values.get(p, p)) if i else p for i, p in enumerate(parts)]
+        joined = parts[0]
+        for i, part in enumerate(parts[1:]):
+            glue = i == 0 and part.isdigit() and not joined[-1].isdigit()
+            joined = joined + part if glue else f"{joined}_{part}"
+        self.names.add(joined)
+        return real_symbol(joined)
+
     def _name(self, node) -> sympy.Basic:
         name, position = node[1], node[2]
+        if self.index_values:
+            indexed = self._indexed(name)
+            if indexed is not None:
+                return indexed
         if name in REFUSED_NAMES:
             raise self.fail(REFUSED_NAMES[name], position)
         if name in CONSTANTS:
@@ -305,8 +304,27 @@ class Builder:
             raise self.fail(f"name {name!r} is not allowed (names start with a letter)", position)
         if name in KNOWN_FUNCTIONS and name not in SYMBOL_OR_FUNCTION:
             raise self.fail(f"{name!r} is a function: call it, e.g. {name}(x)", position)
+        if self.context.resolve_names and name not in self.context.symbols:
+            return self._resolved(name, node[3] if len(node) > 3 else name, position)
         self.names.add(name)
         return real_symbol(name)
+
+    def _resolved(self, name: str, source: str, position: int) -> sympy.Basic:
+        """A claim's name read through the known names: a variant (``w_0`` is w0) or a
+        product of known names written together (``wx`` is w*x); else the name itself."""
+        try:
+            parts = resolve(name, self._splittable())
+        except ParseError as error:
+            raise self.fail(error.message, position) from None
+        if not parts:
+            self.names.add(name)
+            return real_symbol(name)
+        self.names.update(p for p in parts if self._part(p).is_Symbol)
+        self.context.note(f"{source} is read as {'*'.join(parts)}")
+        return sympy.Mul(*(self._part(part) for part in parts))
+
+    def _paren(self, node) -> sympy.Basic:
+        return self.build(node[1])
 
     def _true(self, node) -> sympy.Basic:
         return sympy.true
@@ -339,9 +357,43 @@ class Builder:
         return self._checked(result)
 
     def _pow(self, node) -> sympy.Expr:
+        glued = self._glued_power(node)
+        if glued is not None:
+            return glued
         base = self.build(node[1])
         exponent = self.build(node[2])
         return self.power(base, exponent, node[3])
+
+    def _glued_power(self, node) -> sympy.Expr | None:
+        """``wx^2`` read as w*x: the power belongs to the last name, as written (w*x**2)."""
+        base = node[1]
+        if base[0] != "name" or not self.context.resolve_names or base[1] in self.context.symbols:
+            return None
+        try:
+            parts = resolve(base[1], self._splittable())
+        except ParseError:
+            return None
+        if not parts or len(parts) < 2:
+            return None
+        self.names.update(p for p in parts if self._part(p).is_Symbol)
+        source = base[3] if len(base) > 3 else base[1]
+        *first, last = parts
+        exponent = self.build(node[2])
+        self.context.note(f"{source}^... is read as {'*'.join(first)}*{last}^...")
+        powered = self.power(self._part(last), exponent, node[3])
+        return self._checked(sympy.Mul(*(self._part(p) for p in first), powered))
+
+    def _splittable(self) -> set[str]:
+        """The names a run-together name may be made of: the known ones, and e and pi."""
+        constants = {"pi"} | (set() if self.context.e_is_symbol else {"e"})
+        return set(self.context.symbols) | (constants - set(self.context.symbols))
+
+    def _part(self, part: str) -> sympy.Expr:
+        if part == "pi" and part not in self.context.symbols:
+            return sympy.pi
+        if part == "e" and part not in self.context.symbols and not self.context.e_is_symbol:
+            return sympy.E
+        return real_symbol(part)
 
     def power(self, base: sympy.Expr, exponent: sympy.Expr, position: int | None) -> sympy.Expr:
         if exponent.free_symbols:
@@ -412,29 +464,29 @@ class Builder:
         primes = node[4] if len(node) > 4 else 0
         if name.lower() == "piecewise":
             return self._piecewise(("piecewise", [(a[1], a[2]) for a in args], position))
+        if name == "where" and name not in self.context.functions:
+            return self._where(args, position)
         values = [self.build(arg) for arg in args]
         if name in self.context.functions:
-            if len(values) != 1:
-                raise self.fail(
-                    f"{name} is declared with one argument, got {len(values)}", position
-                )
-            function = sympy.Function(name, real=True)
-            if primes:
-                return self._derivative(function, values[0], primes)
-            return function(values[0])
+            return self._declared(name, values, primes, position)
+        if name in ("pow", "power"):
+            if len(values) != 2:
+                raise self.fail(f"{name} takes two arguments (base, exponent)", position)
+            return self.power(values[0], values[1], position)
         builder, arities, rule = KNOWN_FUNCTIONS[name]
-        if arities is None and len(values) < 2 and name not in ("max", "min", "Max", "Min"):
-            raise self.fail(f"{name} takes two or more arguments, got {len(values)}", position)
-        if arities is not None and len(values) not in arities:
-            want = " or ".join(str(a) for a in arities)
-            raise self.fail(f"{name} takes {want} argument(s), got {len(values)}", position)
-        if name == "Heaviside" and len(values) == 2 and values[1] not in (0, sympy.S.Half, 1):
-            raise self.fail("Heaviside(x, h) needs h = 0, 1/2 or 1", position)
+        self._arity(name, arities, len(values), position)
+        if name in ("Heaviside", "heaviside") and len(values) == 2:
+            if values[1] not in (0, sympy.S.Half, 1):
+                raise self.fail(f"{name}(x, h) needs h = 0, 1/2 or 1", position)
+            builder = sympy.Heaviside
         if name == "Heaviside" and len(values) == 1:
             values.append(sympy.S.Zero)
         if name in ("argmax_share", "argmin_share") and not values[0].is_Integer:
             raise self.fail(f"{name} needs an integer index first", position)
+        self._combinatorial(name, values, position)
         self._domain(name, rule, values, position)
+        if name in REWRITTEN and not (name == "mean" and len(values) == 1):
+            self.context.note(REWRITTEN[name])
         if primes:
             if len(values) != 1:
                 raise self.fail(f"{name}' needs one argument", position)
@@ -442,6 +494,79 @@ class Builder:
             derivative = sympy.diff(builder(u), u, primes)
             return self._checked(fn.drop_dirac(derivative).xreplace({u: values[0]}))
         return self._checked(builder(*values), position)
+
+    def _combinatorial(self, name: str, values, position) -> None:
+        """Factorials and binomials of numbers: whole numbers, small enough to write out."""
+        if name not in ("factorial", "binomial", "binom", "comb"):
+            return
+        for value in values:
+            if value.is_number and not (value.is_Integer and value >= 0):
+                raise self.fail(
+                    f"{name} of {value}: a nonnegative whole number is needed", position
+                )
+            if value.is_Integer and value > MAX_FACTORIAL:
+                raise self.fail(
+                    f"{name} of {short_number(value)} is beyond the limit of {MAX_FACTORIAL}",
+                    position,
+                )
+
+    def _arity(self, name: str, arities, count: int, position) -> None:
+        if arities is None and count < 2 and not (name in ONE_OR_MORE and count == 1):
+            raise self.fail(f"{name} takes two or more arguments, got {count}", position)
+        if arities is not None and count not in arities:
+            want = " or ".join(str(a) for a in arities)
+            raise self.fail(f"{name} takes {want} argument(s), got {count}", position)
+
+    def _declared(self, name: str, values, primes: int, position) -> sympy.Expr:
+        """A declared arbitrary function of any number of arguments; ``f'`` needs one."""
+        function = sympy.Function(name, real=True)
+        if primes:
+            if len(values) != 1:
+                raise self.fail(
+                    f"{name}' of {len(values)} arguments has no single reading: name the "
+                    f"partial derivative, e.g. D_1 {name}(...) for the first argument",
+                    position,
+                )
+            return self._derivative(function, values[0], primes)
+        return function(*values)
+
+    def _where(self, args, position) -> sympy.Expr:
+        """``where(condition, a, b)`` (NumPy, PyTorch): a where the condition holds, else b."""
+        if len(args) != 3:
+            raise self.fail("where takes three arguments: where(condition, a, b)", position)
+        condition = self.build(args[0])
+        if not _is_condition(condition):
+            raise self.fail("where(condition, a, b) needs a condition first", position)
+        node = ("piecewise", [(args[1], args[0]), (args[2], ("true",))], position)
+        return self._piecewise(node)
+
+    def _indicator(self, node) -> sympy.Expr:
+        """``[y w x < 1]`` or ``𝟙[...]``: 1 where the condition holds, else 0."""
+        return self._piecewise(("piecewise", [(("num", "1", node[2]), node[1]),
+                                              (("num", "0", node[2]), ("true",))], node[2]))  # fmt: skip
+
+    def _softmax(self, node) -> sympy.Expr:
+        """``softmax(z0, z1, z2)[k]`` = exp(z_k)/sum_j exp(z_j); ``log_softmax`` its log."""
+        name, args, index, position = node[1], node[2], node[3], node[4]
+        values = [self.build(arg) for arg in args]
+        if not 0 <= index < len(values):
+            raise self.fail(
+                f"{name}(...) has {len(values)} components: index {index} is out of range", position
+            )
+        total = sympy.Add(*(sympy.exp(v) for v in values))
+        if name == "log_softmax":
+            return self._checked(values[index] - sympy.log(total), position)
+        return self._checked(sympy.exp(values[index]) / total, position)
+
+    def _partial(self, node) -> sympy.Expr:
+        """``D_k f(a, b)``: the partial derivative of a declared f in its k-th argument at (a, b)."""
+        name, k, args, position = node[1], node[2], node[3], node[4]
+        values = [self.build(arg) for arg in args]
+        if not 1 <= k <= len(values):
+            raise self.fail(f"{name} has {len(values)} arguments: D_{k} names none", position)
+        dummies = [sympy.Symbol(f"_xi_{i + 1}", real=True) for i in range(len(values))]
+        derivative = sympy.Derivative(sympy.Function(name, real=True)(*dummies), dummies[k - 1])
+        return sympy.Subs(derivative, tuple(dummies), tuple(values))
 
     def _derivative(self, function, argument, primes: int) -> sympy.Expr:
         x = sympy.Symbol("_xi", real=True)
@@ -453,7 +578,21 @@ class Builder:
     def _domain(self, name: str, rule: str | None, values, position) -> None:
         if rule is None:
             return
+        if rule == "not_origin":
+            self.require(values[0] ** 2 + values[1] ** 2, "!=", f"{name}(...)")
+            return
+        if rule == "denominator":
+            if values[1].is_zero:
+                raise self.fail("division by zero", position)
+            self.require(values[1], "!=", "a denominator")
+            return
         u = values[0]
+        if u.is_number and rule in _SHIFTED:
+            expr, relation = _SHIFTED[rule](u)
+            holds = {">": expr.is_positive, ">=": expr.is_nonnegative, "!=": expr.is_nonzero}
+            if holds[relation] is False:
+                raise self.fail(f"{name}({u}) is not a real number", position)
+            return
         if u.is_number:
             bad = (
                 (rule == "positive" and u.is_nonpositive)
@@ -465,7 +604,10 @@ class Builder:
             if rule == "tan" and sympy.cos(u).is_zero:
                 raise self.fail(f"tan({u}) is undefined", position)
             return
-        if rule == "positive":
+        if rule in _SHIFTED:
+            expr, relation = _SHIFTED[rule](u)
+            self.require(expr, relation, f"{name}(...)")
+        elif rule == "positive":
             self.require(u, ">", f"{name}(...)")
         elif rule == "nonnegative":
             self.require(u, ">=", f"{name}(...)")
@@ -508,6 +650,14 @@ class Builder:
         return sympy.Not(self.build(node[1]))
 
 
+#: domain rules that are a constraint on a shifted argument: rule -> (expr, relation)
+_SHIFTED = {
+    "above_minus_one": lambda u: (1 + u, ">"),
+    "at_least_one": lambda u: (u - 1, ">="),
+    "open_unit": lambda u: (1 - u**2, ">"),
+    "sine": lambda u: (sympy.sin(u), "!="),
+}
+
 _RELATION = {
     "<": sympy.Lt,
     "<=": sympy.Le,
@@ -519,7 +669,11 @@ _RELATION = {
 
 
 def _context(
-    functions: Iterable[str], symbols: Iterable[str], e_is_symbol: bool, latex: bool
+    functions: Iterable[str],
+    symbols: Iterable[str],
+    e_is_symbol: bool,
+    latex: bool,
+    resolve_names: bool = False,
 ) -> Context:
     declared = frozenset(check_name(name, "function") for name in functions)
     return Context(
@@ -528,6 +682,7 @@ def _context(
         symbols=frozenset(symbols),
         e_is_symbol=e_is_symbol,
         latex=latex,
+        resolve_names=resolve_names,
     )
 
 
@@ -538,16 +693,19 @@ def read(
     e_is_symbol: bool = False,
     latex: bool = False,
     relation: bool = False,
+    resolve_names: bool = False,
 ) -> Parsed:
     """Parse ``text`` (plain maths, or LaTeX with ``latex=True``) into a :class:`Parsed`.
 
-    ``functions`` names arbitrary differentiable functions of one argument;
+    ``functions`` names arbitrary differentiable functions;
     ``symbols`` are names known from elsewhere (the loss, when reading a claim),
     so that ``x(...)`` reads as a product when x is one of them; with
+    ``resolve_names`` a name that is not among them is read through them when it can be
+    (:mod:`symgrad.text.names`: ``wx`` is w*x, ``w_0`` is w0); with
     ``e_is_symbol`` the name ``e`` is a symbol rather than Euler's number.
     """
     _precheck(text)
-    context = _context(functions, symbols, e_is_symbol, latex)
+    context = _context(functions, symbols, e_is_symbol, latex, resolve_names)
     if latex:
         from symgrad.text.latex import lex_latex
 

@@ -270,6 +270,12 @@ class Enclose:
             )
         if kind in (fn.argmax_share, fn.argmin_share):
             return _share(int(args[0]), args[1:], kind is fn.argmax_share)
+        if kind is fn.clip:
+            return _clip(args)
+        if kind is sympy.atan2:
+            return _atan2(*args)
+        if kind in (sympy.factorial, sympy.binomial):
+            return _combinatorial(kind, args)
         if kind is sympy.asin:
             return _monotone(mpmath.asin, x)
         if kind is sympy.acos:
@@ -279,6 +285,41 @@ class Enclose:
         if kind is sympy.DiracDelta:
             return Fraction(0)
         raise Inconclusive(f"no independent evaluation of {kind.__name__}")
+
+
+def _clip(args):
+    """clip(x, lo[, hi]) = min(max(x, lo), hi), exactly or by interval ends."""
+    if all(is_exact(a) for a in args):
+        value = max(args[0], args[1])
+        return value if len(args) == 2 else min(value, args[2])
+    low, high = interval(args[0]), interval(args[1])
+    value = _IV.mpf([max(low.a, high.a), max(low.b, high.b)])
+    if len(args) == 2:
+        return value
+    top = interval(args[2])
+    return _IV.mpf([min(value.a, top.a), min(value.b, top.b)])
+
+
+def _atan2(y, x):
+    """The angle of (x, y) in (-pi, pi], from the signs of x and y."""
+    y, x = interval(y), interval(x)
+    if x.a > 0:
+        return _monotone(mpmath.atan, y / x)
+    if y.a > 0:
+        return _IV.pi / 2 - _monotone(mpmath.atan, x / y)
+    if y.b < 0:
+        return -_IV.pi / 2 - _monotone(mpmath.atan, x / y)
+    raise Inconclusive("atan2 where the signs of its arguments are not decided")
+
+
+def _combinatorial(kind, args):
+    import math
+
+    if not all(is_exact(a) and a.denominator == 1 and 0 <= a <= 5000 for a in args):
+        raise Inconclusive(f"{kind.__name__} of numbers that are not small nonnegative integers")
+    if kind is sympy.factorial:
+        return Fraction(math.factorial(int(args[0])))
+    return Fraction(math.comb(int(args[0]), int(args[1])))
 
 
 def value_at(expr: sympy.Basic, point: Mapping[sympy.Symbol, object] | None = None):

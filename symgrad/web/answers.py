@@ -46,7 +46,7 @@ CHECK_FIELDS = {
     "shapes": (NAMED, "shape"),
     "let": (NAMED, "let"),
     "functions": (TEXTS, "function"),
-    "hint": (FLAG, "hide_answer"),
+    "hint": (FLAG, "hint"),
     "hide_answer": (FLAG, "hide_answer"),
     "up_to_factor": (FLAG, "up_to_factor"),
     "steps": (FLAG, "steps"),

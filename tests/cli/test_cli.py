@@ -293,3 +293,76 @@ def test_signal_handlers_are_left_alone_inside_a_host_process():
     result = runner.invoke(app, ["prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "--timeout", "5"])
     assert result.exit_code == 1
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+# ---------------------------------------------------------------- issue 22
+def test_check_let_is_repeatable_and_shown_in_the_understood_line():
+    result = run(
+        "check",
+        "-y*log(sigmoid(w*x + b)) - (1 - y)*log(1 - sigmoid(w*x + b))",
+        "--wrt",
+        "w",
+        "--claim",
+        "(a - y) x",
+        "--let",
+        "z = w*x + b",
+        "--let",
+        "a = sigmoid(z)",
+    )
+    assert result.exit_code == 0, result.output
+    assert "with z = b + w*x, a = sigmoid(b + w*x)" in result.stdout
+
+
+def test_check_hint_names_the_mistake_without_the_answer():
+    result = run("check", "(y - w x)^2", "--wrt", "w", "--claim", "2x(y - w x)", "--hint")
+    assert result.exit_code == 1
+    assert "Hint:" in result.stdout and "sign error" in result.stdout
+    assert "True derivative" not in result.stdout and "dJ/dw = -" not in result.stdout
+    data = json.loads(
+        run("check", "(y - w x)^2", "--wrt", "w", "--claim", "2x", "--hint", "--json").stdout
+    )
+    assert data["derivative"] is None and data["witness"]["true"] is None
+
+
+def test_check_derivation_takes_let_and_assume():
+    result = runner.invoke(
+        app,
+        ["check", "--derivation", "-", "--let", "p = exp(w x)", "--assume", "x > 0"],
+        input="J = exp(w x)\ndJ/dw = x p\n= abs(x) p",
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_derivation_from_a_closed_standard_input_is_one_line():
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "symgrad", "check", "--derivation", "-"],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: os.close(0),  # noqa: PLW1509 - the child closes its stdin
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "standard input" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_large_numeric_shapes_stop_by_the_budget_inside_the_library():
+    result = run(
+        "check",
+        "norm(X@w - y)**2",
+        "--wrt",
+        "w",
+        "--claim",
+        "2*X.T@(X@w - y)",
+        "--shape",
+        "X=1000,1000",
+        "--shape",
+        "w=1000",
+        "--shape",
+        "y=1000",
+        "--timeout",
+        "10",
+    )
+    assert result.exit_code == 3 and "exact entries" in result.stderr

@@ -29,7 +29,7 @@ EXPECTED = {
     ("s02", "q1"): ("incorrect", 0, ("sign_error",)),  # 2x(y - wx) = -true
     ("s03", "q1"): ("incorrect", 0, ("constant_factor",)),  # -x(y - wx) = true/2
     ("s04", "q1"): ("incorrect", 0, ("missing_factor",)),  # -2(y - wx) * x = true
-    ("s05", "q1"): ("incorrect", 0, ("wrong_symbol",)),  # 'wx' is one symbol
+    ("s05", "q1"): ("correct", 1, ()),  # 'wx' is read as w*x: w and x are the loss's names
     ("s06", "q1"): ("incorrect", 0, ("antiderivative",)),  # d/dw[-(y - wx)^3/(3x)] = J
     ("s07", "q1"): ("incorrect", 0, ("wrong_variable",)),  # dJ/dx = -2w(y - wx)
     ("s08", "q1"): ("syntax", 0, ("syntax",)),  # unbalanced bracket
@@ -81,9 +81,9 @@ def test_example_class_is_graded_as_worked_out_by_hand(graded):
         verdict, points, codes = EXPECTED[(row.student, row.question)]
         assert (row.verdict, row.points, row.codes) == (verdict, points, codes), row
     assert report.totals == {
-        "s01": 8, "s02": 1, "s03": 3, "s04": 3, "s05": 2, "s06": 2, "s07": 7, "s08": 4,
+        "s01": 8, "s02": 1, "s03": 3, "s04": 3, "s05": 3, "s06": 2, "s07": 7, "s08": 4,
     }  # fmt: skip
-    assert report.score_mean == pytest.approx(30 / 8)
+    assert report.score_mean == pytest.approx(31 / 8)
 
 
 def test_teacher_feedback_replaces_symgrad_sentences(graded):
@@ -130,7 +130,6 @@ CODES = [
     ("sqrt(w^2)", "w", "1", "only_on_a_region", "sign(w) = 1 exactly where w > 0"),
     ("w^2 exp(x)", "w", "2w", "evaluated_at_a_point", "the derivative 2w e^x at x = 0"),
     ("w^2 + lambda w^2", "w", "2w + lambda w", "one_term_wrong", "lambda w should be 2 lambda w"),
-    ("(y - w*x)^2", "w", "-2x(z - w x)", "wrong_symbol", "z is not in the loss"),
 ]
 
 
@@ -153,7 +152,6 @@ NOT_CODES = [
     ("sqrt(w^2)", "w", "2", "only_on_a_region"),
     ("w^2 exp(x)", "w", "3w", "evaluated_at_a_point"),
     ("w^2 + lambda w^2", "w", "3w + 3 lambda w", "one_term_wrong"),
-    ("(y - w*x)^2", "w", "-2x(y - x w) + 1", "wrong_symbol"),
 ]
 
 
@@ -288,7 +286,7 @@ def test_cli_example_class(tmp_path):
     data = json.loads(result.stdout)
     assert data["answers"] == data["graded"] == 40
     assert data["per_question"]["q3"]["correct"] == 0.5
-    assert data["score_mean"] == pytest.approx(30 / 8)
+    assert data["score_mean"] == pytest.approx(31 / 8)  # s05's 'wx' reads as w*x: correct
     assert (tmp_path / "report.html").exists() and (tmp_path / "graded.jsonl").exists()
 
 
@@ -431,3 +429,108 @@ def test_hidden_answers_stay_hidden_in_derivation_feedback():
 def test_points_must_be_finite():
     with pytest.raises(ProblemError, match="from 0 to 1e6"):
         load_key([{"id": "q", "loss": "w**2", "wrt": ["w"], "points": float("inf")}])
+
+
+# ---------------------------------------------------------------- issue 22
+LOGISTIC_KEY = {
+    "question": [
+        {
+            "id": "q",
+            "loss": "-y ln(σ(w x + b)) - (1 - y) ln(1 - σ(w x + b))",
+            "wrt": ["w"],
+            "constraints": ["y in {0, 1}"],
+            "let": {"p": "σ(w x + b)"},
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    "answer, verdict, codes",
+    [
+        ("(p - y) x", "correct", ()),  # the key's let table defines p
+        ("(σ(wx + b) - y) x", "correct", ()),
+        ("(a - y) x", "undefined_symbol", ("undefined_symbol",)),  # never incorrect
+        ("p - y", "incorrect", ("missing_chain_factor",)),
+        ("(p - y x", "syntax", ("syntax",)),
+    ],
+)
+def test_a_key_let_table_and_the_undefined_symbol_code(answer, verdict, codes):
+    rows, report = grade(LOGISTIC_KEY, [{"student": "s", "question": "q", "answer": answer}])
+    assert (rows[0].verdict, rows[0].codes) == (verdict, codes)
+    if verdict == "undefined_symbol":
+        assert "uses a, which the question does not define" in rows[0].feedback
+        assert rows[0].points == 0 and report.verdicts == {"undefined_symbol": 1}
+
+
+def test_a_let_table_given_as_a_list_of_texts():
+    key = {"question": [dict(LOGISTIC_KEY["question"][0], let=["p = σ(w x + b)"])]}
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": "(p - y) x"}])
+    assert rows[0].verdict == "correct"
+
+
+def test_a_bad_let_table_is_a_bad_key():
+    key = {"question": [dict(LOGISTIC_KEY["question"][0], let={"p": "q + 1"})]}
+    with pytest.raises(ProblemError, match="the definition of p uses q"):
+        load_key(key)
+
+
+def test_one_undefined_component_keeps_the_others_credit():
+    key = {"question": [{"id": "q", "loss": "(y - w x - b)^2", "wrt": ["w", "b"]}]}
+    rows, _ = grade(
+        key, [{"student": "s", "question": "q", "answer": "-2x(y - wx - b); -2(y - q)"}]
+    )
+    assert [c["verdict"] for c in rows[0].components] == ["correct", "undefined_symbol"]
+    assert rows[0].points == 1 and rows[0].verdict == "undefined_symbol"
+
+
+def test_derivation_answers_use_the_keys_assumptions_and_constraints():
+    key = {
+        "question": [
+            {"id": "q", "loss": "(w - y)^2", "wrt": ["w"], "constraints": ["y in {0, 1}"]},
+            {"id": "r", "loss": "w^2 x", "wrt": ["w"], "assume": ["x > 0"]},
+        ]
+    }
+    answers = [
+        {"student": "s", "question": "q", "answer": "dJ/dw = 2(w - y)\n= 2w - 2y^2"},
+        {"student": "s", "question": "r", "answer": "dJ/dw = 2 w x\n= 2 w abs(x)"},
+    ]
+    rows, _ = grade(key, answers)
+    assert [r.verdict for r in rows] == ["correct", "correct"]
+    assert all("wrong_line" not in r.codes for r in rows)
+
+
+def test_a_derivation_answer_with_its_own_let_line():
+    key = {"question": [{"id": "q", "loss": "(σ(w x) - y)^2", "wrt": ["w"]}]}
+    answer = "let p = σ(w x)\ndJ/dw = 2(p - y) p (1 - p) x\n= 2x(p - y)p(1 - p)"
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": answer}])
+    assert rows[0].verdict == "correct"
+
+
+def test_the_key_file_that_fails_to_read_is_a_bad_key(tmp_path, monkeypatch):
+    key = tmp_path / "key.toml"
+    key.write_text("[[question]]\nid = 'a'\nloss = 'w'\nwrt = ['w']\n")
+    real_open = open
+
+    def failing_open(path, *args, **kwargs):
+        if str(path) == str(key):
+            raise OSError(5, "Input/output error")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    result = runner.invoke(app, ["grade", str(ANSWERS), "--key", str(key)])
+    assert result.exit_code == 2 and "cannot read the key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "answer, verdict",
+    [
+        ("2x(wx - y) = 2wx^2 - 2xy", "correct"),  # a one-line chain is a short derivation
+        ("dJ/dw = 2x(wx - y) = 2wx^2 - 2xy", "correct"),
+        ("2x(wx - y) = 2wx^2 + 2xy", "incorrect"),
+    ],
+)
+def test_a_one_line_chain_of_equalities_is_graded_as_a_derivation(answer, verdict):
+    key = {"question": [{"id": "q", "loss": "(y - w x)^2", "wrt": ["w"]}]}
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": answer}])
+    assert rows[0].verdict == verdict

@@ -138,3 +138,154 @@ def test_grade_accepts_a_derivation_as_an_answer():
     assert outcome["verdict"] == "incorrect"
     assert "wrong_line" in outcome["components"][0]["codes"]
     assert any("line 3" in f for f in outcome["components"][0]["feedback"])
+
+
+# ---------------------------------------------------------------- issue 22: one reading path
+def test_a_let_or_where_line_defines_a_name_the_lines_use():
+    text = "\n".join(
+        [
+            "J = (p - y)^2",
+            "where p = sigmoid(w x)",
+            "dJ/dw = 2(p - y) p (1 - p) x",
+            "= 2 x p (1 - p)(p - y)",
+        ]
+    )
+    result = check_derivation(text)
+    assert [x.verdict for x in result.lines] == ["given", "given", "correct", "correct"]
+    assert result.lines[1].kind == "let"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [f"J = -(y*log({S}) + (1 - y)*log(1 - {S}))", f"let p = {S}", "dJ/dw = (p - y) x"],
+        [
+            f"J = -(y*log({S}) + (1 - y)*log(1 - {S}))",
+            "let z = w x + b",
+            "let a = σ(z)",
+            "dJ/dw = (a - y) x",
+        ],
+        [f"J = -(y*log({S}) + (1 - y)*log(1 - {S}))", f"with ŷ = {S}", "dJ/dw = (ŷ - y) x"],
+        ["J = sigmoid(z)", "z = w*x + b", "dJ/dw = sigmoid(z) (1 - sigmoid(z)) x"],
+    ],
+)
+def test_intermediate_names_in_derivations(lines):
+    assert check_derivation("\n".join(lines)).verdict == "correct"
+
+
+def test_an_undefined_name_on_a_line_is_an_input_error_naming_the_line():
+    from symgrad.errors import UndefinedSymbolError
+
+    with pytest.raises(UndefinedSymbolError, match='line 2 uses q.*"let q = ..."'):
+        check_derivation("J = (y - w x)^2\ndJ/dw = -2x(q - w x)")
+    result = runner.invoke(app, ["check", "--derivation", "-"], input="J = w^2\ndJ/dw = 2p")
+    assert result.exit_code == 2 and "UndefinedSymbolError" in result.stderr
+
+
+def test_a_line_may_mention_j_itself():
+    assert check_derivation("J = exp(w x)\ndJ/dw = x J").verdict == "correct"
+    assert check_derivation("J = exp(w x)\ndJ/dw = J").verdict == "incorrect"
+
+
+def test_the_derivative_for_a_symbol_j_lacks_is_zero():
+    result = check_derivation("J = w^2\ndJ/dx = 0")
+    assert result.verdict == "correct" and "does not occur in J" in result.lines[1].method
+    assert check_derivation("J = w^2\ndJ/dx = 2w").verdict == "incorrect"
+
+
+@pytest.mark.parametrize("text", ["J = w^2", "J = w^2\nlet p = w", "J = (y - w x)^2\nz = w x"])
+def test_a_derivation_that_claims_nothing_is_refused(text):
+    with pytest.raises(ProblemError, match="claims nothing"):
+        check_derivation(text)
+
+
+def test_one_line_is_one_line():
+    assert "(1 line)" not in check_derivation("J = w^2\n= w*w").to_text()
+    result = check_derivation("dJ/dw = 2w", loss="w^2")
+    assert "(1 line)" in result.to_text()
+
+
+def test_the_domain_of_j_holds_on_every_line():
+    """The loss x log(w) is real only for w > 0: x/w and x/|w| agree there (the old check of
+    a step found a witness at w = -1)."""
+    result = check_derivation("J = x log(w)\ndJ/dw = x/w\n= x/abs(w)")
+    assert result.verdict == "correct"
+
+
+def test_assumptions_and_constraints_hold_on_every_line():
+    text = "J = w^2 x\ndJ/dw = 2 w x\n= 2 w abs(x)"
+    assert check_derivation(text).verdict == "incorrect"
+    assert check_derivation(text, assume="x > 0").verdict == "correct"
+    labels = "J = (w - y)^2\ndJ/dw = 2(w - y)\n= 2w - 2y^2"
+    assert check_derivation(labels).verdict == "incorrect"
+    assert check_derivation(labels, constraints=["y in {0, 1}"]).verdict == "correct"
+
+
+def test_a_latex_definition_line_with_mathcal_l():
+    text = r"\mathcal{L} &= (w x - y)^2 \\ \frac{\partial \mathcal{L}}{\partial w} &= 2(w x - y) x"
+    result = check_derivation(text)
+    assert result.verdict == "correct" and result.lines[1].function == "L"
+
+
+def test_a_cases_block_is_one_expression():
+    text = (
+        r"J &= \max(0, 1 - y w x) \\"
+        "\n"
+        r"\frac{\partial J}{\partial w} &= \begin{cases} -y x & y w x < 1 \\ 0 & \text{otherwise} \end{cases}"
+    )
+    result = check_derivation(text)
+    assert result.verdict == "correct" and "almost everywhere" in result.lines[1].note
+
+
+def test_a_line_that_cannot_be_read_is_undecided_not_wrong():
+    result = check_derivation("J = w^2\ndJ/dw = 2w +* 1")
+    assert result.lines[1].verdict == "unknown" and result.lines[1].codes == ("unreadable",)
+    assert result.verdict == "unknown" and "cannot be read" in result.lines[1].reason
+
+
+def test_hint_hides_the_derivative_at_the_witness():
+    result = check_derivation("J = w^2 x\ndJ/dw = 2 w", hint=True)
+    text = result.to_text()
+    assert "which is not dJ/dw there" in text and "dJ/dw gives" not in text
+
+
+def test_derivation_stdin_closed_and_a_file_that_fails_to_read(tmp_path, monkeypatch):
+    from symgrad.teaching import line_by_line
+
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(ProblemError, match="standard input"):
+        line_by_line.load_derivation("-")
+    path = tmp_path / "d.txt"
+    path.write_text("J = w^2\ndJ/dw = 2w")
+
+    def failing_open(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(ProblemError, match="Input/output error"):
+        line_by_line.load_derivation(str(path))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "J(w) = w^2\nJ'(w) = 2w",
+        "J = w^2\nd/dw J = 2w",
+        r"J &= w^2 \\ \frac{d}{dw} J &= 2w",
+        "J = w^2\n∂J/∂w = 2w",
+        "J = w^2\n∇_w J = 2w",
+    ],
+)
+def test_every_way_of_naming_the_derivative(text):
+    result = check_derivation(text)
+    assert [x.kind for x in result.lines] == ["definition", "derivative"]
+    assert result.verdict == "correct"
+
+
+def test_a_let_line_may_restate_the_questions_definition():
+    text = "let p = σ(w x)\ndJ/dw = 2(p - y) p (1 - p) x"
+    result = check_derivation(text, loss="(σ(w x) - y)^2", let={"p": "sigmoid(w*x)"})
+    assert result.verdict == "correct"
+    with pytest.raises(ProblemError, match="defined twice"):
+        check_derivation("let p = w\ndJ/dw = 2(p - y) p (1 - p) x", loss="(σ(w x) - y)^2",
+                         let={"p": "sigmoid(w*x)"})  # fmt: skip

@@ -228,3 +228,46 @@ def test_derivation_lines_are_numbered_as_in_the_file():
     text = "# ridge\nJ = norm(w)**2\n\ndJ/dw = 2*w\n= 3*w\n"
     result = symgrad.check_derivation(text, shapes=["w=k"])
     assert result.first_wrong == 5
+
+
+# ---------------------------------------------------------------- issue 22
+SHAPES = ["X=n,k", "w=k", "y=n"]
+
+
+@pytest.mark.parametrize(
+    "loss, claim",
+    [
+        ("sum((y - X@w)**2)", "-2*X.T@(y - X@w)"),  # the elementwise square summed
+        ("mean((X@w - y)**2)", "2/n X.T@(X@w - y)"),
+        ("norm(X@w - y)**2/n", "2/n X'(Xw - y)"),  # a spaced coefficient, Xw run together
+        ("norm(X@w - y)**2", "2*X.T.dot(X.dot(w) - y)"),
+        ("norm(X@w - y)**2", "np.dot(2*X.T, np.dot(X, w) - y)"),
+        ("mean(X@w - y)", "X.T@(0*y + 1)/n"),
+    ],
+)
+def test_matrix_claims_as_students_write_them(loss, claim):
+    assert check(loss, "w", claim, shapes=SHAPES).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    "loss, claim",
+    [
+        (r"\left\| X w - y \right\|^2", r"2 X^T (X w - y)"),
+        (r"\left\| X w - y \right\|_2^2", r"2 X^T (X w - y)"),
+        (r"\|X w - y\|_{2}^2", r"2 X^\top (X w - y)"),
+    ],
+)
+def test_latex_norms_with_shapes(loss, claim):
+    assert check(loss, "w", claim, shapes=SHAPES, latex_input=True).verdict == "correct"
+
+
+def test_a_matrix_claim_with_an_undefined_name_is_not_graded():
+    from symgrad.errors import UndefinedSymbolError
+
+    with pytest.raises(UndefinedSymbolError, match="uses p"):
+        check("norm(X@w - y)**2", "w", "2 X.T (X w - p)", shapes=SHAPES)
+
+
+def test_a_reduction_of_a_matrix_without_one_reading_is_refused():
+    with pytest.raises(ShapeError, match="no single reading"):
+        check("norm(X@w - y)**2", "w", "logsumexp(X@w)", shapes=SHAPES)

@@ -228,11 +228,18 @@ def test_powers_are_refused_exactly_beyond_2000_digits(exponent, base):
         ("a/2b", "write (a/2)*b or a/(2*b)"),
         ("1/2x", "write (1/2)*x or 1/(2*x)"),
         ("a*b/2c", "write (a*b/2)*c or a*b/(2*c)"),
-        ("1/2 sin(x)", "write (1/2)*sin(x) or 1/(2*sin(x))"),
     ],
 )
 def test_ambiguous_division_suggests_both_readings(text, suggestion):
     assert suggestion in refused(text)
+
+
+def test_a_space_after_the_denominator_closes_the_fraction():
+    """Issue 22 changed this rule ('1/2 sin(x)' was refused): as in ML texts, a space after
+    the denominator closes it, and the reading is shown."""
+    parsed = read("1/2 sin(x)")
+    assert parsed.expr == sympy.sin(sympy.Symbol("x", real=True)) / 2
+    assert "'1/2 sin(x)' is read as (1/2)*sin(x)" in parsed.notes
 
 
 # ---------------------------------------------------------------- 9. a loss '-h'

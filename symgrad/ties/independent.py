@@ -380,6 +380,67 @@ def permuted(expr: sympy.Basic, sigma: Mapping, index: dict | None = None) -> sy
     return memo[expr]
 
 
+def reachable_nodes(graph) -> list[int]:
+    """The nodes of an :class:`~symgrad.exact.graph.ExprGraph` reachable from its root
+    (a walk of its own: nothing is assumed about how the nodes are numbered)."""
+    children = graph.children
+    seen = bytearray(len(children))
+    seen[graph.root] = 1
+    stack = [graph.root]
+    found = []
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for child in children[node]:
+            if not seen[child]:
+                seen[child] = 1
+                stack.append(child)
+    return found
+
+
+def node_map_holds(graph, sigma: Mapping, images, nodes: list[int]) -> bool:
+    """Whether ``images`` is sigma's action on the loss graph and fixes its root, so sigma(J) = J.
+
+    Checked node by node, without looking anything up: for every node reachable
+    from the root (``nodes``), the image of a leaf is the leaf of sigma(its atom);
+    the image of any other node has the same head and, as children, the images
+    of the node's children (in order, or as a multiset for + * max min); the
+    root is its own image. By induction on the tree, the tree at the image of a
+    node is sigma of the node's tree up to the order of commutative arguments,
+    so sigma(J) is J as a tree up to that order, hence as a function. The
+    graph's numbering, its lookup table and the route that found ``images``
+    are not relied on; a node the graph keeps opaque is refused.
+    """
+    heads, children, atoms = graph.heads, graph.children, graph.atoms
+    size = len(heads)
+    root = graph.root
+    if len(images) < size or images[root] != root:
+        return False
+    commutative = set(_COMMUTATIVE)
+    opaque = graph.opaque
+    image_of = images.__getitem__
+    for i in nodes:
+        j = images[i]
+        if not 0 <= j < size or i in opaque or j in opaque:
+            return False
+        head = heads[i]
+        if head is None:
+            atom = atoms[i]
+            if heads[j] is not None or atoms[j] != sigma.get(atom, atom):
+                return False
+            continue
+        if heads[j] != head:
+            return False
+        mapped = list(map(image_of, children[i]))
+        target = list(children[j])
+        if head in commutative:
+            mapped.sort()
+            target.sort()
+        if mapped != target:
+            return False
+    return True
+
+
 def plain_derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     derivative = sympy.diff(expr, symbol)
     if derivative.has(sympy.DiracDelta):

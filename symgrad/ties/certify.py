@@ -639,9 +639,10 @@ def _collapse_permutations(check: _Check, problem, groups, proof) -> str:
     if graph_proof is not None:
         valid = check.graph_symmetries(graph_proof)
         check.orbits_are_blocks(valid, groups)
+        swaps = all(s.get(b) == a for s in valid for a, b in s.items())
         return (
-            "the neuron permutations' node maps were checked node by node on the loss's "
-            "graph; their orbits are the groups"
+            f"the neuron {'swaps' if swaps else 'permutations'}' node maps were checked node by "
+            "node on the loss's graph; their orbits are the groups"
         )
     index = ind.node_index(problem.loss)
     valid = [s for s in problem.symmetries if check.leaves_unchanged(problem.loss, s, index)]

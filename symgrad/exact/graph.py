@@ -168,7 +168,6 @@ class ExprGraph:
         return graph
 
     def _read(self, root: sympy.Basic) -> None:
-        graph = self
         numbers: dict[sympy.Basic, int] = {}
         stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
         while stack:
@@ -176,17 +175,17 @@ class ExprGraph:
             if node in numbers:
                 continue
             if not node.args:
-                numbers[node] = graph.leaf(node)
+                numbers[node] = self.leaf(node)
             elif not expanded:
                 stack.append((node, True))
                 stack.extend((arg, False) for arg in node.args if arg not in numbers)
                 continue
             elif _structural(node):
-                numbers[node] = graph.node(node.func, [numbers[a] for a in node.args])
+                numbers[node] = self.node(node.func, [numbers[a] for a in node.args])
             else:
-                numbers[node] = graph._opaque(node, [numbers[a] for a in node.args])
-            graph._expressions.setdefault(numbers[node], node)
-        graph.root = numbers[root]
+                numbers[node] = self._opaque(node, [numbers[a] for a in node.args])
+            self._expressions.setdefault(numbers[node], node)
+        self.root = numbers[root]
 
     def _opaque(self, node: sympy.Basic, children: list[int]) -> int:
         key = ("opaque", node)

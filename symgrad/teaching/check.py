@@ -164,7 +164,7 @@ def _read(loss, wrt, claim, functions, latex) -> _Reading:
         notes += [note] if note else []
         parsed_loss = read(text, functions, e_is_symbol=e_symbol, latex=latex)
     elif isinstance(loss, sympy.Expr):
-        parsed_loss = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
+        parsed_loss = Parsed.of_sympy(loss)
     else:
         raise ProblemError(
             f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
@@ -172,7 +172,7 @@ def _read(loss, wrt, claim, functions, latex) -> _Reading:
     if not isinstance(parsed_loss.expr, sympy.Expr):
         raise ProblemError("the loss must be an expression, not a condition")
     notes += list(parsed_loss.notes)
-    present = {s.name: s for s in symbols_of(parsed_loss.expr)}
+    present = {s.name: s for s in parsed_loss.symbols}
     params = named_parameters(wrt_names, present, parsed_loss.names)
     for p in params:
         if p.name not in present:
@@ -519,7 +519,7 @@ def check(
     functions = _function_names(functions)
     reading = _read(loss, wrt, claim, functions, latex_input)
     loss_expr = reading.loss.expr
-    present = {s.name: s for s in symbols_of(loss_expr)}
+    present = {s.name: s for s in reading.loss.symbols}
     present.update({p.name: p for p in reading.wrt})
     reading.claims = [
         dataclasses.replace(parsed, expr=_unify(parsed.expr, present)) for parsed in reading.claims

@@ -82,6 +82,7 @@ class ExprGraph:
         self._expressions: dict[int, sympy.Basic] = {}
         #: ``number_of((head, children))``: the number of that node, or None (no node is added)
         self.number_of = self._node_numbers.get
+        self._symbols: frozenset[sympy.Symbol] | None = None
 
     # ------------------------------------------------------------ making nodes
     @property
@@ -104,6 +105,7 @@ class ExprGraph:
         if number is None:
             number = self._leaf_numbers[atom] = self._new(None, (), atom)
             self.leaves.append(number)
+            self._symbols = None
         return number
 
     def node(self, head: type, children: Iterable[int]) -> int:
@@ -127,6 +129,16 @@ class ExprGraph:
 
     def mul(self, *factors: int) -> int:
         """A product, flattened like SymPy's."""
+        if len(factors) == 2:  # the common case (a weight times an input), made directly
+            a, b = factors
+            heads = self.heads
+            if heads[a] is not sympy.Mul and heads[b] is not sympy.Mul:
+                children = (a, b) if a <= b else (b, a)
+                key = (sympy.Mul, children)
+                number = self._node_numbers.get(key)
+                if number is None:
+                    number = self._node_numbers[key] = self._new(sympy.Mul, children, None)
+                return number
         return self._associative(sympy.Mul, factors)
 
     def _associative(self, head: type, operands: tuple[int, ...]) -> int:
@@ -234,9 +246,13 @@ class ExprGraph:
     # ------------------------------------------------------------ facts, without a walk
     def symbols(self) -> set[sympy.Symbol]:
         """The free symbols (bound variables of sums and integrals left out, as in SymPy)."""
-        if any(issubclass(h, BINDING) for h in self.head_types() if h is not None):
-            return set(self.to_sympy().free_symbols)
-        return {self.atoms[i] for i in self.leaves if self.atoms[i].is_Symbol}
+        if self._symbols is None:
+            if any(issubclass(h, BINDING) for h in self.head_types() if h is not None):
+                self._symbols = frozenset(self.to_sympy().free_symbols)
+            else:
+                atoms = self.atoms
+                self._symbols = frozenset(atoms[i] for i in self.leaves if atoms[i].is_Symbol)
+        return set(self._symbols)
 
     def head_types(self) -> set[type]:
         """The class of every node (to ask which functions occur)."""

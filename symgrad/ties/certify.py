@@ -262,13 +262,14 @@ class _Check:
         if not symmetries:
             raise CertificateFailure("a permutation proof without its permutations")
         on_graph = False
+        graph_proof = self.graph_proof(self.result.node_maps)
         for branch in self.result.branches or (None,):
             if branch is not None and branch.substitution:
                 self.branch_solves(branch)
                 loss = ind.replace(problem.loss, branch.substitution)
                 valid = self.sympy_symmetries(loss, symmetries)
-            elif self.graph_proof(self.result.node_maps) is not None:
-                valid = self.graph_symmetries(self.graph_proof(self.result.node_maps))
+            elif graph_proof is not None:
+                valid = self.graph_symmetries(graph_proof)
                 on_graph = True
             else:
                 valid = self.sympy_symmetries(problem.loss, symmetries)

@@ -36,6 +36,7 @@ from symgrad.exact.sampling import Sampler, find_nonzero
 from symgrad.exact.zero import prove_zero
 from symgrad.results import CollapseResult, SplitWitness
 from symgrad.runtime.budget import Budget, binds_timeout
+from symgrad.runtime.heap import heap_frozen
 from symgrad.ties.models import Model
 from symgrad.ties.multistep import DEFAULT_STEPS, separation_witness
 from symgrad.ties.problem import Problem
@@ -304,6 +305,13 @@ def collapse(
         if "nothing is tied" not in str(error):
             raise
         return _nothing_tied(budget)
+    with heap_frozen():  # the loss graph stays out of the cycle collector's scans
+        result = _decided(problem, model, budget, steps)
+    return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))
+
+
+def _decided(problem: Problem, model: Model | None, budget: Budget, steps: int) -> CollapseResult:
+    """The coarsest invariant set from the problem's init, its witnesses and its certificate."""
     start = problem.partition()
     pinned = {p: v for p, v in (problem.init or {}).items() if not v.free_symbols}
     state, method, rounds, proof = _coarsest(problem, _State(problem, start, pinned), budget)
@@ -335,5 +343,4 @@ def collapse(
     )
     from symgrad.ties.certify import certify_collapse
 
-    result = certify_collapse(result, problem, state.groups, state.pinned, budget, proof)
-    return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))
+    return certify_collapse(result, problem, state.groups, state.pinned, budget, proof)

@@ -421,22 +421,19 @@ def node_map_holds(graph, sigma: Mapping, images, nodes: list[int]) -> bool:
     image_of = images.__getitem__
     for i in nodes:
         j = images[i]
-        if not 0 <= j < size or i in opaque or j in opaque:
+        if not 0 <= j < size or opaque and (i in opaque or j in opaque):
             return False
         head = heads[i]
         if head is None:
             atom = atoms[i]
             if heads[j] is not None or atoms[j] != sigma.get(atom, atom):
                 return False
-            continue
-        if heads[j] != head:
+        elif heads[j] != head:
             return False
-        mapped = list(map(image_of, children[i]))
-        target = list(children[j])
-        if head in commutative:
-            mapped.sort()
-            target.sort()
-        if mapped != target:
+        elif head in commutative:
+            if sorted(map(image_of, children[i])) != sorted(children[j]):
+                return False
+        elif tuple(map(image_of, children[i])) != children[j]:
             return False
     return True
 

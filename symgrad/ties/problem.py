@@ -345,6 +345,8 @@ def _known_symbol(
 ) -> sympy.Symbol | None:
     """The loss symbol named ``name``; a fresh real symbol if it was written but cancelled
     out (its gradient is 0)."""
+    if isinstance(name, sympy.Symbol) and present.get(name.name) is name:
+        return name  # a preset names its own symbols (68k of them for a 256-wide MLP)
     tick("reading the parameters")
     if isinstance(name, sympy.Symbol):
         text = name.name

@@ -43,6 +43,7 @@ from symgrad.exact.solve import Branch, Unsolved, real_solutions
 from symgrad.exact.zero import is_rational_function, prove_zero
 from symgrad.results import ConditionBranch, ProofResult, Witness
 from symgrad.runtime.budget import Budget, binds_timeout
+from symgrad.runtime.heap import heap_frozen
 from symgrad.runtime.worker import run_with_budget
 from symgrad.ties.condition import tie_condition
 from symgrad.ties.models import Model
@@ -895,9 +896,10 @@ def prove(
     budget = Budget(timeout)
     problem = build_problem(loss, ties, params, init, assume, dataset, mode, functions, latex)
     steps = _steps_value(steps)
-    # the certificate check always keeps a share of the budget for itself
-    result = decide(problem, budget.share(0.8, floor=0.05), condition, steps)
-    result = certify_proof(result, budget)
+    with heap_frozen():  # the loss graph stays out of the cycle collector's scans
+        # the certificate check always keeps a share of the budget for itself
+        result = decide(problem, budget.share(0.8, floor=0.05), condition, steps)
+        result = certify_proof(result, budget)
     return dataclasses.replace(
         result, elapsed_s=round(budget.elapsed(), 4), title=problem.describe_tie()
     )

@@ -57,7 +57,6 @@ def node_map(
     ``result[i]`` is the number of σ(node i); an image that is not a node of the
     graph gets a fresh number (at least ``graph.size``), the same for equal trees.
     """
-    heads, children = graph.heads, graph.children
     size = graph.size
     images = list(range(size))
     fresh: dict[object, int] = {}
@@ -66,21 +65,28 @@ def node_map(
         if leaf is not None:
             target = graph.leaf_number(b)
             images[leaf] = target if target is not None else fresh.setdefault(b, size + len(fresh))
-    lookup = graph.number_of
+    for start in range(0, len(nodes), 1 << 16):
+        if budget is not None:
+            budget.check("checking the permutation symmetry")
+        _images_of(graph, nodes[start : start + (1 << 16)], images, fresh)
+    return images
+
+
+def _images_of(graph: ExprGraph, nodes: Sequence[int], images: list[int], fresh: dict) -> None:
+    """Fill in ``images`` for ``nodes`` (children first): unmoved children keep a node in place;
+    otherwise its image is looked up (a new tree gets the next fresh number)."""
+    heads, children, lookup = graph.heads, graph.children, graph.number_of
     commutative = set(COMMUTATIVE)
     opaque = graph.opaque
     image_of = images.__getitem__
-    for count, i in enumerate(nodes):
+    size = graph.size
+    for i in nodes:
         kids = children[i]
-        if not kids:
-            continue
-        if budget is not None and not count & 0xFFFF:
-            budget.check("checking the permutation symmetry")
         moved = tuple(map(image_of, kids))
         if moved == kids:
             continue
         head = heads[i]
-        if i in opaque:  # never identified with another node
+        if opaque and i in opaque:  # never identified with another node
             key: object = ("opaque", i)
         else:
             if head in commutative:
@@ -94,7 +100,6 @@ def node_map(
         if number is None:
             number = fresh[key] = size + len(fresh)
         images[i] = number
-    return images
 
 
 def is_symmetry(loss: sympy.Basic | ExprGraph, permutation: Permutation) -> bool:
@@ -121,6 +126,7 @@ class _Orbits:
         self.parameters = parameters
         self.index = {p: k for k, p in enumerate(parameters)}
         self.parent = list(range(len(parameters)))
+        self.count = len(parameters)  # how many orbits
 
     def find(self, k: int) -> int:
         parent = self.parent
@@ -140,6 +146,7 @@ class _Orbits:
             ra, rb = find(index[a]), find(index[b])
             if ra != rb:
                 self.parent[rb] = ra
+                self.count -= 1
 
     def classes(self) -> list[frozenset[sympy.Symbol]]:
         members: dict[int, set[sympy.Symbol]] = {}
@@ -147,10 +154,10 @@ class _Orbits:
             members.setdefault(self.find(k), set()).add(p)
         return [frozenset(c) for c in members.values()]
 
-    def covers(self, partition: Sequence[Sequence[sympy.Symbol]]) -> bool:
-        """Every block of ``partition`` is one orbit (blocks are unions of orbits already)."""
-        index, find = self.index, self.find
-        return all(len({find(index[p]) for p in block}) == 1 for block in partition)
+    def covers(self, blocks: Sequence[Sequence[sympy.Symbol]]) -> bool:
+        """Every block is one orbit, given that the blocks partition the parameters and every
+        orbit lies in a block: then there are exactly as many orbits as blocks."""
+        return self.count == len(blocks)
 
 
 def symmetry_proof(
@@ -168,29 +175,37 @@ def symmetry_proof(
     candidate that joins no two orbits still apart is skipped.
     """
     graph = loss if isinstance(loss, ExprGraph) else ExprGraph.from_sympy(loss)
-    block_of = {p: index for index, block in enumerate(partition) for p in block}
+    blocks = [tuple(block) for block in partition]
+    block_of = {p: index for index, block in enumerate(blocks) for p in block}
+    for p in parameters:  # a parameter the partition leaves out is a block of its own
+        if p not in block_of:
+            block_of[p] = len(blocks)
+            blocks.append((p,))
     usable = [
         sigma
         for sigma in candidates
-        if sigma and all(block_of.get(a) == block_of.get(b) for a, b in sigma.items())
+        if sigma
+        and all(
+            a in block_of and b in block_of and block_of[a] == block_of[b] for a, b in sigma.items()
+        )
     ]
     usable.sort(key=len, reverse=True)
-    joined = _Orbits(parameters)
+    joined = _Orbits(list(block_of))
     nodes: list[int] | None = None
     generators, maps = [], []
     for sigma in usable:
-        if joined.covers(partition):
+        if joined.covers(blocks):
             break
         if not joined.joins(sigma):
             continue
-        if nodes is None:
-            nodes = graph.below(graph.root)
+        if nodes is None:  # the compound nodes the loss reaches, children first
+            nodes = [i for i in graph.below(graph.root) if graph.children[i]]
         with collector_paused():
             images = node_map(graph, sigma, nodes, budget)
         if images[graph.root] == graph.root:
             generators.append(sigma)
             maps.append(images)
             joined.join(sigma)
-    if not generators or not joined.covers(partition):
+    if not generators or not joined.covers(blocks):
         return None
     return SymmetryProof(graph, tuple(generators), tuple(maps))

@@ -136,3 +136,12 @@ def test_a_random_relabelling_of_a_symmetric_sum_is_found():
     rng.shuffle(shuffled)
     sigma = {u: v for u, v in zip(ws, shuffled) if u != v}
     assert is_symmetry(loss, sigma)
+
+
+def test_a_parameter_left_out_of_the_partition_is_a_block_of_its_own():
+    loss = (y - a * x - b * x - c * x) ** 2
+    # c is left out: a swap of a and c must not count, a swap of a and b proves (a, b)
+    proof = symmetry_proof(loss, [a, b, c], [(a, b)], [{a: c, c: a}, {a: b, b: a}])
+    assert proof is not None and proof.generators == ({a: b, b: a},)
+    # a candidate that moves a data symbol is never used
+    assert symmetry_proof(loss, [a, b], [(a, b)], [{a: b, b: a, x: y, y: x}]) is None

@@ -47,6 +47,10 @@ ACTIVATION_HEADS: dict[str, type | None] = {
 }
 LOSSES = ("mse", "cross-entropy", "linear")
 MAX_SIZE = 4096
+# weight-times-input products over all samples: about 4 million is 2 GiB of expression
+# graph (the 8-256-256-1 MLP over 8 samples has 0.55 million); beyond it a preset is refused
+# before anything is built, instead of filling the memory within the time budget
+MAX_PRODUCTS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,17 @@ def _check_size(name: str, value: object, low: int = 1) -> int:
     return value
 
 
+def _check_products(widths: list[int], samples: int) -> None:
+    products = samples * sum(a * b for a, b in zip(widths, widths[1:]))
+    if products > MAX_PRODUCTS:
+        shape = "-".join(map(str, widths))
+        raise ModelError(
+            f"the network {shape} over {samples} sample(s) has {products:,} weight-input "
+            f"products, more than {MAX_PRODUCTS:,}: too large to build exactly; use fewer "
+            "samples or narrower layers (symbolic sizes prove every width at once)"
+        )
+
+
 def _activation(name: str, option: str) -> type | None:
     """The activation as a graph head (None for the identity)."""
     if name not in ACTIVATIONS:
@@ -254,6 +269,7 @@ def _network(
     outputs = _check_size("outputs", outputs)
     samples = _check_size("samples", samples)
     hidden = [_check_size("hidden", h) for h in hidden]
+    _check_products([inputs, *hidden, outputs], samples)
     act = _activation(activation, "activation")
     out_act = _activation(output_activation, "output-activation")
     graph = ExprGraph()
@@ -366,6 +382,7 @@ class _Layers:
 def _linear(inputs: int = 2, samples: int = 1, mse: bool = False) -> Model:
     inputs = _check_size("inputs", inputs)
     samples = _check_size("samples", samples)
+    _check_products([inputs, 1], samples)
     w = [real_symbol(f"w{i}") for i in range(inputs)]
     xs, ys = _data_names(samples, inputs, 1, mse)
     terms = []
@@ -390,6 +407,7 @@ def _rows(rows: int = 2, dimension: int = 2, loss: str = "linear", samples: int 
     samples = _check_size("samples", samples)
     if loss not in ("linear", "cross-entropy"):
         raise ModelError(f"loss={loss!r} for rows is linear or cross-entropy")
+    _check_products([dimension, rows], samples)
     theta = [[real_symbol(f"t{r}_{e}") for e in range(dimension)] for r in range(rows)]
     g = ExprGraph()
     terms = []

@@ -1,7 +1,7 @@
 """The certificate check: every verdict re-verified before it leaves the library.
 
 This module shares no code with the routes that decide (reverse-mode
-gradients, the DAG evaluator, the sampler, the canonical numbering). It
+gradients, the DAG evaluator, the sampler, the canonical lookup). It
 re-derives what a verdict claims from the original problem:
 
 - a refutation's witness: the point lies in the tied subspace, matches the
@@ -10,9 +10,20 @@ re-derives what a verdict claims from the original problem:
   conventions are in the functions' own derivatives), evaluated exactly or
   with intervals at the point, differ and match the values reported; a witness
   after k steps is re-run step by step;
-- a proof by permutation: each permutation is re-applied to the loss and the
-  result compared with SymPy's canonical form of the loss; its orbits must be
-  the tie groups;
+- a proof by permutation of a loss given as text or SymPy: each permutation is
+  re-applied to the SymPy expression and the result compared with SymPy's
+  canonical form of the loss (relies on SymPy's expression, not on the graph
+  the proof used);
+- a proof by permutation of a preset, whose loss is built as an expression
+  graph (its SymPy form is written out from the graph): each permutation's
+  node map, handed over by the proof, is verified node by node
+  (:func:`~symgrad.ties.independent.node_map_holds`: same head, children mapped
+  to children as a sequence or, for + * max min, a multiset, leaves to the
+  permuted leaves, the root to itself), which by induction shows sigma(J) = J;
+  it relies on the graph being the loss and on + * max min being commutative,
+  not on the graph's numbering, its lookup table or the route that found the
+  map. In both cases the permutations must keep each tie group in place and
+  their orbits (a union-find of this module's own) must be the tie groups;
 - a proof by zero test or a stationary init: cross-examined at fresh random
   rational points, where no difference (no gradient) may be certainly
   nonzero; if one is, the proof was wrong and a refutation takes its place.

@@ -2,14 +2,17 @@
 
 An interval enclosure at 200 bits (:class:`Enclose`, with its own function table
 and PyTorch's kink conventions), plain ``sympy.diff`` derivatives, substitution,
-and re-application of a permutation to a loss. The deciding routes use
-reverse-mode gradients over the DAG, the DAG evaluator, the sampler and the
-canonical numbering; nothing here calls them. A value is "certainly nonzero"
-only when it is an exact nonzero rational or an interval that excludes 0.
+re-application of a permutation to a SymPy loss, and the node-by-node check of
+a permutation's node map on a loss graph (:func:`node_map_holds`, with its own
+walk of the graph). The deciding routes use reverse-mode gradients over the
+DAG, the DAG evaluator, the sampler and the graph's canonical lookup; nothing
+here calls them. A value is "certainly nonzero" only when it is an exact
+nonzero rational or an interval that excludes 0.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -414,6 +417,10 @@ def node_map_holds(graph, sigma: Mapping, images, nodes: list[int]) -> bool:
     heads, children, atoms = graph.heads, graph.children, graph.atoms
     size = len(heads)
     root = graph.root
+    try:
+        images = array("q", images)  # node numbers only (a forged map may hold anything)
+    except (TypeError, ValueError, OverflowError):
+        return False
     if len(images) < size or images[root] != root:
         return False
     commutative = set(_COMMUTATIVE)

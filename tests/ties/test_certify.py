@@ -180,3 +180,14 @@ def test_orbits_smaller_than_the_tie_groups_are_refused(lenient):
     forged = _with_maps(result, proof.generators[:1], proof.node_maps[:1])
     checked = certify_proof(forged, Budget(10))
     assert checked.verdict == "unknown" and "orbit" in checked.reason
+
+
+@pytest.mark.parametrize("entry", [0.5, "x", None, 10**30, -1])
+def test_a_node_map_holding_anything_but_node_numbers_is_refused(lenient, entry):
+    _, result = _preset_proof()
+    proof = result.node_maps[0]
+    images = list(proof.node_maps[0])
+    moved = next(i for i, j in enumerate(images) if i != j)
+    images[moved] = entry
+    forged = _with_maps(result, proof.generators, [images, *proof.node_maps[1:]])
+    assert certify_proof(forged, Budget(10)).verdict == "unknown"

@@ -17,19 +17,27 @@ a, b, c, x = (real_symbol(n) for n in "abcx")
 LEAVES = [a, b, c, x, sympy.Integer(2), sympy.Rational(-1, 3)]
 
 
-def _expression(tree):
-    """A SymPy expression (evaluated as usual) from a nested ('op', children) tree."""
+def _expression(tree, unevaluated_functions=False):
+    """A SymPy expression (evaluated as usual) from a nested ('op', children) tree; with
+    ``unevaluated_functions``, tanh and sigmoid of a symbolic argument are left as written,
+    as the presets make them (``tanh(-a)`` is not turned into ``-tanh(a)``)."""
     if not isinstance(tree, tuple):
         return tree
     op, children = tree
-    args = [_expression(t) for t in children]
+    args = [_expression(t, unevaluated_functions) for t in children]
+
+    def applied(function):
+        if unevaluated_functions and not args[0].is_number:
+            return function(args[0], evaluate=False)
+        return function(args[0])
+
     return {
         "add": lambda: sympy.Add(*args),
         "mul": lambda: sympy.Mul(*args),
         "pow": lambda: sympy.Pow(args[0], 2),
-        "tanh": lambda: sympy.tanh(args[0]),
+        "tanh": lambda: applied(sympy.tanh),
         "max": lambda: fn.Max(*args),
-        "sigmoid": lambda: fn.sigmoid(args[0]),
+        "sigmoid": lambda: applied(fn.sigmoid),
     }[op]()
 
 
@@ -112,7 +120,10 @@ def test_a_built_graph_writes_out_the_same_expression(tree):
         return graph.apply(head, nodes[0])
 
     graph.root = build(tree)
-    assert graph.to_sympy() == _expression(tree)
+    written = graph.to_sympy()
+    assert written == _expression(tree, unevaluated_functions=True)
+    # and, evaluated, exactly SymPy's evaluated form
+    assert written.doit() == _expression(tree)
 
 
 def test_a_class_with_its_own_equality_stays_opaque():

@@ -71,6 +71,19 @@ def test_nothing_was_executed():
         ["check", "w*x", "--wrt", "w", "--claim", "__import__('os')"],
         ["grad", "w*x", "--wrt", "w", "--at", "w=__import__"],
         ["prove", "--model", "two-layer", "--hidden", "100000", "--init", "zero"],
+        # within every per-dimension limit, but far too large a graph to build
+        ["prove", "--model", "mlp", "--hidden", "4096,4096", "--inputs", "4096", "--init", "zero"],
+        [
+            "collapse",
+            "--model",
+            "two-layer",
+            "--hidden",
+            "4096",
+            "--inputs",
+            "4096",
+            "--samples",
+            "4096",
+        ],
         ["prove", "--model", "two-layer", "--activation", "evil", "--init", "zero"],
     ],
 )

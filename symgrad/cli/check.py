@@ -22,58 +22,80 @@ from symgrad.cli.options import (
 from symgrad.cli.running import Output, run_command
 from symgrad.errors import ProblemError
 
+LossArgument = Annotated[
+    str | None, typer.Argument(help="The loss expression (a leading '-' is fine).")
+]
+
+WrtOption = Annotated[
+    str | None, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")
+]
+
+ClaimOption = Annotated[
+    list[str] | None,
+    typer.Option("--claim", help="Claimed derivative; repeat for each --wrt."),
+]
+
+DerivationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--derivation",
+        help="Check a derivation line by line: a file (text or LaTeX align), or - for stdin.",
+    ),
+]
+
+AssumeOption = Annotated[
+    list[str] | None, typer.Option("--assume", help="Condition such as 'x>0'.")
+]
+
+StepsOption = Annotated[bool, typer.Option("--steps", help="Show the derivation step by step.")]
+
+LatexInputOption = Annotated[
+    bool, typer.Option("--latex", help="LOSS and claims are written in LaTeX.")
+]
+
+HideAnswerOption = Annotated[
+    bool, typer.Option("--hide-answer", help="Diagnose without printing the true derivative.")
+]
+
+HintOption = Annotated[
+    bool,
+    typer.Option("--hint", help="Name the mistake as a hint, without the true derivative."),
+]
+
+LetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--let", help="Define a name the claim uses, e.g. 'p = sigmoid(w*x + b)'; repeatable."
+    ),
+]
+
+ShapeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--shape", help="NAME=ROWS[,COLS], e.g. X=n,k or w=k: a matrix claim, every size."
+    ),
+]
+
+UpToFactorOption = Annotated[
+    bool, typer.Option("--up-to-factor", help="Accept a positive constant factor (∝).")
+]
+
 
 @app.command()
 def check(
-    loss: Annotated[
-        str | None, typer.Argument(help="The loss expression (a leading '-' is fine).")
-    ] = None,
-    wrt: Annotated[
-        str | None, typer.Option(help="Parameter(s), comma separated, e.g. w or w0,w1.")
-    ] = None,
-    claim: Annotated[
-        list[str] | None,
-        typer.Option("--claim", help="Claimed derivative; repeat for each --wrt."),
-    ] = None,
-    derivation: Annotated[
-        str | None,
-        typer.Option(
-            "--derivation",
-            help="Check a derivation line by line: a file (text or LaTeX align), or - for stdin.",
-        ),
-    ] = None,
-    assume: Annotated[
-        list[str] | None, typer.Option("--assume", help="Condition such as 'x>0'.")
-    ] = None,
+    loss: LossArgument = None,
+    wrt: WrtOption = None,
+    claim: ClaimOption = None,
+    derivation: DerivationOption = None,
+    assume: AssumeOption = None,
     function: FunctionOption = None,
-    steps: Annotated[
-        bool, typer.Option("--steps", help="Show the derivation step by step.")
-    ] = False,
-    latex_input: Annotated[
-        bool, typer.Option("--latex", help="LOSS and claims are written in LaTeX.")
-    ] = False,
-    hide_answer: Annotated[
-        bool, typer.Option("--hide-answer", help="Diagnose without printing the true derivative.")
-    ] = False,
-    hint: Annotated[
-        bool,
-        typer.Option("--hint", help="Name the mistake as a hint, without the true derivative."),
-    ] = False,
-    let: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--let", help="Define a name the claim uses, e.g. 'p = sigmoid(w*x + b)'; repeatable."
-        ),
-    ] = None,
-    shape: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--shape", help="NAME=ROWS[,COLS], e.g. X=n,k or w=k: a matrix claim, every size."
-        ),
-    ] = None,
-    up_to_factor: Annotated[
-        bool, typer.Option("--up-to-factor", help="Accept a positive constant factor (∝).")
-    ] = False,
+    steps: StepsOption = False,
+    latex_input: LatexInputOption = False,
+    hide_answer: HideAnswerOption = False,
+    hint: HintOption = False,
+    let: LetOption = None,
+    shape: ShapeOption = None,
+    up_to_factor: UpToFactorOption = False,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,

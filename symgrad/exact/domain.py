@@ -96,3 +96,42 @@ def domain_of(expr: sympy.Basic) -> tuple[Constraint, ...]:
         elif isinstance(node, sympy.tan):
             need(sympy.cos(node.args[0]), "!=", "tan(...)")
     return tuple(found)
+
+
+_RESTRICTING = (sympy.log, sympy.Pow, sympy.asin, sympy.acos, sympy.tan)
+
+
+def domain_of_graph(graph) -> tuple[Constraint, ...]:
+    """:func:`domain_of` for a loss given as an :class:`~symgrad.exact.graph.ExprGraph`.
+
+    Only the nodes that can restrict the domain are looked at (logs, powers that
+    are not whole and nonnegative, asin, acos, tan), from the graph's own list of
+    heads; the loss is walked as SymPy only when one of them may restrict it.
+    ``log`` of ``exp`` or of a sum of ``exp`` and positive numbers never does.
+    """
+    if all(_harmless(graph, i) for i in graph.nodes_with(_RESTRICTING)):
+        return ()
+    return domain_of(graph.to_sympy())
+
+
+def _harmless(graph, number: int) -> bool:
+    head, children = graph.heads[number], graph.children[number]
+    if head is sympy.Pow:
+        exponent = graph.atoms[children[1]]
+        return exponent is not None and exponent.is_Integer and exponent >= 0
+    if head is sympy.log:
+        return _positive(graph, children[0]) or _positive_sum(graph, children[0])
+    return False
+
+
+def _positive(graph, number: int) -> bool:
+    atom = graph.atoms[number]
+    if atom is not None:
+        return bool(atom.is_number and atom.is_positive)
+    return graph.heads[number] is sympy.exp
+
+
+def _positive_sum(graph, number: int) -> bool:
+    return graph.heads[number] is sympy.Add and all(
+        _positive(graph, c) for c in graph.children[number]
+    )

@@ -558,7 +558,9 @@ def is_certainly_nonzero(value: Value) -> bool:
 
 def _raw_fraction(raw) -> Fraction:
     sign, mantissa, exponent, _ = raw
-    value = Fraction(mantissa) * (Fraction(2) ** exponent)
+    # int(): mpmath's mantissa is a gmpy2 mpz when gmpy2 is installed, and a Fraction that
+    # holds an mpz breaks SymPy under other ground types (python, flint)
+    value = Fraction(int(mantissa)) * (Fraction(2) ** int(exponent))
     return -value if sign else value
 
 

@@ -173,7 +173,7 @@ def proof_to_html(result: ProofResult) -> str:
         if sentence:
             parts.append(f"<p><strong>{label}:</strong> {esc(sentence)}</p>")
     facts = [
-        ("Loss", f"J = {mathml(problem.loss)}"),
+        ("Loss", f"J = {mathml(problem.graph)}"),
         ("Parameters", esc(", ".join(map(str, problem.parameters)))),
         ("Data", esc(", ".join(map(str, problem.data)) or "(none)")),
         ("Tie", esc(problem.describe_tie())),

@@ -212,7 +212,7 @@ def _gradient_lines(result: ProofResult) -> list[str]:
 
 
 def problem_lines(problem) -> list[str]:
-    lines = [f"Loss:        J = {short(problem.loss)}"]
+    lines = [f"Loss:        J = {short(problem.graph)}"]
     lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
     lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
     lines.append(f"Tie:         {short(problem.describe_tie(), 300)}")
@@ -267,7 +267,7 @@ def proof_to_dict(result: ProofResult) -> dict:
     return {
         "verdict": result.verdict,
         "claim": f"the tie {problem.describe_tie()} persists under gradient descent",
-        "loss": printable(problem.loss),
+        "loss": printable(problem.graph),
         "parameters": [str(p) for p in problem.parameters],
         "data": [str(s) for s in problem.data],
         "ties": [[str(p) for p in group] for group in problem.ties],
@@ -363,7 +363,7 @@ def proof_to_markdown(result: ProofResult) -> str:
     problem = result.problem
     verdict = {"proven": "Proven", "refuted": "Refuted", "unknown": "Unknown"}[result.verdict]
     lines = [f"**{verdict}.** {md_escape(headline(result))}", ""]
-    lines.append(f"- Loss: $J = {latex(problem.loss)}$")
+    lines.append(f"- Loss: $J = {latex(problem.graph)}$")
     lines.append(f"- Tie: ${latex_tie(problem)}$")
     if problem.init:
         init = ", ".join(
@@ -438,7 +438,7 @@ def _md_value(value) -> str:
 @renders(ProofResult, "latex")
 def proof_to_latex(result: ProofResult) -> str:
     problem = result.problem
-    rows = [r"J &= %s" % latex(problem.loss), r"\text{tie: } & %s" % latex_tie(problem)]
+    rows = [r"J &= %s" % latex(problem.graph), r"\text{tie: } & %s" % latex_tie(problem)]
     for name, value in list(result.differences.items())[:12]:
         first, second = (symbol_tex(n) for n in name.split(" - "))
         rows.append(

@@ -176,6 +176,9 @@ class ProofResult(Renderable):
     certificate: str = ""
     symmetries: tuple[Mapping[sympy.Symbol, sympy.Symbol], ...] = ()
     branches: tuple[Any, ...] = ()
+    # a permutation proof on the loss's graph: the symmetries with each one's node map
+    # (node -> image node), which the certificate check verifies node by node; not shown
+    node_maps: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def holds(self) -> bool:

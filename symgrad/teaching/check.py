@@ -234,7 +234,7 @@ def check(
     budget = Budget(timeout)
     functions = function_names(functions)
     reading = read_problem(loss, wrt, claim, functions, latex_input, let)
-    present = {s.name: s for s in symbols_of(reading.loss.expr)}
+    present = {s.name: s for s in reading.loss.symbols}
     present.update({p.name: p for p in reading.wrt})
     reading.claims = [
         dataclasses.replace(parsed, expr=unify(parsed.expr, present)) for parsed in reading.claims

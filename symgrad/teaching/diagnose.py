@@ -140,7 +140,8 @@ def _ratio(c: _Context) -> sympy.Rational | None:
         return None
     if not all(low <= ratio <= high for low, high in enclosures):
         return None
-    return sympy.Rational(Fraction(ratio).numerator, Fraction(ratio).denominator)
+    ratio = Fraction(ratio)
+    return sympy.Rational(int(ratio.numerator), int(ratio.denominator))
 
 
 def _constant_factor(c: _Context) -> Diagnosis | None:

@@ -357,14 +357,12 @@ def _claim_texts(claim: object, count: int) -> list[str]:
 
 def read_loss(loss: object, functions: Sequence[str], latex: bool, e_is_symbol: bool) -> Parsed:
     """The loss: text (a leading ``J =`` is allowed) or a SymPy expression."""
-    from symgrad.exact.dag import symbols_of
-    from symgrad.exact.domain import domain_of
 
     if isinstance(loss, str):
         text, _ = strip_loss_prefix(loss)
         parsed = read(text, functions, e_is_symbol=e_is_symbol, latex=latex)
     elif isinstance(loss, sympy.Expr):
-        parsed = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
+        parsed = Parsed.of_sympy(loss)
     else:
         raise ProblemError(
             f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
@@ -446,7 +444,6 @@ def read_problem(
     door: str = "check",
 ) -> Reading:
     """Loss, definitions and claims read on one path (check, derivations and grade alike)."""
-    from symgrad.exact.dag import symbols_of
     from symgrad.ties.problem import named_parameters
 
     names = wrt_names(wrt, latex)
@@ -455,7 +452,7 @@ def read_problem(
         loss, names, functions, latex, _with_the_loss(let, loss, latex, texts), door
     )
     notes = list(parsed_loss.notes)
-    present = {s.name: s for s in symbols_of(parsed_loss.expr)}
+    present = {s.name: s for s in parsed_loss.symbols}
     params = named_parameters(names, present, parsed_loss.names)
     notes += [
         f"{p} cancels out of the loss: its derivative is 0" for p in params if p.name not in present

@@ -14,6 +14,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from symgrad.exact.dag import tree_size
+from symgrad.exact.graph import ExprGraph
 from symgrad.exact.printing import to_str
 
 TEXT_LIMIT = 400
@@ -23,8 +24,19 @@ PRINT_NODES = 5_000
 JSON_NODES = 200_000
 
 
+def written_out(expr: object, max_nodes: int) -> object:
+    """A loss graph as its SymPy expression, or None when its printed tree exceeds
+    ``max_nodes`` (a preset's loss is then never written out); anything else unchanged."""
+    if isinstance(expr, ExprGraph):
+        return expr.to_sympy() if expr.tree_size(stop=max_nodes) <= max_nodes else None
+    return expr
+
+
 def printable(expr: object, max_nodes: int = JSON_NODES) -> str:
     """``expr`` as text, unless its printed tree is too large to print in reasonable time."""
+    expr = written_out(expr, max_nodes)
+    if expr is None:
+        return f"<expression of more than {max_nodes} nodes, too large to print>"
     if isinstance(expr, sympy.Basic) and not expr.is_Atom:
         size = tree_size(expr, stop=max_nodes)
         if size > max_nodes:
@@ -118,7 +130,12 @@ class _Printer(LatexPrinter):
 
 def latex(expr: object, limit: int = 4 * TEXT_LIMIT) -> str:
     """LaTeX for an expression (symgrad's names), or a note when it is too long."""
-    if isinstance(expr, sympy.Basic) and printable(expr, PRINT_NODES).startswith("<"):
+    expr = written_out(expr, PRINT_NODES)
+    if (
+        expr is None
+        or isinstance(expr, sympy.Basic)
+        and printable(expr, PRINT_NODES).startswith("<")
+    ):
         return r"\text{(too large to print)}"
     if isinstance(expr, sympy.Interval):
         return r"\in \left[%s, %s\right]" % (f"{float(expr.start):.6g}", f"{float(expr.end):.6g}")

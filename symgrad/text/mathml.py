@@ -23,6 +23,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode
 
 from symgrad.exact.dag import tree_size
 from symgrad.exact.printing import to_str
+from symgrad.text.display import written_out
 
 MAX_NODES = 2_000
 TEXT_LIMIT = 400
@@ -72,6 +73,9 @@ class _Printer(MathMLPresentationPrinter):
 def mathml(expr: object, display: bool = False) -> str:
     """``expr`` as a ``<math>`` element (block when ``display``), or escaped text if too large."""
     block = ' display="block"' if display else ""
+    expr = written_out(expr, MAX_NODES)
+    if expr is None:
+        return f"<code>{html.escape(f'<expression of more than {MAX_NODES} nodes>')}</code>"
     if not isinstance(expr, sympy.Basic):
         return f"<math{block}><mtext>{html.escape(str(expr))}</mtext></math>"
     if tree_size(expr, stop=MAX_NODES) > MAX_NODES:

@@ -26,6 +26,7 @@ sigma(w*x)
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -37,7 +38,9 @@ from sympy import Rational
 
 from symgrad.errors import ParseError
 from symgrad.exact import functions as fn
-from symgrad.exact.domain import Constraint, always_holds
+from symgrad.exact.dag import symbols_of
+from symgrad.exact.domain import Constraint, always_holds, domain_of_graph
+from symgrad.exact.graph import ExprGraph
 from symgrad.text.grammar import REFUSED_NAMES, Context, lex_text, parse_tokens
 from symgrad.text.names import resolve
 from symgrad.text.vocabulary import (  # noqa: F401 - re-exported
@@ -169,6 +172,20 @@ class Parsed:
     notes: tuple[str, ...] = ()
     functions: frozenset[str] = field(default_factory=frozenset)
     text: str = ""
+
+    @functools.cached_property
+    def symbols(self) -> frozenset[sympy.Symbol]:
+        """The free symbols of the expression (one walk over its DAG, kept)."""
+        return frozenset(symbols_of(self.expr))
+
+    @classmethod
+    def of_sympy(cls, expr: sympy.Basic) -> Parsed:
+        """A SymPy expression given directly: its symbols, names and domain from one graph."""
+        graph = ExprGraph.from_sympy(expr)
+        symbols = frozenset(graph.symbols())
+        parsed = cls(expr, frozenset(s.name for s in symbols), domain_of_graph(graph))
+        parsed.__dict__["symbols"] = symbols
+        return parsed
 
 
 def _known_function_names(functions: frozenset[str]) -> frozenset[str]:

@@ -1,7 +1,7 @@
 """The certificate check: every verdict re-verified before it leaves the library.
 
 This module shares no code with the routes that decide (reverse-mode
-gradients, the DAG evaluator, the sampler, the canonical numbering). It
+gradients, the DAG evaluator, the sampler, the canonical lookup). It
 re-derives what a verdict claims from the original problem:
 
 - a refutation's witness: the point lies in the tied subspace, matches the
@@ -10,9 +10,20 @@ re-derives what a verdict claims from the original problem:
   conventions are in the functions' own derivatives), evaluated exactly or
   with intervals at the point, differ and match the values reported; a witness
   after k steps is re-run step by step;
-- a proof by permutation: each permutation is re-applied to the loss and the
-  result compared with SymPy's canonical form of the loss; its orbits must be
-  the tie groups;
+- a proof by permutation of a loss given as text or SymPy: each permutation is
+  re-applied to the SymPy expression and the result compared with SymPy's
+  canonical form of the loss (relies on SymPy's expression, not on the graph
+  the proof used);
+- a proof by permutation of a preset, whose loss is built as an expression
+  graph (its SymPy form is written out from the graph): each permutation's
+  node map, handed over by the proof, is verified node by node
+  (:func:`~symgrad.ties.independent.node_map_holds`: same head, children mapped
+  to children as a sequence or, for + * max min, a multiset, leaves to the
+  permuted leaves, the root to itself), which by induction shows sigma(J) = J;
+  it relies on the graph being the loss and on + * max min being commutative,
+  not on the graph's numbering, its lookup table or the route that found the
+  map. In both cases the permutations must keep each tie group in place and
+  their orbits (a union-find of this module's own) must be the tie groups;
 - a proof by zero test or a stationary init: cross-examined at fresh random
   rational points, where no difference (no gradient) may be certainly
   nonzero; if one is, the proof was wrong and a refutation takes its place.
@@ -62,6 +73,7 @@ class _Check:
         self.result = result
         self.problem = problem if problem is not None else result.problem
         self.budget = budget
+        self.blocks: dict | None = None  # parameter -> index of its block of the partition
 
     def loss(self, instance: Mapping[str, str] | None = None) -> sympy.Expr:
         loss = self.problem.loss
@@ -260,62 +272,107 @@ class _Check:
         symmetries = self.result.symmetries
         if not symmetries:
             raise CertificateFailure("a permutation proof without its permutations")
+        on_graph = False
+        graph_proof = self.graph_proof(self.result.node_maps)
         for branch in self.result.branches or (None,):
-            loss = problem.loss
             if branch is not None and branch.substitution:
                 self.branch_solves(branch)
-                loss = ind.replace(loss, branch.substitution)
-            index = ind.node_index(loss)
-            valid = [s for s in symmetries if self.leaves_unchanged(loss, s, index)]
+                loss = ind.replace(problem.loss, branch.substitution)
+                valid = self.sympy_symmetries(loss, symmetries)
+            elif graph_proof is not None:
+                valid = self.graph_symmetries(graph_proof)
+                on_graph = True
+            else:
+                valid = self.sympy_symmetries(problem.loss, symmetries)
             if not valid:
                 raise CertificateFailure("no permutation leaves the loss unchanged when re-applied")
             self.orbits_are_groups(valid)
+        if on_graph:
+            return (
+                "each permutation's node map was checked node by node on the loss's graph "
+                "(the same head, children mapped to children, the loss mapped to itself); "
+                "their orbits are the tie groups"
+            )
         return (
             "the permutations were re-applied to the loss and compared with SymPy's canonical "
             "form; their orbits are the tie groups"
         )
 
-    def leaves_unchanged(self, loss, sigma, index: dict | None = None) -> bool:
-        params = set(self.problem.parameters)
-        if set(sigma) != set(sigma.values()) or not set(sigma) <= params:
+    def graph_proof(self, node_maps):
+        """The proof's node maps, if they are about this problem's loss graph as built.
+
+        A graph made from a SymPy expression is re-checked on the SymPy expression
+        instead (so that the conversion is not relied on).
+        """
+        graph = self.problem.graph
+        for proof in node_maps:
+            if proof.graph is graph and not graph.from_sympy_expression:
+                return proof
+        return None
+
+    def graph_symmetries(self, proof) -> list:
+        """The proof's permutations whose node maps hold (:func:`ind.node_map_holds`)."""
+        nodes = ind.reachable_nodes(proof.graph)
+        valid = []
+        for sigma, images in zip(proof.generators, proof.node_maps):
+            self.is_permutation_of_blocks(sigma)
+            self.budget.check("the certificate check")
+            if ind.node_map_holds(proof.graph, sigma, images, nodes):
+                valid.append(sigma)
+        return valid
+
+    def sympy_symmetries(self, loss, symmetries) -> list:
+        index = ind.node_index(loss)
+        return [s for s in symmetries if self.leaves_unchanged(loss, s, index)]
+
+    def is_permutation_of_blocks(self, sigma) -> None:
+        if self.blocks is None:
+            self.blocks = {p: i for i, g in enumerate(self.problem.partition()) for p in g}
+        block = self.blocks
+        moved = set(sigma)
+        if moved != set(sigma.values()) or not all(p in block for p in moved):
             raise CertificateFailure("a claimed permutation is not a permutation of parameters")
-        block = {p: i for i, g in enumerate(self.problem.partition()) for p in g}
         if any(block[a] != block[b] for a, b in sigma.items()):
             raise CertificateFailure("a claimed permutation moves a parameter out of its group")
+
+    def leaves_unchanged(self, loss, sigma, index: dict | None = None) -> bool:
+        self.is_permutation_of_blocks(sigma)
         self.budget.check("the certificate check")
         if ind.permuted(loss, sigma, index) is loss:
             return True
         return ind.replace(loss, sigma) == loss
 
-    def orbits_are_groups(self, generators) -> None:
-        orbit = {p: {p} for p in self.problem.parameters}
-        changed = True
-        while changed:
-            changed = False
-            for sigma in generators:
-                for a, b in sigma.items():
-                    if orbit[a] is not orbit[b]:
-                        merged = orbit[a] | orbit[b]
-                        for p in merged:
-                            orbit[p] = merged
-                        changed = True
-        for group in self.problem.ties:
-            if orbit[group[0]] != set(group):
-                raise CertificateFailure(
-                    f"the permutations' orbit of {group[0]} is not its tie group"
-                )
+    def orbit_roots(self, generators) -> dict:
+        """Each parameter -> a representative of its orbit under ``generators`` (union-find)."""
+        parameters = self.problem.parameters
+        index = {p: k for k, p in enumerate(parameters)}
+        parent = list(range(len(parameters)))
 
-    def orbits_are_blocks(self, generators, blocks) -> None:
-        orbit = {p: {p} for p in self.problem.parameters}
+        def root(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
         for sigma in generators:
             for a, b in sigma.items():
-                if orbit[a] is not orbit[b]:
-                    merged = orbit[a] | orbit[b]
-                    for p in merged:
-                        orbit[p] = merged
+                ra, rb = root(index[a]), root(index[b])
+                if ra != rb:
+                    parent[ra] = rb
+        return {p: root(k) for p, k in index.items()}
+
+    def orbits_are_groups(self, generators) -> None:
+        self.orbits_are_blocks(generators, self.problem.ties, "the permutations'", "tie group")
+
+    def orbits_are_blocks(self, generators, blocks, whose="the swaps'", noun="group") -> None:
+        roots = self.orbit_roots(generators)
+        sizes: dict = {}
+        for r in roots.values():
+            sizes[r] = sizes.get(r, 0) + 1
         for block in blocks:
-            if orbit[block[0]] != set(block):
-                raise CertificateFailure(f"the swaps' orbit of {block[0]} is not its group")
+            first = roots[block[0]]
+            if any(roots[p] != first for p in block) or sizes[first] != len(block):
+                raise CertificateFailure(f"{whose} orbit of {block[0]} is not its {noun}")
 
     def invariant_set(self, groups, pinned, points: int = CROSS_POINTS) -> int:
         """At random points of S: equal gradients within groups, zero gradients where pinned."""
@@ -547,17 +604,16 @@ def certify_proof(result, budget: Budget):
         return _failed(result, f"the independent re-check could not evaluate ({error})")
 
 
-def certify_collapse(result, problem, groups, pinned, budget: Budget):
-    """Re-verify a collapse: the invariant set re-examined, each split witness re-run."""
+def certify_collapse(result, problem, groups, pinned, budget: Budget, proof=None):
+    """Re-verify a collapse: the invariant set re-examined, each split witness re-run.
+
+    ``proof`` is the permutation route's :class:`~symgrad.ties.symmetry.SymmetryProof`,
+    whose node maps are checked on a preset's loss graph.
+    """
     check = _Check(None, budget, problem)
     try:
         if result.method.startswith("permutation"):
-            index = ind.node_index(problem.loss)
-            valid = [
-                s for s in problem.symmetries if check.leaves_unchanged(problem.loss, s, index)
-            ]
-            check.orbits_are_blocks(valid, groups)
-            text = "the neuron swaps were re-applied to the loss; their orbits are the groups"
+            text = _collapse_permutations(check, problem, groups, proof)
         else:
             checked = check.invariant_set(groups, pinned)
             text = (
@@ -588,6 +644,22 @@ def certify_collapse(result, problem, groups, pinned, budget: Budget):
             certificate="failed: the re-check did not finish",
             reason=f"the independent certificate check did not finish ({error})",
         )
+
+
+def _collapse_permutations(check: _Check, problem, groups, proof) -> str:
+    graph_proof = check.graph_proof((proof,) if proof is not None else ())
+    if graph_proof is not None:
+        valid = check.graph_symmetries(graph_proof)
+        check.orbits_are_blocks(valid, groups)
+        swaps = all(s.get(b) == a for s in valid for a, b in s.items())
+        return (
+            f"the neuron {'swaps' if swaps else 'permutations'}' node maps were checked node by "
+            "node on the loss's graph; their orbits are the groups"
+        )
+    index = ind.node_index(problem.loss)
+    valid = [s for s in problem.symmetries if check.leaves_unchanged(problem.loss, s, index)]
+    check.orbits_are_blocks(valid, groups)
+    return "the neuron swaps were re-applied to the loss; their orbits are the groups"
 
 
 def certify_values(

@@ -36,6 +36,7 @@ from symgrad.exact.sampling import Sampler, find_nonzero
 from symgrad.exact.zero import prove_zero
 from symgrad.results import CollapseResult, SplitWitness
 from symgrad.runtime.budget import Budget, binds_timeout
+from symgrad.runtime.heap import heap_frozen
 from symgrad.ties.models import Model
 from symgrad.ties.multistep import DEFAULT_STEPS, separation_witness
 from symgrad.ties.problem import Problem
@@ -79,10 +80,13 @@ def _flat(signature) -> list[sympy.Expr]:
 
 
 class _Refiner:
-    def __init__(self, problem: Problem, loss, budget: Budget):
+    def __init__(self, problem: Problem, budget: Budget):
         self.problem = problem
-        self.loss = loss
         self.budget = budget
+
+    @property
+    def loss(self) -> sympy.Expr:
+        return self.problem.loss  # written out in SymPy only if a refinement round is needed
 
     def sampler(self, expressions) -> Sampler:
         symbols = set().union(*(e.free_symbols for e in expressions)) if expressions else set()
@@ -132,7 +136,7 @@ class _Refiner:
         return _State(self.problem, groups, pinned)
 
 
-def _witnesses(problem, loss, start, final, steps, budget) -> tuple[SplitWitness, ...]:
+def _witnesses(problem, start, final, steps, budget) -> tuple[SplitWitness, ...]:
     """For pairs that start equal but end apart: the step at which they separate, if found."""
     final_of = {p: index for index, group in enumerate(final) for p in group}
     pairs = []
@@ -143,13 +147,15 @@ def _witnesses(problem, loss, start, final, steps, budget) -> tuple[SplitWitness
         reps = list(representatives.values())
         pairs.extend((reps[0], other) for other in reps[1:])
     pairs = pairs[:MAX_WITNESS_PAIRS]
+    if not pairs:
+        return ()
     result = []
     starts = _starts(problem)
     for pair in pairs:
         found = None
         if starts:
             found = separation_witness(
-                loss,
+                problem.loss,
                 problem.parameters,
                 starts,
                 [pair],
@@ -238,23 +244,28 @@ def _nothing_tied(start_time: Budget) -> CollapseResult:
     )
 
 
-def _coarsest(problem, state: _State, budget: Budget) -> tuple[_State, str, int]:
-    """Refine the groups until a permutation proves them or the refinement is stable."""
-    refiner = _Refiner(problem, problem.loss, budget.share(0.7, floor=0.05))
+def _coarsest(problem, state: _State, budget: Budget):
+    """Refine the groups until a permutation proves them or the refinement is stable.
+
+    Returns the final state, the method, the rounds and the permutation proof (or None).
+    """
+    refiner = _Refiner(problem, budget.share(0.7, floor=0.05))
     rounds = 0
     while True:
         budget.check("collapse")
-        if (
-            not state.pinned
-            and symmetry_proof(
-                problem.loss, problem.parameters, state.groups, problem.symmetries, budget
+        proof = None
+        if not state.pinned:
+            proof = symmetry_proof(
+                problem.graph, problem.parameters, state.groups, problem.symmetries, budget
             )
-            is not None
-        ):
-            method = (
-                "permutation invariance: neuron swaps whose orbits are the groups leave J unchanged"
+        if proof is not None:
+            kind = (
+                "neuron swaps"
+                if all(s.get(b) == a for s in proof.generators for a, b in s.items())
+                else "neuron permutations"
             )
-            return state, method, rounds
+            method = f"permutation invariance: {kind} whose orbits are the groups leave J unchanged"
+            return state, method, rounds, proof
         rounds += 1
         refined = refiner.refine(state)
         if refined.key() == state.key():
@@ -262,7 +273,7 @@ def _coarsest(problem, state: _State, budget: Budget) -> tuple[_State, str, int]
                 "every group's gradients agree and every pinned parameter's gradient is 0 on the "
                 f"invariant set (stable after {rounds} refinement round{'s' if rounds > 1 else ''})"
             )
-            return state, method, rounds
+            return state, method, rounds, None
         state = refined
 
 
@@ -294,9 +305,16 @@ def collapse(
         if "nothing is tied" not in str(error):
             raise
         return _nothing_tied(budget)
+    with heap_frozen():  # the loss graph stays out of the cycle collector's scans
+        result = _decided(problem, model, budget, steps)
+    return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))
+
+
+def _decided(problem: Problem, model: Model | None, budget: Budget, steps: int) -> CollapseResult:
+    """The coarsest invariant set from the problem's init, its witnesses and its certificate."""
     start = problem.partition()
     pinned = {p: v for p, v in (problem.init or {}).items() if not v.free_symbols}
-    state, method, rounds = _coarsest(problem, _State(problem, start, pinned), budget)
+    state, method, rounds, proof = _coarsest(problem, _State(problem, start, pinned), budget)
     stationary = None
     if problem.init_is_numeric:
         stationary = len(state.pinned) == len(problem.parameters)
@@ -313,7 +331,7 @@ def collapse(
         widths=widths,
         method=method,
         stationary=stationary,
-        witnesses=_witnesses(problem, problem.loss, start, ordered, steps, budget),
+        witnesses=_witnesses(problem, start, ordered, steps, budget),
         rounds=rounds,
         model=model.describe() if model else "",
         notes=tuple(model.notes) if model else (),
@@ -325,5 +343,4 @@ def collapse(
     )
     from symgrad.ties.certify import certify_collapse
 
-    result = certify_collapse(result, problem, state.groups, state.pinned, budget)
-    return dataclasses.replace(result, elapsed_s=round(budget.elapsed(), 4))
+    return certify_collapse(result, problem, state.groups, state.pinned, budget, proof)

@@ -20,7 +20,6 @@ import sympy
 from symgrad.errors import ProblemError
 from symgrad.exact.calculus import gradients
 from symgrad.exact.dag import substitute, symbols_of
-from symgrad.exact.domain import domain_of
 from symgrad.exact.evaluate import Undecided, evaluate
 from symgrad.results import GradientResult
 from symgrad.text.display import tidy
@@ -144,7 +143,7 @@ def gradient_report(
     if isinstance(loss, str):
         parsed = read(loss, functions, latex=latex)
     elif isinstance(loss, sympy.Expr):
-        parsed = Parsed(loss, frozenset(s.name for s in symbols_of(loss)), domain_of(loss))
+        parsed = Parsed.of_sympy(loss)
     else:
         raise ProblemError(
             f"the loss must be text or a SymPy expression, not {type(loss).__name__}"
@@ -152,7 +151,7 @@ def gradient_report(
     expr = parsed.expr
     if not isinstance(expr, sympy.Expr):
         raise ProblemError("the loss must be an expression, not a condition")
-    present = {s.name: s for s in symbols_of(expr)}
+    present = {s.name: s for s in parsed.symbols}
     symbols = named_parameters(wrt, present, parsed.names, latex)
     notes = list(parsed.notes)
     notes += [

@@ -2,14 +2,17 @@
 
 An interval enclosure at 200 bits (:class:`Enclose`, with its own function table
 and PyTorch's kink conventions), plain ``sympy.diff`` derivatives, substitution,
-and re-application of a permutation to a loss. The deciding routes use
-reverse-mode gradients over the DAG, the DAG evaluator, the sampler and the
-canonical numbering; nothing here calls them. A value is "certainly nonzero"
-only when it is an exact nonzero rational or an interval that excludes 0.
+re-application of a permutation to a SymPy loss, and the node-by-node check of
+a permutation's node map on a loss graph (:func:`node_map_holds`, with its own
+walk of the graph). The deciding routes use reverse-mode gradients over the
+DAG, the DAG evaluator, the sampler and the graph's canonical lookup; nothing
+here calls them. A value is "certainly nonzero" only when it is an exact
+nonzero rational or an interval that excludes 0.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -419,6 +422,68 @@ def permuted(expr: sympy.Basic, sigma: Mapping, index: dict | None = None) -> sy
         else:
             memo[node] = node.func(*args)
     return memo[expr]
+
+
+def reachable_nodes(graph) -> list[int]:
+    """The nodes of an :class:`~symgrad.exact.graph.ExprGraph` reachable from its root
+    (a walk of its own: nothing is assumed about how the nodes are numbered)."""
+    children = graph.children
+    seen = bytearray(len(children))
+    seen[graph.root] = 1
+    stack = [graph.root]
+    found = []
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for child in children[node]:
+            if not seen[child]:
+                seen[child] = 1
+                stack.append(child)
+    return found
+
+
+def node_map_holds(graph, sigma: Mapping, images, nodes: list[int]) -> bool:
+    """Whether ``images`` is sigma's action on the loss graph and fixes its root, so sigma(J) = J.
+
+    Checked node by node, without looking anything up: for every node reachable
+    from the root (``nodes``), the image of a leaf is the leaf of sigma(its atom);
+    the image of any other node has the same head and, as children, the images
+    of the node's children (in order, or as a multiset for + * max min); the
+    root is its own image. By induction on the tree, the tree at the image of a
+    node is sigma of the node's tree up to the order of commutative arguments,
+    so sigma(J) is J as a tree up to that order, hence as a function. The
+    graph's numbering, its lookup table and the route that found ``images``
+    are not relied on; a node the graph keeps opaque is refused.
+    """
+    heads, children, atoms = graph.heads, graph.children, graph.atoms
+    size = len(heads)
+    root = graph.root
+    try:
+        images = array("q", images)  # node numbers only (a forged map may hold anything)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if len(images) < size or images[root] != root:
+        return False
+    commutative = set(_COMMUTATIVE)
+    opaque = graph.opaque
+    image_of = images.__getitem__
+    for i in nodes:
+        j = images[i]
+        if not 0 <= j < size or opaque and (i in opaque or j in opaque):
+            return False
+        head = heads[i]
+        if head is None:
+            atom = atoms[i]
+            if heads[j] is not None or atoms[j] != sigma.get(atom, atom):
+                return False
+        elif heads[j] != head:
+            return False
+        elif head in commutative:
+            if sorted(map(image_of, children[i])) != sorted(children[j]):
+                return False
+        elif tuple(map(image_of, children[i])) != children[j]:
+            return False
+    return True
 
 
 def plain_derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:

@@ -22,7 +22,9 @@ import sympy
 
 from symgrad.errors import ModelError
 from symgrad.exact.functions import relu, sigmoid, softplus
+from symgrad.exact.graph import ExprGraph, LossField, graph_of
 from symgrad.runtime.budget import tick
+from symgrad.runtime.heap import collector_paused
 from symgrad.text.parse import real_symbol
 from symgrad.text.suggest import did_you_mean
 
@@ -34,8 +36,21 @@ ACTIVATIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "softplus": softplus,
     "generic": sympy.Function("sigma", real=True),
 }
+# the same activations as heads of an expression graph (the presets build their losses there)
+ACTIVATION_HEADS: dict[str, type | None] = {
+    "identity": None,
+    "tanh": sympy.tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "softplus": softplus,
+    "generic": ACTIVATIONS["generic"],
+}
 LOSSES = ("mse", "cross-entropy", "linear")
 MAX_SIZE = 4096
+# weight-times-input products over all samples: about 4 million is 2 GiB of expression
+# graph (the 8-256-256-1 MLP over 8 samples has 0.55 million); beyond it a preset is refused
+# before anything is built, instead of filling the memory within the time budget
+MAX_PRODUCTS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,7 @@ class Model:
 
     name: str
     options: Mapping[str, object]
-    loss: sympy.Expr
+    loss: sympy.Expr = LossField()  # given as SymPy or as an ExprGraph (see LossField)
     parameters: tuple[sympy.Symbol, ...]
     data: tuple[sympy.Symbol, ...]
     neurons: tuple[tuple[tuple[sympy.Symbol, ...], ...], ...]
@@ -73,32 +88,33 @@ class Model:
                 mapping = {}
                 for j, k in enumerate(image):
                     mapping.update(zip(layer[j], layer[k]))
-                result.append({a: b for a, b in mapping.items() if a != b})
+                result.append({a: b for a, b in mapping.items() if a is not b})
         return tuple(result)
 
     def identical_groups(self) -> list[tuple[sympy.Symbol, ...]]:
         """Parameters that the identical init sets equal: position-wise across neurons."""
-        parent = {p: p for p in self.parameters}
+        index = {p: k for k, p in enumerate(self.parameters)}
+        parent = list(range(len(self.parameters)))
 
-        def find(p: sympy.Symbol) -> sympy.Symbol:
-            while parent[p] != p:
-                parent[p] = parent[parent[p]]
-                p = parent[p]
-            return p
+        def find(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
 
         for layer in self.neurons:
             if len(layer) < 2:
                 continue
             for position in range(len(layer[0])):
                 tick("grouping the identical init")
-                first = find(layer[0][position])
+                first = find(index[layer[0][position]])
                 for neuron in layer[1:]:
-                    other = find(neuron[position])
+                    other = find(index[neuron[position]])
                     if other != first:
                         parent[other] = first
-        groups: dict[sympy.Symbol, list[sympy.Symbol]] = {}
-        for p in self.parameters:
-            groups.setdefault(find(p), []).append(p)
+        groups: dict[int, list[sympy.Symbol]] = {}
+        for k, p in enumerate(self.parameters):
+            groups.setdefault(find(k), []).append(p)
         return [tuple(g) for g in groups.values()]
 
     def init_values(self, preset: str) -> dict[sympy.Symbol, sympy.Expr]:
@@ -119,6 +135,11 @@ class Model:
             f"init={str(preset)[:40]!r} is not a preset: use identical, zero, constant or ties "
             f"like a=b{did_you_mean(str(preset), ('identical', 'zero', 'constant'))}"
         )
+
+    @property
+    def graph(self) -> ExprGraph:
+        """The loss as a hash-consed expression graph (the presets build it directly)."""
+        return graph_of(self)
 
     def hidden_layers(self) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], ...]:
         return self.neurons if self.hidden else ()
@@ -142,22 +163,25 @@ def _check_size(name: str, value: object, low: int = 1) -> int:
     return value
 
 
-def _activation(name: str, option: str) -> Callable[[sympy.Expr], sympy.Expr]:
-    """The activation as a callable that skips SymPy's automatic evaluation.
+def _check_products(widths: list[int], samples: int) -> None:
+    products = samples * sum(a * b for a, b in zip(widths, widths[1:]))
+    if products > MAX_PRODUCTS:
+        shape = "-".join(map(str, widths))
+        raise ModelError(
+            f"the network {shape} over {samples} sample(s) has {products:,} weight-input "
+            f"products, more than {MAX_PRODUCTS:,}: too large to build exactly; use fewer "
+            "samples or narrower layers (symbolic sizes prove every width at once)"
+        )
 
-    ``tanh(z).eval`` asks assumption queries of its argument, which costs
-    seconds on the long sums of a wide layer and never simplifies them; the
-    zero-argument cases are still evaluated when an init is substituted.
-    """
+
+def _activation(name: str, option: str) -> type | None:
+    """The activation as a graph head (None for the identity)."""
     if name not in ACTIVATIONS:
         raise ModelError(
             f"{option}={str(name)[:40]!r} is not one of {', '.join(ACTIVATIONS)}"
             f"{did_you_mean(str(name), ACTIVATIONS)}"
         )
-    function = ACTIVATIONS[name]
-    if name == "identity":
-        return function
-    return lambda z: function(z) if z.is_Number else function(z, evaluate=False)
+    return ACTIVATION_HEADS[name]
 
 
 def _data_names(samples: int, inputs: int, outputs: int, targets: bool):
@@ -176,13 +200,14 @@ def _data_names(samples: int, inputs: int, outputs: int, targets: bool):
 
 
 def _sample_loss(
-    logits: Sequence[sympy.Expr],
-    outputs: Sequence[sympy.Expr],
-    targets: Sequence[sympy.Expr],
+    graph: ExprGraph,
+    logits: Sequence[int],
+    outputs: Sequence[int],
+    targets: Sequence[int],
     loss: str,
     output_activation: str = "identity",
-) -> sympy.Expr:
-    """One sample's loss.
+) -> int:
+    """One sample's loss, as a node of ``graph``.
 
     Cross-entropy takes the network's outputs as they are: with a sigmoid output
     layer they are probabilities and the loss is binary cross-entropy per output
@@ -190,18 +215,21 @@ def _sample_loss(
     pre-activation z); otherwise they are logits: softmax cross-entropy for
     several outputs, binary cross-entropy with logits for one.
     """
+    g = graph
     if loss == "mse":
-        return sympy.Add(*((y - f) ** 2 for y, f in zip(targets, outputs)))
+        two = g.leaf(sympy.Integer(2))
+        return g.add(*(g.power(g.add(y, g.negate(f)), two) for y, f in zip(targets, outputs)))
     if loss == "linear":
-        return sympy.Add(*outputs)
+        return g.add(*outputs)
     if output_activation == "sigmoid":
-        return sympy.Add(*(softplus(z) - y * z for y, z in zip(targets, logits)))
-    scores = outputs
-    if len(scores) == 1:
-        a, y = scores[0], targets[0]
-        return softplus(a) - y * a
-    lse = sympy.log(sympy.Add(*(sympy.exp(a) for a in scores)))
-    return sympy.Add(*(y * (lse - a) for y, a in zip(targets, scores)))
+        return g.add(
+            *(g.add(g.apply(softplus, z), g.negate(g.mul(y, z))) for y, z in zip(targets, logits))
+        )
+    if len(outputs) == 1:
+        a, y = outputs[0], targets[0]
+        return g.add(g.apply(softplus, a), g.negate(g.mul(y, a)))
+    lse = g.apply(sympy.log, g.add(*(g.apply(sympy.exp, a) for a in outputs)))
+    return g.add(*(g.mul(y, g.add(lse, g.negate(a))) for y, a in zip(targets, outputs)))
 
 
 def describe_loss(loss: str, outputs: int, output_activation: str) -> str:
@@ -241,14 +269,19 @@ def _network(
     outputs = _check_size("outputs", outputs)
     samples = _check_size("samples", samples)
     hidden = [_check_size("hidden", h) for h in hidden]
+    _check_products([inputs, *hidden, outputs], samples)
     act = _activation(activation, "activation")
     out_act = _activation(output_activation, "output-activation")
-    layers = _Layers([inputs, *hidden, outputs], bias)
+    graph = ExprGraph()
     xs, ys = _data_names(samples, inputs, outputs, loss != "linear")
-    total = []
-    for s in range(samples):
-        logits, values = layers.forward(xs[s], act, out_act)
-        total.append(_sample_loss(logits, values, ys[s], loss, output_activation))
+    with collector_paused():
+        layers = _Layers([inputs, *hidden, outputs], bias, graph)
+        total = []
+        for s in range(samples):
+            logits, values = layers.forward([graph.leaf(x) for x in xs[s]], act, out_act)
+            targets = [graph.leaf(y) for y in ys[s]]
+            total.append(_sample_loss(graph, logits, values, targets, loss, output_activation))
+        graph.root = graph.add(*total)
     notes = []
     if loss == "cross-entropy":
         notes.append("loss: " + describe_loss(loss, outputs, output_activation))
@@ -267,7 +300,7 @@ def _network(
     return Model(
         name=name,
         options={k: v for k, v in options.items() if v is not None},
-        loss=sympy.Add(*total),
+        loss=graph,
         parameters=tuple(layers.parameters),
         data=tuple([s for row in xs for s in row] + [s for row in ys for s in row]),
         neurons=layers.neurons(),
@@ -280,8 +313,8 @@ def _network(
 class _Layers:
     """The weights ``W{l}_{i}_{j}`` (from unit i to unit j) and biases ``b{l}_{j}`` of an MLP."""
 
-    def __init__(self, widths: list[int], bias: bool) -> None:
-        self.widths, self.bias = widths, bias
+    def __init__(self, widths: list[int], bias: bool, graph: ExprGraph) -> None:
+        self.widths, self.bias, self.graph = widths, bias, graph
         self.weights: list[list[list[sympy.Symbol]]] = []
         self.biases: list[list[sympy.Symbol]] = []
         self.parameters: list[sympy.Symbol] = []
@@ -296,22 +329,29 @@ class _Layers:
                 vector = [real_symbol(f"b{layer}_{j}") for j in range(widths[layer])]
                 self.biases.append(vector)
                 self.parameters.extend(vector)
+        # each layer's weights and biases as leaves of the graph, made once
+        self.nodes = [
+            (
+                [[graph.leaf(w) for w in row] for row in matrix],
+                [graph.leaf(b) for b in self.biases[k]] if bias else [],
+            )
+            for k, matrix in enumerate(self.weights)
+        ]
 
-    def forward(self, inputs: list, act, out_act) -> tuple[list, list]:
+    def forward(self, inputs: list[int], act, out_act) -> tuple[list[int], list[int]]:
         """The output layer's pre-activations (logits) and activations for one sample."""
+        g = self.graph
         values, logits = inputs, []
         for layer in range(1, len(self.widths)):
-            matrix = self.weights[layer - 1]
+            matrix, biases = self.nodes[layer - 1]
             pre = []
             for j in range(self.widths[layer]):
                 tick("building the model")
-                z = sympy.Add(*(values[i] * matrix[i][j] for i in range(self.widths[layer - 1])))
-                if self.bias:
-                    z = z + self.biases[layer - 1][j]
-                pre.append(z)
-            last = layer == len(self.widths) - 1
+                terms = [g.mul(values[i], matrix[i][j]) for i in range(self.widths[layer - 1])]
+                pre.append(g.add(*terms, *biases[j : j + 1]))
+            head = out_act if layer == len(self.widths) - 1 else act
             logits = pre
-            values = [(out_act if last else act)(z) for z in pre]
+            values = pre if head is None else [g.apply(head, z) for z in pre]
         return logits, values
 
     def incoming(self, layer: int, j: int) -> list[sympy.Symbol]:
@@ -342,6 +382,7 @@ class _Layers:
 def _linear(inputs: int = 2, samples: int = 1, mse: bool = False) -> Model:
     inputs = _check_size("inputs", inputs)
     samples = _check_size("samples", samples)
+    _check_products([inputs, 1], samples)
     w = [real_symbol(f"w{i}") for i in range(inputs)]
     xs, ys = _data_names(samples, inputs, 1, mse)
     terms = []
@@ -366,7 +407,9 @@ def _rows(rows: int = 2, dimension: int = 2, loss: str = "linear", samples: int 
     samples = _check_size("samples", samples)
     if loss not in ("linear", "cross-entropy"):
         raise ModelError(f"loss={loss!r} for rows is linear or cross-entropy")
+    _check_products([dimension, rows], samples)
     theta = [[real_symbol(f"t{r}_{e}") for e in range(dimension)] for r in range(rows)]
+    g = ExprGraph()
     terms = []
     data: list[sympy.Symbol] = []
     for s in range(samples):
@@ -375,20 +418,29 @@ def _rows(rows: int = 2, dimension: int = 2, loss: str = "linear", samples: int 
             x = [[real_symbol(f"x{prefix}{r}_{e}") for e in range(dimension)] for r in range(rows)]
             data.extend(v for row in x for v in row)
             terms.append(
-                sympy.Add(*(theta[r][e] * x[r][e] for r in range(rows) for e in range(dimension)))
+                g.add(
+                    *(
+                        g.mul(g.leaf(theta[r][e]), g.leaf(x[r][e]))
+                        for r in range(rows)
+                        for e in range(dimension)
+                    )
+                )
             )
         else:
             x = [real_symbol(f"x{prefix}{e}") for e in range(dimension)]
             y = [real_symbol(f"y{prefix}{r}") for r in range(rows)]
             data.extend(x + y)
             logits = [
-                sympy.Add(*(theta[r][e] * x[e] for e in range(dimension))) for r in range(rows)
+                g.add(*(g.mul(g.leaf(theta[r][e]), g.leaf(x[e])) for e in range(dimension)))
+                for r in range(rows)
             ]
-            terms.append(_sample_loss(logits, logits, y, "cross-entropy"))
+            targets = [g.leaf(v) for v in y]
+            terms.append(_sample_loss(g, logits, logits, targets, "cross-entropy"))
+    g.root = g.add(*terms)
     return Model(
         name="rows",
         options={"rows": rows, "dimension": dimension, "loss": loss, "samples": samples},
-        loss=sympy.Add(*terms),
+        loss=g,
         parameters=tuple(v for row in theta for v in row),
         data=tuple(data),
         neurons=(tuple(tuple(row) for row in theta),),

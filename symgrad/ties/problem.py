@@ -26,8 +26,8 @@ from fractions import Fraction
 import sympy
 
 from symgrad.errors import DatasetError, ParseError, ProblemError, TieError
-from symgrad.exact.dag import dag_nodes, symbols_of
-from symgrad.exact.domain import Constraint, domain_of
+from symgrad.exact.domain import Constraint, domain_of_graph
+from symgrad.exact.graph import ExprGraph, LossField, graph_of
 from symgrad.runtime.budget import tick
 from symgrad.text.parse import (
     Parsed,
@@ -99,9 +99,14 @@ class Assumptions:
 
 @dataclass(frozen=True)
 class Problem:
-    """A tie question, validated on construction by :meth:`build`."""
+    """A tie question, validated on construction by :meth:`build`.
 
-    loss: sympy.Expr
+    The loss is held as an :class:`~symgrad.exact.graph.ExprGraph` (:attr:`graph`),
+    made once; ``loss`` reads it as SymPy (a preset's loss is written out in SymPy
+    only when a stage asks for it).
+    """
+
+    loss: sympy.Expr = LossField()
     parameters: tuple[sympy.Symbol, ...]
     data: tuple[sympy.Symbol, ...]
     ties: tuple[tuple[sympy.Symbol, ...], ...]
@@ -134,11 +139,10 @@ class Problem:
     ) -> Problem:
         """Validate and assemble a problem from text or SymPy objects."""
         functions = _names_list(functions, "functions")
-        parsed, source = _parsed_loss(loss, functions, params, ties, latex)
-        loss_expr = parsed.expr
-        if not isinstance(loss_expr, sympy.Expr) or loss_expr.is_number:
+        parsed, graph, source = _parsed_loss(loss, functions, params, ties, latex)
+        loss_symbols = graph.symbols()
+        if not loss_symbols or not issubclass(graph.heads[graph.root] or sympy.Expr, sympy.Expr):
             raise ProblemError(f"the loss {quote(source)} has no symbols: nothing to train")
-        loss_symbols = symbols_of(loss_expr)
         present = {s.name: s for s in loss_symbols}
         written = set(parsed.names) | set(present)
         if mode not in MODES:
@@ -158,12 +162,12 @@ class Problem:
         _check_init_symbols(init_map, loss_symbols)
         final_ties = _final_ties(tie_groups, init_map, ordered)
         assumptions = _assumptions(assume, present, set(ordered), functions, written)
-        domain = _domain(parsed, loss_expr)
+        domain = _domain(parsed, graph)
         rows = _dataset(dataset, data) if dataset is not None else None
         if rows is not None:
             _check_rows(rows, assumptions, domain, set(ordered))
         return cls(
-            loss=loss_expr,
+            loss=graph,
             parameters=ordered,
             data=data,
             ties=final_ties,
@@ -181,6 +185,12 @@ class Problem:
         )
 
     # ------------------------------------------------------------ derived
+    @property
+    def graph(self) -> ExprGraph:
+        """The loss as a hash-consed expression graph: its symbols, functions and canonical
+        numbering, computed once."""
+        return graph_of(self)
+
     @functools.cached_property
     def position(self) -> dict[sympy.Symbol, int]:
         """Index of each parameter in ``parameters``."""
@@ -191,7 +201,7 @@ class Problem:
         """Each tied parameter -> the first parameter of its group (a point of T)."""
         return {p: group[0] for group in self.ties for p in group[1:]}
 
-    @property
+    @functools.cached_property
     def tied_pairs(self) -> tuple[tuple[sympy.Symbol, sympy.Symbol], ...]:
         """(first, other) for every other member of each tie group."""
         return tuple((group[0], p) for group in self.ties for p in group[1:])
@@ -282,41 +292,48 @@ def _flatten(item: object) -> list:
     return [item]
 
 
-def _parsed_loss(loss, functions, params, ties, latex) -> tuple[Parsed, str]:
+def _parsed_loss(loss, functions, params, ties, latex) -> tuple[Parsed, ExprGraph, str]:
+    """The reading of the loss, its graph (made once here) and the text it came from."""
     if isinstance(loss, Parsed):
-        return loss, ""
+        return loss, ExprGraph.from_sympy(loss.expr), ""
     if isinstance(loss, str):
-        return read(loss, functions, e_is_symbol=_mentions_e(params, ties), latex=latex), loss
+        parsed = read(loss, functions, e_is_symbol=_mentions_e(params, ties), latex=latex)
+        return parsed, ExprGraph.from_sympy(parsed.expr), loss
     if isinstance(loss, sympy.Expr):
-        loss = _check_functions(loss, functions)
-        return Parsed(loss, frozenset(s.name for s in symbols_of(loss))), ""
+        loss = ExprGraph.from_sympy(loss)
+    if isinstance(loss, ExprGraph):
+        graph = _check_functions(loss, functions)
+        return Parsed(None, frozenset(s.name for s in graph.symbols())), graph, ""
     raise ProblemError(f"the loss must be text or a SymPy expression, not {type(loss).__name__}")
 
 
-def _check_functions(loss: sympy.Expr, functions: Sequence[str]) -> sympy.Expr:
+def _check_functions(graph: ExprGraph, functions: Sequence[str]) -> ExprGraph:
     """A SymPy loss may apply an undefined function only if it is declared; it is made
     the real function the parser would make of that name."""
     from sympy.core.function import AppliedUndef
 
     real = {}
-    nodes = dag_nodes(loss)
-    for applied in (n for n in nodes if isinstance(n, AppliedUndef)):
-        name = applied.func.__name__
+    for number in graph.nodes_with((AppliedUndef,)):
+        head = graph.heads[number]
+        name = head.__name__
         if name not in functions:
             raise ProblemError(
                 f"the loss applies the undefined function {name}: declare it with "
                 f"functions=[{name!r}] (--function {name})"
             )
-        if len(applied.args) != 1:
+        if len(graph.children[number]) != 1:
             raise ProblemError(f"the declared function {name} takes one argument")
-        real[applied] = sympy.Function(name, real=True)(*applied.args)
-    if any(
-        n in (sympy.I, sympy.zoo, sympy.nan, sympy.oo)
-        or isinstance(n, (sympy.Integral, sympy.Derivative))
-        for n in nodes
+        if head != sympy.Function(name, real=True):
+            applied = graph.to_sympy(number)
+            real[applied] = sympy.Function(name, real=True)(*applied.args)
+    forbidden = {sympy.I, sympy.zoo, sympy.nan, sympy.oo}
+    if any(graph.atoms[i] in forbidden for i in graph.leaves) or graph.nodes_with(
+        (sympy.Integral, sympy.Derivative)
     ):
         raise ProblemError("the loss must be a real expression without I, oo, nan or integrals")
-    return loss.xreplace(real) if real else loss
+    if not real:
+        return graph
+    return ExprGraph.from_sympy(graph.to_sympy().xreplace(real))
 
 
 def _known_symbol(
@@ -328,6 +345,8 @@ def _known_symbol(
 ) -> sympy.Symbol | None:
     """The loss symbol named ``name``; a fresh real symbol if it was written but cancelled
     out (its gradient is 0)."""
+    if isinstance(name, sympy.Symbol) and present.get(name.name) is name:
+        return name  # a preset names its own symbols (68k of them for a 256-wide MLP)
     tick("reading the parameters")
     if isinstance(name, sympy.Symbol):
         text = name.name
@@ -412,7 +431,7 @@ def _tie_group(tie, present, written, latex=False) -> tuple[sympy.Symbol, ...]:
 
 
 def _group_text(group: Sequence[sympy.Symbol]) -> str:
-    return " = ".join(str(s) for s in group)
+    return " = ".join(s.name if type(s) is sympy.Symbol else str(s) for s in group)
 
 
 def _preset_init(preset, parameters, init_map, loss_symbols):
@@ -451,6 +470,8 @@ def same_start(a: sympy.Expr, b: sympy.Expr) -> bool:
     that no rewriting settles is compared at 100 digits, where a difference above
     1e-60 is certain. Values with free symbols (``c``) are equal only as expressions.
     """
+    if a is b or a == b:
+        return True
     difference = sympy.sympify(a) - sympy.sympify(b)
     if difference == 0 or sympy.expand(difference) == 0:
         return True
@@ -561,10 +582,17 @@ def _init_values(
     if not isinstance(init, Mapping):
         raise ProblemError(f"init must be text or a mapping, not {type(init).__name__}")
     values: dict[sympy.Symbol, sympy.Expr] = {}
+    checked: dict[sympy.Basic, sympy.Expr] = {}  # a preset's init repeats a few values
     for name, value in init.items():
         symbol = _known_symbol(name, present, "initialised parameter", written, latex)
-        if symbol is not None:
-            values[symbol] = _init_value(value, symbol, latex)
+        if symbol is None:
+            continue
+        if isinstance(value, sympy.Basic) and value in checked:
+            values[symbol] = checked[value]
+            continue
+        values[symbol] = _init_value(value, symbol, latex)
+        if isinstance(value, sympy.Basic):
+            checked[value] = values[symbol]
     return values, None
 
 
@@ -691,9 +719,9 @@ def _split_conjunction(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _domain(parsed: Parsed, loss: sympy.Expr) -> tuple[Constraint, ...]:
+def _domain(parsed: Parsed, graph: ExprGraph) -> tuple[Constraint, ...]:
     constraints = list(parsed.domain)
-    for constraint in domain_of(loss):
+    for constraint in domain_of_graph(graph):
         if constraint not in constraints:
             constraints.append(constraint)
     return tuple(constraints)

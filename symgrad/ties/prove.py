@@ -24,6 +24,7 @@ before it is returned.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,14 +34,16 @@ import sympy
 from symgrad.errors import ProblemError
 from symgrad.exact import functions as fn
 from symgrad.exact.calculus import gradients
-from symgrad.exact.dag import dag_nodes, function_types, substitute, symbols_of
+from symgrad.exact.dag import dag_nodes, substitute, symbols_of
 from symgrad.exact.evaluate import bounds, is_exact
 from symgrad.exact.functions import Max, Min, relu
+from symgrad.exact.graph import ExprGraph
 from symgrad.exact.sampling import Nonzero, Sampler, find_nonzero
 from symgrad.exact.solve import Branch, Unsolved, real_solutions
 from symgrad.exact.zero import is_rational_function, prove_zero
 from symgrad.results import ConditionBranch, ProofResult, Witness
 from symgrad.runtime.budget import Budget, binds_timeout
+from symgrad.runtime.heap import heap_frozen
 from symgrad.runtime.worker import run_with_budget
 from symgrad.ties.condition import tie_condition
 from symgrad.ties.models import Model
@@ -79,16 +82,32 @@ KINKS = (sympy.Heaviside, fn.Max, fn.Min, sympy.Abs, fn.relu, sympy.sign, sympy.
 # ---------------------------------------------------------------- the question on one branch
 @dataclass
 class _Branch:
-    """One branch of the assumptions: the loss on it and what sampling must respect."""
+    """One branch of the assumptions: the loss on it and what sampling must respect.
+
+    The loss (and its graph) on the branch are made when first asked for: the
+    permutation route needs only the problem's graph, not the SymPy loss.
+    """
 
     problem: Problem
     branch: Branch
-    loss: sympy.Expr
     budget: Budget
     want_condition: bool
     steps: int
     conditions: list = field(default_factory=list)
     signs: dict = field(default_factory=dict)
+
+    @functools.cached_property
+    def loss(self) -> sympy.Expr:
+        substitution = self.branch.substitution
+        if not substitution:
+            return self.problem.loss
+        return substitute(self.problem.loss, substitution, self.budget, evaluate=True)
+
+    @functools.cached_property
+    def graph(self) -> ExprGraph:
+        if not self.branch.substitution:
+            return self.problem.graph
+        return ExprGraph.from_sympy(self.loss)
 
     @property
     def pairs(self):
@@ -136,7 +155,7 @@ class _Claim:
 
 
 def _pair_name(pair: Sequence[sympy.Symbol]) -> str:
-    return f"{pair[0]} - {pair[1]}"
+    return f"{pair[0].name} - {pair[1].name}"
 
 
 def _claims(problem: Problem, grads, pairs) -> list[_Claim]:
@@ -287,7 +306,7 @@ def _shown(value) -> sympy.Expr:
 # ---------------------------------------------------------------- the ladder
 def _by_permutation(ctx: _Branch) -> ProofResult | None:
     """Step 1: permutations of parameters that leave J unchanged and whose orbits are T's groups."""
-    problem, loss = ctx.problem, ctx.loss
+    problem = ctx.problem
     candidates = list(problem.symmetries)
     swaps = sum(len(g) * (len(g) - 1) // 2 for g in problem.ties)
     if not candidates and swaps <= MAX_SYMMETRY_CANDIDATES:
@@ -295,19 +314,15 @@ def _by_permutation(ctx: _Branch) -> ProofResult | None:
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
                     candidates.append({a: b, b: a})
-    verified = symmetry_proof(loss, problem.parameters, problem.partition(), candidates, ctx.budget)
-    if verified is None:
+    proof = symmetry_proof(
+        ctx.graph, problem.parameters, problem.partition(), candidates, ctx.budget
+    )
+    if proof is None:
         return None
-    count = len(verified)
-    if problem.symmetries:
-        phrase = f"{count} neuron swap{'s' if count > 1 else ''}"
-    else:
-        phrase = f"{count} swap{'s' if count > 1 else ''} of tied parameters"
-    method = f"permutation invariance ({phrase} {'leave' if count > 1 else 'leaves'} J unchanged)"
     shown = None
     stationary = None
-    small = len(dag_nodes(loss)) <= DISPLAY_NODES
-    if small:
+    if ctx.graph.size <= DISPLAY_NODES:
+        loss = ctx.loss
         grads = gradients(loss, ctx.tied, at=problem.tie_map, budget=ctx.budget)
         shown = {str(p): grads[p] for p in ctx.tied}
         if problem.init_is_numeric:
@@ -317,14 +332,29 @@ def _by_permutation(ctx: _Branch) -> ProofResult | None:
     return ProofResult(
         verdict="proven",
         problem=problem,
-        method=method,
+        method=_permutation_method(proof.generators, bool(problem.symmetries)),
         differences={_pair_name(p): sympy.S.Zero for p in ctx.pairs},
         gradients=shown,
         stationary=stationary,
         optimizers=_covered(problem),
         kind="permutation",
-        symmetries=tuple(verified),
+        symmetries=proof.generators,
+        node_maps=(proof,) if not ctx.branch.substitution else (),
     )
+
+
+def _permutation_method(generators, neurons: bool) -> str:
+    """``permutation invariance (2 neuron permutations leave J unchanged)`` and the like."""
+    count = len(generators)
+    swaps = all(sigma.get(b) == a for sigma in generators for a, b in sigma.items())
+    if neurons:
+        kind = "neuron swap" if swaps else "neuron permutation"
+    else:
+        kind = "swap" if swaps else "permutation"
+    phrase = f"{count} {kind}{'s' if count > 1 else ''}"
+    if not neurons:
+        phrase += " of tied parameters"
+    return f"permutation invariance ({phrase} {'leave' if count > 1 else 'leaves'} J unchanged)"
 
 
 def _from_init(ctx: _Branch) -> ProofResult | None:
@@ -509,11 +539,8 @@ _CONCRETE_ACTIVATIONS = (
 
 def _refute_with_instance(ctx: _Branch, grads, claims) -> ProofResult | None:
     """For an arbitrary function: one concrete function that breaks the tie refutes it."""
-    undefined = {
-        node.func
-        for node in dag_nodes(ctx.loss)
-        if isinstance(node, sympy.core.function.AppliedUndef)
-    }
+    graph = ctx.graph
+    undefined = {graph.heads[i] for i in graph.nodes_with((sympy.core.function.AppliedUndef,))}
     if not undefined:
         return None
     problem = ctx.problem
@@ -717,11 +744,6 @@ def assumption_branches(problem: Problem, budget: Budget) -> list[Branch]:
 
 def _branch_context(problem, branch, budget, want_condition, steps) -> _Branch:
     substitution = branch.substitution
-    loss = (
-        substitute(problem.loss, substitution, budget, evaluate=True)
-        if substitution
-        else problem.loss
-    )
     ops = {
         "positive": sympy.Gt,
         "nonnegative": sympy.Ge,
@@ -738,7 +760,7 @@ def _branch_context(problem, branch, budget, want_condition, steps) -> _Branch:
     conditions = [c for c in conditions if c != sympy.true]
     if any(c == sympy.false for c in conditions):
         raise ProblemError("the assumptions and the loss's domain leave no data")
-    return _Branch(problem, branch, loss, budget, want_condition, steps, conditions, signs)
+    return _Branch(problem, branch, budget, want_condition, steps, conditions, signs)
 
 
 def decide(
@@ -799,7 +821,7 @@ def _branch_notes(branch, count, branches=()) -> list[str]:
 
 def _notes(problem: Problem) -> list[str]:
     notes = list(problem.notes)
-    kinds = function_types(problem.loss)
+    kinds = problem.graph.head_types()
     if any(issubclass(k, KINKS) for k in kinds):
         notes.append(
             "at a kink the derivative follows PyTorch: relu'(0) = 0, abs'(0) = 0, "
@@ -874,9 +896,10 @@ def prove(
     budget = Budget(timeout)
     problem = build_problem(loss, ties, params, init, assume, dataset, mode, functions, latex)
     steps = _steps_value(steps)
-    # the certificate check always keeps a share of the budget for itself
-    result = decide(problem, budget.share(0.8, floor=0.05), condition, steps)
-    result = certify_proof(result, budget)
+    with heap_frozen():  # the loss graph stays out of the cycle collector's scans
+        # the certificate check always keeps a share of the budget for itself
+        result = decide(problem, budget.share(0.8, floor=0.05), condition, steps)
+        result = certify_proof(result, budget)
     return dataclasses.replace(
         result, elapsed_s=round(budget.elapsed(), 4), title=problem.describe_tie()
     )
@@ -912,7 +935,7 @@ def build_problem(
         if ties is None and init_values is None:
             init_values = model.init_values("identical")
         return Problem.build(
-            model.loss,
+            model.graph,
             ties=ties,
             params=list(model.parameters),
             init=init_values,

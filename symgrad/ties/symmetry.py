@@ -5,10 +5,18 @@ gradient is σ-equivariant and the fixed set of σ is invariant under every
 gradient step. For a group H of such symmetries whose orbits are exactly the
 tie groups, Fix(H) is the tied subspace T, so the tie persists.
 
-Invariance is checked exactly and without rebuilding the loss: every node of the
-expression DAG gets a canonical number from its head and its children's numbers
-(sorted for the commutative ``+`` and ``*``); σ(J) and J are the same expression
-tree up to the order of commutative arguments exactly when their numbers agree.
+Invariance is checked exactly on the loss's expression graph
+(:mod:`symgrad.exact.graph`), whose node numbers are canonical: equal numbers
+mean equal trees up to the order of commutative arguments. σ's image of every
+node is looked up bottom-up, children first (a node none of whose children
+moved is its own image); σ(J) and J are the same tree up to that order exactly
+when the root is its own image. The node map found is the proof object that the
+certificate check (:func:`symgrad.ties.independent.node_map_holds`) verifies node
+by node, without the lookup.
+
+Candidates are tried largest first and only while they still join orbits: for a
+preset's identical init, one cyclic shift of the neurons per hidden layer is
+enough (its orbits are the layer's tie groups), so no transposition is checked.
 
 >>> from symgrad.text.parse import parse_expression, real_symbol
 >>> a, b = real_symbol("a"), real_symbol("b")
@@ -21,117 +29,183 @@ False
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import sympy
 
-from symgrad.exact import functions as fn
+from symgrad.exact.graph import COMMUTATIVE, ExprGraph
 from symgrad.runtime.budget import Budget
+from symgrad.runtime.heap import collector_paused
 
-_COMMUTATIVE = (sympy.Add, sympy.Mul, fn.Max, fn.Min)
+Permutation = Mapping[sympy.Symbol, sympy.Symbol]
 
 
-class CanonicalNumbering:
-    """Numbers for expression trees: equal numbers iff equal trees (modulo + and * order)."""
+@dataclass(frozen=True)
+class SymmetryProof:
+    """Verified symmetries of a loss graph, each with its node map (node -> image node)."""
 
-    def __init__(self, budget: Budget | None = None) -> None:
-        self.table: dict[tuple, int] = {}
-        self.budget = budget
+    graph: ExprGraph
+    generators: tuple[Permutation, ...]
+    node_maps: tuple[Sequence[int], ...]
 
-    def _number(self, key: tuple) -> int:
-        number = self.table.get(key)
+
+def node_map(
+    graph: ExprGraph, sigma: Permutation, nodes: Sequence[int], budget: Budget | None = None
+) -> list[int]:
+    """σ's image of each node in ``nodes`` (increasing, children first), by canonical lookup.
+
+    ``result[i]`` is the number of σ(node i); an image that is not a node of the
+    graph gets a fresh number (at least ``graph.size``), the same for equal trees.
+    """
+    size = graph.size
+    images = list(range(size))
+    fresh: dict[object, int] = {}
+    for a, b in sigma.items():
+        leaf = graph.leaf_number(a)
+        if leaf is not None:
+            target = graph.leaf_number(b)
+            images[leaf] = target if target is not None else fresh.setdefault(b, size + len(fresh))
+    for start in range(0, len(nodes), 1 << 16):
+        if budget is not None:
+            budget.check("checking the permutation symmetry")
+        _images_of(graph, nodes[start : start + (1 << 16)], images, fresh)
+    return images
+
+
+def _images_of(graph: ExprGraph, nodes: Sequence[int], images: list[int], fresh: dict) -> None:
+    """Fill in ``images`` for ``nodes`` (children first): unmoved children keep a node in place;
+    otherwise its image is looked up (a new tree gets the next fresh number)."""
+    heads, children, lookup = graph.heads, graph.children, graph.number_of
+    commutative = set(COMMUTATIVE)
+    opaque = graph.opaque
+    image_of = images.__getitem__
+    size = graph.size
+    for i in nodes:
+        kids = children[i]
+        moved = tuple(map(image_of, kids))
+        if moved == kids:
+            continue
+        head = heads[i]
+        if opaque and i in opaque:  # never identified with another node
+            key: object = ("opaque", i)
+        else:
+            if head in commutative:
+                moved = tuple(sorted(moved))
+            key = (head, moved)
+            found = lookup(key)
+            if found is not None:
+                images[i] = found
+                continue
+        number = fresh.get(key)
         if number is None:
-            number = len(self.table)
-            self.table[key] = number
-        return number
-
-    def of(
-        self, root: sympy.Basic, renaming: Mapping[sympy.Basic, sympy.Basic] | None = None
-    ) -> int:
-        """The number of ``root`` with the symbols renamed by ``renaming``."""
-        renaming = renaming or {}
-        numbers: dict[sympy.Basic, int] = {}
-        stack: list[tuple[sympy.Basic, bool]] = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if node in numbers:
-                continue
-            if not node.args:
-                image = renaming.get(node, node)
-                numbers[node] = self._number(("atom", image))
-                continue
-            if not expanded:
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in node.args if arg not in numbers)
-                continue
-            if self.budget is not None and len(numbers) % 4096 == 0:
-                self.budget.check("checking the permutation symmetry")
-            children = [numbers[arg] for arg in node.args]
-            if isinstance(node, _COMMUTATIVE):
-                children.sort()
-            numbers[node] = self._number((node.func, tuple(children)))
-        return numbers[root]
+            number = fresh[key] = size + len(fresh)
+        images[i] = number
 
 
-def is_symmetry(
-    loss: sympy.Basic,
-    permutation: Mapping[sympy.Symbol, sympy.Symbol],
-    numbering: CanonicalNumbering | None = None,
-) -> bool:
+def is_symmetry(loss: sympy.Basic | ExprGraph, permutation: Permutation) -> bool:
     """True if renaming by ``permutation`` gives back the same expression tree."""
-    numbering = numbering or CanonicalNumbering()
-    return numbering.of(loss) == numbering.of(loss, permutation)
+    graph = loss if isinstance(loss, ExprGraph) else ExprGraph.from_sympy(loss)
+    nodes = graph.below(graph.root)
+    return node_map(graph, permutation, nodes)[graph.root] == graph.root
 
 
 def orbits(
-    parameters: Sequence[sympy.Symbol], generators: Iterable[Mapping[sympy.Symbol, sympy.Symbol]]
+    parameters: Sequence[sympy.Symbol], generators: Iterable[Permutation]
 ) -> list[frozenset[sympy.Symbol]]:
     """Orbits of the group generated by ``generators`` on ``parameters``."""
-    parent = {p: p for p in parameters}
-
-    def find(p: sympy.Symbol) -> sympy.Symbol:
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
+    joined = _Orbits(parameters)
     for sigma in generators:
+        joined.join(sigma)
+    return joined.classes()
+
+
+class _Orbits:
+    """Union-find over the parameters (by position): the orbits of the generators joined so far."""
+
+    def __init__(self, parameters: Sequence[sympy.Symbol]) -> None:
+        self.parameters = parameters
+        self.index = {p: k for k, p in enumerate(parameters)}
+        self.parent = list(range(len(parameters)))
+        self.count = len(parameters)  # how many orbits
+
+    def find(self, k: int) -> int:
+        parent = self.parent
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def joins(self, sigma: Permutation) -> bool:
+        """Whether ``sigma`` would join two orbits that are still apart."""
+        index, find = self.index, self.find
+        return any(find(index[a]) != find(index[b]) for a, b in sigma.items())
+
+    def join(self, sigma: Permutation) -> None:
+        index, find = self.index, self.find
         for a, b in sigma.items():
-            ra, rb = find(a), find(b)
+            ra, rb = find(index[a]), find(index[b])
             if ra != rb:
-                parent[rb] = ra
-    classes: dict[sympy.Symbol, set[sympy.Symbol]] = {}
-    for p in parameters:
-        classes.setdefault(find(p), set()).add(p)
-    return [frozenset(c) for c in classes.values()]
+                self.parent[rb] = ra
+                self.count -= 1
+
+    def classes(self) -> list[frozenset[sympy.Symbol]]:
+        members: dict[int, set[sympy.Symbol]] = {}
+        for k, p in enumerate(self.parameters):
+            members.setdefault(self.find(k), set()).add(p)
+        return [frozenset(c) for c in members.values()]
+
+    def covers(self, blocks: Sequence[Sequence[sympy.Symbol]]) -> bool:
+        """Every block is one orbit, given that the blocks partition the parameters and every
+        orbit lies in a block: then there are exactly as many orbits as blocks."""
+        return self.count == len(blocks)
 
 
 def symmetry_proof(
-    loss: sympy.Basic,
+    loss: sympy.Basic | ExprGraph,
     parameters: Sequence[sympy.Symbol],
     partition: Sequence[Sequence[sympy.Symbol]],
-    candidates: Iterable[Mapping[sympy.Symbol, sympy.Symbol]],
+    candidates: Iterable[Permutation],
     budget: Budget | None = None,
-) -> list[Mapping[sympy.Symbol, sympy.Symbol]] | None:
+) -> SymmetryProof | None:
     """Verified symmetries whose orbits are exactly the blocks of ``partition``, or None.
 
     Only candidates mapping every parameter into its own block are tried, so the
     fixed set of the generated group contains the tied subspace; the orbits then
-    decide whether it is equal to it.
+    decide whether it is equal to it. Larger candidates are tried first, and a
+    candidate that joins no two orbits still apart is skipped.
     """
-    block_of = {p: index for index, block in enumerate(partition) for p in block}
-    numbering = CanonicalNumbering(budget)
-    identity = None
-    verified = []
-    for sigma in candidates:
-        if not sigma or any(block_of.get(a) != block_of.get(b) for a, b in sigma.items()):
+    graph = loss if isinstance(loss, ExprGraph) else ExprGraph.from_sympy(loss)
+    blocks = [tuple(block) for block in partition]
+    block_of = {p: index for index, block in enumerate(blocks) for p in block}
+    for p in parameters:  # a parameter the partition leaves out is a block of its own
+        if p not in block_of:
+            block_of[p] = len(blocks)
+            blocks.append((p,))
+    usable = [
+        sigma
+        for sigma in candidates
+        if sigma
+        and all(
+            a in block_of and b in block_of and block_of[a] == block_of[b] for a, b in sigma.items()
+        )
+    ]
+    usable.sort(key=len, reverse=True)
+    joined = _Orbits(list(block_of))
+    nodes: list[int] | None = None
+    generators, maps = [], []
+    for sigma in usable:
+        if joined.covers(blocks):
+            break
+        if not joined.joins(sigma):
             continue
-        if identity is None:
-            identity = numbering.of(loss)
-        if numbering.of(loss, sigma) == identity:
-            verified.append(sigma)
-    if not verified:
+        if nodes is None:  # the compound nodes the loss reaches, children first
+            nodes = [i for i in graph.below(graph.root) if graph.children[i]]
+        with collector_paused():
+            images = node_map(graph, sigma, nodes, budget)
+        if images[graph.root] == graph.root:
+            generators.append(sigma)
+            maps.append(images)
+            joined.join(sigma)
+    if not generators or not joined.covers(blocks):
         return None
-    found = set(orbits(parameters, verified))
-    if all(frozenset(block) in found for block in partition):
-        return verified
-    return None
+    return SymmetryProof(graph, tuple(generators), tuple(maps))

@@ -366,3 +366,34 @@ def test_large_numeric_shapes_stop_by_the_budget_inside_the_library():
         "10",
     )
     assert result.exit_code == 3 and "exact entries" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
+def test_a_wide_preset_is_proven_without_writing_its_loss_out(fmt):
+    """mlp 8-64-64-1 over 8 samples (P3): the permutation route on the loss graph; the loss
+    is too large to print and is never written out in SymPy, in any format."""
+    args = ["prove", "--model", "mlp", "--inputs", "8", "--hidden", "64,64", "--samples", "8"]
+    result = run(*args, "--init", "identical", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert "2 neuron permutations leave J unchanged" in result.stdout
+    assert "too large to print" in result.stdout
+    assert "node by node on the loss's graph" in result.stdout or fmt != "text"
+
+
+def test_a_wide_preset_as_json_keeps_every_key():
+    args = ["prove", "--model", "mlp", "--inputs", "8", "--hidden", "64,64", "--samples", "8"]
+    result = run(*args, "--init", "identical", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "proven" and data["loss"].startswith("<expression of more than")
+    assert len(data["ties"]) == 12 and data["certificate"].startswith("each permutation's node map")
+    for key in ("parameters", "data", "differences", "condition", "witness", "stationary",
+                "method", "optimizers", "elapsed_s"):  # fmt: skip
+        assert key in data
+
+
+def test_a_preset_too_large_to_build_exits_2_at_once():
+    result = run("collapse", "--model", "mlp", "--hidden", "2048,2048", "--samples", "8", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)
+    assert error["exit"] == 2 and "too large to build exactly" in error["error"]

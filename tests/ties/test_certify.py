@@ -109,3 +109,85 @@ def test_a_forged_step_count_is_refused(lenient):
     forged = dataclasses.replace(result.witness, steps=1)
     checked = certify_proof(dataclasses.replace(result, witness=forged), Budget(20))
     assert checked.verdict == "unknown"
+
+
+# ---------------------------------------------------------------- a preset's node maps
+def _preset_proof():
+    from symgrad import model
+
+    net = model("mlp", inputs=2, hidden="3,2", activation="tanh", samples=2)
+    result = prove(net, init="identical")
+    assert result.kind == "permutation" and result.node_maps
+    assert "node by node on the loss's graph" in result.certificate
+    return net, result
+
+
+def _with_maps(result, generators, maps):
+    proof = result.node_maps[0]
+    forged = dataclasses.replace(proof, generators=tuple(generators), node_maps=tuple(maps))
+    return dataclasses.replace(result, symmetries=tuple(generators), node_maps=(forged,))
+
+
+def test_a_forged_node_map_is_refused(lenient):
+    _, result = _preset_proof()
+    proof = result.node_maps[0]
+    images = list(proof.node_maps[0])
+    moved = next(i for i, j in enumerate(images) if i != j and proof.graph.heads[i] is not None)
+    images[moved] = moved  # claims that a moved node stays where it is
+    forged = _with_maps(result, proof.generators, [images, *proof.node_maps[1:]])
+    checked = certify_proof(forged, Budget(10))
+    assert checked.verdict == "unknown"
+
+
+def test_a_non_symmetry_with_the_identity_as_its_node_map_is_refused(lenient):
+    net, result = _preset_proof()
+    proof = result.node_maps[0]
+    w = net.neurons[0]
+    # swap the incoming weights of two neurons but not their outgoing ones: not a symmetry
+    sigma = {w[0][0]: w[1][0], w[1][0]: w[0][0]}
+    identity = list(range(proof.graph.size))
+    forged = _with_maps(result, [sigma, *proof.generators[1:]], [identity, *proof.node_maps[1:]])
+    checked = certify_proof(forged, Budget(10))
+    assert checked.verdict == "unknown"
+
+
+def test_node_maps_of_another_loss_are_not_used(lenient):
+    from symgrad import model
+
+    _, result = _preset_proof()
+    other = model("mlp", inputs=2, hidden="3,2", activation="sigmoid", samples=2)
+    # the problem now asks about another loss (symmetric but for one term): the maps are about
+    # a graph it does not have, so the check re-applies the permutations to the SymPy loss
+    problem = dataclasses.replace(result.problem, loss=other.loss + other.parameters[0])
+    checked = certify_proof(dataclasses.replace(result, problem=problem), Budget(30))
+    assert checked.verdict == "unknown"
+
+
+def test_a_preset_proof_passes_both_the_graph_and_the_sympy_check():
+    from symgrad.ties.certify import _Check
+
+    _, result = _preset_proof()
+    check = _Check(result, Budget(30))
+    on_graph = check.graph_symmetries(check.graph_proof(result.node_maps))
+    on_sympy = check.sympy_symmetries(result.problem.loss, result.symmetries)
+    assert on_graph == on_sympy == list(result.symmetries)
+
+
+def test_orbits_smaller_than_the_tie_groups_are_refused(lenient):
+    _, result = _preset_proof()
+    proof = result.node_maps[0]
+    # keep only the first layer's shift: the second layer's tie groups are not orbits
+    forged = _with_maps(result, proof.generators[:1], proof.node_maps[:1])
+    checked = certify_proof(forged, Budget(10))
+    assert checked.verdict == "unknown" and "orbit" in checked.reason
+
+
+@pytest.mark.parametrize("entry", [0.5, "x", None, 10**30, -1])
+def test_a_node_map_holding_anything_but_node_numbers_is_refused(lenient, entry):
+    _, result = _preset_proof()
+    proof = result.node_maps[0]
+    images = list(proof.node_maps[0])
+    moved = next(i for i, j in enumerate(images) if i != j)
+    images[moved] = entry
+    forged = _with_maps(result, proof.generators, [images, *proof.node_maps[1:]])
+    assert certify_proof(forged, Budget(10)).verdict == "unknown"

@@ -43,7 +43,8 @@ from symgrad.text.lexer import (  # noqa: F401 - re-exported: the grammar's voca
     lex_text,
 )
 
-MAX_DEPTH = 60
+MAX_DEPTH = 128  # a bracket or a call is two levels: 60 of them inside each other fit
+MAX_SIGNS = 60
 LOOKAHEAD = 400
 LOOKAHEAD_TOTAL = 20_000
 
@@ -136,7 +137,9 @@ class Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.fail(f"expression nested deeper than {MAX_DEPTH} levels")
+            raise self.fail(
+                "expression nested too deeply (more than 60 brackets or calls inside each other)"
+            )
 
     def leave(self) -> None:
         self.depth -= 1
@@ -233,8 +236,8 @@ class Parser:
         while self.at("OP", "+") or self.at("OP", "-"):
             negative ^= self.advance().value == "-"
             count += 1
-            if count > MAX_DEPTH:
-                raise self.fail(f"more than {MAX_DEPTH} signs in a row")
+            if count > MAX_SIGNS:
+                raise self.fail(f"more than {MAX_SIGNS} signs in a row")
         return negative
 
     def term(self) -> Node:

@@ -28,6 +28,8 @@ from symgrad.text.display import written_out
 MAX_NODES = 2_000
 TEXT_LIMIT = 400
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)_(\d+(?:_\d+)*)$")
+_ACCENTED = re.compile(r"^(.+?)_(hat|bar|tilde|dot)$")
+ACCENTS = {"hat": "^", "bar": "\u00af", "tilde": "~", "dot": "\u02d9"}
 _SUBSCRIPT = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -41,6 +43,15 @@ class _Printer(MathMLPresentationPrinter):
         return self._symbol(sym.name)
 
     def _symbol(self, name: str):
+        accented = _ACCENTED.match(name)
+        if accented:  # y_hat: ŷ
+            over = self.dom.createElement("mover")
+            over.setAttribute("accent", "true")
+            over.appendChild(self._symbol(accented.group(1)))
+            mark = self.dom.createElement("mo")
+            mark.appendChild(self.dom.createTextNode(ACCENTS[accented.group(2)]))
+            over.appendChild(mark)
+            return over
         indexed = _INDEXED.match(name)
         if indexed:  # W1_0_2: layer 1, entry (0, 2)
             base, layer, entries = indexed.groups()

@@ -378,3 +378,29 @@ def test_serve_reports_a_taken_port_as_bad_input():
         result = runner.invoke(cli, ["serve", "--port", str(taken.getsockname()[1])])
     assert result.exit_code == 2
     assert "cannot listen on 127.0.0.1" in result.stderr and "serving" not in result.stderr
+
+
+def test_let_and_hint_pass_through_as_on_the_command_line(client):
+    body = {"loss": "(sigmoid(w*x + b) - y)^2/2", "wrt": "w", "claim": "(p - y) p (1 - p) x",
+            "let": {"p": "sigmoid(w*x + b)"}}  # fmt: skip
+    response = client.post("/api/check", json=body)
+    assert response.status_code == 200 and response.json()["verdict"] == "correct"
+    args = ["check", body["loss"], "--wrt", "w", "--claim", body["claim"], "--let",
+            "p = sigmoid(w*x + b)"]  # fmt: skip
+    _same(response.json(), _cli_json(args))
+    undefined = client.post("/api/check", json={**body, "let": None})
+    assert undefined.status_code == 400 and undefined.json()["kind"] == "UndefinedSymbolError"
+    assert "--let" not in undefined.json()["error"]
+    hinted = client.post(
+        "/api/check", json={"loss": "(y - w*x)^2", "wrt": "w", "claim": "2x(y-wx)", "hint": True}
+    )
+    assert hinted.json()["verdict"] == "incorrect" and hinted.json()["derivative"] is None
+
+
+def test_accented_names_are_typeset_with_their_accent():
+    from symgrad.text.mathml import mathml
+    from symgrad.text.parse import read
+
+    assert '<mover accent="true"><mi>y</mi><mo>^</mo></mover>' in mathml(
+        read(r"\hat{y} - y", latex=True).expr
+    )

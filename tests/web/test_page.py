@@ -211,3 +211,17 @@ def test_every_preset_in_the_list_answers(page, preset):
     page.click("#prove-form button[type=submit]")
     page.wait_for_selector("#prove-answer .result, #prove-answer .error")
     assert page.locator("#prove-answer .error").count() == 0, page.inner_text("#prove-answer")
+
+
+def test_an_intermediate_name_defined_in_the_let_box(page):
+    page.fill("#check-loss", "(sigmoid(w*x + b) - y)^2/2")
+    page.fill("#check-claim", "(p - y) p (1 - p) x")
+    page.click("#check-form details.more summary")
+    page.fill("#check-let", "p = sigmoid(w*x + b)")
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#check-answer .result")
+    assert page.inner_text("#check-answer .badge") == "CORRECT"
+    page.fill("#check-let", "")
+    page.click("#check-form button[type=submit]")
+    page.wait_for_selector("#check-answer .error")
+    assert "uses p" in page.inner_text("#check-answer .error")

@@ -38,10 +38,16 @@ def _model_headline(result: ModelProofResult) -> str:
 
 
 def _model_layer_lines(result: ModelProofResult) -> list[str]:
-    return [
-        f"{name}: {v['units']} {v['unit']}, behave as {v['effective_width']} ({v['argument']})"
-        for name, v in result.layers.items()
-    ]
+    lines = []
+    for name, v in result.layers.items():
+        if v["effective_width"] is None:
+            lines.append(f"{name}: {v['units']} {v['unit']}, nothing claimed ({v['argument']})")
+        else:
+            lines.append(
+                f"{name}: {v['units']} {v['unit']}, behave as {v['effective_width']} "
+                f"({v['argument']})"
+            )
+    return lines
 
 
 @renders(ModelProofResult, "text")

@@ -127,6 +127,12 @@ def tick(stage: str = "the computation") -> None:
         budget.check(stage)
 
 
+def current_seconds(default: float = 60.0) -> float:
+    """The seconds left in the budget of the call in progress (``default`` outside one)."""
+    budget = _CURRENT.get()
+    return budget.remaining() if budget is not None else default
+
+
 def as_budget(budget: Budget | float | None, default: float = 60.0) -> Budget:
     if isinstance(budget, Budget):
         return budget

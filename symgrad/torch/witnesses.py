@@ -18,7 +18,7 @@ from symgrad.torch.exact_tensor import (
     all_rational,
     as_fraction,
     as_interval,
-    exact_endpoint,
+    enclosure_ends,
     gradients,
     intervals,
     is_rational,
@@ -38,19 +38,37 @@ def witness_points(
     model: TorchModel, count: int, seed: int
 ) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """Rational inputs and targets: the user's samples, else seeded dyadic rationals whose
-    entries are pairwise distinct (the first input positive, so relu units are active)."""
+    entries are pairwise distinct (the first input positive, so relu units are active);
+    integer inputs (embedding indices) and class targets are drawn from their ranges."""
     if model.samples:
         return [(x, y, f"sample {k}") for k, (x, y) in enumerate(model.samples)]
     graph = model.graph
     count = max(count, model.seeded)
     return [
         (
-            _distinct(graph.input_shape, random.Random(seed + k), positive=k == 0),
+            _input(graph, random.Random(seed + k), positive=k == 0),
             _target(graph, random.Random(seed + k + 1000)),
             f"seeded input {seed + k}",
         )
         for k in range(count)
     ]
+
+
+def _input(graph: Graph, rng: random.Random, positive: bool) -> np.ndarray:
+    if graph.input_kind == "index":
+        low, high = graph.input_range or (0, 2)
+        return _integers(graph.input_shape, rng, low, high)
+    return _distinct(graph.input_shape, rng, positive)
+
+
+def _integers(shape, rng: random.Random, low: int, high: int) -> np.ndarray:
+    size = int(np.prod(shape))
+    choices = list(range(low, high))
+    rng.shuffle(choices)
+    values = np.empty(size, dtype=object)
+    for index in range(size):
+        values[index] = choices[index % len(choices)]
+    return values.reshape(shape)
 
 
 def _distinct(shape: tuple[int, ...], rng: random.Random, positive: bool) -> np.ndarray:
@@ -65,13 +83,37 @@ def _distinct(shape: tuple[int, ...], rng: random.Random, positive: bool) -> np.
     return values.reshape(shape)
 
 
+def _classes(graph: Graph) -> int:
+    for op in graph.ops:
+        if op.kind == "cross_entropy":
+            return graph.shapes[op.inputs[0]][-1]
+    return 2
+
+
 def _target(graph: Graph, rng: random.Random) -> np.ndarray:
+    if graph.target_kind == "none":
+        return np.zeros((), dtype=object) * Fraction(0)
+    if graph.target_kind == "index":
+        return _integers(graph.target_shape, rng, 0, _classes(graph))
     if graph.loss == "cross-entropy" and len(graph.target_shape) == 2:
         y = filled(graph.target_shape, Fraction(0))
         for row in range(graph.target_shape[0]):
             y[row, rng.randrange(graph.target_shape[1])] = Fraction(1)
         return y
     return _distinct(graph.target_shape, rng, positive=False)
+
+
+def point_masks(graph: Graph, label: str) -> dict[str, np.ndarray]:
+    """The dropout masks that go with a witness point (dropout in train mode): every unit
+    kept for the first point, every other unit for the next (each mask has probability > 0)."""
+    masks = {}
+    index = int(label.rsplit(" ", 1)[-1]) if label.rsplit(" ", 1)[-1].isdigit() else 0
+    for op in graph.random:
+        shape = graph.shapes[op.name]
+        flat = np.arange(int(np.prod(shape)))
+        keep = np.ones(flat.shape, dtype=int) if index % 2 else (flat + 1) % 2
+        masks[op.name] = keep.astype(object).reshape(shape)
+    return masks
 
 
 def _enclosure(value):
@@ -100,7 +142,7 @@ def _shown(value) -> sympy.Expr:
     if is_rational(value):
         value = as_fraction(value)
         return sympy.Rational(value.numerator, value.denominator)
-    low, high = (exact_endpoint(end) for end in value._mpi_)
+    low, high = enclosure_ends(value)
     if low == high:
         return sympy.Rational(low.numerator, low.denominator)
     return sympy.Interval(
@@ -141,7 +183,7 @@ def separate(
             if grads is not None:
                 theta = {k: _stepped(v, grads.get(k)) for k, v in theta.items()}
             try:
-                _, grads = gradients(model.graph, theta, x, y)
+                _, grads = gradients(model.graph, theta, x, y, point_masks(model.graph, label))
             except Undecided as error:
                 found.notes.append(f"{label}: {error} (tried the next input)")
                 break

@@ -1,0 +1,187 @@
+"""What a PyTorch model's analysis says, layer by layer and symmetry by symmetry.
+
+A layer is a module with a weight of two or more axes (``nn.Linear``, a convolution,
+an embedding, an RNN's input weights, an attention layer's input projection). Its
+effective width is the number of orbits of its output units under the proven swaps;
+where no symmetry moves its units, the width is ``None`` with the reason, never a
+number that would read as a claim.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symgrad.torch.axes import TO_THE_LOSS
+from symgrad.torch.graph import Graph
+from symgrad.torch.models import OPTIMIZERS, Analysis
+from symgrad.torch.symmetry import Orbits, axis_permutation
+
+PERMUTABLE = "permutations of its units leave the loss unchanged"
+
+
+def layer_tensors(graph: Graph) -> dict[str, str]:
+    """Module -> its main weight (the first parameter with two or more axes)."""
+    layers: dict[str, str] = {}
+    for name, values in graph.parameters.items():
+        module = name.rpartition(".")[0] or name
+        if values.ndim >= 2 and module not in layers:
+            layers[module] = name
+    return layers
+
+
+def _units(analysis: Analysis, node: int, size: int) -> tuple[int, int]:
+    """(units, blocks): an axis made of k equal blocks of one class (an RNN's gates) counts
+    that class's units, k times."""
+    dims = analysis.found.classes.dims
+    root = dims.find(node)
+    if dims.kind[root] == "sum":
+        parts = [dims.find(p) for p in dims.parts(root)]
+        if len(set(parts)) == 1:
+            return dims.size[parts[0]], len(parts)
+    return size, 1
+
+
+def _row_orbits(analysis: Analysis, node: int, size: int) -> tuple[int, list]:
+    """How many orbits the proven swaps leave of this axis's indices, and the symmetries
+    that move it."""
+    dims = analysis.found.classes.dims
+    rows = Orbits({"rows": (size,)})
+    moving = []
+    for symmetry, classes in analysis.used:
+        if not dims.contains(node, symmetry.root):
+            continue
+        moving.append(symmetry)
+        for members in classes:
+            for other in members[1:]:
+                permutation = axis_permutation(analysis.found.classes, node, symmetry.root,
+                                                members[0], other)  # fmt: skip
+                for r in np.nonzero(permutation != np.arange(size))[0]:
+                    rows.union(int(r), int(permutation[r]))
+    count = len({rows.find(i) for i in range(size)})
+    return count, moving
+
+
+def layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
+    layers, lines = {}, []
+    for layer, tensor in layer_tensors(graph).items():
+        size = graph.parameters[tensor].shape[0]
+        kind = "channels" if graph.parameters[tensor].ndim >= 3 else "neurons"
+        entry = _entry(graph, analysis, layer, tensor, size, kind)
+        layers[layer] = entry
+        lines.append(_line(graph, layer, tensor, entry))
+    return layers, lines
+
+
+def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: str) -> dict:
+    if analysis.found is None:
+        reason = analysis.refused.get(layer, "the permutation re-check failed")
+        return _unclaimed(size, kind, reason)
+    node = analysis.found.classes.params[tensor][0]
+    units, blocks = _units(analysis, node, size)
+    unit = kind if units != 1 else kind[:-1]
+    count, moving = _row_orbits(analysis, node, size)
+    if not moving:
+        reason = analysis.found.reason(node) or "no symmetry of the loss permutes its units"
+        return _unclaimed(units, unit, reason)
+    entry = {
+        "units": units,
+        "effective_width": max(count // blocks, 1) if blocks > 1 else count,
+        "unit": unit,
+        "argument": PERMUTABLE,
+    }
+    together = sorted({m for s in moving for m in s.layers} - {layer})
+    if together:
+        entry["moves_with"] = together
+    return entry
+
+
+def _unclaimed(units: int, unit: str, reason: str) -> dict:
+    prefix = "not permutable" if reason.startswith(TO_THE_LOSS) else "no unit permutation found"
+    return {
+        "units": units,
+        "effective_width": None,
+        "unit": unit if units != 1 else unit.rstrip("s"),
+        "argument": f"{prefix}: {reason}",
+        "reason": reason,
+    }
+
+
+def label(graph: Graph, layer: str) -> str:
+    """``fc1``, or ``layer 0 (Linear)`` for the numbered layers of an ``nn.Sequential``."""
+    if layer.split(".")[-1].isdigit():
+        return f"layer {layer} ({graph.modules.get(layer, 'module')})"
+    return layer
+
+
+def _optimizers() -> str:
+    return ", ".join(OPTIMIZERS[:-1]) + " or " + OPTIMIZERS[-1]
+
+
+def _line(graph: Graph, layer: str, tensor: str, entry: dict) -> str:
+    name, units, unit = label(graph, layer), entry["units"], entry["unit"]
+    effective = entry["effective_width"]
+    reason = entry.get("reason", "")
+    if effective is None and reason.startswith(TO_THE_LOSS):
+        return f"{name}: {units} {unit}, not interchangeable: {reason}"
+    if effective is None:
+        return (
+            f"{name}: {units} {unit}, no permutation of its units is a symmetry ({reason}): "
+            "nothing is claimed about them"
+        )
+    together = entry.get("moves_with")
+    joint = f" (moving together with {', '.join(together)})" if together else ""
+    if effective == 1 and units > 1:
+        return (
+            f"{name}: {units} {unit} behave as 1{joint}: they start identical, and swapping any "
+            f"two leaves the loss unchanged, so they can never separate under {_optimizers()} "
+            f"(in exact arithmetic); initialise {tensor} randomly (e.g. "
+            f"nn.init.kaiming_uniform_) so they can differ"
+        )
+    if effective < units:
+        return f"{name}: {units} {unit} behave as at most {effective}{joint}"
+    return f"{name}: {units} {unit}, all distinct at this init{joint}"
+
+
+def symmetry_report(graph: Graph, analysis: Analysis) -> list[dict]:
+    """Every proven symmetry that merges units: its units and the layers that move together."""
+    report = []
+    for symmetry, classes in analysis.used:
+        merged = [c for c in classes if len(c) > 1]
+        if not merged:
+            continue
+        report.append({
+            "units": symmetry.units,
+            "unit": symmetry.unit_name,
+            "effective_width": len(classes),
+            "layers": list(symmetry.layers),
+            "tensors": list(symmetry.tensors),
+        })  # fmt: skip
+    return report
+
+
+def method_text(graph: Graph, analysis: Analysis) -> str:
+    merged = []
+    for symmetry, classes in analysis.used:
+        count = sum(len(c) for c in classes if len(c) > 1)
+        if not count:
+            continue
+        where = ", ".join(label(graph, layer) for layer in symmetry.layers)
+        together = " together" if len(symmetry.layers) > 1 else ""
+        merged.append(f"{where}{together} ({count} of {symmetry.units} {symmetry.unit_name})")
+    parts = []
+    if merged:
+        parts.append(
+            "permutation of units: swapping equal units of " + "; ".join(merged) + " (with "
+            "every slice of every parameter the swap moves: bias entries, the next layer's "
+            "columns or channels, residual and shared uses) leaves the traced computation "
+            "unchanged and fixes the init, checked structurally on the graph"
+        )
+    moving = sorted(analysis.still - graph.frozen)
+    if moving:
+        parts.append(
+            f"{', '.join(moving[:6])}{' ...' if len(moving) > 6 else ''} never move: their "
+            "gradient is exactly 0 for every input as long as they keep their values"
+        )
+    if not parts:
+        return "no layer has interchangeable units at this init"
+    return "; ".join(parts)

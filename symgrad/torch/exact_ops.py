@@ -25,6 +25,7 @@ from symgrad.torch.exact_tensor import (
     compare,
     interval_function,
     intervals,
+    is_rational,
     scalar_array,
     sign,
 )
@@ -135,9 +136,9 @@ def _gelu(v, approximate: str):
     x = as_interval(v)
     if approximate == "tanh":
         k = iv.sqrt(2 / iv.pi)
-        inner = k * (x + Fraction(44715, 10**6) * x**3)
-        t = interval_function("tanh", inner)
-        slope = (1 + t) / 2 + x * (1 - t * t) * k * (1 + 3 * Fraction(44715, 10**6) * x**2) / 2
+        c = as_interval(Fraction(44715, 10**6))
+        t = interval_function("tanh", k * (x + c * x**3))
+        slope = (1 + t) / 2 + x * (1 - t * t) * k * (1 + 3 * c * x**2) / 2
         return x * (1 + t) / 2, slope
     phi = (1 + interval_function("erf", x / iv.sqrt(iv.mpf(2)))) / 2
     density = iv.exp(-x * x / 2) / iv.sqrt(2 * iv.pi)
@@ -145,7 +146,8 @@ def _gelu(v, approximate: str):
 
 
 def _softplus(v, beta, threshold):
-    if compare(beta * v if beta != 1 else v, threshold) > 0:
+    scaled = v if beta == 1 else (beta * v if is_rational(v) else as_interval(beta) * v)
+    if compare(scaled, threshold) > 0:
         return v, 1
     z = as_interval(v) * as_interval(beta)
     return iv.log(1 + iv.exp(z)) / as_interval(beta), interval_function("sigmoid", z)
@@ -166,7 +168,7 @@ def unary_value(op: Op, v):
     if name == "relu":
         return _relu(v)
     if name == "leaky_relu":
-        slope = op.attr("slope")
+        slope = op.attr("slope") if is_rational(v) else as_interval(op.attr("slope"))
         return (v, 1) if sign(v) > 0 else (slope * v, slope)
     if name == "neg":
         return -v, -1
@@ -204,9 +206,9 @@ def _unary_forward(run: Pass, op: Op, inputs):
         if entry is NEG_INF:
             raise ProblemError(f"{op.attr('function')} of a masked (-inf) entry")
         flat_v[index], flat_s[index] = unary_value(op, entry)
-    run.saved[op.name] = slope
     if run.interval:
-        value = intervals(value)
+        value, slope = intervals(value), intervals(slope)
+    run.saved[op.name] = slope
     return value
 
 
@@ -292,7 +294,7 @@ def _minmax_forward(smaller: bool):
         value, share = np.empty(a.shape, dtype=object), np.empty(a.shape, dtype=object)
         for index in np.ndindex(a.shape):
             value[index], share[index] = _pick(a[index], b[index], smaller)
-        run.saved[op.name] = share
+        run.saved[op.name] = run.numbers(share)
         return value
 
     return forward
@@ -314,14 +316,21 @@ def _where(run, op, inputs):
     condition, a, b = np.broadcast_arrays(*inputs)
     out = np.empty(condition.shape, dtype=object)
     for index in np.ndindex(condition.shape):
-        out[index] = a[index] if condition[index] else b[index]
+        out[index] = a[index] if truth(condition[index]) else b[index]
     return out
+
+
+def truth(value) -> bool:
+    """A condition's value: a boolean, or a number that is certainly (non)zero."""
+    if isinstance(value, bool) or is_rational(value):
+        return bool(value)
+    return sign(value) != 0
 
 
 @rule("where", BACKWARD)
 def _where_back(run, op, g, inputs):
     condition = np.broadcast_to(inputs[0], g.shape)
-    chosen = apply(condition, lambda c: 1 if c else 0)
+    chosen = run.numbers(apply(condition, lambda c: 1 if truth(c) else 0))
     return [None, unbroadcast(g * chosen, inputs[1].shape),
             unbroadcast(g * (1 - chosen), inputs[2].shape)]  # fmt: skip
 
@@ -629,7 +638,8 @@ def _cross_entropy(run, op, inputs):
     losses = np.sum(target_iv * (log_sum - logits_iv), axis=1)
     for row, equal in enumerate(uniform):
         if equal:
-            probabilities[row] = Fraction(1, logits.shape[1])
+            share = Fraction(1, logits.shape[1])
+            probabilities[row] = as_interval(share) if run.interval else share
     run.saved[op.name] = probabilities
     loss = np.sum(losses)
     if op.attr("reduction") == "mean":

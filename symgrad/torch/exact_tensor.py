@@ -76,7 +76,7 @@ class Undecided(Exception):
 def as_interval(value) -> object:
     """An enclosure of ``value`` (a rational becomes the tightest 200-bit interval)."""
     if isinstance(value, bool):
-        value = int(value)
+        return value  # a mask stays a mask
     if is_rational(value):
         return iv.mpf(int(value.numerator)) / int(value.denominator)
     return value

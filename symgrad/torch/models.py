@@ -325,19 +325,30 @@ class Analysis:
 def analyse(graph: Graph, values: dict[str, np.ndarray]) -> Analysis:
     """Merge, for every free class, the units that a swap exchanges without changing the
     init, and the entries that never move and hold equal values."""
+    found = symmetries(graph)
+    used = [(symmetry, unit_classes(found, symmetry, values)) for symmetry in found.free]
+    still = frozenset(never_moving(graph, values))
+    return merged(graph, values, found, used, still)
+
+
+def merged(graph: Graph, values, found: Symmetries, used, still) -> Analysis:
+    """The orbits of the swaps in ``used`` joined with the equal entries that never move."""
     shapes = {k: v.shape for k, v in graph.parameters.items()}
     layout, orbits = Layout(shapes), Layout(shapes)
-    found = symmetries(graph)
-    used = []
-    for symmetry in found.free:
-        classes = unit_classes(found, symmetry, values)
+    for symmetry, classes in used:
         for units in classes:
             for other in units[1:]:
                 orbits.merge_swap(found, symmetry, units[0], other)
-        used.append((symmetry, classes))
-    still = frozenset(never_moving(graph, values))
     _merge_still(orbits, values, still)
-    return Analysis(layout, orbits, used, {}, found, still)
+    return Analysis(layout, orbits, list(used), {}, found, frozenset(still))
+
+
+def withdrawn(graph: Graph, values, analysis: Analysis, roots) -> Analysis:
+    """The analysis without the symmetries in ``roots`` (and without the entries that never
+    move, if ``"still"`` is among them): what is left after a float64 veto."""
+    used = [(s, c) for s, c in analysis.used if s.root not in roots]
+    still = analysis.still if "still" not in roots else frozenset(graph.frozen)
+    return merged(graph, values, analysis.found, used, still)
 
 
 def _merge_still(orbits: Layout, values: dict[str, np.ndarray], still) -> None:

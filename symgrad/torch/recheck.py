@@ -23,6 +23,19 @@ from symgrad.torch.models import ETA, Analysis, TorchModel
 from symgrad.torch.symmetry import swapped
 
 
+@contextlib.contextmanager
+def one_thread():
+    """torch on one thread for the small float64 runs here (a thread pool costs far more than
+    it saves on small tensors, and the host may be busy); the caller's setting is restored."""
+    torch = require_torch()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class FloatModel:
     """A float64 copy of the model with its loss, for torch's own (independent) computations."""
 

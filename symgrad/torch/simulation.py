@@ -17,7 +17,7 @@ from symgrad.torch.models import (
     initial_values,
     start_classes,
 )
-from symgrad.torch.recheck import FloatModel, float_point, float_target
+from symgrad.torch.recheck import FloatModel, float_point, float_target, one_thread
 from symgrad.torch.verdicts import interleaved
 
 
@@ -34,6 +34,11 @@ def simulate_torch(
 ) -> Trajectory:
     """Train a float64 copy with torch (SGD or Adam, full batch over the samples) and record the
     spread within each group of equal initial entries."""
+    with one_thread():
+        return _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout)
+
+
+def _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout) -> Trajectory:
     budget = Budget(timeout)
     if optimizer not in ("sgd", "adam"):
         raise ProblemError(f"optimizer={optimizer!r}: use sgd or adam")

@@ -13,6 +13,7 @@ import numpy as np
 from symgrad.errors import BudgetError, ProblemError, TieError
 from symgrad.results import CollapseResult, ModelProofResult, SplitWitness
 from symgrad.runtime.budget import Budget, binds_timeout, tick
+from symgrad.torch.float_check import describe, fragile
 from symgrad.torch.graph import Graph
 from symgrad.torch.models import (
     FLOAT_NOTE,
@@ -26,8 +27,9 @@ from symgrad.torch.models import (
     start_classes,
     tie_groups,
     unchecked,
+    withdrawn,
 )
-from symgrad.torch.recheck import FloatModel, recheck_permutations, recheck_witness
+from symgrad.torch.recheck import FloatModel, one_thread, recheck_permutations, recheck_witness
 from symgrad.torch.report import layer_report, method_text, symmetry_report
 from symgrad.torch.symmetry import differing
 from symgrad.torch.witnesses import point_masks, separate, witness_points
@@ -41,6 +43,24 @@ class _Setup:
     analysis: Analysis
     named: bool = False
     frozen: frozenset = frozenset()
+
+
+def _vetoed(model: TorchModel, setup: _Setup, budget: Budget) -> list[str]:
+    """Withdraw the symmetries that torch's float64 training does not keep; their notes."""
+    if setup.analysis.found is None:
+        return []
+    drifts = fragile(model, setup.analysis, setup.values, budget.share(0.3, floor=0.5))
+    if not drifts:
+        return []
+    notes = []
+    for symmetry, _ in setup.analysis.used:
+        if symmetry.root in drifts:
+            what = f"the units of {', '.join(symmetry.layers)}"
+            notes.append(describe(drifts[symmetry.root], what))
+    if "still" in drifts:
+        notes.append(describe(drifts["still"], "the entries whose exact gradient is 0"))
+    setup.analysis = withdrawn(model.graph, setup.values, setup.analysis, set(drifts))
+    return notes
 
 
 def _setup(model: TorchModel, init, ties) -> _Setup:
@@ -127,7 +147,11 @@ def prove_torch(
     timeout: float = 60.0,
 ) -> ModelProofResult:
     """Do the tie groups of the model (equal initial entries, or ``ties``) stay equal forever?"""
-    budget = Budget(timeout)
+    with one_thread():
+        return _prove(model, init, ties, steps, Budget(timeout))
+
+
+def _prove(model, init, ties, steps, budget: Budget) -> ModelProofResult:
     setup = _setup(model, init, ties)
     if not setup.groups:
         raise TieError(
@@ -138,6 +162,7 @@ def prove_torch(
     failed = check.startswith("failed")
     if failed:
         setup.analysis = unchecked(setup.analysis, "the permutation re-check failed")
+    vetoes = _vetoed(model, setup, budget)
     layers, _ = layer_report(model.graph, setup.analysis)
     common = dict(
         model=model.describe(),
@@ -145,7 +170,7 @@ def prove_torch(
         groups=len(setup.groups),
         entries=sum(len(g) for g in setup.groups),
         layers=layers,
-        notes=tuple(model.graph.notes) + ((check,) if failed else ()),
+        notes=tuple(model.graph.notes) + ((check,) if failed else ()) + tuple(vetoes),
     )
     split = _split_groups(setup)
     if not split:
@@ -254,11 +279,16 @@ def collapse_torch(
     timeout: float = 60.0,
 ) -> CollapseResult:
     """The groups of entries that provably stay equal forever, per layer, with split witnesses."""
-    budget = Budget(timeout)
+    with one_thread():
+        return _collapse(model, init, ties, steps, Budget(timeout))
+
+
+def _collapse(model, init, ties, steps, budget: Budget) -> CollapseResult:
     setup = _setup(model, init, ties)
     check = recheck_permutations(model, setup.analysis)
     if check.startswith("failed"):
         setup.analysis = unchecked(setup.analysis, "the permutation re-check failed")
+    vetoes = _vetoed(model, setup, budget)
     layout, analysis = setup.analysis.layout, setup.analysis
     groups = analysis.orbits.groups()
     layers, lines = layer_report(model.graph, analysis)
@@ -272,7 +302,10 @@ def collapse_torch(
         stationary=None,
         witnesses=tuple(witnesses),
         model=model.describe(),
-        notes=tuple(model.graph.notes) + tuple(notes) + ((FLOAT_NOTE,) if groups else ()),
+        notes=tuple(model.graph.notes)
+        + tuple(vetoes)
+        + tuple(notes)
+        + ((FLOAT_NOTE,) if groups else ()),
         verdict=verdict,
         reason=reason,
         layers=layers,

@@ -45,6 +45,7 @@ class Dims:
     kind: list[str] = field(default_factory=list)
     children: list[tuple[int, ...]] = field(default_factory=list)
     why: dict[int, str] = field(default_factory=dict)
+    branch_cats: dict[str, tuple[object, int]] = field(default_factory=dict)
 
     def new(self, size: int, kind: str = "atom", children: tuple[int, ...] = ()) -> int:
         self.parent.append(len(self.parent))
@@ -208,21 +209,26 @@ def _groups(left: list[int], right: list[int], multiplicative: bool):
 
 @dataclass
 class AxisClasses:
-    """The dimension classes of a graph: per node, one dimension per axis."""
+    """The dimension classes of a graph: per node, one dimension per axis; per set of
+    identical branches, the class that permutes the branches."""
 
     dims: Dims
     axes: dict[str, list[int]]
     params: dict[str, list[int]]
+    branches: list[tuple[object, int]] = field(default_factory=list)
 
     def root(self, node: int) -> int:
         return self.dims.find(node)
 
 
-def classify(graph: Graph) -> AxisClasses:
-    """Run every operation's rule over the graph."""
+def classify(graph: Graph, branch_sets=()) -> AxisClasses:
+    """Run every operation's rule over the graph; ``branch_sets`` (identical branches,
+    :mod:`symgrad.torch.branches`) move together and may be exchanged."""
     dims = Dims()
     axes: dict[str, list[int]] = {}
     params: dict[str, list[int]] = {}
+    branches = [(b, dims.new(b.count)) for b in branch_sets]
+    dims.branch_cats = {b.combine: (b, node) for b, node in branches if b.kind == "cat"}
     for op in graph.ops:
         tick("following unit permutations")
         shape = graph.shapes.get(op.name, ())
@@ -234,7 +240,12 @@ def classify(graph: Graph) -> AxisClasses:
             continue
         inputs = [axes[s] for s in op.inputs]
         axes[op.name] = _rule(dims, graph, op, inputs, tuple(shape))
-    return AxisClasses(dims, axes, params)
+    for branch, _ in branches:
+        for mapping in branch.nodes[1:]:
+            for node, base in mapping:
+                for a, b in zip(axes[node], axes[base]):
+                    dims.unify(a, b)
+    return AxisClasses(dims, axes, params, branches)
 
 
 def _rule(dims: Dims, graph: Graph, op: Op, inputs, shape) -> list[int]:

@@ -188,8 +188,21 @@ def _cat(dims: Dims, graph: Graph, op: Op, inputs, shape):
     axis = op.attr("dim")
     others = [[n for k, n in enumerate(nodes) if k != axis] for nodes in inputs]
     rest = broadcast(dims, others, [s for k, s in enumerate(shape) if k != axis])
-    joined = dims.sum([nodes[axis] for nodes in inputs])
-    return rest[:axis] + [joined] + rest[axis:]
+    parts = [nodes[axis] for nodes in inputs]
+    if op.name in dims.branch_cats:
+        parts = _branch_blocks(dims, op, parts)
+    return rest[:axis] + [dims.sum(parts)] + rest[axis:]
+
+
+def _branch_blocks(dims: Dims, op: Op, parts: list[int]) -> list[int]:
+    """The blocks of identical branches, side by side, as (branch x unit): exchanging two
+    branches permutes whole blocks."""
+    branch, node = dims.branch_cats[op.name]
+    positions = [op.inputs.index(root) for root in branch.roots]
+    for k in positions[1:]:
+        dims.unify(parts[k], parts[positions[0]])
+    block = dims.product([node, parts[positions[0]]])
+    return parts[: positions[0]] + [block] + parts[positions[-1] + 1 :]
 
 
 def _embedding(dims: Dims, graph: Graph, op: Op, inputs, shape):

@@ -20,7 +20,7 @@ import numpy as np
 from symgrad.runtime.budget import Budget
 from symgrad.torch.models import Analysis, TorchModel
 from symgrad.torch.recheck import FloatModel, random_point
-from symgrad.torch.symmetry import moved_pairs
+from symgrad.torch.symmetry import contracted_axes, contracted_pairs, swap_pairs
 
 STEPS = 200
 RUNS = (("SGD", "sgd", 0.05), ("Adam", "adam", 0.01))
@@ -84,15 +84,17 @@ def _spreads(analysis: Analysis, final: dict[str, np.ndarray], values) -> dict[o
     proven never to move."""
     spreads: dict[object, float] = {}
     found = analysis.found
+    contracted = contracted_axes(found.graph)
     for symmetry, classes in analysis.used:
         worst = 0.0
         for members in classes:
             for other in members[1:]:
-                for name in symmetry.tensors:
-                    permutations = found.transposition(symmetry, members[0], other, name, True)
-                    sources, targets = moved_pairs(final[name].shape, permutations)
-                    flat = final[name].reshape(-1)
-                    worst = max(worst, _excess(flat[sources], flat[targets]))
+                pairs = swap_pairs(found, symmetry, members[0], other) + contracted_pairs(
+                    found, symmetry, members[0], other, contracted
+                )
+                for first, sources, second, targets in pairs:
+                    a, b = final[first].reshape(-1), final[second].reshape(-1)
+                    worst = max(worst, _excess(a[sources], b[targets]))
         spreads[symmetry.root] = worst
     still = 0.0
     for name in analysis.still:

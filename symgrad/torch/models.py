@@ -36,6 +36,8 @@ from symgrad.torch.symmetry import (
     Symmetries,
     UnitSymmetry,
     collapsed,
+    contracted_axes,
+    contracted_pairs,
     symmetries,
     unit_classes,
 )
@@ -325,7 +327,7 @@ class Analysis:
 def analyse(graph: Graph, values: dict[str, np.ndarray]) -> Analysis:
     """Merge, for every free class, the units that a swap exchanges without changing the
     init, and the entries that never move and hold equal values."""
-    found = symmetries(graph)
+    found = symmetries(graph, values)
     used = [(symmetry, unit_classes(found, symmetry, values)) for symmetry in found.free]
     still = frozenset(never_moving(graph, values))
     return merged(graph, values, found, used, still)
@@ -335,10 +337,14 @@ def merged(graph: Graph, values, found: Symmetries, used, still) -> Analysis:
     """The orbits of the swaps in ``used`` joined with the equal entries that never move."""
     shapes = {k: v.shape for k, v in graph.parameters.items()}
     layout, orbits = Layout(shapes), Layout(shapes)
+    contracted = contracted_axes(graph)
     for symmetry, classes in used:
         for units in classes:
             for other in units[1:]:
                 orbits.merge_swap(found, symmetry, units[0], other)
+                for a, sources, b, targets in contracted_pairs(found, symmetry, units[0], other,
+                                                               contracted):  # fmt: skip
+                    orbits.union_many(sources + orbits.offsets[a], targets + orbits.offsets[b])
     _merge_still(orbits, values, still)
     return Analysis(layout, orbits, list(used), {}, found, frozenset(still))
 

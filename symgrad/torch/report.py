@@ -154,7 +154,7 @@ def symmetry_report(graph: Graph, analysis: Analysis) -> list[dict]:
             "unit": symmetry.unit_name,
             "effective_width": len(classes),
             "layers": list(symmetry.layers),
-            "tensors": list(symmetry.tensors),
+            "tensors": list(symmetry.every_tensor),
         })  # fmt: skip
     return report
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from symgrad.runtime.budget import tick
 from symgrad.torch.axes import AxisClasses, classify
+from symgrad.torch.branches import branch_sets
 from symgrad.torch.graph import Graph
 
 
@@ -40,6 +41,7 @@ class UnitSymmetry:
     unit_name: str
     occurrences: tuple[tuple[str, int, bool], ...]
     layers: tuple[str, ...]
+    stacks: tuple[tuple[str, ...], ...] = ()
 
     @property
     def layer(self) -> str:
@@ -47,7 +49,13 @@ class UnitSymmetry:
 
     @property
     def tensors(self) -> tuple[str, ...]:
+        """The parameters whose axes the class permutes (a branch swap's own parameters, which
+        it exchanges wholesale, are in ``stacks``)."""
         return tuple(dict.fromkeys(name for name, _, is_param in self.occurrences if is_param))
+
+    @property
+    def every_tensor(self) -> tuple[str, ...]:
+        return self.tensors + tuple(n for names in self.stacks for n in names)
 
 
 @dataclass
@@ -83,9 +91,10 @@ class Symmetries:
         return ""
 
 
-def symmetries(graph: Graph) -> Symmetries:
-    """The free dimension classes of ``graph`` (each one a symmetry of the loss)."""
-    classes = classify(graph)
+def symmetries(graph: Graph, values: dict[str, np.ndarray] | None = None) -> Symmetries:
+    """The free dimension classes of ``graph`` (each one a symmetry of the loss); with
+    ``values``, identical branches whose parameters are equal there may also be exchanged."""
+    classes = classify(graph, branch_sets(graph, values))
     dims = classes.dims
     pinned = dims.pinned_roots()
     constants = {
@@ -99,7 +108,13 @@ def symmetries(graph: Graph) -> Symmetries:
             for leaf in _leaves(classes, node):
                 if leaf not in pinned and dims.size[leaf] > 1 and dims.kind[leaf] == "atom":
                     roots.setdefault(leaf, None)
-    free = [_symmetry(graph, classes, root, constants) for root in roots]
+    stacks = {}
+    for branch, node in classes.branches:
+        root = dims.find(node)
+        if root not in pinned and dims.kind[root] == "atom":
+            roots.setdefault(root, None)
+            stacks[root] = branch.params
+    free = [_symmetry(graph, classes, root, constants, stacks.get(root, ())) for root in roots]
     return Symmetries(graph, classes, free, pinned, constants)
 
 
@@ -111,7 +126,7 @@ def _leaves(classes: AxisClasses, node: int) -> list[int]:
     return [leaf for child in dims.children[root] for leaf in _leaves(classes, child)]
 
 
-def _symmetry(graph: Graph, classes: AxisClasses, root: int, constants) -> UnitSymmetry:
+def _symmetry(graph: Graph, classes: AxisClasses, root: int, constants, stacks) -> UnitSymmetry:
     dims = classes.dims
     occurrences = []
     for name, nodes in classes.params.items():
@@ -120,9 +135,12 @@ def _symmetry(graph: Graph, classes: AxisClasses, root: int, constants) -> UnitS
         occurrences += [(name, k, False) for k, n in enumerate(nodes) if dims.contains(n, root)]
     producers = [name for name, axis, p in occurrences if p and axis == 0]
     every = [name for name, _, p in occurrences if p]
+    if stacks:
+        producers = [n for names in stacks for n in names]
     layers = tuple(dict.fromkeys(n.rpartition(".")[0] or n for n in producers or every))
-    return UnitSymmetry(root, dims.size[root], _unit_name(graph, classes, root, occurrences),
-                        tuple(occurrences), layers)  # fmt: skip
+    unit = "branches" if stacks else _unit_name(graph, classes, root, occurrences)
+    return UnitSymmetry(root, dims.size[root], unit, tuple(occurrences), layers,
+                        tuple(stacks))  # fmt: skip
 
 
 def _unit_name(graph: Graph, classes: AxisClasses, root: int, occurrences) -> str:
@@ -213,6 +231,9 @@ def unit_classes(found: Symmetries, symmetry: UnitSymmetry,
             tuple(sorted(tensor.take(np.nonzero(coordinates == unit)[0], axis=axis).reshape(-1),
                          key=_order))
             for tensor, axis, coordinates in slices
+        ) + tuple(
+            tuple(values[name].reshape(-1).tolist())
+            for name in (symmetry.stacks[unit] if symmetry.stacks else ())
         )  # fmt: skip
         for members in signatures.setdefault(signature, []):
             if fixes(found, symmetry, values, members[0], unit):
@@ -251,6 +272,10 @@ def _coordinates(classes: AxisClasses, node: int, root: int) -> np.ndarray:
 
 def fixes(found: Symmetries, symmetry: UnitSymmetry, values, u: int, v: int) -> bool:
     """Swapping units u and v leaves every parameter and constant of the class unchanged."""
+    if symmetry.stacks:
+        for a, b in zip(symmetry.stacks[u], symmetry.stacks[v]):
+            if not bool(np.all(values[a] == values[b])):
+                return False
     for name in dict.fromkeys((n, p) for n, _, p in symmetry.occurrences):
         tensor = _tensor(found, values, *name)
         permutations = found.transposition(symmetry, u, v, *name)
@@ -307,11 +332,8 @@ class Orbits:
 
     def merge_swap(self, found: Symmetries, symmetry: UnitSymmetry, u: int, v: int) -> None:
         """Join every parameter entry with its image under the swap of units u and v."""
-        for name in symmetry.tensors:
-            permutations = found.transposition(symmetry, u, v, name, True)
-            sources, targets = moved_pairs(self.shapes[name], permutations)
-            base = self.offsets[name]
-            self.union_many(sources + base, targets + base)
+        for first, sources, second, targets in swap_pairs(found, symmetry, u, v):
+            self.union_many(sources + self.offsets[first], targets + self.offsets[second])
 
     def groups(self) -> list[list[int]]:
         roots = np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
@@ -331,10 +353,29 @@ class Orbits:
         return name, index - self.offsets[name]
 
 
+def swap_pairs(found: Symmetries, symmetry: UnitSymmetry, u: int, v: int):
+    """(tensor, flat indices, tensor, flat indices): the parameter entries the swap of units
+    u and v exchanges (entries of one tensor, or a branch's tensor with another's)."""
+    pairs = []
+    shapes = {name: found.graph.parameters[name].shape for name in symmetry.every_tensor}
+    for name in symmetry.tensors:
+        permutations = found.transposition(symmetry, u, v, name, True)
+        sources, targets = moved_pairs(shapes[name], permutations)
+        pairs.append((name, sources, name, targets))
+    if symmetry.stacks:
+        for a, b in zip(symmetry.stacks[u], symmetry.stacks[v]):
+            everything = np.arange(int(np.prod(shapes[a])))
+            pairs.append((a, everything, b, everything))
+    return pairs
+
+
 def swapped(found: Symmetries, symmetry: UnitSymmetry, values: dict[str, np.ndarray],
             u: int, v: int) -> dict[str, np.ndarray]:  # fmt: skip
     """The parameter values with units u and v of ``symmetry`` swapped (any array type)."""
     out = {k: a.copy() for k, a in values.items()}
+    if symmetry.stacks:
+        for a, b in zip(symmetry.stacks[u], symmetry.stacks[v]):
+            out[a], out[b] = values[b].copy(), values[a].copy()
     for name in symmetry.tensors:
         permutations = found.transposition(symmetry, u, v, name, True)
         index = [
@@ -369,3 +410,60 @@ def _collapse_index(found: Symmetries, node: int, root: int) -> np.ndarray:
         coordinates = _coordinates(found.classes, node, root)
         result = np.where(coordinates[result] == u, permutation[result], result)
     return result
+
+
+# ---------------------------------------------------------------- contracted axes
+CONTRACTING = {"linear": {1: 1}, "conv": {1: 1}}
+
+
+def contracted_axes(graph: Graph) -> dict[str, set[int]]:
+    """Per parameter: the axes along which every use contracts it with another tensor
+    (a linear or convolution weight's input axis, the summed axis of a matrix product),
+    possibly through transposes. The gradient of an entry then depends on its position
+    along such an axis only through the other tensor's entries there."""
+    result: dict[str, set[int]] = {}
+    for name, nodes in graph.parameter_nodes().items():
+        rank = graph.parameters[name].ndim
+        common = set(range(rank))
+        for node in nodes:
+            common &= _contracted_uses(graph, node, list(range(rank)))
+        result[name] = common
+    return result
+
+
+def _contracted_uses(graph: Graph, node: str, axes: list[int]) -> set[int]:
+    """The parameter axes contracted in every use of ``node`` (whose axes are ``axes`` of the
+    parameter, in order)."""
+    users = graph.users.get(node, [])
+    if not users:
+        return set(axes)
+    common = set(axes)
+    for user in users:
+        op = graph.op(user)
+        position = op.inputs.index(node)
+        if op.kind == "permute":
+            permuted = [axes[d] for d in op.attr("dims")]
+            common &= _contracted_uses(graph, user, permuted)
+        elif op.kind in CONTRACTING and position in CONTRACTING[op.kind]:
+            common &= {axes[CONTRACTING[op.kind][position]]}
+        elif op.kind == "matmul" and len(axes) >= 2 and position in (0, 1):
+            common &= {axes[-1] if position == 0 else axes[-2]}
+        else:
+            return set()
+    return common
+
+
+def contracted_pairs(found: Symmetries, symmetry: UnitSymmetry, u: int, v: int, contracted):
+    """(tensor, flat indices, tensor, flat indices): entries of parameters contracted along an
+    axis of the class that differ only in unit u versus v there. On the fixed set of the swap
+    the tensor they are contracted with is equal at u and v, so their gradients are equal."""
+    pairs = []
+    for name, axis, is_param in symmetry.occurrences:
+        if not is_param or axis not in contracted.get(name, ()):
+            continue
+        node = found.classes.params[name][axis]
+        permutations = [None] * found.graph.parameters[name].ndim
+        permutations[axis] = axis_permutation(found.classes, node, symmetry.root, u, v)
+        sources, targets = moved_pairs(found.graph.parameters[name].shape, permutations)
+        pairs.append((name, sources, name, targets))
+    return pairs

@@ -18,6 +18,7 @@ from symgrad.cli.options import (
     FormatOption,
     FunctionOption,
     HiddenOption,
+    InputRangeOption,
     InputShapeOption,
     InputsOption,
     JsonOption,
@@ -42,6 +43,7 @@ from symgrad.cli.options import (
     read_dataset,
     split_list,
     torch_conflicts,
+    with_user_code,
 )
 from symgrad.cli.running import Output, run_command
 from symgrad.errors import SymgradError
@@ -78,6 +80,7 @@ def prove(
     torch_model: TorchOption = None,
     input_shape: InputShapeOption = None,
     target_shape: TargetShapeOption = None,
+    input_range: InputRangeOption = None,
     steps: StepsOption = 6,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
@@ -107,10 +110,16 @@ def _prove(a: Arguments) -> int:
     if a.torch_model is not None:
         not_with_torch = ("loss", "model", "assume", "dataset", "function", "params", "inputs")
         torch_conflicts(a, *not_with_torch, "hidden", "samples")
-        subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
-        return output.show(
-            api(subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
-        )
+
+        def work():
+            subject = load_torch_model(
+                a.torch_model, a.input_shape, a.target_shape, a.loss_kind, a.input_range
+            )
+            return api(
+                subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout
+            )
+
+        return output.show(with_user_code(a.timeout, work))
     dataset = read_dataset(a.dataset)
     network = Network.of(a)
     if a.model is not None and a.loss is not None:

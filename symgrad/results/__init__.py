@@ -429,6 +429,8 @@ class Trajectory(Renderable):
     rows: int
     init: str = ""
     notes: tuple[str, ...] = ()
+    group_spreads: tuple[tuple[float, ...], ...] = ()
+    proven_spreads: tuple[tuple[float, ...], ...] = ()
 
     def write_csv(self, path) -> None:
         render(self, "csv", path)

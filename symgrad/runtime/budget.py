@@ -127,10 +127,15 @@ def tick(stage: str = "the computation") -> None:
         budget.check(stage)
 
 
+def current_budget() -> Budget | None:
+    """The budget of the call in progress, if any."""
+    return _CURRENT.get()
+
+
 def current_seconds(default: float = 60.0) -> float:
-    """The seconds left in the budget of the call in progress (``default`` outside one)."""
+    """The whole budget of the call in progress, in seconds (``default`` outside one)."""
     budget = _CURRENT.get()
-    return budget.remaining() if budget is not None else default
+    return budget.whole if budget is not None else default
 
 
 def as_budget(budget: Budget | float | None, default: float = 60.0) -> Budget:

@@ -52,6 +52,10 @@ def _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout) 
     params = list(module.model.parameters())
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(params, lr=float(lr))
     shown = _tracked(proven, classes, layout)
+    shown_groups = [np.asarray(c) for c in classes[:MAX_PANELS]]
+    proven_in = [_inside(c, proven) for c in shown_groups]
+    per_group: list[list[float]] = [[] for _ in shown_groups]
+    per_proven: list[list[float]] = [[] for _ in shown_groups]
     recorded, spreads, equal, record_steps, within = [], [], [], [], 0.0
     diverged = None
     for step in range(steps + 1):
@@ -62,6 +66,10 @@ def _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout) 
                 break
             spread = max((float(np.ptp(flat[c])) for c in classes), default=0.0)
             within = max([within] + [float(np.ptp(flat[g])) for g in proven])
+            for k, c in enumerate(shown_groups):
+                per_group[k].append(float(np.ptp(flat[c])))
+                inside = [float(np.ptp(flat[g])) for g in proven_in[k]]
+                per_proven[k].append(max(inside, default=0.0))
             record_steps.append(step)
             recorded.append(tuple(float(flat[i]) for i in shown))
             spreads.append(spread)
@@ -77,7 +85,9 @@ def _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout) 
     return Trajectory(
         model=model.describe(),
         parameters=tuple(layout.name(i) for i in shown),
-        groups=tuple(tuple(layout.name(i) for i in c[:50]) for c in classes[:50]),
+        groups=tuple(tuple(layout.name(i) for i in c[:50]) for c in classes[:MAX_PANELS]),
+        group_spreads=tuple(tuple(g) for g in per_group),
+        proven_spreads=tuple(tuple(g) for g in per_proven),
         steps=tuple(record_steps),
         values=tuple(recorded),
         max_difference=tuple(spreads),
@@ -101,6 +111,15 @@ def _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout) 
     )
 
 
+MAX_PANELS = 50
+
+
+def _inside(group: np.ndarray, proven: list[np.ndarray]) -> list[np.ndarray]:
+    """The proven groups that lie inside a tie group."""
+    members = set(group.tolist())
+    return [g for g in proven if int(g[0]) in members]
+
+
 def _tracked(proven: list, classes: list, layout: Layout) -> list[int]:
     """Entries to record: two of one proven group, and one of each other group from every
     tensor in turn (so the table shows what stays together and what separates)."""
@@ -113,7 +132,7 @@ def _tracked(proven: list, classes: list, layout: Layout) -> list[int]:
 
 
 def _record_steps(steps: int) -> set[int]:
-    return {0, steps} | {round(steps * k / 10) for k in range(1, 10)}
+    return {0, steps} | {round(steps * k / 50) for k in range(1, 50)}
 
 
 def _float_samples(torch, model: TorchModel, rows: int, seed: int):

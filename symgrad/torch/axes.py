@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from symgrad.runtime.budget import tick
-from symgrad.torch.graph import Graph, Op
-
 TO_THE_LOSS = "its units reach the loss directly (each output meets its own target)"
 DATA = "its units meet the input's own axes (the data fixes their order)"
 SPATIAL = "convolution and pooling windows fix the order of positions"
@@ -219,39 +216,3 @@ class AxisClasses:
 
     def root(self, node: int) -> int:
         return self.dims.find(node)
-
-
-def classify(graph: Graph, branch_sets=()) -> AxisClasses:
-    """Run every operation's rule over the graph; ``branch_sets`` (identical branches,
-    :mod:`symgrad.torch.branches`) move together and may be exchanged."""
-    dims = Dims()
-    axes: dict[str, list[int]] = {}
-    params: dict[str, list[int]] = {}
-    branches = [(b, dims.new(b.count)) for b in branch_sets]
-    dims.branch_cats = {b.combine: (b, node) for b, node in branches if b.kind == "cat"}
-    for op in graph.ops:
-        tick("following unit permutations")
-        shape = graph.shapes.get(op.name, ())
-        if op.kind == "param":
-            name = op.attr("name")
-            if name not in params:
-                params[name] = [dims.new(s) for s in graph.parameters[name].shape]
-            axes[op.name] = params[name]
-            continue
-        inputs = [axes[s] for s in op.inputs]
-        axes[op.name] = _rule(dims, graph, op, inputs, tuple(shape))
-    for branch, _ in branches:
-        for mapping in branch.nodes[1:]:
-            for node, base in mapping:
-                for a, b in zip(axes[node], axes[base]):
-                    dims.unify(a, b)
-    return AxisClasses(dims, axes, params, branches)
-
-
-def _rule(dims: Dims, graph: Graph, op: Op, inputs, shape) -> list[int]:
-    from symgrad.torch.axis_rules import RULES
-
-    rule = RULES.get(op.kind)
-    if rule is None:
-        return [dims.pinned_new(s, f"{op.kind} is not followed") for s in shape]
-    return rule(dims, graph, op, inputs, shape)

@@ -14,15 +14,14 @@ import numpy as np
 
 from symgrad.errors import ProblemError
 from symgrad.runtime.budget import tick
-from symgrad.torch.exact_ops import BACKWARD, FORWARD, rule, zeros_like
-from symgrad.torch.exact_tensor import (
-    Pass,
+from symgrad.torch.exact_numbers import (
     apply,
     as_interval,
     compare,
     interval_function,
     intervals,
 )
+from symgrad.torch.exact_ops import BACKWARD, FORWARD, Pass, rule, zeros_like
 from symgrad.torch.graph import Op
 
 

@@ -15,8 +15,7 @@ import numpy as np
 from mpmath import iv
 
 from symgrad.errors import ProblemError
-from symgrad.torch.exact_tensor import (
-    Pass,
+from symgrad.torch.exact_numbers import (
     Undecided,
     all_rational,
     apply,
@@ -28,32 +27,13 @@ from symgrad.torch.exact_tensor import (
     is_rational,
     scalar_array,
     sign,
+    split_enclosures,
 )
 from symgrad.torch.graph import NEG_INF, Op
 
 FORWARD: dict[str, object] = {}
 BACKWARD: dict[str, object] = {}
-
-
-def forward_rule(kind: str):
-    _load_layers()
-    try:
-        return FORWARD[kind]
-    except KeyError:
-        raise ProblemError(f"no exact evaluation of {kind}") from None
-
-
-def backward_rule(kind: str):
-    _load_layers()
-    try:
-        return BACKWARD[kind]
-    except KeyError:
-        raise ProblemError(f"no exact gradient of {kind}") from None
-
-
-def _load_layers() -> None:
-    if "conv" not in FORWARD:
-        import symgrad.torch.exact_layers  # noqa: F401 - registers its rules
+Pass = object  # a pass of :mod:`symgrad.torch.exact_tensor` (its values, saved terms, masks)
 
 
 def rule(kind: str, registry: dict):
@@ -649,8 +629,6 @@ def _cross_entropy(run, op, inputs):
 
 @rule("cross_entropy", BACKWARD)
 def _cross_entropy_back(run, op, g, inputs):
-    from symgrad.torch.exact_tensor import _split
-
     logits, target = inputs
     target = run.saved.get(op.name + ":target", target)
     scale = g.reshape(-1)[0]
@@ -667,7 +645,7 @@ def _cross_entropy_back(run, op, g, inputs):
             seed[row] = (p * as_interval(mass[row][0]) - intervals(target[row])) * as_interval(
                 scale
             )
-    centre, radius = _split(seed)
+    centre, radius = split_enclosures(seed)
     run.seed_radius = (op.inputs[0], radius)
     return [centre, None]
 

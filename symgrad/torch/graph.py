@@ -32,6 +32,17 @@ SUPPORTED_SHORT = (
     "elementwise activations, matmul/einsum, reshapes"
 )
 MAX_INPUT = 10**6
+RATIONAL_UNARY = {
+    "relu", "neg", "abs", "reciprocal", "sign", "identity", "pow", "leaky_relu", "hardtanh",
+    "clamp",
+}  # fmt: skip
+RATIONAL_KINDS = {
+    "input", "param", "const", "output", "add", "sub", "mul", "div", "minimum", "maximum",
+    "where", "compare", "logical", "reduce_bool", "linear", "matmul", "conv", "sum", "mean",
+    "reshape", "permute", "expand", "slice", "select", "cat", "embedding", "avgpool", "maxpool",
+    "detach", "mse", "cross_entropy", "dropout",
+}  # fmt: skip
+
 LOSSES = ("mse", "cross-entropy", "output")
 
 
@@ -126,8 +137,6 @@ class Graph:
     @property
     def rational_until_loss(self) -> bool:
         """Every op before the loss keeps rationals rational (relu, linear, pooling, ...)."""
-        from symgrad.torch.lowering import RATIONAL_KINDS, RATIONAL_UNARY
-
         for op in self.ops:
             if op.kind == "unary" and op.attr("function") not in RATIONAL_UNARY:
                 return False

@@ -31,16 +31,6 @@ UNARY = {
     "silu": "silu",
     "erf": "erf",
 }
-RATIONAL_UNARY = {
-    "relu", "neg", "abs", "reciprocal", "sign", "identity", "pow", "leaky_relu", "hardtanh",
-    "clamp",
-}  # fmt: skip
-RATIONAL_KINDS = {
-    "input", "param", "const", "output", "add", "sub", "mul", "div", "minimum", "maximum",
-    "where", "compare", "logical", "reduce_bool", "linear", "matmul", "conv", "sum", "mean",
-    "reshape", "permute", "expand", "slice", "select", "cat", "embedding", "avgpool", "maxpool",
-    "detach", "mse", "cross_entropy", "dropout",
-}  # fmt: skip
 RANDOM = {
     "rand", "randn", "rand_like", "randn_like", "randint", "randint_like", "bernoulli",
     "normal", "randperm", "multinomial", "uniform", "exponential", "poisson",

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from symgrad.runtime.budget import tick
-from symgrad.torch.axes import AxisClasses, classify
+from symgrad.torch.axes import AxisClasses
+from symgrad.torch.axis_rules import classify
 from symgrad.torch.branches import branch_sets
 from symgrad.torch.graph import Graph
 

@@ -217,7 +217,7 @@ def _divide(a, b):
 def _add(run, op, inputs):
     a, b = inputs
     if _masked(a) or _masked(b):
-        return _combine(a, b, lambda u, v: v + u if u is NEG_INF else u + v)
+        return _combine(a, b, lambda u, v: NEG_INF if u is NEG_INF or v is NEG_INF else u + v)
     return a + b
 
 

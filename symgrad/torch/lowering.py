@@ -9,10 +9,11 @@ is either read or refused, never ignored.
 
 from __future__ import annotations
 
+import math
 import operator
 from fractions import Fraction
 
-from symgrad.torch.graph import SUPPORTED_SHORT, ModelTraceError, Op, exact
+from symgrad.torch.graph import NEG_INF, SUPPORTED_SHORT, ModelTraceError, Op, exact
 
 UNARY = {
     "relu": "relu",
@@ -88,7 +89,12 @@ class Lowering:
         self.counter += 1
         name = f"_scalar_{self.counter}"
         array = np.empty((), dtype=object)
-        array[()] = value if isinstance(value, (bool, int, Fraction)) else exact(value)
+        if isinstance(value, float) and value == float("-inf"):
+            array[()] = NEG_INF
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ModelTraceError(f"{module or 'the model'}: a constant {value} is not supported")
+        else:
+            array[()] = value if isinstance(value, (bool, int, Fraction)) else exact(value)
         return self.emit(name, "const", (), (("value", array),), module, ())
 
     def operand(self, value, module: str) -> str:

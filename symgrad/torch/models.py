@@ -349,12 +349,21 @@ def merged(graph: Graph, values, found: Symmetries, used, still) -> Analysis:
     return Analysis(layout, orbits, list(used), {}, found, frozenset(still))
 
 
-def withdrawn(graph: Graph, values, analysis: Analysis, roots) -> Analysis:
-    """The analysis without the symmetries in ``roots`` (and without the entries that never
-    move, if ``"still"`` is among them): what is left after a float64 veto."""
-    used = [(s, c) for s, c in analysis.used if s.root not in roots]
-    still = analysis.still if "still" not in roots else frozenset(graph.frozen)
-    return merged(graph, values, analysis.found, used, still)
+def withdrawn(analysis: Analysis, groups) -> Analysis:
+    """The analysis without the given groups of entries (a float64 veto): their members are
+    no longer joined, and a tensor among them is no longer claimed never to move."""
+    dropped = {i for group in groups for i in group}
+    orbits = Layout(analysis.layout.shapes)
+    for group in analysis.orbits.groups():
+        if group[0] in dropped:
+            continue
+        for index in group[1:]:
+            orbits.union(group[0], index)
+    still = frozenset(
+        name for name in analysis.still if analysis.orbits.offsets[name] not in dropped
+    )
+    return Analysis(analysis.layout, orbits, analysis.used, analysis.refused, analysis.found,
+                    still)  # fmt: skip
 
 
 def _merge_still(orbits: Layout, values: dict[str, np.ndarray], still) -> None:

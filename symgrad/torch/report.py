@@ -14,9 +14,9 @@ import numpy as np
 from symgrad.torch.axes import TO_THE_LOSS
 from symgrad.torch.graph import Graph
 from symgrad.torch.models import OPTIMIZERS, Analysis
-from symgrad.torch.symmetry import Orbits, axis_permutation
 
 PERMUTABLE = "permutations of its units leave the loss unchanged"
+STILL = "its weights never move (their gradient is exactly 0 while they keep their values)"
 
 
 def layer_tensors(graph: Graph) -> dict[str, str]:
@@ -41,24 +41,26 @@ def _units(analysis: Analysis, node: int, size: int) -> tuple[int, int]:
     return size, 1
 
 
-def _row_orbits(analysis: Analysis, node: int, size: int) -> tuple[int, list]:
-    """How many orbits the proven swaps leave of this axis's indices, and the symmetries
-    that move it."""
+def _moving(analysis: Analysis, node: int) -> list:
+    """The proven symmetries that permute this axis."""
     dims = analysis.found.classes.dims
-    rows = Orbits({"rows": (size,)})
-    moving = []
-    for symmetry, classes in analysis.used:
-        if not dims.contains(node, symmetry.root):
-            continue
-        moving.append(symmetry)
-        for members in classes:
-            for other in members[1:]:
-                permutation = axis_permutation(analysis.found.classes, node, symmetry.root,
-                                                members[0], other)  # fmt: skip
-                for r in np.nonzero(permutation != np.arange(size))[0]:
-                    rows.union(int(r), int(permutation[r]))
-    count = len({rows.find(i) for i in range(size)})
-    return count, moving
+    return [s for s, classes in analysis.used if dims.contains(node, s.root)
+            and any(len(c) > 1 for c in classes)] or [
+        s for s, _ in analysis.used if dims.contains(node, s.root)
+    ]  # fmt: skip
+
+
+def _width(analysis: Analysis, tensor: str, size: int, blocks: int) -> int:
+    """How many different units the proven groups leave: units whose entries lie in the same
+    groups (as multisets) count once."""
+    orbits = analysis.orbits
+    base, shape = orbits.offsets[tensor], orbits.shapes[tensor]
+    per_unit = int(np.prod(shape[1:]))
+    rows = {
+        tuple(sorted(orbits.find(base + u * per_unit + k) for k in range(per_unit)))
+        for u in range(size)
+    }
+    return max(len(rows) // blocks, 1) if blocks > 1 else len(rows)
 
 
 def layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
@@ -79,15 +81,16 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
     node = analysis.found.classes.params[tensor][0]
     units, blocks = _units(analysis, node, size)
     unit = kind if units != 1 else kind[:-1]
-    count, moving = _row_orbits(analysis, node, size)
-    if not moving:
+    moving = _moving(analysis, node)
+    still = tensor in analysis.still
+    if not moving and not still:
         reason = analysis.found.reason(node) or "no symmetry of the loss permutes its units"
         return _unclaimed(units, unit, reason)
     entry = {
         "units": units,
-        "effective_width": max(count // blocks, 1) if blocks > 1 else count,
+        "effective_width": _width(analysis, tensor, size, blocks),
         "unit": unit,
-        "argument": PERMUTABLE,
+        "argument": PERMUTABLE if moving else STILL,
     }
     together = sorted({m for s in moving for m in s.layers} - {layer})
     if together:

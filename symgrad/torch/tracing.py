@@ -308,8 +308,8 @@ def _fold(torch, program, nodes, kinds, needed, dynamic, x, y) -> dict[str, obje
     for node in nodes:
         if node.op != "call_function" or node.name in dynamic or node.name not in needed:
             continue
-        args = map_arg(node.args, lambda n: env[n.name])
-        kwargs = map_arg(node.kwargs, lambda n: env[n.name])
+        args = map_arg(node.args, lambda n: _value(torch, env, n))
+        kwargs = map_arg(node.kwargs, lambda n: _value(torch, env, n))
         with torch.no_grad():
             env[node.name] = node.target(*args, **kwargs)
         folded[node.name] = env[node.name]
@@ -317,6 +317,15 @@ def _fold(torch, program, nodes, kinds, needed, dynamic, x, y) -> dict[str, obje
         if node.op == "placeholder" and kinds[node.name][0] in ("BUFFER", "CONSTANT_TENSOR"):
             folded.setdefault(node.name, env.get(node.name))
     return folded
+
+
+def _value(torch, env: dict, node):
+    """A folded node's value; a varying tensor that a shape-only op (``full_like``) reads
+    stands in as zeros of its shape."""
+    if node.name in env:
+        return env[node.name]
+    value = node.meta.get("val")
+    return torch.zeros(tuple(value.shape), dtype=value.dtype)
 
 
 def _first_user(kinds) -> str:

@@ -46,21 +46,15 @@ class _Setup:
 
 
 def _vetoed(model: TorchModel, setup: _Setup, budget: Budget) -> list[str]:
-    """Withdraw the symmetries that torch's float64 training does not keep; their notes."""
+    """Withdraw the proven groups that torch's float64 training does not keep; their note."""
     if setup.analysis.found is None:
         return []
     drifts = fragile(model, setup.analysis, setup.values, budget.share(0.3, floor=0.5))
     if not drifts:
         return []
-    notes = []
-    for symmetry, _ in setup.analysis.used:
-        if symmetry.root in drifts:
-            what = f"the units of {', '.join(symmetry.layers)}"
-            notes.append(describe(drifts[symmetry.root], what))
-    if "still" in drifts:
-        notes.append(describe(drifts["still"], "the entries whose exact gradient is 0"))
-    setup.analysis = withdrawn(model.graph, setup.values, setup.analysis, set(drifts))
-    return notes
+    note = describe(drifts, setup.analysis.layout.name)
+    setup.analysis = withdrawn(setup.analysis, [d.entries for d in drifts])
+    return [note]
 
 
 def _setup(model: TorchModel, init, ties) -> _Setup:

@@ -699,22 +699,31 @@ def test_flattening_views_are_flatten(form):
     assert result.layers["conv"]["effective_width"] == 1
 
 
+class Res(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(4, 6)
+        self.fc2 = nn.Linear(6, 6)
+        self.fc3 = nn.Linear(6, 3)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        return self.fc3(h + self.fc2(h))
+
+
 @pytest.mark.slow
-def test_residual_mixing_makes_no_claim_about_the_layer():
-    class Res(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc1 = nn.Linear(4, 6)
-            self.fc2 = nn.Linear(6, 6)
-            self.fc3 = nn.Linear(6, 3)
-
-        def forward(self, x):
-            h = F.relu(self.fc1(x))
-            return self.fc3(h + self.fc2(h))
-
+def test_residual_mixing_moves_the_two_layers_together():
+    """h + fc2(h): a swap of fc1's units must swap fc2's rows and columns alike; at a constant
+    init that joint swap fixes the init, so both layers' units stay tied (torch agrees)."""
     result = symgrad.collapse(symgrad.from_torch(constant(Res()), (1, 4)))
-    assert result.to_text().startswith("PROVEN: no group of two or more parameters is proven")
-    assert "nothing is claimed" in result.summary()[0]
+    assert result.layers["fc1"]["effective_width"] == 1
+    assert result.layers["fc1"]["moves_with"] == ["fc2"]
+    assert "moving together with fc2" in result.summary()[0]
+    for optimizer in ("sgd", "adam"):
+        params = train(constant(Res()), (1, 4), optimizer)
+        for group in result.groups:
+            values = [entry(params, n) for n in group]
+            assert max(values) - min(values) <= 1e-10 * max(1.0, max(map(abs, values)))
 
 
 def test_simulate_with_no_proven_group_and_bounded_constants():

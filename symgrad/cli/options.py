@@ -234,7 +234,7 @@ def with_user_code(seconds: float, work):
 
     budget = current_budget()
     left = budget.remaining() if budget is not None else seconds
-    return run_isolated(work, min(seconds, left), "the PyTorch model")
+    return run_isolated(work, min(seconds, left), "the PyTorch model", whole=seconds)
 
 
 def torch_conflicts(arguments: Arguments, *names: str) -> None:

@@ -189,7 +189,7 @@ def collapse_to_dict(result: CollapseResult, full: bool = False) -> dict:
         "certificate": result.certificate or None,
         "stationary": result.stationary,
         "summary": _collapse_summary(result),
-        "witnesses": [_witness_dict(w) for w in result.witnesses],
+        "witnesses": [_witness_dict(w, compact=torch_model) for w in result.witnesses],
         "rounds": result.rounds,
         "model": result.model,
         "reason": result.reason or None,
@@ -197,16 +197,29 @@ def collapse_to_dict(result: CollapseResult, full: bool = False) -> dict:
         "elapsed_s": result.elapsed_s,
     }
     if torch_model:
+        payload["inputs"] = _inputs(result.witnesses)
         payload["groups_full"] = bool(full)
         payload["tensors"] = tensor_summaries(result.groups)
         payload["symmetries"] = [dict(s) for s in result.symmetries]
     return payload
 
 
-def _witness_dict(w) -> dict:
+def _inputs(witnesses) -> dict:
+    """The witness inputs of a PyTorch model, once each (x and y exactly)."""
+    inputs = {}
+    for w in witnesses:
+        if w.point and "input" in w.point:
+            inputs.setdefault(w.point["input"], {k: v for k, v in w.point.items() if k != "input"})
+    return inputs
+
+
+def _witness_dict(w, compact: bool = False) -> dict:
+    point = w.point
+    if compact and point and "input" in point:
+        point = {"input": point["input"]}  # x and y are in "inputs"
     return {
         "pair": list(w.pair),
-        "point": {k: to_str(v) for k, v in w.point.items()} if w.point else None,
+        "point": {k: to_str(v) for k, v in point.items()} if point else None,
         "gradients": {k: to_str(v) for k, v in w.gradients.items()} if w.gradients else None,
         "steps": w.steps if w.point else None,
         "eta": to_str(w.eta) if w.eta is not None else None,

@@ -138,7 +138,9 @@ ISOLATED_MEMORY_BYTES = 16 * 2**30
 MARGIN_SECONDS = 0.5
 
 
-def run_isolated(function: Callable[[], object], seconds: float, stage: str) -> object:
+def run_isolated(
+    function: Callable[[], object], seconds: float, stage: str, whole: float | None = None
+) -> object:
     """Run ``function()`` (which runs the user's own code) in a forked worker that is
     SIGKILLed at the deadline, whatever the code does with signals or ``except:``.
 
@@ -159,7 +161,8 @@ def run_isolated(function: Callable[[], object], seconds: float, stage: str) -> 
                            stage)  # fmt: skip
     except BudgetError:
         raise BudgetError(
-            f"{stage} ran out of the time budget of {seconds:g} s (raise it with --timeout)"
+            f"{stage} ran out of the time budget of {whole or seconds:g} s (raise it with "
+            "--timeout)"
         ) from None
     finally:
         os.close(read_end)

@@ -94,7 +94,7 @@ def branch_sets(graph: Graph, values: dict[str, np.ndarray] | None) -> list[Bran
     sig = signatures(graph)
     found = []
     for op in graph.ops:
-        if op.kind not in ("add", "mul", "cat"):
+        if op.kind not in ("add", "mul", "cat") or _inner_add(graph, op):
             continue
         tick("looking for identical branches")
         groups: dict[int, list[str]] = {}
@@ -109,6 +109,12 @@ def branch_sets(graph: Graph, values: dict[str, np.ndarray] | None) -> list[Bran
             if branch is not None and _equal(branch, values):
                 found.append(branch)
     return found
+
+
+def _inner_add(graph: Graph, op: Op) -> bool:
+    """An add whose sum is itself one term of an outer add (the outer one is looked at)."""
+    users = graph.users.get(op.name, [])
+    return op.kind == "add" and len(users) == 1 and graph.op(users[0]).kind == "add"
 
 
 def _consecutive(op: Op, roots: list[str]) -> bool:

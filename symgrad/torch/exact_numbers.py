@@ -54,7 +54,7 @@ def as_fraction(value) -> Fraction:
 
 def fast_rationals(array: np.ndarray) -> np.ndarray:
     """The same exact values as gmpy2 rationals when gmpy2 is there."""
-    if _mpq is None or not array.size:
+    if _mpq is None or not isinstance(array, np.ndarray) or not array.size:
         return array
     return np.vectorize(lambda v: _mpq(v) if isinstance(v, Fraction) else v, otypes=[object])(array)
 

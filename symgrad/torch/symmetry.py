@@ -145,6 +145,8 @@ def _symmetry(graph: Graph, classes: AxisClasses, root: int, constants, stacks) 
 
 
 def _unit_name(graph: Graph, classes: AxisClasses, root: int, occurrences) -> str:
+    """channels (a convolution's), heads (the leading factor of a split projection, as
+    attention's d // heads), or neurons."""
     dims = classes.dims
     for name, axis, is_param in occurrences:
         if not is_param:
@@ -152,15 +154,19 @@ def _unit_name(graph: Graph, classes: AxisClasses, root: int, occurrences) -> st
         node = dims.find(classes.params[name][axis])
         if node == root and axis == 0 and len(graph.parameters[name].shape) >= 3:
             return "channels"
-        if node != root and dims.kind[node] == "product" and axis == 0:
-            factors = dims.factors(node)
-            if (
-                factors
-                and factors[0] == root
-                and graph.modules.get(name.rpartition(".")[0], "") == "MultiheadAttention"
-            ):
-                return "heads"
+        if axis == 0 and _leading_factor(dims, node, root):
+            return "heads"
     return "units" if any(not p for _, _, p in occurrences) else "neurons"
+
+
+def _leading_factor(dims, node: int, root: int) -> bool:
+    """``root`` is the first factor of a product somewhere in this axis's structure."""
+    current = dims.find(node)
+    if dims.kind[current] == "product":
+        factors = dims.factors(current)
+        if factors and dims.find(factors[0]) == root and len(factors) > 1:
+            return True
+    return any(_leading_factor(dims, c, root) for c in dims.children[current])
 
 
 @functools.lru_cache(maxsize=4096)

@@ -149,8 +149,8 @@ def _target(torch, output, loss, target_shape):
         return torch.zeros(()), "none"
     shape = tuple(target_shape) if target_shape else tuple(output.shape)
     if _is_cross_entropy(torch, loss) and output.dim() == 2 and shape == tuple(output.shape[:1]):
-        return torch.zeros(*shape, dtype=torch.long), "index"
-    return torch.zeros(*shape, dtype=output.dtype), "float"
+        return torch.zeros(shape, dtype=torch.long), "index"
+    return torch.zeros(shape, dtype=output.dtype), "float"
 
 
 def _with_loss(torch, model, loss):

@@ -92,7 +92,9 @@ def _classes(graph: Graph) -> int:
 
 def _target(graph: Graph, rng: random.Random) -> np.ndarray:
     if graph.target_kind == "none":
-        return np.zeros((), dtype=object) * Fraction(0)
+        target = np.empty((), dtype=object)
+        target[()] = Fraction(0)
+        return target
     if graph.target_kind == "index":
         return _integers(graph.target_shape, rng, 0, _classes(graph))
     if graph.loss == "cross-entropy" and len(graph.target_shape) == 2:

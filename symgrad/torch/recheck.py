@@ -161,11 +161,17 @@ def float_target(graph: Graph, rng) -> np.ndarray:
 
 def recheck_witness(floats: FloatModel, values, witness: SplitWitness, x, y, masks=None) -> bool:
     """torch's autograd (float64, same steps) agrees with the exact gradients of the witness."""
+    return recheck_gradients(floats, values, witness.gradients, witness.steps, x, y, masks)
+
+
+def recheck_gradients(floats: FloatModel, values, exact: dict, steps: int, x, y, masks=None):
+    """torch's autograd (float64, after steps - 1 SGD steps) agrees with every exact gradient
+    in ``exact`` (entry name -> value: a rational, an interval or their sympy forms)."""
     torch = floats.torch
     floats.load(values)
     tx, ty = float_point(torch, x, y, floats.graph)
     last = {}
-    for _ in range(witness.steps):
+    for _ in range(steps):
         floats.module.zero_grad()
         with floats.masked(masks):
             floats.module(tx, ty).backward()
@@ -174,7 +180,7 @@ def recheck_witness(floats: FloatModel, values, witness: SplitWitness, x, y, mas
             for p in floats.params.values():
                 if p.grad is not None and p.requires_grad:
                     p -= float(ETA) * p.grad
-    for name, exact_value in witness.gradients.items():
+    for name, exact_value in exact.items():
         tensor, index = re.match(r"(.+)\[(.*)\]\Z", name).groups()
         position = tuple(int(i) for i in index.split(","))
         measured = float(last[tensor][position]) if tensor in last else 0.0
@@ -186,7 +192,9 @@ def recheck_witness(floats: FloatModel, values, witness: SplitWitness, x, y, mas
     return True
 
 
-def _centre(value: sympy.Expr) -> sympy.Expr:
+def _centre(value):
     if isinstance(value, sympy.Interval):
         return (value.start + value.end) / 2
+    if hasattr(value, "_mpi_"):
+        return value.mid
     return value

@@ -63,11 +63,25 @@ def _width(analysis: Analysis, tensor: str, size: int, blocks: int) -> int:
     return max(len(rows) // blocks, 1) if blocks > 1 else len(rows)
 
 
+UNIT_NAMES = {
+    "Embedding": "rows",
+    "EmbeddingBag": "rows",
+    "MultiheadAttention": "heads",
+    **{k: "hidden units" for k in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")},
+}
+
+
+def _unit_kind(graph: Graph, layer: str, tensor: str) -> str:
+    if graph.parameters[tensor].ndim >= 3:
+        return "channels"
+    return UNIT_NAMES.get(graph.modules.get(layer, ""), "neurons")
+
+
 def layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
     layers, lines = {}, []
     for layer, tensor in layer_tensors(graph).items():
         size = graph.parameters[tensor].shape[0]
-        kind = "channels" if graph.parameters[tensor].ndim >= 3 else "neurons"
+        kind = _unit_kind(graph, layer, tensor)
         entry = _entry(graph, analysis, layer, tensor, size, kind)
         layers[layer] = entry
         lines.append(_line(graph, layer, tensor, entry))
@@ -79,6 +93,8 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
         reason = analysis.refused.get(layer, "the permutation re-check failed")
         return _unclaimed(size, kind, reason)
     node = analysis.found.classes.params[tensor][0]
+    if kind == "heads":
+        return _heads(analysis, tensor, node)
     units, blocks = _units(analysis, node, size)
     unit = kind if units != 1 else kind[:-1]
     moving = _moving(analysis, node)
@@ -92,10 +108,53 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
         "unit": unit,
         "argument": PERMUTABLE if moving else STILL,
     }
-    together = sorted({m for s in moving for m in s.layers} - {layer})
+    together = sorted({m for s in moving if not s.stacks for m in s.layers} - {layer})
     if together:
         entry["moves_with"] = together
+    twins = _exchanged(analysis, tensor)
+    if twins:
+        entry["exchanged_with"] = twins
     return entry
+
+
+def _exchanged(analysis: Analysis, tensor: str) -> list[str]:
+    """The modules of the identical branches this tensor is exchanged with, wholesale."""
+    twins = []
+    for symmetry, classes in analysis.used:
+        if not symmetry.stacks or not any(len(c) > 1 for c in classes):
+            continue
+        for names in symmetry.stacks:
+            if tensor in names:
+                slot = names.index(tensor)
+                twins += [other[slot].rpartition(".")[0] for other in symmetry.stacks
+                          if other is not names]  # fmt: skip
+    return twins
+
+
+def _heads(analysis: Analysis, tensor: str, node: int) -> dict:
+    """An attention layer: its heads (the leading factor of its projections' rows)."""
+    from symgrad.torch.symmetry import _coordinates, _leading_factor
+
+    dims = analysis.found.classes.dims
+    heads = [s for s, _ in analysis.used if _leading_factor(dims, node, s.root)]
+    if not heads:
+        return _unclaimed(0, "heads", analysis.found.reason(node) or "its heads are not free")
+    symmetry = heads[0]
+    coordinates = _coordinates(analysis.found.classes, node, symmetry.root)
+    orbits = analysis.orbits
+    base, shape = orbits.offsets[tensor], orbits.shapes[tensor]
+    per_row = int(np.prod(shape[1:]))
+    signatures = set()
+    for head in range(symmetry.units):
+        rows = np.nonzero(coordinates == head)[0]
+        signatures.add(tuple(sorted(orbits.find(base + r * per_row + k) for r in rows
+                                    for k in range(per_row))))  # fmt: skip
+    return {
+        "units": symmetry.units,
+        "effective_width": len(signatures),
+        "unit": "heads" if symmetry.units != 1 else "head",
+        "argument": PERMUTABLE,
+    }
 
 
 def _unclaimed(units: int, unit: str, reason: str) -> dict:
@@ -133,6 +192,8 @@ def _line(graph: Graph, layer: str, tensor: str, entry: dict) -> str:
         )
     together = entry.get("moves_with")
     joint = f" (moving together with {', '.join(together)})" if together else ""
+    if entry.get("exchanged_with"):
+        joint += f"; exchanged whole with {', '.join(entry['exchanged_with'])} (identical branches)"
     if effective == 1 and units > 1:
         return (
             f"{name}: {units} {unit} behave as 1{joint}: they start identical, and swapping any "

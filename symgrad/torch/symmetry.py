@@ -156,7 +156,18 @@ def _unit_name(graph: Graph, classes: AxisClasses, root: int, occurrences) -> st
             return "channels"
         if axis == 0 and _leading_factor(dims, node, root):
             return "heads"
-    return "units" if any(not p for _, _, p in occurrences) else "neurons"
+        if axis == 0 and _trailing_factor(dims, node, root):
+            return "units per head"
+    return "neurons"
+
+
+def _trailing_factor(dims, node: int, root: int) -> bool:
+    """``root`` is a later factor of a product in this axis's structure (a head's units)."""
+    current = dims.find(node)
+    if dims.kind[current] == "product":
+        if any(dims.find(f) == root for f in dims.factors(current)[1:]):
+            return True
+    return any(_trailing_factor(dims, c, root) for c in dims.children[current])
 
 
 def _leading_factor(dims, node: int, root: int) -> bool:

@@ -29,7 +29,13 @@ from symgrad.torch.models import (
     unchecked,
     withdrawn,
 )
-from symgrad.torch.recheck import FloatModel, one_thread, recheck_permutations, recheck_witness
+from symgrad.torch.recheck import (
+    FloatModel,
+    one_thread,
+    recheck_gradients,
+    recheck_permutations,
+    recheck_witness,
+)
 from symgrad.torch.report import layer_report, method_text, symmetry_report
 from symgrad.torch.symmetry import differing
 from symgrad.torch.witnesses import point_masks, separate, witness_points
@@ -244,6 +250,19 @@ def _why_units_differ(graph: Graph, setup: _Setup, witness: SplitWitness) -> str
     return ""
 
 
+def _every_gradient_rechecked(model, setup: _Setup, separation, points) -> bool:
+    """torch's float64 autograd agrees with every exact gradient the separations rest on."""
+    floats = FloatModel(model)
+    by_label = {label: (x, y) for x, y, label in points}
+    for (label, step), exact in separation.used.items():
+        tick("re-checking the exact gradients")
+        x, y = by_label[label]
+        masks = point_masks(model.graph, label)
+        if not recheck_gradients(floats, setup.values, exact, step, x, y, masks):
+            return False
+    return True
+
+
 def _collapse_verdict(groups, setup: _Setup, witnesses, pending: int, check: str):
     """proven (some groups provably stay equal), refuted (nothing starts equal, or every
     group that starts equal is certified to separate) or unknown, with the reason."""
@@ -343,8 +362,10 @@ def _collapse_witnesses(model, setup, steps, budget) -> tuple[list[SplitWitness]
     witnesses, dropped = _checked_witnesses(model, setup, separation, points)
     notes = list(separation.notes)
     pending = sum(len(c) - len({separation.keys[r] for r in c}) for c in split)
-    if dropped:
+    if dropped or not _every_gradient_rechecked(model, setup, separation, points):
         pending = max(pending, 1)
+        notes.append("torch's autograd disagreed with some exact gradient: no separation is "
+                     "claimed beyond the witnesses shown")  # fmt: skip
     if pending:
         notes.append(
             f"{pending} of {total} groups that start equal with another group were not shown to "

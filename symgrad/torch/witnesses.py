@@ -43,7 +43,7 @@ def witness_points(
     if model.samples:
         return [(x, y, f"sample {k}") for k, (x, y) in enumerate(model.samples)]
     graph = model.graph
-    count = max(count, model.seeded)
+    count = max(count, model.seeded, _mask_points(graph))
     return [
         (
             _input(graph, random.Random(seed + k), positive=k == 0),
@@ -105,15 +105,25 @@ def _target(graph: Graph, rng: random.Random) -> np.ndarray:
     return _distinct(graph.target_shape, rng, positive=False)
 
 
+def _mask_points(graph: Graph) -> int:
+    """Enough points that every two units of a dropout mask are dropped apart at one of them."""
+    if not graph.random:
+        return 0
+    size = max(int(np.prod(graph.shapes[op.name])) for op in graph.random)
+    return min(8, max(2, (size + 1).bit_length()))
+
+
 def point_masks(graph: Graph, label: str) -> dict[str, np.ndarray]:
-    """The dropout masks that go with a witness point (dropout in train mode): every unit
-    kept for the first point, every other unit for the next (each mask has probability > 0)."""
+    """The dropout masks that go with a witness point (dropout in train mode): at the k-th
+    point, unit i is kept when bit k of i + 1 is set, so any two units are kept apart at some
+    point (each mask has probability > 0; unit 0 of the first point is always kept)."""
     masks = {}
-    index = int(label.rsplit(" ", 1)[-1]) if label.rsplit(" ", 1)[-1].isdigit() else 0
+    last = label.rsplit(" ", 1)[-1]
+    index = int(last) - 1 if last.isdigit() else 0
     for op in graph.random:
         shape = graph.shapes[op.name]
-        flat = np.arange(int(np.prod(shape)))
-        keep = np.ones(flat.shape, dtype=int) if index % 2 else (flat + 1) % 2
+        codes = np.arange(1, int(np.prod(shape)) + 1)
+        keep = (codes >> (max(index, 0) % 8)) & 1
         masks[op.name] = keep.astype(object).reshape(shape)
     return masks
 
@@ -164,6 +174,7 @@ class Separation:
     witnesses: list[SplitWitness] = field(default_factory=list)
     keys: dict[int, tuple] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    used: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
 
 
 def separate(
@@ -220,6 +231,10 @@ def _record(found, candidates, grads, layout, where) -> None:
         before = {r: found.keys[r] for r in candidate}
         for r, c in zip(candidate, clusters):
             found.keys[r] = (*found.keys[r], c)
+        x, y, label, step = where
+        used = found.used.setdefault((label, step), {})
+        for r, value in zip(candidate, values):
+            used[layout.name(r)] = value
         first = candidate[0]
         for r, value in zip(candidate[1:], values[1:]):
             separated_now = found.keys[r] != found.keys[first] and before[r] == before[first]

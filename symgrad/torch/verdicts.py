@@ -242,7 +242,8 @@ def _why_units_differ(graph: Graph, setup: _Setup, witness: SplitWitness) -> str
         if found.classes.dims.find(found.classes.params[tensor][0]) != symmetry.root:
             continue
         for name in differing(found, symmetry, setup.values, u, v):
-            role = "outgoing weights" if name != tensor else "values"
+            same_layer = name.rpartition(".")[0] == tensor.rpartition(".")[0]
+            role = "values" if same_layer else "outgoing weights"
             return (
                 f"units {u} and {v} of {symmetry.layer} are not interchangeable: their "
                 f"{role} in {name} differ, so their gradients differ"

@@ -37,6 +37,7 @@ def test_a_group_that_separates_has_a_growing_spread():
     assert "=" in label
 
 
+@pytest.mark.slow
 def test_a_torch_model_shows_the_spread_inside_its_proven_subgroups(tmp_path):
     pytest.importorskip("torch")
     from torch import nn

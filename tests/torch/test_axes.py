@@ -49,6 +49,7 @@ def test_a_module_used_twice_permutes_its_rows_and_columns_together():
     assert stays_equal(build, (3, 4), _groups_of(result))
 
 
+@pytest.mark.slow
 def test_attention_heads_move_q_k_v_and_the_output_projection_together():
     """MultiheadAttention: the head axis is a factor of the projections' rows and of the
     output projection's columns; at a constant init heads and their dimensions stay tied."""

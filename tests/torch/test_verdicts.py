@@ -45,6 +45,7 @@ def test_eval_mode_dropout_is_the_identity():
     assert any("eval mode" in note for note in result.notes)
 
 
+@pytest.mark.slow
 def test_batch_norm_reads_the_mode_and_keeps_its_claims_in_both():
     for mode in ("train", "eval"):
         build = lambda: getattr(constant(everyday.batch_norm_mlp()), mode)()  # noqa: E731, B023

@@ -159,7 +159,11 @@ def run_isolated(
     try:
         data = _read_until(read_end, pid, time.monotonic() + seconds + MARGIN_SECONDS, seconds,
                            stage)  # fmt: skip
-    except BudgetError:
+    except BudgetError as error:
+        if "without an answer" in str(error):
+            raise BudgetError(
+                f"{stage} stopped without an answer (the code exited, or ran out of memory)"
+            ) from None
         raise BudgetError(
             f"{stage} ran out of the time budget of {whole or seconds:g} s (raise it with "
             "--timeout)"
@@ -183,6 +187,7 @@ def _isolated_child(function: Callable[[], object], parent: int, write_end: int)
     try:
         _die_with_parent(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.dup2(2, 1)  # what the user's code prints goes to stderr: stdout is for the result
         try:
             resource.setrlimit(resource.RLIMIT_AS, (ISOLATED_MEMORY_BYTES, ISOLATED_MEMORY_BYTES))
         except (ValueError, OSError):

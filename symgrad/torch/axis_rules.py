@@ -186,6 +186,14 @@ def _select(dims: Dims, graph: Graph, op: Op, inputs, shape):
     return out[:axis] + out[axis + 1 :]
 
 
+def _flip(dims: Dims, graph: Graph, op: Op, inputs, shape):
+    """Reversing an axis commutes only with the identity on it: the axis is pinned."""
+    out = list(inputs[0])
+    for axis in op.attr("dims"):
+        dims.pin(out[axis], "a flip reverses the order of its positions")
+    return out
+
+
 def _cat(dims: Dims, graph: Graph, op: Op, inputs, shape):
     axis = op.attr("dim")
     others = [[n for k, n in enumerate(nodes) if k != axis] for nodes in inputs]
@@ -276,6 +284,7 @@ RULES = {
     "slice": _slice,
     "select": _select,
     "cat": _cat,
+    "flip": _flip,
     "embedding": _embedding,
     "layernorm": _layernorm,
     "batchnorm": _batchnorm,

@@ -556,6 +556,16 @@ def _select_back(run, op, g, inputs):
     return [grad]
 
 
+@rule("flip", FORWARD)
+def _flip(run, op, inputs):
+    return np.flip(inputs[0], axis=op.attr("dims")).copy()
+
+
+@rule("flip", BACKWARD)
+def _flip_back(run, op, g, inputs):
+    return [np.flip(g, axis=op.attr("dims")).copy()]
+
+
 @rule("cat", FORWARD)
 def _cat(run, op, inputs):
     return np.concatenate(inputs, axis=op.attr("dim"))

@@ -40,7 +40,7 @@ RATIONAL_KINDS = {
     "input", "param", "const", "output", "add", "sub", "mul", "div", "minimum", "maximum",
     "where", "compare", "logical", "reduce_bool", "linear", "matmul", "conv", "sum", "mean",
     "reshape", "permute", "expand", "slice", "select", "cat", "embedding", "avgpool", "maxpool",
-    "detach", "mse", "cross_entropy", "dropout",
+    "detach", "mse", "cross_entropy", "dropout", "flip",
 }  # fmt: skip
 
 LOSSES = ("mse", "cross-entropy", "output")
@@ -105,6 +105,7 @@ class Graph:
     input_range: tuple[int, int] | None = None
     training: bool = False
     modules: dict[str, str] = field(default_factory=dict)
+    heads: dict[str, int] = field(default_factory=dict)
 
     def op(self, name: str) -> Op:
         return self._by_name[name]

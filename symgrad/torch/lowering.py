@@ -493,6 +493,12 @@ def _cross_entropy(lowering: Lowering, node, module: str) -> None:
     lowering.emit(node.name, "cross_entropy", inputs, (("reduction", reduction),), module)
 
 
+def _flip(lowering: Lowering, node, module: str) -> None:
+    rank = len(node.args[0].meta["val"].shape)
+    dims = tuple(sorted(d % rank for d in node.args[1]))
+    lowering.emit(node.name, "flip", (lowering.name(node.args[0]),), (("dims", dims),), module)
+
+
 def _detach(lowering: Lowering, node, module: str) -> None:
     lowering.emit(node.name, "detach", (lowering.name(node.args[0]),), module=module)
 
@@ -567,5 +573,6 @@ _HANDLERS = {
     "native_dropout": _dropout,
     "cross_entropy_loss": _cross_entropy,
     "detach": _detach,
+    "flip": _flip,
     "getitem": _getitem,
 }

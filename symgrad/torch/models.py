@@ -95,6 +95,11 @@ def from_torch(
 
     check_size(model, current_seconds())
     graph = trace(model, example_input, loss, target_shape, input_range)
+    if not graph.parameters:
+        raise ProblemError(
+            f"{name or type(model).__name__} has no parameters that reach the loss: nothing "
+            "can be tied"
+        )
     if isinstance(samples, bool) or isinstance(samples, float):
         raise ProblemError("samples must be (input, target) pairs or a whole number")
     if isinstance(samples, int):

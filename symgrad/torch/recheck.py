@@ -182,7 +182,7 @@ def recheck_gradients(floats: FloatModel, values, exact: dict, steps: int, x, y,
                     p -= float(ETA) * p.grad
     for name, exact_value in exact.items():
         tensor, index = re.match(r"(.+)\[(.*)\]\Z", name).groups()
-        position = tuple(int(i) for i in index.split(","))
+        position = tuple(int(i) for i in index.split(",") if i.strip())
         measured = float(last[tensor][position]) if tensor in last else 0.0
         expected = float(_centre(exact_value))
         if not (math.isfinite(measured) and math.isfinite(expected)):

@@ -94,7 +94,7 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
         return _unclaimed(size, kind, reason)
     node = analysis.found.classes.params[tensor][0]
     if kind == "heads":
-        return _heads(analysis, tensor, node)
+        return _heads(analysis, tensor, node, graph.heads.get(layer, 0))
     units, blocks = _units(analysis, node, size)
     unit = kind if units != 1 else kind[:-1]
     moving = _moving(analysis, node)
@@ -131,14 +131,15 @@ def _exchanged(analysis: Analysis, tensor: str) -> list[str]:
     return twins
 
 
-def _heads(analysis: Analysis, tensor: str, node: int) -> dict:
+def _heads(analysis: Analysis, tensor: str, node: int, count: int) -> dict:
     """An attention layer: its heads (the leading factor of its projections' rows)."""
     from symgrad.torch.symmetry import _coordinates, _leading_factor
 
     dims = analysis.found.classes.dims
     heads = [s for s, _ in analysis.used if _leading_factor(dims, node, s.root)]
     if not heads:
-        return _unclaimed(0, "heads", analysis.found.reason(node) or "its heads are not free")
+        reason = analysis.found.reason(node) or "its heads are not free"
+        return _unclaimed(count, "heads", reason)
     symmetry = heads[0]
     coordinates = _coordinates(analysis.found.classes, node, symmetry.root)
     orbits = analysis.orbits

@@ -22,7 +22,7 @@ KEEPS_ZERO = {"relu", "tanh", "neg", "abs", "sign", "silu", "gelu", "leaky_relu"
               "identity", "expm1", "erf", "pow"}  # fmt: skip
 FLAT_AT_ZERO = {"relu", "abs", "sign"}
 PASS_THROUGH = {"sum", "mean", "reshape", "permute", "expand", "slice", "select", "detach",
-                "dropout", "avgpool", "maxpool"}  # fmt: skip
+                "dropout", "avgpool", "maxpool", "flip"}  # fmt: skip
 
 
 def never_moving(graph: Graph, values: dict[str, np.ndarray]) -> set[str]:

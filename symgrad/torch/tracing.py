@@ -11,7 +11,10 @@ constants, and every other node is lowered by :mod:`symgrad.torch.lowering`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
+import logging
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -75,6 +78,11 @@ def trace(
     graph.input_kind = "index" if not x.dtype.is_floating_point else "float"
     graph.input_range = _index_range(graph, input_range) if graph.input_kind == "index" else None
     graph.notes.extend(_mode_notes(torch, model, graph))
+    graph.heads = {
+        name: int(m.num_heads)
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.MultiheadAttention)
+    }
     return graph
 
 
@@ -184,11 +192,25 @@ def _with_loss(torch, model, loss):
     return WithLoss()
 
 
+@contextlib.contextmanager
+def _quiet():
+    """torch.export's own warnings and graph dumps stay out of the output (the refusal says
+    what went wrong in one line)."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):  # fmt: skip
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def _export(torch, wrapped, x, y):
     aten = torch.ops.aten
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet():
             program = torch.export.export(wrapped, (x, y), strict=False)
             table = torch.export.default_decompositions()
             for kept in (aten.linear.default, aten.cross_entropy_loss.default):

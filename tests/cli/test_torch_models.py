@@ -144,3 +144,24 @@ def test_an_unsupported_module_is_one_short_line(models):
     assert result.exit_code == 2
     line = result.output.strip()
     assert "\n" not in line and len(line) < 230 and "Upsample" in line
+
+
+@pytest.mark.slow
+def test_what_the_factory_prints_stays_off_the_json(models):
+    result = runner.invoke(app, ["collapse", "--torch", f"{models}:chatty", "--input-shape",
+                                 "1,4", "--json"])  # fmt: skip
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["verdict"] == "proven"
+
+
+def test_a_factory_that_exits_is_reported_as_such(models):
+    result = runner.invoke(app, ["prove", "--torch", f"{models}:exits", "--input-shape", "1,4"])
+    assert result.exit_code == 3
+    assert "stopped without an answer (the code exited" in result.output
+
+
+@pytest.mark.slow
+def test_a_branch_on_tensor_values_is_one_line(models):
+    result = runner.invoke(app, ["prove", "--torch", f"{models}:branchy", "--input-shape", "2,4"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "cannot trace" in result.output

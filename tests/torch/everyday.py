@@ -176,6 +176,19 @@ class LSTMNet(nn.Module):
         return self.out(output[:, -1])
 
 
+class DeepLSTM(nn.Module):
+    """Two layers, both directions (the backward direction reads the sequence flipped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x):
+        output, _ = self.lstm(x)
+        return self.out(output[:, -1])
+
+
 class GRUSeq(nn.Module):
     def __init__(self) -> None:
         super().__init__()

@@ -41,6 +41,7 @@ MODULES = {
     "lstm-cell": (everyday.LSTMCellNet, (2, 3, 3), {}),
     "lstm": (everyday.LSTMNet, (2, 3, 3), {}),
     "gru": (everyday.GRUSeq, (2, 3, 3), {}),
+    "bidirectional-two-layer-lstm": (everyday.DeepLSTM, (2, 3, 3), {}),
     "einsum": (everyday.Einsum, (3, 4), {}),
     "mean-over-a-dim": (everyday.MeanOverTime, (2, 3, 3), {}),
     "residual-mlp": (everyday.ResidualMLP, (3, 4), {}),

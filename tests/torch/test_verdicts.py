@@ -137,3 +137,41 @@ def test_json_groups_are_index_ranges_unless_full():
     assert len(compact) * 8 < len(full)
     assert result.to_dict()["tensors"]["0.weight"]["groups"] == 64
     assert result.to_dict()["groups"][0] == ["0.weight[0..31, 0]"]
+
+
+def test_a_model_without_parameters_is_bad_input():
+    with pytest.raises(symgrad.ProblemError, match="no parameters"):
+        symgrad.from_torch(nn.ReLU(), (1, 4))
+
+
+def test_a_scalar_parameter_is_an_entry_like_any_other():
+    class Tempered(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc, self.out = nn.Linear(4, 6), nn.Linear(6, 2)
+            self.temperature = nn.Parameter(torch.tensor(2.0))
+
+        def forward(self, x):
+            return self.out(torch.tanh(self.fc(x) / self.temperature))
+
+    result = symgrad.collapse(symgrad.from_torch(constant(Tempered()), (2, 4)))
+    assert result.layers["fc"]["effective_width"] == 1
+    assert symgrad.prove(symgrad.from_torch(constant(Tempered()), (2, 4))).verdict == "refuted"
+
+
+def test_attention_dropout_in_train_mode_names_the_heads_it_cannot_claim():
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inp, self.head = nn.Linear(3, 8), nn.Linear(8, 1)
+            self.att = nn.MultiheadAttention(8, 2, dropout=0.2, batch_first=True)
+
+        def forward(self, x):
+            e = torch.tanh(self.inp(x))
+            a, _ = self.att(e, e, e)
+            return self.head(a.mean(1))
+
+    result = symgrad.collapse(symgrad.from_torch(constant(Net()).train(), (2, 4, 3)))
+    assert result.layers["att"]["units"] == 2
+    assert result.layers["att"]["effective_width"] is None
+    assert "dropout" in result.layers["att"]["reason"]

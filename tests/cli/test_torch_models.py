@@ -72,6 +72,25 @@ def returns_its_loss():
 
 def upsampled():
     return nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2))
+
+def chatty():
+    print("building the model...")
+    return constant_mlp()
+
+def exits():
+    import os
+    os._exit(0)
+
+class Branchy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x) if x.sum() > 0 else -self.fc(x)
+
+def branchy():
+    return Branchy()
 """
 
 

@@ -95,7 +95,7 @@ def from_torch(
 
     check_size(model, current_seconds())
     graph = trace(model, example_input, loss, target_shape, input_range)
-    if not graph.parameters:
+    if not any(op.kind == "param" for op in graph.ops):
         raise ProblemError(
             f"{name or type(model).__name__} has no parameters that reach the loss: nothing "
             "can be tied"

@@ -92,6 +92,8 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
     if analysis.found is None:
         reason = analysis.refused.get(layer, "the permutation re-check failed")
         return _unclaimed(size, kind, reason)
+    if tensor not in analysis.found.classes.params:
+        return _unclaimed(size, kind, "the loss never reads it (it never moves)")
     node = analysis.found.classes.params[tensor][0]
     if kind == "heads":
         return _heads(analysis, tensor, node, graph.heads.get(layer, 0))

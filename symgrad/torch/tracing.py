@@ -245,16 +245,14 @@ def _lower(torch, program, model, x, y, loss) -> Graph:
         elif node.op == "call_function":
             lowering.lower(node)
     lowering.emit("output", "output", (lowering.name(output),))
-    parameters = {
-        name: exact_tensor(p, name)
-        for name, p in model.named_parameters()
-        if name in {op.attr("name") for op in lowering.ops if op.kind == "param"}
-    }
-    frozen = frozenset(n for n, p in model.named_parameters() if not p.requires_grad)
+    parameters = {name: exact_tensor(p, name) for name, p in model.named_parameters()}
+    read = {op.attr("name") for op in lowering.ops if op.kind == "param"}
+    # a parameter the loss never reads never moves (torch leaves its gradient None)
+    frozen = frozenset(n for n, p in model.named_parameters() if not p.requires_grad or n not in read)
     return Graph(
         lowering.ops, parameters, lowering.shapes, tuple(x.shape),
         tuple(y.shape), _loss_name(torch, loss, lowering.ops),
-        frozen=frozen & set(parameters), constants=constants,
+        frozen=frozen, constants=constants,
         modules=_module_types(nodes),
     )  # fmt: skip
 

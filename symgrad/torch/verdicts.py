@@ -236,7 +236,7 @@ def _why_units_differ(graph: Graph, setup: _Setup, witness: SplitWitness) -> str
         return ""
     tensor, (u, v) = entries[0].group(1), (int(e.group(2)) for e in entries)
     found = setup.analysis.found
-    if found is None or u == v:
+    if found is None or u == v or tensor not in found.classes.params:
         return ""
     for symmetry, _ in setup.analysis.used:
         if found.classes.dims.find(found.classes.params[tensor][0]) != symmetry.root:

@@ -76,7 +76,9 @@ def _distinct(shape: tuple[int, ...], rng: random.Random, positive: bool) -> np.
     order = list(range(size))
     rng.shuffle(order)
     scale = 1 << max(size.bit_length() + 1, 3)
-    numerators = [k + 1 for k in order] if positive else [2 * k - size + 1 for k in order]
+    # signed values whose sum is not 0 (a mean over the batch of zero-sum targets would make
+    # an output bias's gradient vanish by accident)
+    numerators = [k + 1 for k in order] if positive else [2 * k - size + 2 for k in order]
     values = np.empty(size, dtype=object)
     for index, numerator in enumerate(numerators):
         values[index] = Fraction(numerator * 8, scale)

@@ -175,3 +175,26 @@ def test_attention_dropout_in_train_mode_names_the_heads_it_cannot_claim():
     assert result.layers["att"]["units"] == 2
     assert result.layers["att"]["effective_width"] is None
     assert "dropout" in result.layers["att"]["reason"]
+
+
+def test_a_parameter_the_loss_never_reads_never_moves_and_is_still_tied():
+    """An unused layer at the same value as the used ones: it never moves (torch leaves its
+    gradient None), so ties between it and a moving entry break, ties inside it hold."""
+
+    class WithUnused(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc, self.unused, self.out = nn.Linear(3, 4), nn.Linear(3, 4), nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+    build = lambda: constant(WithUnused(), 0.0)  # noqa: E731
+    traced = symgrad.from_torch(build(), (2, 3))
+    proof = symgrad.prove(traced)
+    assert proof.verdict == "refuted"  # the output bias moves, everything else stays 0
+    assert separates(build, (2, 3), proof.witness.pair)
+    inside = symgrad.prove(traced, ties=["unused.weight[0]=unused.weight[1]"])
+    assert inside.verdict == "proven"
+    assert traced.graph.frozen >= {"unused.weight", "unused.bias"}
+    assert symgrad.collapse(traced).layers["unused"]["reason"].startswith("the loss never reads")

@@ -248,7 +248,9 @@ def _lower(torch, program, model, x, y, loss) -> Graph:
     parameters = {name: exact_tensor(p, name) for name, p in model.named_parameters()}
     read = {op.attr("name") for op in lowering.ops if op.kind == "param"}
     # a parameter the loss never reads never moves (torch leaves its gradient None)
-    frozen = frozenset(n for n, p in model.named_parameters() if not p.requires_grad or n not in read)
+    frozen = frozenset(
+        n for n, p in model.named_parameters() if not p.requires_grad or n not in read
+    )
     return Graph(
         lowering.ops, parameters, lowering.shapes, tuple(x.shape),
         tuple(y.shape), _loss_name(torch, loss, lowering.ops),

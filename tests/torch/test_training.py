@@ -48,6 +48,14 @@ MODELS = {
     "gru-cell": (lambda: constant(everyday.GRUNet()), (2, 3, 3), "mse", "float"),
     "lstm-cell": (lambda: constant(everyday.LSTMCellNet()), (2, 3, 3), "mse", "float"),
     "lstm": (lambda: constant(everyday.LSTMNet()), (2, 3, 3), "mse", "float"),
+    "gru": (lambda: constant(everyday.GRUSeq()), (2, 3, 3), "mse", "float"),
+    "bidirectional-lstm": (lambda: constant(everyday.DeepLSTM()), (2, 3, 3), "mse", "float"),
+    "resnet-train": (
+        lambda: constant(everyday.TinyResNet()).train(),
+        (2, 1, 5, 5),
+        "mse",
+        "float",
+    ),  # fmt: skip
     "einsum": (lambda: constant(everyday.Einsum()), (3, 4), "mse", "float"),
     "mean-over-a-dim": (lambda: constant(everyday.MeanOverTime()), (2, 3, 3), "mse", "float"),
     "skip-gram": (

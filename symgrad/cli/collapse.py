@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 
 from symgrad.cli.app import (
-    EXIT_HOLDS,
     EXIT_UNKNOWN,
     app,
 )
 from symgrad.cli.options import (
+    VERDICT_EXIT,
     ActivationOption,
     Arguments,
     BiasOption,
     Format,
     FormatOption,
+    FullOption,
     HiddenOption,
+    InputRangeOption,
     InputShapeOption,
     InputsOption,
     JsonOption,
@@ -35,6 +38,7 @@ from symgrad.cli.options import (
     load_torch_model,
     read_dataset,
     torch_conflicts,
+    with_user_code,
 )
 from symgrad.cli.running import Output, run_command
 from symgrad.errors import SymgradError
@@ -53,6 +57,8 @@ def collapse(
     torch_model: TorchOption = None,
     input_shape: InputShapeOption = None,
     target_shape: TargetShapeOption = None,
+    input_range: InputRangeOption = None,
+    full: FullOption = False,
     inputs: InputsOption = None,
     hidden: HiddenOption = None,
     outputs: OutputsOption = None,
@@ -88,8 +94,16 @@ def _collapse(a: Arguments) -> int:
 
     if a.torch_model is not None:
         torch_conflicts(a, "model", "dataset", "inputs", "hidden", "samples", "activation")
-        subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
-        result = api(subject, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
+
+        def work():
+            subject = load_torch_model(
+                a.torch_model, a.input_shape, a.target_shape, a.loss_kind, a.input_range
+            )
+            return api(subject, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
+
+        result = with_user_code(a.timeout, work)
+    elif a.model is None:
+        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     else:
         dataset = read_dataset(a.dataset)
         result = api(
@@ -100,5 +114,7 @@ def _collapse(a: Arguments) -> int:
             timeout=a.timeout,
             steps=a.steps,
         )
-    Output.of(a).show(result)
-    return EXIT_HOLDS if result.verdict == "proven" else EXIT_UNKNOWN
+    if a.full and a.as_json:
+        typer.echo(json.dumps(result.to_dict(full=True), indent=2))
+        return VERDICT_EXIT.get(result.verdict, EXIT_UNKNOWN)
+    return Output.of(a).show(result)

@@ -66,7 +66,21 @@ TorchOption = Annotated[
     ),
 ]
 InputShapeOption = Annotated[
-    str | None, typer.Option("--input-shape", help="Input shape for --torch, e.g. 1,784.")
+    str | None,
+    typer.Option(
+        "--input-shape",
+        help="Input shape for --torch, e.g. 1,784; 4,2:long for integer inputs (embeddings).",
+    ),
+]
+InputRangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--input-range",
+        help="Integer inputs for --torch (embedding indices): LOW:HIGH, e.g. 0:1000.",
+    ),
+]
+FullOption = Annotated[
+    bool, typer.Option("--full", help="With --json: every group entry by entry (PyTorch models).")
 ]
 TargetShapeOption = Annotated[
     str | None,
@@ -166,14 +180,61 @@ def parse_shape(text: str | None, option: str) -> tuple[int, ...] | None:
 
 
 def load_torch_model(
-    spec: str, input_shape: str | None, target_shape: str | None, loss: str | None
+    spec: str,
+    input_shape: str | None,
+    target_shape: str | None,
+    loss: str | None,
+    input_range: str | None = None,
 ):
+    """The user's model, built and traced (call it inside :func:`with_user_code`)."""
     from symgrad.torch.loading import load_model
 
-    shape = parse_shape(input_shape, "--input-shape")
+    shape, kind = parse_input_shape(input_shape)
     if shape is None:
         raise SymgradError("--torch needs --input-shape, e.g. --input-shape 1,784")
-    return load_model(spec, shape, loss or "mse", parse_shape(target_shape, "--target-shape"))
+    span = parse_range(input_range)
+    if kind == "long" and span is None:
+        span = None  # the embeddings it indexes say how far
+    return load_model(spec, shape, loss or "mse", parse_shape(target_shape, "--target-shape"),
+                      input_range=span, integer=kind == "long")  # fmt: skip
+
+
+def parse_input_shape(text: str | None) -> tuple[tuple[int, ...] | None, str]:
+    """``1,784`` or ``4,2:long`` (integer inputs, such as embedding indices)."""
+    if text is None:
+        return None, "float"
+    shape_text, _, dtype = text.partition(":")
+    dtype = dtype.strip().lower() or "float"
+    if dtype not in ("float", "long", "int"):
+        raise SymgradError(f"--input-shape {text[:40]!r}: the type after ':' is float or long")
+    return parse_shape(shape_text, "--input-shape"), "long" if dtype in ("long", "int") else dtype
+
+
+def parse_range(text: str | None) -> tuple[int, int] | None:
+    """``0:1000``: integer inputs from 0 to 999."""
+    if text is None:
+        return None
+    low, sep, high = text.partition(":")
+    try:
+        span = (int(low), int(high))
+    except ValueError:
+        span = None
+    if not sep or span is None or not span[0] < span[1] or max(map(abs, span)) > 10**9:
+        raise SymgradError(
+            f"--input-range {text[:40]!r}: write LOW:HIGH, e.g. 0:1000 (HIGH left out)"
+        )
+    return span
+
+
+def with_user_code(seconds: float, work):
+    """Run ``work()`` (which builds the user's model: their own code) in a worker process
+    killed at the time budget: an endless or signal-swallowing factory still stops."""
+    from symgrad.runtime.budget import current_budget
+    from symgrad.runtime.worker import run_isolated
+
+    budget = current_budget()
+    left = budget.remaining() if budget is not None else seconds
+    return run_isolated(work, min(seconds, left), "the PyTorch model", whole=seconds)
 
 
 def torch_conflicts(arguments: Arguments, *names: str) -> None:

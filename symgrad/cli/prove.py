@@ -18,6 +18,7 @@ from symgrad.cli.options import (
     FormatOption,
     FunctionOption,
     HiddenOption,
+    InputRangeOption,
     InputShapeOption,
     InputsOption,
     JsonOption,
@@ -42,6 +43,7 @@ from symgrad.cli.options import (
     read_dataset,
     split_list,
     torch_conflicts,
+    with_user_code,
 )
 from symgrad.cli.running import Output, run_command
 from symgrad.errors import SymgradError
@@ -78,6 +80,7 @@ def prove(
     torch_model: TorchOption = None,
     input_shape: InputShapeOption = None,
     target_shape: TargetShapeOption = None,
+    input_range: InputRangeOption = None,
     steps: StepsOption = 6,
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
@@ -113,8 +116,16 @@ def prove_torch_result(a: Arguments):
 
     not_with_torch = ("loss", "model", "assume", "dataset", "function", "params", "inputs")
     torch_conflicts(a, *not_with_torch, "hidden", "samples")
-    subject = load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
-    return api(subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout)
+
+    def work():
+        subject = load_torch_model(
+            a.torch_model, a.input_shape, a.target_shape, a.loss_kind, a.input_range
+        )
+        return api(
+            subject, ties=a.tie or None, init=a.init, steps=min(a.steps, 3), timeout=a.timeout
+        )
+
+    return with_user_code(a.timeout, work)
 
 
 def prove_result(a: Arguments, dataset: list | None = None):

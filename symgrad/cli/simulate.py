@@ -18,6 +18,7 @@ from symgrad.cli.options import (
     Format,
     FormatOption,
     HiddenOption,
+    InputRangeOption,
     InputShapeOption,
     InputsOption,
     JsonOption,
@@ -33,6 +34,7 @@ from symgrad.cli.options import (
     load_torch_model,
     read_dataset,
     torch_conflicts,
+    with_user_code,
 )
 from symgrad.cli.running import Output, progress_bar, run_command
 from symgrad.errors import SymgradError
@@ -62,6 +64,7 @@ def simulate(
     torch_model: TorchOption = None,
     input_shape: InputShapeOption = None,
     target_shape: TargetShapeOption = None,
+    input_range: InputRangeOption = None,
     timeout: TimeoutOption = 600.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
@@ -86,9 +89,12 @@ def _simulate(a: Arguments) -> int:
     for path, extension in ((a.plot, ".png"), (a.csv_path, ".csv")):
         if path is not None:
             check_output_path(path, extension)
+    rate = learning_rate(a.lr, a.exact)
+    if a.torch_model is not None:
+        trajectory = with_user_code(a.timeout, lambda: _simulate_torch(a, rate, api))
+        return _finish(a, trajectory)
     net = _network(a)
     dataset = read_dataset(a.dataset)
-    rate = learning_rate(a.lr, a.exact)
     with progress_bar(a.steps, quiet=a.as_json or a.steps < 2000) as advance:
         trajectory = api(
             net,
@@ -102,6 +108,16 @@ def _simulate(a: Arguments) -> int:
             progress=advance,
             timeout=a.timeout,
         )
+    return _finish(a, trajectory)
+
+
+def _simulate_torch(a: Arguments, rate, api):
+    net = _network(a)
+    return api(net, init=a.init, steps=a.steps, lr=rate, seed=a.seed, rows=a.rows,
+               timeout=a.timeout)  # fmt: skip
+
+
+def _finish(a: Arguments, trajectory) -> int:
     if a.plot is not None:
         trajectory.plot(a.plot)
     if a.csv_path is not None:
@@ -114,6 +130,10 @@ def _network(a: Arguments):
     """The network to train: the user's PyTorch model or a preset."""
     if a.torch_model is not None:
         torch_conflicts(a, "model", "dataset", "exact", "inputs", "hidden")
-        return load_torch_model(a.torch_model, a.input_shape, a.target_shape, a.loss_kind)
+        return load_torch_model(
+            a.torch_model, a.input_shape, a.target_shape, a.loss_kind, a.input_range
+        )
+    if a.model is None:
+        raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     # simulate's --rows counts generated data rows, not the rows model's rows
     return dataclasses.replace(Network.of(a), rows=None).build(a.model)

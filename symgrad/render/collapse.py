@@ -173,10 +173,14 @@ def _name_md(name: str) -> str:
 
 
 @renders(CollapseResult, "dict")
-def collapse_to_dict(result: CollapseResult) -> dict:
-    return {
+def collapse_to_dict(result: CollapseResult, full: bool = False) -> dict:
+    torch_model = bool(result.layer_lines)
+    groups = [list(g) for g in result.groups]
+    if torch_model and not full:
+        groups = [compact_group(g) for g in groups]
+    payload = {
         "verdict": result.verdict,
-        "groups": [list(g) for g in result.groups],
+        "groups": groups,
         "effective_width": result.effective_width,
         "widths": result.widths,
         "layers": {k: dict(v) for k, v in result.layers.items()},
@@ -185,26 +189,107 @@ def collapse_to_dict(result: CollapseResult) -> dict:
         "certificate": result.certificate or None,
         "stationary": result.stationary,
         "summary": _collapse_summary(result),
-        "witnesses": [
-            {
-                "pair": list(w.pair),
-                "point": {k: to_str(v) for k, v in w.point.items()} if w.point else None,
-                "gradients": {k: to_str(v) for k, v in w.gradients.items()}
-                if w.gradients
-                else None,
-                "steps": w.steps if w.point else None,
-                "eta": to_str(w.eta) if w.eta is not None else None,
-                "certified_by": w.certified_by,
-                "note": w.note or None,
-            }
-            for w in result.witnesses
-        ],
+        "witnesses": [_witness_dict(w, compact=torch_model) for w in result.witnesses],
         "rounds": result.rounds,
         "model": result.model,
         "reason": result.reason or None,
         "notes": list(result.notes),
         "elapsed_s": result.elapsed_s,
     }
+    if torch_model:
+        payload["inputs"] = _inputs(result.witnesses)
+        payload["groups_full"] = bool(full)
+        payload["tensors"] = tensor_summaries(result.groups)
+        payload["symmetries"] = [dict(s) for s in result.symmetries]
+    return payload
+
+
+def _inputs(witnesses) -> dict:
+    """The witness inputs of a PyTorch model, once each (x and y exactly)."""
+    inputs = {}
+    for w in witnesses:
+        if w.point and "input" in w.point:
+            inputs.setdefault(w.point["input"], {k: v for k, v in w.point.items() if k != "input"})
+    return inputs
+
+
+def _witness_dict(w, compact: bool = False) -> dict:
+    point = w.point
+    if compact and point and "input" in point:
+        point = {"input": point["input"]}  # x and y are in "inputs"
+    return {
+        "pair": list(w.pair),
+        "point": {k: to_str(v) for k, v in point.items()} if point else None,
+        "gradients": {k: to_str(v) for k, v in w.gradients.items()} if w.gradients else None,
+        "steps": w.steps if w.point else None,
+        "eta": to_str(w.eta) if w.eta is not None else None,
+        "certified_by": w.certified_by,
+        "note": w.note or None,
+    }
+
+
+def _indices(name: str):
+    match = _ENTRY.match(name)
+    if not match:
+        return None, None
+    return match.group(1), tuple(int(i) for i in match.group(2).split(","))
+
+
+def _index_set(values: list[int]) -> str:
+    values = sorted(set(values))
+    if len(values) == 1:
+        return str(values[0])
+    if values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}..{values[-1]}"
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def compact_group(group) -> list[str]:
+    """A group's entries with index ranges: per tensor, ``fc1.weight[0..127, 3]`` when the
+    entries are every combination of the indices shown (else each entry by name)."""
+    by_tensor: dict[str, list[tuple[int, ...]]] = {}
+    plain = []
+    for name in group:
+        tensor, index = _indices(name)
+        if tensor is None:
+            plain.append(name)
+        else:
+            by_tensor.setdefault(tensor, []).append(index)
+    out = []
+    for tensor, indices in by_tensor.items():
+        axes = list(zip(*indices))
+        count = 1
+        for axis in axes:
+            count *= len(set(axis))
+        if count == len(set(indices)):
+            out.append(f"{tensor}[{', '.join(_index_set(list(a)) for a in axes)}]")
+        else:
+            out.extend(f"{tensor}[{', '.join(map(str, i))}]" for i in indices)
+    return out + plain
+
+
+def tensor_summaries(groups) -> dict:
+    """Per tensor: how many groups touch it, their sizes and the first one (compact)."""
+    summaries: dict[str, dict] = {}
+    for group in groups:
+        if len(group) < 2:
+            continue
+        tensors = {}
+        for name in group:
+            tensor, _ = _indices(name)
+            tensors[tensor or name] = tensors.get(tensor or name, 0) + 1
+        for tensor, count in tensors.items():
+            entry = summaries.setdefault(
+                tensor, {"groups": 0, "entries": 0, "sizes": set(), "example": None}
+            )
+            entry["groups"] += 1
+            entry["entries"] += count
+            entry["sizes"].add(len(group))
+            if entry["example"] is None:
+                entry["example"] = compact_group(group)
+    for entry in summaries.values():
+        entry["sizes"] = sorted(entry["sizes"])
+    return summaries
 
 
 @renders(CollapseResult, "markdown")

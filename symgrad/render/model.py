@@ -38,10 +38,21 @@ def _model_headline(result: ModelProofResult) -> str:
 
 
 def _model_layer_lines(result: ModelProofResult) -> list[str]:
-    return [
-        f"{name}: {v['units']} {v['unit']}, behave as {v['effective_width']} ({v['argument']})"
-        for name, v in result.layers.items()
-    ]
+    lines = []
+    for name, v in result.layers.items():
+        if v["effective_width"] is None:
+            lines.append(f"{name}: {v['units']} {v['unit']}, nothing claimed ({v['argument']})")
+        else:
+            joint = ""
+            if v.get("moves_with"):
+                joint += f"; moves together with {', '.join(v['moves_with'])}"
+            if v.get("exchanged_with"):
+                joint += f"; exchanged whole with {', '.join(v['exchanged_with'])}"
+            lines.append(
+                f"{name}: {v['units']} {v['unit']}, behave as {v['effective_width']} "
+                f"({v['argument']}{joint})"
+            )
+    return lines
 
 
 @renders(ModelProofResult, "text")

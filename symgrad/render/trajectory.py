@@ -98,9 +98,62 @@ def trajectory_to_csv(result: Trajectory, path) -> None:
             )
 
 
+MAX_PANELS = 12
+
+
+def group_spreads(result: Trajectory) -> list[tuple[str, list[float], list[float] | None]]:
+    """Per tie group: a label, its spread (max - min) at each recorded step and, for a PyTorch
+    model, the largest spread inside its proven subgroups."""
+    out = []
+    if result.group_spreads:
+        for k, (group, series) in enumerate(zip(result.groups, result.group_spreads)):
+            proven = result.proven_spreads[k] if k < len(result.proven_spreads) else None
+            out.append((_group_label(group), list(series), list(proven) if proven else None))
+        return out
+    index = {name: k for k, name in enumerate(result.parameters)}
+    for group in result.groups:
+        if not all(name in index for name in group):
+            continue
+        series = []
+        for row in result.values:
+            members = [to_float(row[index[name]]) for name in group]
+            series.append(max(members) - min(members))
+        out.append((_group_label(group), series, None))
+    return out
+
+
+def _group_label(group) -> str:
+    if len(group) <= 3:
+        return " = ".join(group)
+    return f"{group[0]} = {group[1]} = ... ({len(group)} entries)"
+
+
 @renders(Trajectory, "png")
 def trajectory_to_png(result: Trajectory, path) -> None:
-    """One curve per incoming weight of each hidden neuron over the steps (needs matplotlib)."""
+    """One panel per tie group (the first 12): its spread, max - min, over the steps, on a log
+    scale where it is ever positive; for a PyTorch model also the spread inside the subgroups
+    that collapse proves equal (needs matplotlib)."""
+    plt = _pyplot()
+    groups = group_spreads(result)
+    if not groups:
+        groups = [("no tie groups", [0.0] * len(result.steps), None)]
+    shown = groups[:MAX_PANELS]
+    columns = min(3, len(shown))
+    rows = (len(shown) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 3.4 * rows), squeeze=False)
+    for axis, (label, series, proven) in zip(axes.reshape(-1), shown):
+        _panel(axis, result.steps, label, series, proven)
+    for axis in axes.reshape(-1)[len(shown) :]:
+        axis.set_visible(False)
+    model = result.model.split("(")[0].strip()
+    more = f" (first {MAX_PANELS} of {len(groups)} groups)" if len(groups) > MAX_PANELS else ""
+    figure.suptitle(f"{model}, init {result.init}: spread within each tie group{more}")
+    figure.tight_layout()
+    figure.savefig(Path(path), dpi=100, format="png", bbox_inches="tight")
+    plt.close(figure)
+
+
+def _pyplot():
     from symgrad.errors import SymgradError
 
     try:
@@ -110,21 +163,20 @@ def trajectory_to_png(result: Trajectory, path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise SymgradError("plotting needs matplotlib: pip install 'symgrad[plot]'") from None
-    index = {name: k for k, name in enumerate(result.parameters)}
-    layers = result.hidden or (tuple((p,) for p in result.parameters),)
-    what = "incoming weights of each hidden neuron" if result.hidden else "tracked entries"
-    figure, axes = plt.subplots(1, len(layers), figsize=(8 * len(layers), 5), squeeze=False)
-    for axis, layer in zip(axes[0], layers):
-        for neuron in layer:
-            for name in neuron:
-                series = [to_float(row[index[name]]) for row in result.values]
-                axis.plot(result.steps, series, label=name, linewidth=1.2, alpha=0.8)
-        axis.set_xlabel("step")
-        axis.set_ylabel("weight")
-        model = result.model.split("(")[0]
-        axis.set_title(f"{model}, init {result.init}: {what}")
-        if sum(len(n) for n in layer) <= 16:
-            axis.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(Path(path), dpi=100, format="png")
-    plt.close(figure)
+    return plt
+
+
+def _panel(axis, steps, label: str, series: list[float], proven) -> None:
+    axis.plot(steps, series, label="spread of the group (max - min)", linewidth=1.6)
+    if proven is not None:
+        axis.plot(steps, proven, label="inside its proven subgroups", linewidth=1.2,
+                  linestyle="--")  # fmt: skip
+    positive = [v for v in series + list(proven or []) if v > 0]
+    if positive and max(positive) / min(positive) > 100:
+        axis.set_yscale("symlog", linthresh=min(positive))
+    if not positive:
+        axis.text(0.5, 0.75, "stays exactly equal", transform=axis.transAxes, ha="center")
+    axis.set_title(label if len(label) < 60 else label[:57] + "...", fontsize=9)
+    axis.set_xlabel("step")
+    axis.set_ylabel("max - min")
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)

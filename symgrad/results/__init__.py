@@ -364,10 +364,16 @@ class CollapseResult(Renderable):
     certificate: str = ""
     names: Mapping[str, str] = field(default_factory=dict)
     layer_lines: tuple[str, ...] = ()
+    symmetries: tuple[Mapping[str, object], ...] = ()
 
     @property
     def holds(self) -> bool:
         return self.verdict == "proven"
+
+    def to_dict(self, full: bool = False) -> dict:
+        """The JSON form; a PyTorch model's groups are written with index ranges unless
+        ``full`` (every entry named)."""
+        return render(self, "dict", full)
 
     def summary(self) -> list[str]:
         """One line per hidden layer: its width and how many neurons it behaves as."""
@@ -452,6 +458,8 @@ class Trajectory(Renderable):
     rows: int
     init: str = ""
     notes: tuple[str, ...] = ()
+    group_spreads: tuple[tuple[float, ...], ...] = ()
+    proven_spreads: tuple[tuple[float, ...], ...] = ()
 
     def write_csv(self, path) -> None:
         render(self, "csv", path)

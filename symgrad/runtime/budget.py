@@ -127,6 +127,17 @@ def tick(stage: str = "the computation") -> None:
         budget.check(stage)
 
 
+def current_budget() -> Budget | None:
+    """The budget of the call in progress, if any."""
+    return _CURRENT.get()
+
+
+def current_seconds(default: float = 60.0) -> float:
+    """The whole budget of the call in progress, in seconds (``default`` outside one)."""
+    budget = _CURRENT.get()
+    return budget.whole if budget is not None else default
+
+
 def as_budget(budget: Budget | float | None, default: float = 60.0) -> Budget:
     if isinstance(budget, Budget):
         return budget

@@ -132,3 +132,79 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
+
+
+ISOLATED_MEMORY_BYTES = 16 * 2**30
+MARGIN_SECONDS = 0.5
+
+
+def run_isolated(
+    function: Callable[[], object], seconds: float, stage: str, whole: float | None = None
+) -> object:
+    """Run ``function()`` (which runs the user's own code) in a forked worker that is
+    SIGKILLed at the deadline, whatever the code does with signals or ``except:``.
+
+    The worker's result comes back pickled; an exception it raised is raised here again
+    (a SymgradError keeps its kind, so bad input stays bad input). Past the deadline (plus
+    a small margin for the answer to arrive) this raises BudgetError.
+    """
+    seconds = max(seconds, 0.01)
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(read_end)
+        _isolated_child(function, parent, write_end)
+    os.close(write_end)
+    try:
+        data = _read_until(read_end, pid, time.monotonic() + seconds + MARGIN_SECONDS, seconds,
+                           stage)  # fmt: skip
+    except BudgetError as error:
+        if "without an answer" in str(error):
+            raise BudgetError(
+                f"{stage} stopped without an answer (the code exited, or ran out of memory)"
+            ) from None
+        raise BudgetError(
+            f"{stage} ran out of the time budget of {whole or seconds:g} s (raise it with "
+            "--timeout)"
+        ) from None
+    finally:
+        os.close(read_end)
+        _reap(pid)
+    try:
+        status, payload = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a torn message from a killed worker
+        raise BudgetError(f"{stage} stopped without an answer (out of memory?)") from None
+    if status == "raise":
+        raise payload
+    if status == "error":
+        raise BudgetError(f"{stage} failed: {payload}")
+    return payload
+
+
+def _isolated_child(function: Callable[[], object], parent: int, write_end: int) -> None:
+    status = 0
+    try:
+        _die_with_parent(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.dup2(2, 1)  # what the user's code prints goes to stderr: stdout is for the result
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (ISOLATED_MEMORY_BYTES, ISOLATED_MEMORY_BYTES))
+        except (ValueError, OSError):
+            pass
+        try:
+            message = ("ok", function())
+        except MemoryError:
+            message = ("error", "out of memory")
+        except BaseException as error:  # noqa: BLE001 - re-raised in the parent
+            message = ("raise", error)
+        try:
+            data = pickle.dumps(message)
+        except Exception as error:  # noqa: BLE001
+            data = pickle.dumps(("error", f"{type(error).__name__}: {str(error)[:200]}"))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:  # noqa: BLE001 - never return into the parent's code
+        status = 1
+    finally:
+        os._exit(status)

@@ -231,6 +231,7 @@ def simulate(
         steps=tuple(run.steps),
         values=tuple(run.values),
         max_difference=tuple(run.spreads),
+        group_spreads=tuple(tuple(g) for g in run.per_group),
         exactly_equal=tuple(run.equal),
         hidden=_incoming_weights(model),
         lr=rate,
@@ -340,6 +341,7 @@ class _Run:
         self.values: list[tuple] = []
         self.spreads: list = []
         self.equal: list[bool] = []
+        self.per_group: list[list[float]] = [[] for _ in groups]
 
     def record(self, step: int, values: Mapping) -> None:
         self.steps.append(step)
@@ -347,6 +349,8 @@ class _Run:
         worst, exactly = _spread(values, self.groups)
         self.spreads.append(worst)
         self.equal.append(exactly)
+        for k, group in enumerate(self.groups):
+            self.per_group[k].append(_spread(values, [group])[0])
 
 
 def _incoming_weights(model: Model) -> tuple:

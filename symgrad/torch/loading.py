@@ -18,6 +18,8 @@ def load_model(
     input_shape: Sequence[int],
     loss: str = "mse",
     target_shape: Sequence[int] | None = None,
+    input_range: tuple[int, int] | None = None,
+    integer: bool = False,
 ) -> TorchModel:
     """Build the model with ``FACTORY()`` from ``FILE.py:FACTORY``.
 
@@ -35,7 +37,7 @@ def load_model(
     path = Path(path_text)
     if path.suffix != ".py" or not path.is_file():
         raise ProblemError(f"--torch: {path_text[:80]} is not a Python file (.py) that exists")
-    require_torch()
+    require_torch().set_num_threads(1)
     module_spec = importlib.util.spec_from_file_location(f"symgrad_user_model_{path.stem}", path)
     module = importlib.util.module_from_spec(module_spec)
     _user_code(f"running {path.name}", lambda: module_spec.loader.exec_module(module))
@@ -44,7 +46,12 @@ def load_model(
         names = [n for n in vars(module) if callable(vars(module)[n]) and not n.startswith("_")]
         raise ProblemError(f"{path.name} has no function {factory}{did_you_mean(factory, names)}")
     model = _user_code(f"{factory}()", build)
-    return from_torch(model, tuple(input_shape), loss, None, target_shape, name=factory)
+    torch = require_torch()
+    example = tuple(input_shape)
+    if integer or input_range is not None:
+        example = torch.zeros(*input_shape, dtype=torch.long) + (input_range or (0, 1))[0]
+    return from_torch(model, example, loss, None, target_shape, name=factory,
+                      input_range=input_range)  # fmt: skip
 
 
 def _user_code(what: str, run: Callable[[], object]) -> object:

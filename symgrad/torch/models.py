@@ -1,19 +1,20 @@
 """PyTorch models: ties of an ``nn.Module`` proven by unit permutations, refuted exactly.
 
-A model is traced (:mod:`symgrad.torch.graph`) with its loss. Its parameter
+A model is traced (:mod:`symgrad.torch.tracing`) with its loss. Its parameter
 entries that start with exactly equal values form the tie groups (or the ties
-the user names). **Proof**: every layer whose units can be permuted without
-changing the loss (:mod:`symgrad.torch.symmetry`) and whose units hold equal
-values at the init gives a symmetry that fixes the init; entries in one orbit
-of the group these generate have equal gradients at every point of the orbit's
-fixed set, so they stay equal for every input, target and step of every
-optimizer that treats coordinates alike. **Refutation**: two tied entries whose
-exact gradients (rationals, or 200-bit intervals where a transcendental
-function appears) differ at a rational input separate after one step of SGD on
-that input (or within k steps when the first gradients agree). Before a verdict
-is printed it is re-checked on an independent path: torch's own float64
-forward pass must be unchanged by the permutations, and torch's autograd must
-agree with the exact witness gradients.
+the user names). **Proof**: every free dimension class (:mod:`symgrad.torch.symmetry`,
+units that may be permuted, possibly across several layers) whose units hold equal
+values at the init gives swaps that fix the init; entries in one orbit of the group
+they generate have equal gradients at every point of the orbit's fixed set, so they
+stay equal for every input, target and step of every optimizer that treats
+coordinates alike; and parameters whose gradient is exactly zero as long as they
+keep their values never move (:mod:`symgrad.torch.stationary`). **Refutation**:
+two tied entries whose exact gradients (rationals, or 200-bit intervals where a
+transcendental function appears) differ at a rational input separate after one
+step of SGD on that input (or within k steps when the first gradients agree).
+Before a verdict is printed it is re-checked on an independent path: torch's own
+float64 forward pass must be unchanged by the permutations, and torch's autograd
+must agree with the exact witness gradients.
 """
 
 from __future__ import annotations
@@ -28,8 +29,19 @@ import numpy as np
 from symgrad.errors import ProblemError, TieError
 from symgrad.runtime.budget import tick
 from symgrad.text.suggest import did_you_mean
-from symgrad.torch.graph import Graph, exact_tensor, trace
-from symgrad.torch.symmetry import Orbits, UnitSymmetry, symmetries, unit_classes
+from symgrad.torch.graph import Graph, exact_tensor
+from symgrad.torch.stationary import never_moving
+from symgrad.torch.symmetry import (
+    Orbits,
+    Symmetries,
+    UnitSymmetry,
+    collapsed,
+    contracted_axes,
+    contracted_pairs,
+    symmetries,
+    unit_classes,
+)
+from symgrad.torch.tracing import trace
 
 OPTIMIZERS = ("SGD", "SGD with momentum", "Adam", "weight decay")
 INITS = ("from-model", "zero", "constant", "identical")
@@ -53,7 +65,11 @@ class TorchModel:
     def describe(self) -> str:
         count = sum(v.size for v in self.graph.parameters.values())
         shape = "x".join(str(s) for s in self.graph.input_shape)
-        return f"{self.name} (PyTorch, {count} parameters, input {shape}, loss {self.graph.loss})"
+        mode = ", train mode" if self.graph.training and self.graph.random else ""
+        return (
+            f"{self.name} (PyTorch, {count} parameters, input {shape}, loss "
+            f"{self.graph.loss}{mode})"
+        )
 
 
 def from_torch(
@@ -63,16 +79,27 @@ def from_torch(
     samples: Sequence | int | None = None,
     target_shape: Sequence[int] | None = None,
     name: str | None = None,
+    input_range: tuple[int, int] | None = None,
 ) -> TorchModel:
-    """Trace ``model`` (an ``nn.Module``) with ``loss`` ("mse", "cross-entropy" or a callable
-    ``loss(output, target)``) on inputs shaped like ``example_input`` (a tensor or a shape).
+    """Trace ``model`` (an ``nn.Module``) with ``loss`` ("mse", "cross-entropy", "output" for a
+    model that returns its own loss, or a callable ``loss(output, target)``) on inputs shaped
+    like ``example_input`` (a tensor or a shape; integer inputs for embeddings).
 
     ``samples`` are optional (input, target) pairs (a list, or a dataset that yields them),
     or a number of seeded rational samples; witnesses and simulations then use them;
     proofs hold for every input and target anyway. The model's parameter values are read as
-    exact rationals (a float is a dyadic rational).
+    exact rationals (a float is a dyadic rational), in the model's own mode (train or eval).
     """
-    graph = trace(model, example_input, loss, target_shape)
+    from symgrad.runtime.budget import current_seconds
+    from symgrad.torch.tracing import check_size
+
+    check_size(model, current_seconds())
+    graph = trace(model, example_input, loss, target_shape, input_range)
+    if not any(op.kind == "param" for op in graph.ops):
+        raise ProblemError(
+            f"{name or type(model).__name__} has no parameters that reach the loss: nothing "
+            "can be tied"
+        )
     if isinstance(samples, bool) or isinstance(samples, float):
         raise ProblemError("samples must be (input, target) pairs or a whole number")
     if isinstance(samples, int):
@@ -97,7 +124,7 @@ def _sample(graph: Graph, pair, index: int) -> tuple[np.ndarray, np.ndarray]:
     arrays = []
     for value, shape, what in ((x, graph.input_shape, "input"), (y, graph.target_shape, "target")):
         array = exact_tensor(value) if hasattr(value, "detach") else _exact_array(value)
-        if what == "target" and graph.loss == "cross-entropy":
+        if what == "target" and graph.loss == "cross-entropy" and graph.target_kind == "float":
             array = _one_hot(array, shape, index)
         if array.shape != tuple(shape):
             raise ProblemError(
@@ -113,7 +140,7 @@ def _one_hot(target: np.ndarray, shape: tuple[int, ...], index: int) -> np.ndarr
         return target
     rows = filled(shape, Fraction(0))
     for row, label in enumerate(target):
-        if label.denominator != 1 or not 0 <= label < shape[1]:
+        if Fraction(label).denominator != 1 or not 0 <= label < shape[1]:
             raise ProblemError(f"samples[{index}]: class {label} is not one of 0..{shape[1] - 1}")
         rows[row, int(label)] = Fraction(1)
     return rows
@@ -167,7 +194,7 @@ def _selected(text: str, layout: Layout) -> np.ndarray:
     if tensor not in layout.shapes:
         raise TieError(
             f"{tensor[:80]} is not a parameter of the model"
-            f"{did_you_mean(tensor, layout.shapes)}; parameters: {', '.join(layout.shapes)}"
+            f"{did_you_mean(tensor, layout.shapes)}; parameters: {', '.join(layout.shapes)}"[:400]
         )
     shape = layout.shapes[tensor]
     grid = np.arange(int(np.prod(shape))).reshape(shape) + layout.offsets[tensor]
@@ -191,14 +218,19 @@ def initial_values(model: TorchModel, init: str | None) -> tuple[dict[str, np.nd
         return {k: v.copy() for k, v in params.items()}, "the model's own parameter values"
     if not isinstance(init, str):
         raise ProblemError("init for a PyTorch model is from-model, zero, constant or identical")
+    frozen = model.graph.frozen
     if init == "zero":
-        return {k: filled(v.shape, Fraction(0)) for k, v in params.items()}, "every entry 0"
+        values = {k: v.copy() if k in frozen else filled(v.shape, Fraction(0))
+                  for k, v in params.items()}  # fmt: skip
+        return values, "every entry 0" + _frozen_note(frozen)
     if init == "constant" or init.startswith("constant="):
         value = _constant(init)
-        return {k: filled(v.shape, value) for k, v in params.items()}, f"every entry {value}"
+        values = {k: v.copy() if k in frozen else filled(v.shape, value)
+                  for k, v in params.items()}  # fmt: skip
+        return values, f"every entry {value}" + _frozen_note(frozen)
     if init == "identical":
         return _identical(model), "the units of every layer made identical (copies of unit 0)"
-    if init.startswith("constant") is False and "=" in init:
+    if "=" in init:
         raise ProblemError(
             f"init={init[:40]!r}: name ties with --tie fc1.weight[0]=fc1.weight[1] (the init "
             "of a PyTorch model is from-model, zero, constant or identical)"
@@ -207,6 +239,10 @@ def initial_values(model: TorchModel, init: str | None) -> tuple[dict[str, np.nd
         f"init={init[:40]!r} is not one of {', '.join(INITS)} for a PyTorch model"
         f"{did_you_mean(init, INITS)}; name ties with --tie fc1.weight[0]=fc1.weight[1]"
     )
+
+
+def _frozen_note(frozen) -> str:
+    return " (frozen parameters keep their own values)" if frozen else ""
 
 
 def filled(shape, value) -> np.ndarray:
@@ -229,17 +265,14 @@ def _constant(init: str) -> Fraction:
 
 
 def _identical(model: TorchModel) -> dict[str, np.ndarray]:
-    """Every interchangeable layer's units copies of its unit 0: incoming weights, bias and
-    the next layer's columns (the slices a unit permutation moves)."""
+    """Every free class's units copies of its unit 0 (incoming weights, bias, the next
+    layer's columns: every slice a unit permutation moves)."""
     values = {k: v.copy() for k, v in model.graph.parameters.items()}
-    shapes = {k: v.shape for k, v in values.items()}
-    found, _ = symmetries(model.graph)
-    for symmetry in found:
-        for piece in symmetry.slices:
-            flat = values[piece.name].reshape(-1)
-            first = flat[piece.indices(shapes[piece.name], 0)]
-            for unit in range(1, symmetry.units):
-                flat[piece.indices(shapes[piece.name], unit)] = first
+    found = symmetries(model.graph)
+    for symmetry in found.free:
+        if any(name in model.graph.frozen for name in symmetry.tensors):
+            continue
+        values = collapsed(found, symmetry, values)
     return values
 
 
@@ -283,63 +316,79 @@ def start_classes(values: dict[str, np.ndarray], layout: Layout) -> list[list[in
 
 @dataclass
 class Analysis:
-    """Orbits of the unit permutations that fix the init, layer by layer."""
+    """Orbits of the unit permutations that fix the init, and the entries that never move."""
 
     layout: Layout
     orbits: Layout
     used: list[tuple[UnitSymmetry, list[list[int]]]]
     refused: dict[str, str]
+    found: Symmetries | None = None
+    still: frozenset[str] = frozenset()
 
     def root(self, index: int) -> int:
         return self.orbits.find(index)
 
 
 def analyse(graph: Graph, values: dict[str, np.ndarray]) -> Analysis:
-    """Merge, for every permutable layer, the units whose moving slices are equal at the init."""
+    """Merge, for every free class, the units that a swap exchanges without changing the
+    init, and the entries that never move and hold equal values."""
+    found = symmetries(graph, values)
+    used = [(symmetry, unit_classes(found, symmetry, values)) for symmetry in found.free]
+    still = frozenset(never_moving(graph, values))
+    return merged(graph, values, found, used, still)
+
+
+def merged(graph: Graph, values, found: Symmetries, used, still) -> Analysis:
+    """The orbits of the swaps in ``used`` joined with the equal entries that never move."""
     shapes = {k: v.shape for k, v in graph.parameters.items()}
     layout, orbits = Layout(shapes), Layout(shapes)
-    found, refused = symmetries(graph)
-    used = []
-    for symmetry in found:
-        classes = unit_classes(graph, symmetry, values)
+    contracted = contracted_axes(graph)
+    for symmetry, classes in used:
         for units in classes:
-            if len(units) > 1:
-                orbits.merge_units(symmetry, units)
-        used.append((symmetry, classes))
-    return Analysis(layout, orbits, used, refused)
+            for other in units[1:]:
+                orbits.merge_swap(found, symmetry, units[0], other)
+                for a, sources, b, targets in contracted_pairs(found, symmetry, units[0], other,
+                                                               contracted):  # fmt: skip
+                    orbits.union_many(sources + orbits.offsets[a], targets + orbits.offsets[b])
+    _merge_still(orbits, values, still)
+    return Analysis(layout, orbits, list(used), {}, found, frozenset(still))
 
 
-def layer_report(graph: Graph, analysis: Analysis) -> tuple[dict, list[str]]:
-    layers, lines = {}, []
-    by_layer = {s.layer: (s, classes) for s, classes in analysis.used}
-    for op in graph.ops:
-        if op.kind not in ("linear", "conv") or (op.module or op.name) in layers:
+def withdrawn(analysis: Analysis, groups) -> Analysis:
+    """The analysis without the given groups of entries (a float64 veto): their members are
+    no longer joined, and a tensor among them is no longer claimed never to move."""
+    dropped = {i for group in groups for i in group}
+    orbits = Layout(analysis.layout.shapes)
+    for group in analysis.orbits.groups():
+        if group[0] in dropped:
             continue
-        layer = op.module or op.name
-        units = graph.parameters[op.param("weight")].shape[0]
-        unit = (
-            ("channels" if op.kind == "conv" else "neurons")
-            if units != 1
-            else ("channel" if op.kind == "conv" else "neuron")
-        )
-        if layer in by_layer:
-            effective = len(by_layer[layer][1])
-            argument = "permutations of its units leave the loss unchanged"
-        else:
-            effective = units
-            reason = analysis.refused.get(layer, "unknown")
-            prefix = "not permutable" if _to_the_loss(reason) else "no unit permutation found"
-            argument = f"{prefix}: {reason}"
-        layers[layer] = {
-            "units": units,
-            "effective_width": effective,
-            "unit": unit,
-            "argument": argument,
-        }
-        label = _label(layer, op.kind)
-        reason = analysis.refused.get(layer, "")
-        lines.append(_layer_line(label, units, effective, unit, layer in by_layer, reason))
-    return layers, lines
+        for index in group[1:]:
+            orbits.union(group[0], index)
+    still = frozenset(
+        name for name in analysis.still if analysis.orbits.offsets[name] not in dropped
+    )
+    return Analysis(analysis.layout, orbits, analysis.used, analysis.refused, analysis.found,
+                    still)  # fmt: skip
+
+
+def _merge_still(orbits: Layout, values: dict[str, np.ndarray], still) -> None:
+    """Entries that never move and start equal stay equal."""
+    first: dict[object, int] = {}
+    for name in sorted(still):
+        base = orbits.offsets[name]
+        for k, value in enumerate(values[name].reshape(-1)):
+            if k % 65536 == 0:
+                tick("merging entries that never move")
+            index = first.setdefault(value, base + k)
+            if index != base + k:
+                orbits.union(index, base + k)
+
+
+def unchecked(analysis: Analysis, reason: str) -> Analysis:
+    """The analysis with no layer certified (after a failed re-check)."""
+    refused = {s.layer: reason for s, _ in analysis.used} | dict(analysis.refused)
+    return Analysis(analysis.layout, Layout(analysis.layout.shapes), [], refused, None,
+                    frozenset())  # fmt: skip
 
 
 FLOAT_NOTE = (
@@ -347,59 +396,3 @@ FLOAT_NOTE = (
     "rounded in different orders, which may drift them apart slowly over long runs (float32 "
     "far more than float64)"
 )
-
-
-def unchecked(analysis: Analysis, reason: str) -> Analysis:
-    """The analysis with no layer certified (after a failed re-check)."""
-    refused = {s.layer: reason for s, _ in analysis.used} | dict(analysis.refused)
-    return Analysis(analysis.layout, Layout(analysis.layout.shapes), [], refused)
-
-
-def _label(layer: str, kind: str) -> str:
-    """``fc1``, or ``layer 0 (Linear)`` for the numbered layers of an ``nn.Sequential``."""
-    if layer.split(".")[-1].isdigit():
-        return f"layer {layer} ({'Linear' if kind == 'linear' else 'Conv'})"
-    return layer
-
-
-def _layer_line(
-    layer: str, units: int, effective: int, unit: str, permutable: bool, reason: str
-) -> str:
-    if not permutable and _to_the_loss(reason):
-        return f"{layer}: {units} {unit}, not interchangeable: {reason}"
-    if not permutable:
-        return (
-            f"{layer}: {units} {unit}, no permutation of its units alone is a symmetry "
-            f"({reason}): nothing is claimed about them"
-        )
-    if effective == 1 and units > 1:
-        return (
-            f"{layer}: {units} {unit} behave as 1: they start identical, and swapping any two "
-            f"leaves the loss unchanged, so they can never separate under {_optimizers()} "
-            "(in exact arithmetic)"
-        )
-    return f"{layer}: {units} {unit} behave as at most {effective}"
-
-
-def _to_the_loss(reason: str) -> bool:
-    return reason.startswith("its units reach the loss directly")
-
-
-def _optimizers() -> str:
-    return ", ".join(OPTIMIZERS[:-1]) + " or " + OPTIMIZERS[-1]
-
-
-def method_text(analysis: Analysis) -> str:
-    merged = [
-        f"{_label(s.layer, 'linear' if s.unit_name == 'neurons' else 'conv')} "
-        f"({sum(len(c) for c in classes if len(c) > 1)} of {s.units} {s.unit_name})"
-        for s, classes in analysis.used
-        if any(len(c) > 1 for c in classes)
-    ]
-    if not merged:
-        return "no layer has interchangeable units at this init"
-    return (
-        "permutation of units: swapping equal units of " + ", ".join(merged) + " (with their "
-        "bias entries and the next layer's columns or channels) leaves the traced computation "
-        "unchanged and fixes the init, checked structurally on the graph"
-    )

@@ -17,7 +17,7 @@ from symgrad.torch.models import (
     initial_values,
     start_classes,
 )
-from symgrad.torch.recheck import FloatModel, float_point, float_target
+from symgrad.torch.recheck import FloatModel, float_point, float_target, one_thread
 from symgrad.torch.verdicts import interleaved
 
 
@@ -34,6 +34,11 @@ def simulate_torch(
 ) -> Trajectory:
     """Train a float64 copy with torch (SGD or Adam, full batch over the samples) and record the
     spread within each group of equal initial entries."""
+    with one_thread():
+        return _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout)
+
+
+def _simulate(model, init, steps, lr, seed, optimizer, rows, progress, timeout) -> Trajectory:
     budget = Budget(timeout)
     if optimizer not in ("sgd", "adam"):
         raise ProblemError(f"optimizer={optimizer!r}: use sgd or adam")
@@ -47,6 +52,10 @@ def simulate_torch(
     params = list(module.model.parameters())
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(params, lr=float(lr))
     shown = _tracked(proven, classes, layout)
+    shown_groups = [np.asarray(c) for c in classes[:MAX_PANELS]]
+    proven_in = [_inside(c, proven) for c in shown_groups]
+    per_group: list[list[float]] = [[] for _ in shown_groups]
+    per_proven: list[list[float]] = [[] for _ in shown_groups]
     recorded, spreads, equal, record_steps, within = [], [], [], [], 0.0
     diverged = None
     for step in range(steps + 1):
@@ -57,6 +66,10 @@ def simulate_torch(
                 break
             spread = max((float(np.ptp(flat[c])) for c in classes), default=0.0)
             within = max([within] + [float(np.ptp(flat[g])) for g in proven])
+            for k, c in enumerate(shown_groups):
+                per_group[k].append(float(np.ptp(flat[c])))
+                inside = [float(np.ptp(flat[g])) for g in proven_in[k]]
+                per_proven[k].append(max(inside, default=0.0))
             record_steps.append(step)
             recorded.append(tuple(float(flat[i]) for i in shown))
             spreads.append(spread)
@@ -72,7 +85,9 @@ def simulate_torch(
     return Trajectory(
         model=model.describe(),
         parameters=tuple(layout.name(i) for i in shown),
-        groups=tuple(tuple(layout.name(i) for i in c[:50]) for c in classes[:50]),
+        groups=tuple(tuple(layout.name(i) for i in c[:50]) for c in classes[:MAX_PANELS]),
+        group_spreads=tuple(tuple(g) for g in per_group),
+        proven_spreads=tuple(tuple(g) for g in per_proven),
         steps=tuple(record_steps),
         values=tuple(recorded),
         max_difference=tuple(spreads),
@@ -96,6 +111,15 @@ def simulate_torch(
     )
 
 
+MAX_PANELS = 50
+
+
+def _inside(group: np.ndarray, proven: list[np.ndarray]) -> list[np.ndarray]:
+    """The proven groups that lie inside a tie group."""
+    members = set(group.tolist())
+    return [g for g in proven if int(g[0]) in members]
+
+
 def _tracked(proven: list, classes: list, layout: Layout) -> list[int]:
     """Entries to record: two of one proven group, and one of each other group from every
     tensor in turn (so the table shows what stays together and what separates)."""
@@ -108,7 +132,7 @@ def _tracked(proven: list, classes: list, layout: Layout) -> list[int]:
 
 
 def _record_steps(steps: int) -> set[int]:
-    return {0, steps} | {round(steps * k / 10) for k in range(1, 10)}
+    return {0, steps} | {round(steps * k / 50) for k in range(1, 50)}
 
 
 def _float_samples(torch, model: TorchModel, rows: int, seed: int):

@@ -18,7 +18,7 @@ from symgrad.torch.exact_tensor import (
     all_rational,
     as_fraction,
     as_interval,
-    exact_endpoint,
+    enclosure_ends,
     gradients,
     intervals,
     is_rational,
@@ -38,14 +38,15 @@ def witness_points(
     model: TorchModel, count: int, seed: int
 ) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """Rational inputs and targets: the user's samples, else seeded dyadic rationals whose
-    entries are pairwise distinct (the first input positive, so relu units are active)."""
+    entries are pairwise distinct (the first input positive, so relu units are active);
+    integer inputs (embedding indices) and class targets are drawn from their ranges."""
     if model.samples:
         return [(x, y, f"sample {k}") for k, (x, y) in enumerate(model.samples)]
     graph = model.graph
-    count = max(count, model.seeded)
+    count = max(count, model.seeded, _mask_points(graph))
     return [
         (
-            _distinct(graph.input_shape, random.Random(seed + k), positive=k == 0),
+            _input(graph, random.Random(seed + k), positive=k == 0),
             _target(graph, random.Random(seed + k + 1000)),
             f"seeded input {seed + k}",
         )
@@ -53,25 +54,80 @@ def witness_points(
     ]
 
 
+def _input(graph: Graph, rng: random.Random, positive: bool) -> np.ndarray:
+    if graph.input_kind == "index":
+        low, high = graph.input_range or (0, 2)
+        return _integers(graph.input_shape, rng, low, high)
+    return _distinct(graph.input_shape, rng, positive)
+
+
+def _integers(shape, rng: random.Random, low: int, high: int) -> np.ndarray:
+    size = int(np.prod(shape))
+    choices = list(range(low, high))
+    rng.shuffle(choices)
+    values = np.empty(size, dtype=object)
+    for index in range(size):
+        values[index] = choices[index % len(choices)]
+    return values.reshape(shape)
+
+
 def _distinct(shape: tuple[int, ...], rng: random.Random, positive: bool) -> np.ndarray:
     size = int(np.prod(shape))
     order = list(range(size))
     rng.shuffle(order)
     scale = 1 << max(size.bit_length() + 1, 3)
-    numerators = [k + 1 for k in order] if positive else [2 * k - size + 1 for k in order]
+    # signed values whose sum is not 0 (a mean over the batch of zero-sum targets would make
+    # an output bias's gradient vanish by accident)
+    numerators = [k + 1 for k in order] if positive else [2 * k - size + 2 for k in order]
     values = np.empty(size, dtype=object)
     for index, numerator in enumerate(numerators):
         values[index] = Fraction(numerator * 8, scale)
     return values.reshape(shape)
 
 
+def _classes(graph: Graph) -> int:
+    for op in graph.ops:
+        if op.kind == "cross_entropy":
+            return graph.shapes[op.inputs[0]][-1]
+    return 2
+
+
 def _target(graph: Graph, rng: random.Random) -> np.ndarray:
+    if graph.target_kind == "none":
+        target = np.empty((), dtype=object)
+        target[()] = Fraction(0)
+        return target
+    if graph.target_kind == "index":
+        return _integers(graph.target_shape, rng, 0, _classes(graph))
     if graph.loss == "cross-entropy" and len(graph.target_shape) == 2:
         y = filled(graph.target_shape, Fraction(0))
         for row in range(graph.target_shape[0]):
             y[row, rng.randrange(graph.target_shape[1])] = Fraction(1)
         return y
     return _distinct(graph.target_shape, rng, positive=False)
+
+
+def _mask_points(graph: Graph) -> int:
+    """Enough points that every two units of a dropout mask are dropped apart at one of them."""
+    if not graph.random:
+        return 0
+    size = max(int(np.prod(graph.shapes[op.name])) for op in graph.random)
+    return min(8, max(2, (size + 1).bit_length()))
+
+
+def point_masks(graph: Graph, label: str) -> dict[str, np.ndarray]:
+    """The dropout masks that go with a witness point (dropout in train mode): at the k-th
+    point, unit i is kept when bit k of i + 1 is set, so any two units are kept apart at some
+    point (each mask has probability > 0; unit 0 of the first point is always kept)."""
+    masks = {}
+    last = label.rsplit(" ", 1)[-1]
+    index = int(last) - 1 if last.isdigit() else 0
+    for op in graph.random:
+        shape = graph.shapes[op.name]
+        codes = np.arange(1, int(np.prod(shape)) + 1)
+        keep = (codes >> (max(index, 0) % 8)) & 1
+        masks[op.name] = keep.astype(object).reshape(shape)
+    return masks
 
 
 def _enclosure(value):
@@ -100,7 +156,7 @@ def _shown(value) -> sympy.Expr:
     if is_rational(value):
         value = as_fraction(value)
         return sympy.Rational(value.numerator, value.denominator)
-    low, high = (exact_endpoint(end) for end in value._mpi_)
+    low, high = enclosure_ends(value)
     if low == high:
         return sympy.Rational(low.numerator, low.denominator)
     return sympy.Interval(
@@ -120,6 +176,7 @@ class Separation:
     witnesses: list[SplitWitness] = field(default_factory=list)
     keys: dict[int, tuple] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    used: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
 
 
 def separate(
@@ -141,7 +198,7 @@ def separate(
             if grads is not None:
                 theta = {k: _stepped(v, grads.get(k)) for k, v in theta.items()}
             try:
-                _, grads = gradients(model.graph, theta, x, y)
+                _, grads = gradients(model.graph, theta, x, y, point_masks(model.graph, label))
             except Undecided as error:
                 found.notes.append(f"{label}: {error} (tried the next input)")
                 break
@@ -176,6 +233,10 @@ def _record(found, candidates, grads, layout, where) -> None:
         before = {r: found.keys[r] for r in candidate}
         for r, c in zip(candidate, clusters):
             found.keys[r] = (*found.keys[r], c)
+        x, y, label, step = where
+        used = found.used.setdefault((label, step), {})
+        for r, value in zip(candidate, values):
+            used[layout.name(r)] = value
         first = candidate[0]
         for r, value in zip(candidate[1:], values[1:]):
             separated_now = found.keys[r] != found.keys[first] and before[r] == before[first]

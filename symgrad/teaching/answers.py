@@ -25,6 +25,7 @@ from symgrad.teaching.files import INPUT_LIMIT, quote, read_text
 from symgrad.teaching.key import Question
 
 MAX_ANSWERS = 100_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,11 @@ def _name(value: object, what: str, number: int) -> str:
         raise DatasetError(
             f"answers row {number}: the {what} must be text, not {type(value).__name__}"
         )
-    text = str(value).strip()
+    text = " ".join(str(value).split())
     if not text:
         raise DatasetError(f"answers row {number}: the {what} is empty")
+    if _CONTROL.search(text):
+        raise DatasetError(f"answers row {number}: the {what} holds a control character")
     return text
 
 
@@ -170,8 +173,10 @@ def _jsonl(text: str) -> list[dict]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise DatasetError(f"answers line {number} is not JSON ({error.msg})") from None
-        except ValueError as error:  # an integer of more than 4,300 digits
-            raise DatasetError(f"answers line {number}: {str(error)[:100]}") from None
+        except ValueError:  # an integer of more than 4,300 digits
+            raise DatasetError(
+                f"answers line {number} holds a number of more than 4300 digits"
+            ) from None
         except RecursionError:
             raise DatasetError(f"answers line {number} is nested too deeply") from None
         if not isinstance(record, dict):

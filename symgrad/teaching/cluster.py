@@ -94,7 +94,8 @@ def _read(connection: socket.socket, size: int, deadline: float) -> bytes:
 def run_on_cluster(
     scheduler: object, tasks: list, on_done: Callable, answer_timeout: float, budget: Budget
 ) -> None:
-    """Run the grading tasks on a Dask cluster; a lost task is a ``timeout`` row."""
+    """Run the grading tasks on a Dask cluster (an address already :func:`probe`'d); a lost
+    task is a ``timeout`` row."""
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
@@ -105,7 +106,6 @@ def run_on_cluster(
 
     own = isinstance(scheduler, str)
     if own:
-        probe(scheduler, budget)
         try:
             client = Client(scheduler, timeout=max(min(30.0, budget.remaining()), 1.0))
         except (OSError, TimeoutError, ValueError) as error:

@@ -187,7 +187,7 @@ def grade(
     )
     if progress is not None and not callable(progress):
         raise ProblemError(f"progress={progress!r:.80} must be a function progress(done, total)")
-    from symgrad.teaching.cluster import check_scheduler
+    from symgrad.teaching.cluster import check_scheduler, probe
 
     check_scheduler(scheduler)
     targets = _Targets.of(report, gradebook, feedback_dir, feedback_format)
@@ -203,6 +203,8 @@ def grade(
         if isinstance(value, Path) or (isinstance(value, str) and "\n" not in value and value)
     ]
     check_outputs(_outputs(run.out, targets.report, targets.gradebook, targets.feedback), inputs)
+    if isinstance(scheduler, str):
+        probe(scheduler, budget)
     questions = load_key(key, budget)
     records = load_answers(answers, questions)
     teacher = _overrides(overrides, questions, records)

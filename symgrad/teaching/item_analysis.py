@@ -60,7 +60,10 @@ def answer_groups(rows: Sequence[GradedAnswer]) -> tuple[AnswerGroup, ...]:
     groups: dict[tuple, list[GradedAnswer]] = {}
     for row in rows:
         raw = " ; ".join(" ".join(part.split()) for part in row.answer)
-        key = ("read", row.reading) if row.reading else ("text", row.verdict, raw)
+        if row.reading:
+            key: tuple = ("read", row.reading)
+        else:
+            key = ("blank",) if row.verdict == "blank" else ("text", row.verdict, raw)
         groups.setdefault(key, []).append(row)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), -g[0].auto_points))
     return tuple(

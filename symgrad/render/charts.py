@@ -69,11 +69,12 @@ def _label(label: str, x: float, base: float, turned: bool) -> str:
     text = html.escape(label)
     if turned:
         return (
-            f"<text x='{x:.1f}' y='{base + 12:.1f}' text-anchor='end' font-size='11' "
+            f"<text class='label' x='{x:.1f}' y='{base + 12:.1f}' text-anchor='end' font-size='11' "
             f"transform='rotate(-45 {x:.1f} {base + 12:.1f})'>{text}</text>"
         )
     return (
-        f"<text x='{x:.1f}' y='{base + 13:.1f}' text-anchor='middle' font-size='11'>{text}</text>"
+        f"<text class='label' x='{x:.1f}' y='{base + 13:.1f}' text-anchor='middle' "
+        f"font-size='11'>{text}</text>"
     )
 
 

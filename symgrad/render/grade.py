@@ -325,12 +325,14 @@ def feedback_markdown(student: str, rows: list[GradedAnswer], report: ClassRepor
     order = {q.id: i for i, q in enumerate(report.questions)}
     for row in sorted(rows, key=lambda r: order.get(r.question, len(order))):
         answer = _answer_markdown(row)
+        written = md_text(" ; ".join(row.answer)[:300])
         lines += [
             "",
             f"## {md_text(row.question)}: {row.verdict.replace('_', ' ')}, "
             f"{points_text(row.points)} of {points_text(row.max_points)}",
             "",
-            f"Your answer, as read: {answer}",
+            f"You wrote: {written or '(nothing)'}  ",
+            f"Read as: {answer}" if row.reading else "Read as: (not read)",
             "",
             sentence_markdown(row.feedback, md_text),
         ]

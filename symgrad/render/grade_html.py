@@ -26,7 +26,8 @@ padding:0 1em;color:#1d2330;line-height:1.45}
 h1{margin-bottom:.2em}h2{border-bottom:2px solid #dde3ec;padding-bottom:.2em;margin-top:2em}
 nav a{margin-right:1em}table{border-collapse:collapse;margin:.6em 0}
 td,th{border:1px solid #d5dbe5;padding:.3em .55em;vertical-align:top;text-align:left}
-th{background:#f2f5f9;white-space:nowrap}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f2f5f9}table.students th,td.num{white-space:nowrap}
+.wide{overflow-x:auto;max-width:100%}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#99a}
 .v-correct{background:#e6f4ea}.v-incorrect{background:#fce8e6}.v-reading{background:#fff4d6}
 .v-unknown{background:#eceff3}.badge{display:inline-block;padding:0 .45em;border-radius:.6em;
@@ -162,9 +163,9 @@ def _student_table(report: ClassReport, anchors: dict[str, str]) -> str:
     return (
         "<section id='students'><h2>Students</h2><p class='note'>Click a column to sort; a cell's "
         "colour is its verdict, hover it for the codes; ✎ marks the teacher's points.</p>"
-        "<table class='students sortable'><thead><tr><th>student</th>"
+        "<div class='wide'><table class='students sortable'><thead><tr><th>student</th>"
         f"{head}<th class='num'>total ({points_text(report.max_total)})</th><th>codes</th>"
-        f"</tr></thead><tbody>{''.join(body)}</tbody></table></section>"
+        f"</tr></thead><tbody>{''.join(body)}</tbody></table></div></section>"
     )
 
 
@@ -195,10 +196,11 @@ def _question_table(report: ClassReport) -> str:
             f"<td class='num'>{spread}</td><td>{codes}</td></tr>"
         )
     return (
-        "<section id='questions'><h2>Questions</h2><table class='questions'><tr><th>question</th>"
+        "<section id='questions'><h2>Questions</h2><div class='wide'><table class='questions'>"
+        "<tr><th>question</th>"
         "<th>loss</th><th class='num'>correct</th><th class='num'>mean points</th>"
         "<th class='num' title='item-rest correlation (point-biserial)'>discrimination</th>"
-        f"<th>most common codes</th></tr>{''.join(rows)}</table>"
+        f"<th>most common codes</th></tr>{''.join(rows)}</table></div>"
         + "".join(_question_detail(q, i) for i, q in enumerate(report.questions))
         + "</section>"
     )
@@ -264,7 +266,8 @@ def student_answers_html(rows: list[GradedAnswer], ids: list[str]) -> str:
                 f"{points_text(row.points)}; symgrad gave {points_text(row.auto_points)})</p>"
             )
         lines.append(
-            f"<tr><td>{esc(row.question)}</td><td class='answer'>{answer_mathml(row)}</td>"
+            f"<tr><td>{esc(row.question)}</td><td class='answer' title='as written: "
+            f"{esc(' ; '.join(row.answer)[:300])}'>{answer_mathml(row)}</td>"
             f"<td>{badge(row.verdict)}</td><td class='num'>{points_text(row.points)} / "
             f"{points_text(row.max_points)}</td><td>{sentence_mathml(row.feedback)}{teacher}</td></tr>"
         )

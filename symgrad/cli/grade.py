@@ -16,84 +16,137 @@ from symgrad.cli.options import JsonOption, TimeoutOption, TimingOption
 from symgrad.cli.running import counter, run_command
 from symgrad.errors import SymgradError
 
+AnswersArgument = Annotated[
+    str | None, typer.Argument(help="Answers: CSV (student,question,answer) or JSONL.")
+]
+KeyOption = Annotated[str | None, typer.Option("--key", help="The key: a TOML file of questions.")]
+OutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--out", help="Graded rows, written as they complete (.jsonl or .csv); none when not given."
+    ),
+]
+ReportOption = Annotated[
+    str | None, typer.Option("--report", help="Class report: .html (standalone) or .md.")
+]
+GradebookOption = Annotated[
+    str | None,
+    typer.Option("--gradebook", help="Gradebook CSV: one row per student (Moodle, Canvas)."),
+]
+FeedbackDirOption = Annotated[
+    str | None, typer.Option("--feedback-dir", help="A folder for one feedback file per student.")
+]
+FeedbackFormatOption = Annotated[
+    str, typer.Option("--feedback-format", help="Feedback files as markdown (.md) or html.")
+]
+OverridesOption = Annotated[
+    str | None,
+    typer.Option("--overrides", help="The teacher's points: CSV student,question,points,comment."),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, max=256, help="Worker processes (default: all cores)."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler tcp://HOST:PORT (needs symgrad[dask])."),
+]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", help="Keep the rows already in --out; grade the rest.")
+]
+HideAnswerOption = Annotated[
+    bool, typer.Option("--hide-answer", help="Feedback without the true derivative.")
+]
+ExampleOption = Annotated[
+    bool, typer.Option("--example", help="Grade the example class shipped with symgrad.")
+]
+AnswerTimeoutOption = Annotated[
+    float, typer.Option("--answer-timeout", min=0.1, help="Time budget per answer (s).")
+]
+
 
 @app.command()
 def grade(
-    answers: Annotated[
-        str | None, typer.Argument(help="Answers: CSV (student,question,answer) or JSONL.")
-    ] = None,
-    key: Annotated[
-        str | None, typer.Option("--key", help="The key: a TOML file of questions.")
-    ] = None,
-    out: Annotated[
-        str, typer.Option("--out", help="Graded rows, written as they complete (.jsonl or .csv).")
-    ] = "graded.jsonl",
-    report_path: Annotated[
-        str | None, typer.Option("--report", help="Class report: .html or .md.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker processes (default: all cores).")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address (needs symgrad[dask])."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Keep the rows already in --out; grade the rest.")
-    ] = False,
-    hide_answer: Annotated[
-        bool, typer.Option("--hide-answer", help="Feedback without the true derivative.")
-    ] = False,
-    example: Annotated[
-        bool, typer.Option("--example", help="Grade the example class shipped with symgrad.")
-    ] = False,
-    answer_timeout: Annotated[
-        float, typer.Option("--answer-timeout", min=0.1, help="Time budget per answer (s).")
-    ] = 10.0,
+    answers: AnswersArgument = None,
+    key: KeyOption = None,
+    out: OutOption = None,
+    report_path: ReportOption = None,
+    gradebook: GradebookOption = None,
+    feedback_dir: FeedbackDirOption = None,
+    feedback_format: FeedbackFormatOption = "markdown",
+    overrides: OverridesOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = False,
+    hide_answer: HideAnswerOption = False,
+    example: ExampleOption = False,
+    answer_timeout: AnswerTimeoutOption = 10.0,
     timeout: TimeoutOption = float("inf"),
     as_json: JsonOption = False,
     no_timing: TimingOption = False,
 ) -> None:
-    """Grade a whole class: every answer checked exactly, with feedback and a class report.
+    """Grade a whole class: every answer checked exactly, with feedback, a report, a
+    gradebook and one feedback file per student.
 
     Examples:
 
-      symgrad grade answers.csv --key key.toml --report report.html
+      symgrad grade answers.csv --key key.toml --report report.html --gradebook grades.csv
+
+      symgrad grade answers.csv --key key.toml --out graded.jsonl --resume
 
       symgrad grade --example --report report.md
     """
+    outputs = {
+        "out": out,
+        "report": report_path,
+        "gradebook": gradebook,
+        "feedback_dir": feedback_dir,
+        "feedback_format": feedback_format,
+        "overrides": overrides,
+    }
+    options = {
+        "workers": workers,
+        "answer_timeout": answer_timeout,
+        "scheduler": scheduler,
+        "resume": resume,
+        "hide_answer": hide_answer,
+        "timeout": timeout,
+    }
 
     def work() -> int:
         if not example and (answers is None or key is None):
             raise SymgradError("give ANSWERS and --key KEY (or --example)")
-        from symgrad.results import render
-        from symgrad.teaching.grade import example_files
-        from symgrad.teaching.grade import grade as api
-
-        answers_path, key_path = answers, key
-        if example:
-            key_path, answers_path = (str(p) for p in example_files())
-        with counter(quiet=as_json) as advance:
-            rows, report = api(
-                key_path,
-                answers_path,
-                out=out,
-                workers=workers,
-                answer_timeout=answer_timeout,
-                scheduler=scheduler,
-                resume=resume,
-                hide_answer=hide_answer,
-                progress=advance,
-                timeout=timeout,
-            )
-        if report_path is not None:
-            report.write(report_path)
-        if as_json:
-            typer.echo(json.dumps(report.to_dict(), indent=2))
-        else:
-            typer.echo(render(report, "text", not no_timing))
-            typer.echo(f"graded rows: {out}" + (f"; report: {report_path}" if report_path else ""))
-        timeouts = sum(row.verdict == "timeout" for row in rows)
-        return EXIT_UNKNOWN if timeouts else EXIT_HOLDS
+        return _grade_and_print(answers, key, example, outputs, options, as_json, no_timing)
 
     run_command(as_json, timeout, work)
+
+
+def _grade_and_print(answers, key, example, outputs, options, as_json, no_timing) -> int:
+    from symgrad.results import render
+    from symgrad.teaching.grade import example_files
+    from symgrad.teaching.grade import grade as api
+
+    if example:
+        key, answers = (str(p) for p in example_files())
+    with counter(quiet=as_json) as advance:
+        rows, report = api(key, answers, progress=advance, **options, **outputs)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(render(report, "text", not no_timing))
+        written = _written(outputs, report.students)
+        if written:
+            typer.echo("Written: " + "; ".join(written))
+    timeouts = sum(row.verdict == "timeout" for row in rows)
+    return EXIT_UNKNOWN if timeouts else EXIT_HOLDS
+
+
+def _written(outputs: dict, students: int) -> list[str]:
+    """The files this run wrote, as one line for the teacher."""
+    written = []
+    for name, label in (("out", "graded rows"), ("report", "report"), ("gradebook", "gradebook")):
+        if outputs[name]:
+            written.append(f"{label} {outputs[name]}")
+    if outputs["feedback_dir"]:
+        written.append(f"{students} feedback files in {outputs['feedback_dir']}")
+    return written

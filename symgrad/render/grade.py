@@ -1,20 +1,43 @@
-"""A graded answer and a class report (:class:`~symgrad.results.ClassReport`): text, Markdown, HTML, LaTeX."""
+"""A graded answer and a class report (:class:`~symgrad.results.ClassReport`): text, Markdown,
+LaTeX, JSON-ready dict, and the files (the report; one feedback file per student).
+
+The HTML report is :mod:`symgrad.render.grade_html`. In Markdown every text a student or
+a key wrote is escaped (``<``, ``>`` and ``&`` too) and maths is ``$...$``; on a terminal
+control characters in names are shown as escapes, so a name cannot drive the terminal.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 from symgrad.render.common import md_escape
-from symgrad.results import (
-    ClassReport,
-    GradedAnswer,
-    renders,
-)
-from symgrad.text.display import (
-    tex_escape,
-)
+from symgrad.render.grade_html import report_html, student_answers_html
+from symgrad.render.maths_text import reading_latex, sentence_markdown
+from symgrad.results import ClassReport, GradedAnswer, renders
+from symgrad.teaching.files import FEEDBACK_MARK, write_atomically
+from symgrad.teaching.gradebook import points_text
+from symgrad.teaching.item_analysis import score_bins
+from symgrad.text.display import tex_escape
 
 
+def md_text(text: object) -> str:
+    """Plain text inside Markdown: no stray maths, emphasis, tables or HTML."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return md_escape(" ".join(escaped.split()))
+
+
+def terminal_text(text: object, limit: int = 60) -> str:
+    """A name for a terminal: control and format characters shown as escapes, cut off."""
+    out = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+        for ch in str(text)[: limit * 2]
+    )
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- one row
 @renders(GradedAnswer, "dict")
 def graded_to_dict(row: GradedAnswer) -> dict:
     return {
@@ -26,6 +49,8 @@ def graded_to_dict(row: GradedAnswer) -> dict:
         "codes": list(row.codes),
         "feedback": row.feedback,
         "components": [dict(c) for c in row.components],
+        "notes": list(row.notes),
+        "override": dict(row.override) if row.override else None,
     }
 
 
@@ -33,29 +58,19 @@ def graded_to_dict(row: GradedAnswer) -> dict:
 def graded_to_text(row: GradedAnswer, timing: bool = True) -> str:
     codes = f" [{', '.join(row.codes)}]" if row.codes else ""
     return (
-        f"{row.student} {row.question}: {row.verdict} {row.points:g}/{row.max_points:g}{codes} "
-        f"{row.feedback}"
+        f"{terminal_text(row.student)} {terminal_text(row.question)}: {row.verdict} "
+        f"{points_text(row.points)}/{points_text(row.max_points)}{codes} {row.feedback}"
     )
 
 
-def _histogram_bins(report: ClassReport) -> list[tuple[str, int]]:
-    """One bin per score when scores are whole numbers up to 12, else ten equal bins (the last
-    one closed, so full marks fall in it)."""
-    top = report.max_total or 1.0
-    totals = list(report.totals.values())
-    whole = float(top).is_integer() and all(float(t).is_integer() for t in totals)
-    if whole and top <= 12:
-        return [(f"{k:g}", sum(1 for t in totals if t == k)) for k in range(int(top) + 1)]
-    counts = [0] * 10
-    for total in totals:
-        counts[min(max(int(total * 10 // top), 0), 9)] += 1
-    return [
-        (f"{k * top / 10:.3g}-{(k + 1) * top / 10:.3g}", count) for k, count in enumerate(counts)
-    ]
+# ---------------------------------------------------------------- the class
+def histogram_bins(report: ClassReport) -> tuple[tuple[str, int], ...]:
+    """The score distribution: one bin per score (whole scores up to 12), else 10% bins."""
+    return score_bins(list(report.totals.values()), report.max_total)
 
 
 def _distribution_text(report: ClassReport) -> list[str]:
-    bins = _histogram_bins(report)
+    bins = histogram_bins(report)
     width = max((count for _, count in bins), default=1) or 1
     return [f"  {label:>9} | {'#' * round(20 * count / width)} {count}" for label, count in bins]
 
@@ -67,15 +82,41 @@ def class_to_dict(report: ClassReport) -> dict:
         "graded": report.graded,
         "seconds": report.seconds,
         "students": report.students,
-        "per_question": {
-            q.id: {"correct": round(q.share_correct, 4), "codes": dict(q.codes)}
-            for q in report.questions
-        },
+        "per_question": {q.id: _question_dict(q) for q in report.questions},
         "score_mean": round(report.score_mean, 4),
         "max_total": report.max_total,
         "verdicts": dict(report.verdicts),
-        "distribution": dict(_histogram_bins(report)),
+        "distribution": dict(histogram_bins(report)),
+        "per_student": {
+            student: {"total": total, "points": _points_of(report, student)}
+            for student, total in report.totals.items()
+        },
     }
+
+
+def _question_dict(q) -> dict:
+    return {
+        "correct": round(q.share_correct, 4),
+        "codes": dict(q.codes),
+        "answers": q.answers,
+        "mean_points": round(q.mean_points, 4),
+        "max_points": q.max_points,
+        "discrimination": None if q.discrimination is None else round(q.discrimination, 4),
+        "groups": [
+            {
+                "reading": g.reading,
+                "count": g.count,
+                "verdict": g.verdict,
+                "points": g.points,
+                "codes": list(g.codes),
+            }
+            for g in q.groups
+        ],  # fmt: skip
+    }
+
+
+def _points_of(report: ClassReport, student: str) -> dict[str, float]:
+    return {r.question: r.points for r in report.rows if r.student == student}
 
 
 @renders(ClassReport, "text")
@@ -91,10 +132,32 @@ def class_to_text(report: ClassReport, timing: bool = True) -> str:
     for q in report.questions:
         codes = ", ".join(f"{code} {count}" for code, count in list(q.codes.items())[:5])
         lines.append(
-            f"{q.id}: {q.correct}/{q.answers} correct ({100 * q.share_correct:.0f}%), mean "
-            f"{q.mean_points:.2f}/{q.max_points:g}" + (f"; mistakes: {codes}" if codes else "")
+            f"{terminal_text(q.id)}: {q.correct}/{q.answers} correct ({100 * q.share_correct:.0f}%), "
+            f"mean {q.mean_points:.2f}/{q.max_points:g}" + (f"; mistakes: {codes}" if codes else "")
         )
+    lines += _students_text(report)
     return "\n".join(lines)
+
+
+def _students_text(report: ClassReport) -> list[str]:
+    """The student table: points per question and the total ('-' where no answer was given)."""
+    ids = [q.id for q in report.questions]
+    names = {s: terminal_text(s, 24) for s in report.totals}
+    width = max([7, *(len(n) for n in names.values())])
+    cells = [max(len(terminal_text(q, 12)), 4) for q in ids]
+    head = f"  {'student':<{width}}  " + "  ".join(
+        f"{terminal_text(q, 12):>{w}}" for q, w in zip(ids, cells)
+    )
+    lines = [f"Students (points per question; total of {points_text(report.max_total)}):"]
+    lines.append(head + "  total")
+    points = {(r.student, r.question): r.points for r in report.rows}
+    for student, name in names.items():
+        row = "  ".join(
+            f"{points_text(points[(student, q)]) if (student, q) in points else '-':>{w}}"
+            for q, w in zip(ids, cells)
+        )
+        lines.append(f"  {name:<{width}}  {row}  {points_text(report.totals[student]):>5}")
+    return lines
 
 
 @renders(ClassReport, "markdown")
@@ -109,101 +172,67 @@ def class_to_markdown(report: ClassReport, image: str | None = None) -> str:
         "",
     ]
     if image:
-        lines += [f"![score distribution]({image})", ""]
+        lines += [f"![score distribution]({md_text(image)})", ""]
     lines += ["| total points | students |", "|---|---|"]
-    lines += [f"| {label} | {count} |" for label, count in _histogram_bins(report)]
+    lines += [f"| {label} | {count} |" for label, count in histogram_bins(report)]
     lines += ["", "## Questions", ""]
-    lines += ["| question | correct | mean points | most frequent mistakes |", "|---|---|---|---|"]
+    lines += [
+        "| question | correct | mean points | discrimination | most frequent mistakes |",
+        "|---|---|---|---|---|",
+    ]
     for q in report.questions:
         codes = ", ".join(f"`{code}` ({count})" for code, count in list(q.codes.items())[:4])
+        spread = "-" if q.discrimination is None else f"{q.discrimination:.2f}"
         lines.append(
-            f"| {q.id} | {q.correct}/{q.answers} ({100 * q.share_correct:.0f}%) | "
-            f"{q.mean_points:.2f}/{q.max_points:g} | {codes or '-'} |"
+            f"| {md_text(q.id)} | {q.correct}/{q.answers} ({100 * q.share_correct:.0f}%) | "
+            f"{q.mean_points:.2f}/{q.max_points:g} | {spread} | {codes or '-'} |"
         )
     for q in report.questions:
-        if not q.codes:
-            continue
-        lines += ["", f"### {q.id}: `J = {_md_code(q.loss)}`", ""]
-        for code, count in list(q.codes.items())[:6]:
-            answer, feedback = q.examples.get(code, ("", ""))
-            lines.append(
-                f"- **{code}** ({count}): a student wrote `{_md_code(answer)}` — {md_escape(feedback)}"
-            )
+        lines += _question_markdown(q)
+    lines += _students_markdown(report)
     return "\n".join(lines)
 
 
-def _md_code(text: str) -> str:
-    return text.replace("`", "'").replace("\n", " ")[:200]
+def _loss_markdown(q) -> str:
+    return reading_latex(q.loss_reading) if q.loss_reading else reading_latex(q.loss)
 
 
-def _histogram_png(report: ClassReport) -> bytes | None:
-    try:
-        import matplotlib
+def _question_markdown(q) -> list[str]:
+    lines = ["", f"### {md_text(q.id)}: J = {_loss_markdown(q)}", ""]
+    for code, count in list(q.codes.items())[:6]:
+        answer, feedback = q.examples.get(code, ("", ""))
+        lines.append(
+            f"- **{md_text(code)}** ({count}): a student wrote {md_text(answer[:200]) or '(nothing)'}"
+            f" — {sentence_markdown(feedback, md_text)}"
+        )
+    if q.groups:
+        lines += ["", "| answer as read | answers | verdict | points |", "|---|---|---|---|"]
+        for group in q.groups[:12]:
+            shown = reading_latex(group.reading) if group.reading else md_text(group.example[:200])
+            lines.append(
+                f"| {shown or '(no answer)'} | {group.count} | {group.verdict} | "
+                f"{points_text(group.points)} |"
+            )
+    return lines
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    buffer = __import__("io").BytesIO()
-    bins = _histogram_bins(report)
-    figure, axis = plt.subplots(figsize=(6, 3))
-    axis.bar([label for label, _ in bins], [count for _, count in bins], color="#4a7ab5")
-    axis.set_xlabel("total points")
-    axis.set_ylabel("students")
-    axis.set_title("Score distribution")
-    figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
-    return buffer.getvalue()
+
+def _students_markdown(report: ClassReport) -> list[str]:
+    ids = [q.id for q in report.questions]
+    points = {(r.student, r.question): r for r in report.rows}
+    lines = ["", "## Students", ""]
+    lines.append("| student | " + " | ".join(md_text(q) for q in ids) + " | total |")
+    lines.append("|---" * (len(ids) + 2) + "|")
+    for student, total in report.totals.items():
+        cells = [
+            points_text(points[(student, q)].points) if (student, q) in points else "-" for q in ids
+        ]
+        lines.append(f"| {md_text(student)} | " + " | ".join(cells) + f" | {points_text(total)} |")
+    return lines
 
 
 @renders(ClassReport, "html")
 def class_to_html(report: ClassReport) -> str:
-    import base64
-    import html
-
-    png = _histogram_png(report)
-    rows = "".join(
-        f"<tr><td>{html.escape(q.id)}</td><td>{q.correct}/{q.answers} "
-        f"({100 * q.share_correct:.0f}%)</td><td>{q.mean_points:.2f}/{q.max_points:g}</td>"
-        f"<td>{html.escape(', '.join(f'{c} ({n})' for c, n in list(q.codes.items())[:4]) or '-')}</td></tr>"
-        for q in report.questions
-    )
-    bins = _histogram_bins(report)
-    top = max((c for _, c in bins), default=1) or 1
-    bars = "".join(
-        f"<tr><td>{html.escape(label)}</td><td><div style='background:#4a7ab5;height:1em;"
-        f"width:{200 * count / top:.0f}px'></div></td><td>{count}</td></tr>"
-        for label, count in bins
-    )
-    image = (
-        f"<img alt='score distribution' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-        if png
-        else f"<table>{bars}</table>"
-    )
-    details = []
-    for q in report.questions:
-        if not q.codes:
-            continue
-        items = "".join(
-            f"<li><b>{html.escape(code)}</b> ({count}): a student wrote "
-            f"<code>{html.escape(q.examples.get(code, ('', ''))[0])}</code> — "
-            f"{html.escape(q.examples.get(code, ('', ''))[1])}</li>"
-            for code, count in list(q.codes.items())[:6]
-        )
-        details.append(
-            f"<h3>{html.escape(q.id)}: <code>J = {html.escape(q.loss)}</code></h3><ul>{items}</ul>"
-        )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Class report</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:"
-        "collapse}td,th{border:1px solid #ccc;padding:.3em .6em}</style></head><body>"
-        f"<h1>Class report</h1><p>{report.graded} of {report.answers} answers graded, "
-        f"{report.students} students, mean score <b>{report.score_mean:.2f}</b> of "
-        f"{report.max_total:g}.</p><h2>Score distribution</h2>{image}"
-        "<h2>Questions</h2><table><tr><th>question</th><th>correct</th><th>mean points</th>"
-        f"<th>most frequent mistakes</th></tr>{rows}</table>{''.join(details)}</body></html>"
-    )
+    return report_html(report)
 
 
 @renders(ClassReport, "latex")
@@ -213,17 +242,57 @@ def class_to_latex(report: ClassReport) -> str:
         f"{tex_escape(', '.join(list(q.codes)[:3]) or '-')}"
         for q in report.questions
     )
+    ids = [q.id for q in report.questions]
+    points = {(r.student, r.question): r.points for r in report.rows}
+    students = " \\\\\n".join(
+        f"{tex_escape(student)} & "
+        + " & ".join(
+            points_text(points[(student, q)]) if (student, q) in points else "--" for q in ids
+        )
+        + f" & {points_text(total)}"
+        for student, total in report.totals.items()
+    )
     return (
         r"\paragraph{Class report.} %d of %d answers graded, mean score %.2f of %g."
         % (report.graded, report.answers, report.score_mean, report.max_total)
         + "\n\n\\begin{tabular}{llll}\nquestion & correct & mean & mistakes \\\\ \\hline\n"
         + rows
+        + "\n\\end{tabular}\n\n\\begin{tabular}{l"
+        + "r" * (len(ids) + 1)
+        + "}\nstudent & "
+        + " & ".join(tex_escape(q) for q in ids)
+        + " & total \\\\ \\hline\n"
+        + students
         + "\n\\end{tabular}"
     )
 
 
+# ---------------------------------------------------------------- files
+def _histogram_png(report: ClassReport) -> bytes | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    buffer = __import__("io").BytesIO()
+    bins = histogram_bins(report)
+    figure, axis = plt.subplots(figsize=(max(6, 0.6 * len(bins)), 3))
+    axis.bar(range(len(bins)), [count for _, count in bins], color="#4a7ab5")
+    axis.set_xticks(range(len(bins)), [label for label, _ in bins], fontsize=8)
+    axis.set_xlabel("total points")
+    axis.set_ylabel("students")
+    axis.set_title("Score distribution")
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": "symgrad"})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
 @renders(ClassReport, "file")
 def class_to_file(report: ClassReport, path) -> None:
+    """Write the report (``.html``, ``.htm`` or ``.md``) through a temporary file."""
     from symgrad.errors import ProblemError
 
     target = Path(path)
@@ -236,8 +305,79 @@ def class_to_file(report: ClassReport, path) -> None:
         image = None
         if png:
             image_path = target.with_name(target.stem + "-histogram.png")
-            image_path.write_bytes(png)
+            write_atomically(image_path, png, "--report's histogram")
             image = image_path.name
-        target.write_text(class_to_markdown(report, image) + "\n", encoding="utf-8")
+        write_atomically(target, class_to_markdown(report, image) + "\n", "--report")
     else:
-        target.write_text(class_to_html(report), encoding="utf-8")
+        write_atomically(target, report_html(report), "--report")
+
+
+# ---------------------------------------------------------------- feedback per student
+def feedback_markdown(student: str, rows: list[GradedAnswer], report: ClassReport) -> str:
+    """One student's feedback as Markdown: every answer, its verdict, points and feedback."""
+    total = sum(r.points for r in rows)
+    lines = [
+        f"<!-- {FEEDBACK_MARK.decode()} -->",
+        f"# Feedback for {md_text(student)}",
+        "",
+        f"Total: **{points_text(total)}** of {points_text(report.max_total)} points.",
+    ]
+    order = {q.id: i for i, q in enumerate(report.questions)}
+    for row in sorted(rows, key=lambda r: order.get(r.question, len(order))):
+        answer = _answer_markdown(row)
+        written = md_text(" ; ".join(row.answer)[:300])
+        lines += [
+            "",
+            f"## {md_text(row.question)}: {row.verdict.replace('_', ' ')}, "
+            f"{points_text(row.points)} of {points_text(row.max_points)}",
+            "",
+            f"You wrote: {written or '(nothing)'}  ",
+            f"Read as: {answer}" if row.reading else "Read as: (not read)",
+            "",
+            sentence_markdown(row.feedback, md_text),
+        ]
+        if row.override:
+            comment = md_text(row.override.get("comment") or "")
+            lines += ["", f"Teacher: {comment or 'points set by your teacher'}"]
+    return "\n".join(lines) + "\n"
+
+
+def feedback_html(student: str, rows: list[GradedAnswer], report: ClassReport) -> str:
+    """One student's feedback as a standalone HTML page (maths as MathML)."""
+    from symgrad.render.grade_html import STYLE, esc
+
+    total = sum(r.points for r in rows)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='generator' content='{FEEDBACK_MARK.decode()}'>"
+        f"<title>Feedback for {esc(student)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>Feedback for {esc(student)}</h1><p>Total: <b>{points_text(total)}</b> of "
+        f"{points_text(report.max_total)} points.</p>"
+        + student_answers_html(rows, [q.id for q in report.questions])
+        + "</body></html>"
+    )
+
+
+def _answer_markdown(row: GradedAnswer) -> str:
+    """The answer as read (each part named when there are several), or as written."""
+    if not row.reading:
+        return md_text(" ; ".join(row.answer)[:300]) or "(no answer)"
+    if len(row.components) == 1:
+        return reading_latex(row.reading)
+    return "; ".join(
+        f"dJ/d{md_text(c['name'])} = {reading_latex(str(c['reading']))}" for c in row.components
+    )
+
+
+@renders(ClassReport, "feedback")
+def feedback_files(report: ClassReport, files: Mapping[str, Path], fmt: str) -> None:
+    """Write each student's feedback file (``files``: student -> path)."""
+    by_student: dict[str, list[GradedAnswer]] = {}
+    for row in report.rows:
+        by_student.setdefault(row.student, []).append(row)
+    page = feedback_html if fmt == "html" else feedback_markdown
+    for student, path in files.items():
+        write_atomically(path, page(student, by_student.get(student, []), report), "--feedback-dir")
+
+
+__all__ = ["class_to_markdown", "feedback_html", "feedback_markdown", "md_text", "terminal_text"]

@@ -469,9 +469,21 @@ class Trajectory(Renderable):
 
 
 # ---------------------------------------------------------------- grade
+#: what a graded answer can be: the mathematical verdicts, then the answers that could not be
+#: judged as mathematics (each its own code, never a mathematical mistake)
+MATHS_VERDICTS = ("correct", "incorrect", "unknown")
+READING_VERDICTS = ("blank", "unreadable", "too_long", "undefined_symbol", "wrong_shape")
+GRADE_VERDICTS = (*MATHS_VERDICTS, *READING_VERDICTS, "timeout")
+
+
 @dataclass(frozen=True)
 class GradedAnswer(Renderable):
-    """One graded answer: verdict, points, diagnosis codes and the feedback sentence."""
+    """One graded answer: verdict, points, diagnosis codes and the feedback sentence.
+
+    ``components`` hold, per part of the answer, ``name``, ``verdict``, ``codes``, ``points``
+    and ``reading`` (the part as understood, in Python syntax; empty when it was not read).
+    ``override`` is the teacher's: ``{"points", "comment", "auto_points"}``, or None.
+    """
 
     student: str
     question: str
@@ -482,11 +494,43 @@ class GradedAnswer(Renderable):
     feedback: str
     components: tuple[Mapping[str, object], ...]
     answer: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    override: Mapping[str, object] | None = None
+    fingerprint: str = ""
+
+    @property
+    def reading(self) -> str:
+        """The answer as understood (its parts joined by '; '), or '' when a part was not read."""
+        parts = [str(c.get("reading") or "") for c in self.components]
+        return "; ".join(parts) if all(parts) else ""
+
+    @property
+    def auto_points(self) -> float:
+        """The points symgrad gave, before any override of the teacher."""
+        return float(self.override["auto_points"]) if self.override else self.points
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    """Answers to one question that read the same (Gradescope's answer groups)."""
+
+    reading: str
+    count: int
+    verdict: str
+    points: float
+    codes: tuple[str, ...]
+    example: str
+    students: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class QuestionStats:
-    """How a class did on one question."""
+    """How a class did on one question: shares, points, codes, answer groups, discrimination.
+
+    ``discrimination`` is the item-rest correlation (the point-biserial coefficient for a
+    question scored right or wrong): the Pearson correlation between the points on this
+    question and each student's points on the other questions; None when either is constant.
+    """
 
     id: str
     loss: str
@@ -496,6 +540,11 @@ class QuestionStats:
     max_points: float
     codes: Mapping[str, int]
     examples: Mapping[str, tuple[str, str]]
+    loss_reading: str = ""
+    wrt: tuple[str, ...] = ()
+    groups: tuple[AnswerGroup, ...] = ()
+    discrimination: float | None = None
+    points_histogram: tuple[tuple[str, int], ...] = ()
 
     @property
     def share_correct(self) -> float:
@@ -504,7 +553,8 @@ class QuestionStats:
 
 @dataclass(frozen=True)
 class ClassReport(Renderable):
-    """The class at a glance: score distribution, per question the share correct and the mistakes."""
+    """The class at a glance: score distribution, per question the share correct and the
+    mistakes, and (``rows``) every student's answers with verdict, points and feedback."""
 
     answers: int
     graded: int
@@ -514,6 +564,8 @@ class ClassReport(Renderable):
     max_total: float
     questions: tuple[QuestionStats, ...]
     verdicts: Mapping[str, int]
+    rows: tuple[GradedAnswer, ...] = ()
+    hide_answer: bool = False
 
     @property
     def score_mean(self) -> float:
@@ -524,7 +576,8 @@ class ClassReport(Renderable):
         return render(self, "html")
 
     def write(self, path) -> None:
-        """Write the report: ``.html`` or ``.md`` (with a histogram image when matplotlib is there)."""
+        """Write the report: ``.html`` (standalone, maths as MathML) or ``.md`` (maths as
+        ``$...$``, with a histogram image when matplotlib is there)."""
         render(self, "file", path)
 
 

@@ -3,10 +3,15 @@
 Every answer is read on the path single ``check`` uses (:mod:`symgrad.teaching.reading`), under
 the question's assumptions, constraints and definitions: one claim per component, a
 derivation of several lines (or a one-line chain ``A = B = C``) line by line with its last
-line checked against the question. The outcome is plain data (picklable, for workers and
-Dask): a verdict, components with codes and feedback, the reading. A name the question does
-not define is ``undefined_symbol`` (never ``incorrect``), an unreadable answer ``syntax``, a
-spent budget ``timeout``.
+line checked against the question; a derivation (or one line) that names its parts
+(``dJ/dw = ...``, ``dJ/db = ...``) is judged part by part. LaTeX pasted into a text
+question is read as LaTeX, and the feedback says so.
+
+What cannot be judged as mathematics has its own verdict and code, never ``incorrect``:
+``blank`` (no answer), ``too_long``, ``unreadable`` (with the reason, in words for a
+student), ``undefined_symbol`` (a name the question does not define), ``wrong_shape``
+(the wrong number of parts, or a matrix of the wrong shape), and ``timeout``. The outcome
+is plain data (picklable, for workers and Dask).
 """
 
 from __future__ import annotations
@@ -15,25 +20,95 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from symgrad.errors import BudgetError, SymgradError, UndefinedSymbolError
+from symgrad.errors import BudgetError, ParseError, SymgradError, UndefinedSymbolError
+from symgrad.exact.printing import to_str
+from symgrad.teaching.answer_forms import (
+    MAX_CLAIM,
+    MAX_DERIVATION,
+    derivative_named,
+    for_students,
+    is_blank,
+    is_derivation,
+    looks_like_latex,
+    named_parts,
+    unwrap_latex,
+)
 
 if TYPE_CHECKING:
-    from symgrad.teaching.grade import Question
+    from symgrad.teaching.key import Question
+
+#: a row's verdict when its parts differ: the first of these that a part has
+PRECEDENCE = (
+    "blank", "too_long", "unreadable", "wrong_shape", "undefined_symbol", "timeout",
+    "incorrect", "unknown",
+)  # fmt: skip
+READ_AS_LATEX = "your answer was read as LaTeX"
 
 
 def grade_answer(
     question: Question, parts: Sequence[str], fmt: str, timeout: float, hide: bool
 ) -> dict:
     """Judge one answer; the outcome as plain data (picklable, for workers and Dask)."""
+    parts = [str(p) for p in parts]
+    if all(is_blank(p) for p in parts):
+        return outcome_of(question, "blank", "no answer was given")
+    longest = max(len(p) for p in parts)
+    if longest > MAX_DERIVATION or (longest > MAX_CLAIM and not any(map(is_derivation, parts))):
+        limit = MAX_DERIVATION if longest > MAX_DERIVATION else MAX_CLAIM
+        return outcome_of(
+            question, "too_long", f"the answer has {longest} characters; at most {limit} are read"
+        )
+    if fmt == "text" and any(looks_like_latex(p) for p in parts):
+        outcome = _judge(question, [unwrap_latex(p) for p in parts], "latex", timeout, hide)
+        if not _unread(outcome):
+            if any(c.get("reading") for c in outcome["components"]):
+                outcome["notes"] = [READ_AS_LATEX]
+            return outcome
+        plain = _judge(question, parts, "text", timeout, hide)
+        return outcome if _unread(plain) else plain
+    return _judge(question, parts, fmt, timeout, hide)
+
+
+def _unread(outcome: dict) -> bool:
+    return all(c["verdict"] in ("unreadable", "blank") for c in outcome["components"])
+
+
+def _judge(question: Question, parts: list[str], fmt: str, timeout: float, hide: bool) -> dict:
+    """The answer's parts judged as the question asks: one per component (reordered when
+    they name their parameters), or one answer that names its parts."""
+    latex = fmt == "latex"
+    if len(parts) != len(question.wrt):
+        named = named_parts(parts[0], question.wrt, latex) if len(parts) == 1 else None
+        if named is None:
+            return outcome_of(
+                question,
+                "wrong_shape",
+                f"the question asks for {len(question.wrt)} part(s) ("
+                + "; ".join(f"dJ/d{w}" for w in question.wrt)
+                + f") separated by ';', the answer has {len(parts)}",
+            )
+        return _by_component(question, [named.get(w, "") for w in question.wrt], fmt, timeout, hide)
+    parts = _in_order(parts, question.wrt, latex)
+    if any(is_blank(p) for p in parts) and len(parts) > 1:
+        return _by_component(question, parts, fmt, timeout, hide)
+    return _whole(question, parts, fmt, timeout, hide)
+
+
+def _in_order(parts: list[str], wrt: Sequence[str], latex: bool) -> list[str]:
+    """Parts that each name their parameter (``dJ/db = ...; dJ/dw = ...``), in ``wrt``'s order."""
+    if len(parts) < 2:
+        return parts
+    names = [derivative_named(p, latex) for p in parts]
+    if None in names or sorted(names) != sorted(wrt) or names == list(wrt):
+        return parts
+    by_name = dict(zip(names, parts))
+    return [by_name[w] for w in wrt]
+
+
+def _whole(question: Question, parts: list[str], fmt: str, timeout: float, hide: bool) -> dict:
+    """All components at once (one derivation, or one claim per component)."""
     from symgrad.teaching.line_by_line import check_derivation
 
-    if len(parts) != len(question.wrt):
-        return _outcome(
-            question,
-            "syntax",
-            [("syntax",) for _ in question.wrt],
-            f"expected {len(question.wrt)} component(s) separated by ';', got {len(parts)}",
-        )
     derivation = None
     try:
         if len(parts) == 1 and len(question.wrt) == 1:
@@ -57,20 +132,14 @@ def grade_answer(
         result = _checked(question, parts, latex, timeout if derivation is None else timeout * 0.4,
                           hide, lets)  # fmt: skip
     except BudgetError as error:
-        return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], error.one_line())
+        return outcome_of(question, "timeout", error.one_line())
     except SymgradError as error:
-        if isinstance(error, UndefinedSymbolError) and (len(question.wrt) == 1 or derivation):
-            return _outcome(
-                question,
-                "undefined_symbol",
-                [("undefined_symbol",) for _ in question.wrt],
-                _undefined_feedback(error),
-            )
-        if len(question.wrt) > 1 and derivation is None:
-            return _by_component(question, parts, fmt == "latex", timeout, hide)
-        return _outcome(question, "syntax", [("syntax",) for _ in question.wrt], error.one_line())
+        if len(question.wrt) > 1 and derivation is None and not isinstance(error, BudgetError):
+            return _by_component(question, parts, fmt, timeout, hide)
+        verdict, reason = reading_verdict(error)
+        return outcome_of(question, verdict, reason)
     if result.verdict == "unknown" and "time budget" in result.reason:
-        return _outcome(question, "timeout", [("timeout",) for _ in question.wrt], result.reason)
+        return outcome_of(question, "timeout", result.reason)
     components = [_component_record(question, c) for c in result.components]
     if derivation is not None and derivation.first_wrong is not None:
         _add_derivation_feedback(components[0], derivation, question, hide)
@@ -80,6 +149,22 @@ def grade_answer(
         "understood": result.understood,
         "reason": result.reason,
     }
+
+
+def reading_verdict(error: SymgradError) -> tuple[str, str]:
+    """(verdict, reason for the student) of an answer that could not be read."""
+    from symgrad.teaching.matrices import ShapeError
+
+    if isinstance(error, UndefinedSymbolError):
+        return "undefined_symbol", _undefined_feedback(error)
+    if isinstance(error, ShapeError):
+        return "wrong_shape", for_students(error.one_line())
+    message = error.message if isinstance(error, ParseError) else error.one_line()
+    if "exceeds the limit" in message or "longer than" in message or "more than" in message:
+        return "too_long", for_students(error.one_line())
+    if "empty expression" in message or "is empty" in message:
+        return "blank", "no answer was given"
+    return "unreadable", for_students(error.one_line())
 
 
 def _loss_for(question: Question, latex: bool):
@@ -122,45 +207,23 @@ def _component_record(question: Question, c) -> dict:
         "codes": list(c.codes),
         "feedback": [question.feedback.get(code, text) for code, text in zip(c.codes, c.diagnosis)]
         + list(c.diagnosis[len(c.codes) :]),
+        "reading": to_str(c.claim)[:2000],
     }
 
 
-def _by_component(question: Question, parts, latex: bool, timeout: float, hide: bool) -> dict:
-    """Each component on its own, when one of them cannot be read (the others keep credit)."""
+def _by_component(question: Question, parts, fmt: str, timeout: float, hide: bool) -> dict:
+    """Each component on its own (one unreadable or blank part keeps the others' credit)."""
     components = []
     share = timeout / max(1, len(parts))
     for name, part in zip(question.wrt, parts):
-        single = dataclasses.replace(
-            question,
-            wrt=(name,),
-            points=(1.0,),
-        )
-        try:
-            result = _checked(single, [part], latex, share, hide)
-            components.append(_component_record(single, result.components[0]))
-        except BudgetError as error:
-            components.append(
-                {
-                    "name": name,
-                    "verdict": "timeout",
-                    "codes": ["timeout"],
-                    "feedback": [error.one_line()],
-                }  # fmt: skip
-            )
-        except SymgradError as error:
-            undefined = isinstance(error, UndefinedSymbolError)
-            kind = "undefined_symbol" if undefined else "syntax"
-            text = _undefined_feedback(error) if undefined else error.one_line()
-            components.append({"name": name, "verdict": kind, "codes": [kind], "feedback": [text]})
+        single = dataclasses.replace(question, wrt=(name,), points=(1.0,))
+        if is_blank(part):
+            components.append(_reading_component(name, "blank", "no answer was given"))
+            continue
+        outcome = _whole(single, [part], fmt, share, hide)
+        components.append(outcome["components"][0])
     verdicts = {c["verdict"] for c in components}
-    verdict = next(
-        (
-            v
-            for v in ("syntax", "undefined_symbol", "timeout", "incorrect", "unknown")
-            if v in verdicts
-        ),
-        "correct",
-    )
+    verdict = next((v for v in PRECEDENCE if v in verdicts), "correct")
     return {"verdict": verdict, "components": components, "understood": "", "reason": ""}
 
 
@@ -201,15 +264,6 @@ def _undefined_feedback(error: UndefinedSymbolError) -> str:
     )
 
 
-def is_derivation(answer: str) -> bool:
-    """An answer of several lines (or LaTeX align rows) is a derivation, judged line by line
-    (the rows of a ``cases`` block are one expression)."""
-    from symgrad.teaching.line_by_line import protect_cases
-
-    rows = [r for r in protect_cases(answer).replace("\\\\", "\n").split("\n") if r.strip()]
-    return len(rows) > 1
-
-
 def _add_derivation_feedback(
     component: dict, derivation, question: Question, hide: bool = False
 ) -> None:
@@ -225,12 +279,15 @@ def _add_derivation_feedback(
     component["feedback"] = [*component["feedback"], question.feedback.get("wrong_line", sentence)]
 
 
-def _outcome(question: Question, verdict: str, codes, reason: str) -> dict:
-    components = [
-        {"name": name, "verdict": verdict, "codes": list(c), "feedback": [reason]}
-        for name, c in zip(question.wrt, codes)
-    ]
+def _reading_component(name: str, verdict: str, reason: str) -> dict:
+    codes = [] if verdict == "unknown" else [verdict]
+    return {"name": name, "verdict": verdict, "codes": codes, "feedback": [reason], "reading": ""}
+
+
+def outcome_of(question: Question, verdict: str, reason: str) -> dict:
+    """Every component with the same verdict (and that verdict as its code)."""
+    components = [_reading_component(name, verdict, reason) for name in question.wrt]
     return {"verdict": verdict, "components": components, "understood": "", "reason": reason}
 
 
-__all__ = ["grade_answer", "is_derivation"]
+__all__ = ["PRECEDENCE", "grade_answer", "is_derivation", "outcome_of", "reading_verdict"]

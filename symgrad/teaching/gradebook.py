@@ -2,14 +2,18 @@
 
 The column layout is the one Moodle and Canvas import: an identifier column,
 then one column per question headed with its id and maximum, then the total.
-A cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return) is written with a leading quote.
+A question the student has no answer to is an empty cell (no submission); a blank
+answer scores 0. A cell that a spreadsheet would run as a formula (starting, after
+any spaces, with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed)
+is written with a leading quote; :func:`unsafe_cell` takes it off again.
 
 >>> from symgrad.results import GradedAnswer
 >>> rows = [GradedAnswer("ann", "q1", "correct", 2.0, 2.0, (), "correct", ())]
 >>> print(gradebook_csv(rows, {"q1": 2.0}), end="")
 student,q1 (2),total (2)
 ann,2,2
+>>> safe_cell("=1+1"), unsafe_cell(safe_cell("=1+1"))
+("'=1+1", '=1+1')
 """
 
 from __future__ import annotations
@@ -20,17 +24,29 @@ from collections.abc import Mapping, Sequence
 
 from symgrad.results import GradedAnswer
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def safe_cell(value: object) -> str:
-    """A CSV cell that no spreadsheet runs as a formula."""
+    """A CSV cell that no spreadsheet runs as a formula (a leading quote where needed; a
+    cell that starts with a quote gets one more, so :func:`unsafe_cell` is its inverse)."""
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.lstrip(" ").startswith(FORMULA_STARTS) or text.startswith("'"):
+        return "'" + text
+    return text
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+def unsafe_cell(text: str) -> str:
+    """The value a :func:`safe_cell` cell stands for."""
+    return text[1:] if text.startswith("'") else text
+
+
+def points_text(value: float) -> str:
+    """Points as a spreadsheet reads them: ``2``, ``1.5``, ``0.333333`` (never ``1e+06``)."""
+    rounded = round(float(value), 6)
+    if rounded.is_integer():
+        return str(int(rounded))
+    return f"{rounded:.6f}".rstrip("0").rstrip(".")
 
 
 def gradebook_rows(
@@ -42,13 +58,13 @@ def gradebook_rows(
         students.setdefault(row.student, {})[row.question] = row.points
     header = [
         "student",
-        *(f"{q} ({_number(m)})" for q, m in maxima.items()),
-        f"total ({_number(sum(maxima.values()))})",
+        *(safe_cell(f"{q} ({points_text(m)})") for q, m in maxima.items()),
+        f"total ({points_text(sum(maxima.values()))})",
     ]
     table = []
     for student, points in students.items():
-        cells = [_number(points[q]) if q in points else "" for q in maxima]
-        table.append([safe_cell(student), *cells, _number(sum(points.values()))])
+        cells = [points_text(points[q]) if q in points else "" for q in maxima]
+        table.append([safe_cell(student), *cells, points_text(sum(points.values()))])
     return header, table
 
 
@@ -60,3 +76,6 @@ def gradebook_csv(rows: Sequence[GradedAnswer], maxima: Mapping[str, float]) -> 
     writer.writerow(header)
     writer.writerows(table)
     return out.getvalue()
+
+
+__all__ = ["gradebook_csv", "gradebook_rows", "points_text", "safe_cell", "unsafe_cell"]

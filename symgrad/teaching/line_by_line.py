@@ -311,6 +311,10 @@ def check_derivation(
     ``constraints`` hold for every line, as in :func:`symgrad.teaching.check.check`; with
     ``hint`` no true derivative (nor its value at a witness) is shown.
     """
+    if not isinstance(text, str):
+        raise ProblemError(f"a derivation is text, not {type(text).__name__}")
+    if loss is not None and not isinstance(loss, str):
+        raise ProblemError(f"the loss of a derivation is text, not {type(loss).__name__}")
     budget = Budget(timeout)
     statements, latex = read_derivation(text, latex_input)
     definitions: dict[str, str] = {}

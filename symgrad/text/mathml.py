@@ -115,3 +115,71 @@ def derivative_mathml(parameter: str, of: str = "J") -> str:
         f"<math><mfrac><mrow><mi>∂</mi><mi>{html.escape(of)}</mi></mrow>"
         f"<mrow><mi>∂</mi>{denominator}</mrow></mfrac></math>"
     )
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_]\w*)|(?P<transpose>\.T\b|')"
+    r"|(?P<power>\*\*|\^)|(?P<op>[-+*/@=,<>]|\u2212)|(?P<open>[(\[{])|(?P<close>[)\]}])"
+    r"|(?P<other>\S))"
+)
+_OPERATORS = {"*": "&InvisibleTimes;", "@": "&InvisibleTimes;", "-": "\u2212"}
+
+
+def linear_mathml(text: str, limit: int = TEXT_LIMIT) -> str:
+    """An expression written out token by token as MathML (names, numbers, operators, ``A.T``
+    as a transpose, ``x**2`` as a power): for readings SymPy cannot rebuild, such as matrix
+    expressions (``X.T @ (X @ w - y)``). Longer than ``limit`` characters: cut off."""
+    if len(text) > limit:
+        text = text[:limit]
+        cut = "<mo>\u2026</mo>"
+    else:
+        cut = ""
+    items: list[str] = []
+    stack: list[int] = []
+    superscript = False
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group(match.lastgroup)
+        item = _token_mathml(kind, value)
+        if kind == "open":
+            stack.append(len(items))
+        if kind == "transpose" and items:
+            base = _last_operand(items, stack)
+            items[base:] = [f"<msup><mrow>{''.join(items[base:])}</mrow><mi>\u22a4</mi></msup>"]
+            continue
+        if superscript and items:
+            items[-1] = f"<msup>{items[-1]}{item}</msup>"
+            superscript = False
+            continue
+        if kind == "power":
+            superscript = True
+            continue
+        items.append(item)
+        if kind == "close" and stack:
+            stack.pop()
+    return f"<math><mrow>{''.join(items)}{cut}</mrow></math>"
+
+
+def _token_mathml(kind: str, value: str) -> str:
+    if kind == "number":
+        return f"<mn>{value}</mn>"
+    if kind == "name":
+        return (
+            _Printer()._symbol(value).toxml()
+            if len(value) < 40
+            else f"<mi>{html.escape(value)}</mi>"
+        )
+    if kind == "op":
+        return f"<mo>{_OPERATORS.get(value, html.escape(value))}</mo>"
+    return f"<mo>{html.escape(value)}</mo>"
+
+
+def _last_operand(items: list[str], stack: list[int]) -> int:
+    """Where the operand just before a transpose starts: its bracket, or its last token."""
+    if items[-1] == "<mo>)</mo>":
+        depth = 0
+        for index in range(len(items) - 1, -1, -1):
+            depth += items[index] == "<mo>)</mo>"
+            depth -= items[index] == "<mo>(</mo>"
+            if depth == 0:
+                return index
+    return len(items) - 1

@@ -48,14 +48,16 @@ def split_constraints(
         one_hot = _ONE_HOT.match(item)
         if member:
             symbol = real_symbol(check_name(normalize_name(member.group(1)), "constrained symbol"))
-            values = [parse_number(v) for v in member.group(2).split(",") if v.strip()]
+            texts = [v for v in member.group(2).split(",") if v.strip()]
+            _check_count(len(texts), item)
+            values = [parse_number(v) for v in texts]
             if not values:
                 raise ProblemError(f"constraint {quote(item)} lists no values")
             choices.append([{symbol: v} for v in dict.fromkeys(values)])
         elif one_hot:
-            names = [
-                check_name(n.strip(), "label") for n in one_hot.group(1).split(",") if n.strip()
-            ]
+            texts = [n for n in one_hot.group(1).split(",") if n.strip()]
+            _check_count(len(texts), item)
+            names = [check_name(n.strip(), "label") for n in texts]
             if len(names) < 2:
                 raise ProblemError(f"constraint {quote(item)} needs two or more labels")
             symbols = [real_symbol(n) for n in names]
@@ -64,9 +66,21 @@ def split_constraints(
             )
         else:
             relations.append(item)
+    count = 1
+    for options in choices:  # counted before any case is built
+        count *= len(options)
+        if count > MAX_CASES:
+            raise ProblemError(f"the constraints allow more than {MAX_CASES} cases")
     cases: list[dict[sympy.Symbol, sympy.Expr]] = [{}]
     for options in choices:
         cases = [{**case, **option} for case, option in itertools.product(cases, options)]
-        if len(cases) > MAX_CASES:
-            raise ProblemError(f"the constraints allow more than {MAX_CASES} cases")
     return cases, relations
+
+
+def _check_count(count: int, item: str) -> None:
+    """Refuse a constraint with more values or labels than cases are checked, before any
+    of them is read."""
+    if count > MAX_CASES:
+        raise ProblemError(
+            f"constraint {quote(item)} allows {count} cases; at most {MAX_CASES} are checked"
+        )

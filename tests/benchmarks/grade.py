@@ -8,6 +8,10 @@ repeats, as in a real class. Reported: wall time, answers per second, peak
 resident memory of the grading processes, and the same answers judged by plain
 SymPy (parse with implicit multiplication, ``simplify(claim - diff(loss))``,
 no diagnosis, no certificate) on a sample of ``--baseline`` answers, scaled.
+
+A second table times what a teacher gets afterwards, for the same class: the HTML report
+(every answer typeset as MathML), the Markdown report, the gradebook and one feedback file
+per student, against plain SymPy's MathML printer on the same readings.
 """
 
 from __future__ import annotations
@@ -124,6 +128,53 @@ def main() -> None:
         f"{'yes' if seconds <= 60 else 'NO'} |"
     )
     print("verdicts:", dict(report.verdicts))
+    outputs(rows, report)
+
+
+def outputs(rows, report) -> None:
+    """Time the report, gradebook and feedback files against plain SymPy's MathML printer."""
+    import sympy
+    from sympy.parsing.sympy_parser import parse_expr
+
+    from symgrad.render.grade import class_to_markdown
+    from symgrad.render.grade_html import report_html
+    from symgrad.results import render
+    from symgrad.teaching.files import safe_file_names
+    from symgrad.teaching.gradebook import gradebook_csv
+
+    timings = {}
+    start = time.perf_counter()
+    html = report_html(report)
+    timings["report.html"] = (time.perf_counter() - start, len(html))
+    start = time.perf_counter()
+    markdown = class_to_markdown(report)
+    timings["report.md"] = (time.perf_counter() - start, len(markdown))
+    start = time.perf_counter()
+    book = gradebook_csv(rows, {q.id: q.max_points for q in report.questions})
+    timings["gradebook.csv"] = (time.perf_counter() - start, len(book))
+    with tempfile.TemporaryDirectory() as folder:
+        students = sorted({r.student for r in rows})
+        names = safe_file_names(students, ".md")
+        start = time.perf_counter()
+        render(report, "feedback", {s: Path(folder) / names[s] for s in students}, "markdown")
+        timings["feedback files"] = (time.perf_counter() - start, len(students))
+    local = {"lambda_": sympy.Symbol("lambda"), "sigmoid": sympy.Function("sigmoid")}
+    start = time.perf_counter()
+    for row in rows:
+        for component in row.components:
+            if component.get("reading"):
+                text = str(component["reading"]).replace("lambda", "lambda_")
+                expression = parse_expr(text, local_dict=local)
+                sympy.printing.mathml(expression, printer="presentation")
+    plain = time.perf_counter() - start
+    print()
+    print("| output | symgrad | size | plain SymPy MathML of the readings | ratio |")
+    print("|---|---|---|---|---|")
+    for name, (seconds, size) in timings.items():
+        unit = "files" if name == "feedback files" else "bytes"
+        ratio = f"{seconds / plain:.2f}x" if name == "report.html" else ""
+        shown = f"{plain:.2f} s" if name == "report.html" else ""
+        print(f"| {name} | {seconds:.2f} s | {size} {unit} | {shown} | {ratio} |")
 
 
 if __name__ == "__main__":

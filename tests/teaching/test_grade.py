@@ -32,13 +32,13 @@ EXPECTED = {
     ("s05", "q1"): ("correct", 1, ()),  # 'wx' is read as w*x: w and x are the loss's names
     ("s06", "q1"): ("incorrect", 0, ("antiderivative",)),  # d/dw[-(y - wx)^3/(3x)] = J
     ("s07", "q1"): ("incorrect", 0, ("wrong_variable",)),  # dJ/dx = -2w(y - wx)
-    ("s08", "q1"): ("syntax", 0, ("syntax",)),  # unbalanced bracket
+    ("s08", "q1"): ("unreadable", 0, ("unreadable",)),  # unbalanced bracket
     ("s01", "q2"): ("correct", 2, ()),
     ("s02", "q2"): ("incorrect", 0, ("sign_error",)),
     ("s03", "q2"): ("incorrect", 1, ("missing_chain_factor",)),  # lacks d(wx + b)/dw = x
     ("s04", "q2"): ("incorrect", 1, ("extra_factor",)),  # dJ/db times x
     ("s05", "q2"): ("correct", 2, ()),  # expanded form
-    ("s06", "q2"): ("syntax", 0, ("syntax",)),  # one component for two parameters
+    ("s06", "q2"): ("wrong_shape", 0, ("wrong_shape",)),  # one part for two parameters
     ("s07", "q2"): ("correct", 2, ()),
     ("s08", "q2"): ("correct", 2, ()),  # sigmoid written out
     ("s01", "q3"): ("correct", 2, ()),
@@ -56,7 +56,7 @@ EXPECTED = {
     ("s05", "q4"): ("incorrect", 0, ("constant_factor",)),  # twice the derivative
     ("s06", "q4"): ("incorrect", 1, ("missing_factor",)),  # lacks the factor v
     ("s07", "q4"): ("correct", 2, ()),
-    ("s08", "q4"): ("syntax", 0, ("syntax", "other")),  # \operatorname{foo} is refused; 1 is wrong
+    ("s08", "q4"): ("unreadable", 0, ("unreadable", "other")),  # \operatorname{foo}; 1 is wrong
     ("s01", "q5"): ("correct", 1, ()),
     ("s02", "q5"): ("incorrect", 0, ("one_term_wrong",)),  # 1 for sign(w): right only for w > 0
     ("s03", "q5"): ("incorrect", 0, ("rounded_decimal",)),  # 0.333 * 3 = 0.999
@@ -64,7 +64,7 @@ EXPECTED = {
     ("s05", "q5"): ("incorrect", 0, ("antiderivative",)),
     ("s06", "q5"): ("correct", 1, ()),
     ("s07", "q5"): ("correct", 1, ()),
-    ("s08", "q5"): ("syntax", 0, ("syntax",)),  # empty
+    ("s08", "q5"): ("blank", 0, ("blank",)),  # empty
 }
 
 
@@ -102,7 +102,9 @@ def test_graded_file_holds_every_row(graded):
     record = json.loads(lines[0])
     assert set(record) == {
         "student", "question", "verdict", "points", "max_points", "codes", "feedback", "components",
+        "notes", "override", "fingerprint",
     }  # fmt: skip
+    assert {"name", "verdict", "codes", "points", "reading"} == set(record["components"][0])
 
 
 def test_report_in_markdown_and_html(graded, tmp_path):
@@ -111,9 +113,11 @@ def test_report_in_markdown_and_html(graded, tmp_path):
     report.write(tmp_path / "r.html")
     markdown = (tmp_path / "r.md").read_text()
     assert "## Score distribution" in markdown and "| q3 | 4/8 (50%)" in markdown
-    assert "a student wrote" in markdown and "s0" not in markdown  # anonymised
+    assert "a student wrote" in markdown and "## Students" in markdown
+    assert "| s01 | 1 | 2 | 2 | 2 | 1 | 8 |" in markdown  # every student with their points
     html = (tmp_path / "r.html").read_text()
-    assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64" in html
+    assert html.startswith("<!DOCTYPE html>") and "<svg class='histogram'" in html
+    assert "http" not in html.replace("http-equiv", "")  # nothing outside the file
 
 
 # ---------------------------------------------------------------- every diagnosis code
@@ -206,7 +210,8 @@ def test_hostile_and_slow_answers_do_not_stop_the_batch(tmp_path):
     ]
     rows, _ = grade(KEY, answers, workers=2, answer_timeout=2)
     verdicts = {r.student: r.verdict for r in rows}
-    assert verdicts["h1"] == verdicts["h2"] == verdicts["h3"] == verdicts["h4"] == "syntax"
+    assert verdicts["h1"] == verdicts["h2"] == verdicts["h3"] == "unreadable"
+    assert verdicts["h4"] == "too_long"
     assert verdicts["h5"] == "correct"
     assert verdicts["h6"] in ("timeout", "correct", "unknown")
     assert not Path("/tmp/pwned_grade").exists()
@@ -281,7 +286,9 @@ def test_dask_cluster_gives_the_same_results_as_the_local_pool(graded):
 # ---------------------------------------------------------------- the command line
 def test_cli_example_class(tmp_path):
     os.chdir(tmp_path)
-    result = runner.invoke(app, ["grade", "--example", "--report", "report.html", "--json"])
+    result = runner.invoke(
+        app, ["grade", "--example", "--report", "report.html", "--out", "graded.jsonl", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["answers"] == data["graded"] == 40
@@ -373,7 +380,7 @@ def test_declared_functions_are_graded():
 def test_one_unreadable_component_keeps_the_others_credit():
     question = {"id": "q", "loss": "w**2*b", "wrt": ["w", "b"], "points": [2, 3]}
     rows, _ = _one(question, [{"student": "a", "question": "q", "answer": "2 w b; w^2("}])
-    assert rows[0].points == 2 and rows[0].verdict == "syntax"
+    assert rows[0].points == 2 and rows[0].verdict == "unreadable"
 
 
 def test_latex_spacing_is_not_a_component_separator():
@@ -452,7 +459,7 @@ LOGISTIC_KEY = {
         ("(σ(wx + b) - y) x", "correct", ()),
         ("(a - y) x", "undefined_symbol", ("undefined_symbol",)),  # never incorrect
         ("p - y", "incorrect", ("missing_chain_factor",)),
-        ("(p - y x", "syntax", ("syntax",)),
+        ("(p - y x", "unreadable", ("unreadable",)),
     ],
 )
 def test_a_key_let_table_and_the_undefined_symbol_code(answer, verdict, codes):

@@ -1,0 +1,87 @@
+"""Points per component: all or nothing by default, a key's rubric per diagnosis code."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from symgrad.errors import ProblemError
+from symgrad.teaching.grade import grade
+from symgrad.teaching.key import Question, load_key
+from symgrad.teaching.scoring import component_points
+
+RUBRIC_KEY = {
+    "question": [
+        {
+            "id": "q",
+            "loss": "(y - w x)^2",
+            "wrt": ["w"],
+            "points": 3,
+            "rubric": {"constant_factor": 2, "sign_error": 1, "wrong_line": 2.5},
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    "answer, points, why",
+    [
+        ("-2x(y - wx)", 3, "correct: the part's points"),
+        ("-x(y - wx)", 2, "a forgotten factor 2: the rubric's 2 of 3"),
+        ("2x(y - wx)", 1, "a sign error: the rubric's 1"),
+        ("-2w(y - wx)", 0, "a mistake the rubric does not name earns nothing"),
+        ("dJ/dw = -2x(y - wx)\n= -2xy + 2wx^2 + 1\n= -2x(y - wx)", 2.5, "a wrong line, right end"),
+        ("", 0, "blank"),
+    ],
+)
+def test_a_rubric_gives_points_per_mistake(answer, points, why):
+    rows, _ = grade(RUBRIC_KEY, [{"student": "s", "question": "q", "answer": answer}])
+    assert rows[0].points == points, (why, rows[0].codes, rows[0].feedback)
+
+
+def test_without_a_rubric_a_part_is_all_or_nothing():
+    key = {"question": [dict(RUBRIC_KEY["question"][0], rubric=None)]}
+    key["question"][0].pop("rubric")
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": "-x(y - wx)"}])
+    assert rows[0].points == 0
+
+
+def test_each_part_is_capped_by_its_own_points():
+    key = {
+        "question": [
+            {"id": "q", "loss": "(y - w x - b)^2", "wrt": ["w", "b"], "points": [2, 1],
+             "rubric": {"sign_error": 5}}
+        ]
+    }  # fmt: skip
+    rows, _ = grade(key, [{"student": "s", "question": "q", "answer": "2x(y-wx-b); 2(y-wx-b)"}])
+    assert [c["points"] for c in rows[0].components] == [2, 1] and rows[0].points == 3
+
+
+@given(
+    part=st.floats(0, 100, allow_nan=False),
+    amounts=st.dictionaries(st.sampled_from(["a", "b", "c"]), st.floats(0, 200, allow_nan=False)),
+    codes=st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=3),
+    verdict=st.sampled_from(["correct", "incorrect", "unknown", "blank"]),
+)
+def test_component_points_stay_within_the_part(part, amounts, codes, verdict):
+    question = Question("q", "w", ("w",), points=(part,), rubric=amounts)
+    points = component_points(question, 0, {"verdict": verdict, "codes": codes})
+    assert 0 <= points <= part
+    if verdict != "correct" and any(c not in amounts for c in codes):
+        assert points == 0  # a mistake the rubric does not name earns nothing
+    if verdict == "correct" and not set(codes) & set(amounts):
+        assert points == part
+
+
+@pytest.mark.parametrize(
+    "rubric, message",
+    [
+        ({"sign_error": -1}, "from 0 to 1e6"),
+        ({"sign_error": float("inf")}, "from 0 to 1e6"),
+        ({"sign error!": 1}, "is not a code"),
+        ({"sign_error": "1"}, "from 0 to 1e6"),
+        ("sign_error = 1", "maps diagnosis codes"),
+    ],
+)
+def test_a_bad_rubric_is_a_bad_key(rubric, message):
+    with pytest.raises(ProblemError, match=message):
+        load_key({"question": [dict(RUBRIC_KEY["question"][0], rubric=rubric)]})

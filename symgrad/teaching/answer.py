@@ -151,6 +151,17 @@ def _whole(question: Question, parts: list[str], fmt: str, timeout: float, hide:
     }
 
 
+# what the reader says of text too long to read (characters, parts, terms, digits typed);
+# a short text whose value is too large (9**9**9**9) or too deep is unreadable, with the reason
+_TOO_LONG = (
+    "characters exceeds the limit",
+    "parts",
+    "a sum of more than",
+    "number literal of",
+    "longer than",
+)
+
+
 def reading_verdict(error: SymgradError) -> tuple[str, str]:
     """(verdict, reason for the student) of an answer that could not be read."""
     from symgrad.teaching.matrices import ShapeError
@@ -160,7 +171,7 @@ def reading_verdict(error: SymgradError) -> tuple[str, str]:
     if isinstance(error, ShapeError):
         return "wrong_shape", for_students(error.one_line())
     message = error.message if isinstance(error, ParseError) else error.one_line()
-    if "exceeds the limit" in message or "longer than" in message or "more than" in message:
+    if any(sign in message for sign in _TOO_LONG):
         return "too_long", for_students(error.one_line())
     if "empty expression" in message or "is empty" in message:
         return "blank", "no answer was given"

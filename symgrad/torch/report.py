@@ -16,7 +16,10 @@ from symgrad.torch.graph import Graph
 from symgrad.torch.models import OPTIMIZERS, Analysis
 
 PERMUTABLE = "permutations of its units leave the loss unchanged"
-STILL = "its weights never move (their gradient is exactly 0 while they keep their values)"
+STILL_WHY = "their gradient is exactly 0 while they keep their values"
+STILL = f"its weights never move ({STILL_WHY})"
+FROZEN_WHY = "frozen: requires_grad=False"
+FROZEN = f"its weights never move ({FROZEN_WHY})"
 
 
 def layer_tensors(graph: Graph) -> dict[str, str]:
@@ -41,13 +44,15 @@ def _units(analysis: Analysis, node: int, size: int) -> tuple[int, int]:
     return size, 1
 
 
-def _moving(analysis: Analysis, node: int) -> list:
-    """The proven symmetries that permute this axis."""
+def _moving(analysis: Analysis, node: int, still: bool = False) -> list:
+    """The proven symmetries that permute this axis: those that merge units first; for
+    weights that never move, only those (their stillness is the argument otherwise)."""
     dims = analysis.found.classes.dims
-    return [s for s, classes in analysis.used if dims.contains(node, s.root)
-            and any(len(c) > 1 for c in classes)] or [
-        s for s, _ in analysis.used if dims.contains(node, s.root)
-    ]  # fmt: skip
+    merging = [s for s, classes in analysis.used if dims.contains(node, s.root)
+               and any(len(c) > 1 for c in classes)]  # fmt: skip
+    if merging or still:
+        return merging
+    return [s for s, _ in analysis.used if dims.contains(node, s.root)]
 
 
 def _width(analysis: Analysis, tensor: str, size: int, blocks: int) -> int:
@@ -99,8 +104,8 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
         return _heads(analysis, tensor, node, graph.heads.get(layer, 0))
     units, blocks = _units(analysis, node, size)
     unit = kind if units != 1 else kind[:-1]
-    moving = _moving(analysis, node)
     still = tensor in analysis.still
+    moving = _moving(analysis, node, still)
     if not moving and not still:
         reason = analysis.found.reason(node) or "no symmetry of the loss permutes its units"
         return _unclaimed(units, unit, reason)
@@ -108,7 +113,7 @@ def _entry(graph, analysis: Analysis, layer: str, tensor: str, size: int, kind: 
         "units": units,
         "effective_width": _width(analysis, tensor, size, blocks),
         "unit": unit,
-        "argument": PERMUTABLE if moving else STILL,
+        "argument": PERMUTABLE if moving else FROZEN if tensor in graph.frozen else STILL,
     }
     together = sorted({m for s in moving if not s.stacks for m in s.layers} - {layer})
     if together:
@@ -197,6 +202,13 @@ def _line(graph: Graph, layer: str, tensor: str, entry: dict) -> str:
     joint = f" (moving together with {', '.join(together)})" if together else ""
     if entry.get("exchanged_with"):
         joint += f"; exchanged whole with {', '.join(entry['exchanged_with'])} (identical branches)"
+    if effective == 1 and units > 1 and entry["argument"] in (STILL, FROZEN):
+        why = FROZEN_WHY if entry["argument"] == FROZEN else STILL_WHY
+        return (
+            f"{name}: {units} {unit} behave as 1{joint}: they start identical and their "
+            f"weights never move ({why}); initialise {tensor} randomly (e.g. "
+            f"nn.init.kaiming_uniform_) so they can differ"
+        )
     if effective == 1 and units > 1:
         return (
             f"{name}: {units} {unit} behave as 1{joint}: they start identical, and swapping any "
@@ -248,6 +260,13 @@ def method_text(graph: Graph, analysis: Analysis) -> str:
         parts.append(
             f"{', '.join(moving[:6])}{' ...' if len(moving) > 6 else ''} never move: their "
             "gradient is exactly 0 for every input as long as they keep their values"
+        )
+    frozen = sorted(analysis.still & graph.frozen)
+    if frozen:
+        parts.append(
+            f"{', '.join(frozen[:6])}{' ...' if len(frozen) > 6 else ''} are frozen "
+            "(requires_grad=False): no optimizer step moves them, so entries that start "
+            "equal stay equal"
         )
     if not parts:
         return "no layer has interchangeable units at this init"

@@ -76,6 +76,28 @@ def test_frozen_parameters_never_move_and_witnesses_agree_with_autograd():
     assert float(params["0.weight"][0, 0]) == float(params["0.weight"][0, 1])
 
 
+def test_a_frozen_layer_collapses_because_it_never_moves_not_by_a_symmetry():
+    """A constant frozen layer before a random one: its units stay equal because they are
+    frozen; no swap of them is a symmetry (the next layer's columns differ), and the text
+    and JSON say so, never that swapping leaves the loss unchanged."""
+
+    def build():
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        nn.init.constant_(model[0].weight, 0.3)
+        nn.init.constant_(model[0].bias, 0.1)
+        model[0].requires_grad_(False)
+        return model
+
+    result = symgrad.collapse(symgrad.from_torch(build(), (2, 3)))
+    layer = result.layers["0"]
+    assert result.verdict == "proven" and layer["effective_width"] == 1
+    assert "frozen" in layer["argument"] and "permutation" not in layer["argument"]
+    line = next(line for line in str(result).splitlines() if line.strip().startswith("layer 0"))
+    assert "frozen" in line and "swapping" not in line
+    assert stays_equal(build, (2, 3), [g for g in result.groups if len(g) > 1])
+
+
 def test_no_width_where_nothing_is_claimed_and_never_proven_without_groups():
     class TwiceOnTheStream(nn.Module):
         def __init__(self) -> None:

@@ -16,7 +16,13 @@ from symgrad.render.common import md_escape
 from symgrad.render.grade_html import report_html, student_answers_html
 from symgrad.render.maths_text import reading_latex, sentence_markdown
 from symgrad.results import ClassReport, GradedAnswer, renders
-from symgrad.teaching.files import FEEDBACK_MARK, write_atomically
+from symgrad.teaching.files import (
+    HISTOGRAM_SOFTWARE,
+    HTML_FEEDBACK_START,
+    MARKDOWN_FEEDBACK_START,
+    MARKDOWN_REPORT_START,
+    write_atomically,
+)
 from symgrad.teaching.gradebook import points_text
 from symgrad.teaching.item_analysis import score_bins
 from symgrad.text.display import tex_escape
@@ -163,7 +169,7 @@ def _students_text(report: ClassReport) -> list[str]:
 @renders(ClassReport, "markdown")
 def class_to_markdown(report: ClassReport, image: str | None = None) -> str:
     lines = [
-        "# Class report",
+        MARKDOWN_REPORT_START + "# Class report",
         "",
         f"{report.graded} of {report.answers} answers graded, {report.students} students, "
         f"mean score **{report.score_mean:.2f}** of {report.max_total:g}.",
@@ -285,7 +291,7 @@ def _histogram_png(report: ClassReport) -> bytes | None:
     axis.set_ylabel("students")
     axis.set_title("Score distribution")
     figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": "symgrad"})
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": HISTOGRAM_SOFTWARE})
     plt.close(figure)
     return buffer.getvalue()
 
@@ -317,8 +323,7 @@ def feedback_markdown(student: str, rows: list[GradedAnswer], report: ClassRepor
     """One student's feedback as Markdown: every answer, its verdict, points and feedback."""
     total = sum(r.points for r in rows)
     lines = [
-        f"<!-- {FEEDBACK_MARK.decode()} -->",
-        f"# Feedback for {md_text(student)}",
+        MARKDOWN_FEEDBACK_START + f"# Feedback for {md_text(student)}",
         "",
         f"Total: **{points_text(total)}** of {points_text(report.max_total)} points.",
     ]
@@ -348,9 +353,7 @@ def feedback_html(student: str, rows: list[GradedAnswer], report: ClassReport) -
 
     total = sum(r.points for r in rows)
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='generator' content='{FEEDBACK_MARK.decode()}'>"
-        f"<title>Feedback for {esc(student)}</title><style>{STYLE}</style></head><body>"
+        f"{HTML_FEEDBACK_START}<title>Feedback for {esc(student)}</title><style>{STYLE}</style></head><body>"
         f"<h1>Feedback for {esc(student)}</h1><p>Total: <b>{points_text(total)}</b> of "
         f"{points_text(report.max_total)} points.</p>"
         + student_answers_html(rows, [q.id for q in report.questions])

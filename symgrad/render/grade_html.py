@@ -15,7 +15,7 @@ import html
 from symgrad.render.charts import histogram_svg
 from symgrad.render.maths_text import reading_mathml, sentence_mathml
 from symgrad.results import READING_VERDICTS, ClassReport, GradedAnswer, QuestionStats
-from symgrad.teaching.files import REPORT_MARK
+from symgrad.teaching.files import HTML_REPORT_START
 from symgrad.teaching.gradebook import points_text
 from symgrad.teaching.item_analysis import score_bins
 from symgrad.text.mathml import derivative_mathml, linear_mathml
@@ -298,9 +298,9 @@ def report_html(report: ClassReport) -> str:
         student: f"student-{index}" for index, student in enumerate(_rows_by_student(report))
     }
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"{HTML_REPORT_START}"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<meta name='generator' content='{REPORT_MARK.decode()}'><title>Class report</title>"
+        "<title>Class report</title>"
         f"<style>{STYLE}</style></head><body><header><h1>Class report</h1>"
         f"<p>{report.graded} of {report.answers} answers graded, {report.students} students, "
         f"mean score <b>{report.score_mean:.2f}</b> of {points_text(report.max_total)}.</p>"

@@ -35,14 +35,17 @@ from symgrad.teaching.answers import (  # noqa: F401 - re-exported
     load_answers,
 )
 from symgrad.teaching.files import (
-    FEEDBACK_MARK,
+    HTML_FEEDBACK_START,
+    HTML_REPORT_START,
+    MARKDOWN_FEEDBACK_START,
     MARKDOWN_REPORT_START,
-    REPORT_MARK,
     Output,
     check_outputs,
+    exact_header,
+    is_histogram,
     quote,
     safe_file_names,
-    symgrad_wrote,
+    starts_with,
 )
 from symgrad.teaching.graded_file import GradedFile, graded_output, read_graded  # noqa: F401
 from symgrad.teaching.item_analysis import class_report
@@ -83,45 +86,51 @@ def _workers(workers: object) -> int:
 
 
 def _outputs(
-    out: Path | None, report: Path | None, gradebook: Path | None, feedback: Path | None
+    out: Path | None,
+    report: Path | None,
+    gradebook: Path | None,
+    feedback: Path | None,
+    questions: Sequence[Question],
 ) -> list[Output]:
-    """The run's outputs, each with how to recognise a file symgrad wrote there before."""
+    """The run's outputs, each with how to recognise a file symgrad wrote there as that
+    kind of output (:mod:`symgrad.teaching.files`)."""
     outputs = [graded_output(out)] if out is not None else []
     if report is not None:
-        if report.suffix not in (".html", ".htm", ".md"):
-            raise ProblemError(f"--report {quote(report)} must end in .html or .md")
         if report.suffix == ".md":
-            outputs.append(Output("--report", report, _starts_with(MARKDOWN_REPORT_START)))
+            outputs.append(Output("--report", report, starts_with(MARKDOWN_REPORT_START)))
             image = report.with_name(report.stem + "-histogram.png")
-            outputs.append(Output("--report's histogram", image, symgrad_wrote(b"symgrad")))
+            outputs.append(Output("--report's histogram", image, is_histogram))
         else:
-            outputs.append(Output("--report", report, symgrad_wrote(REPORT_MARK)))
+            outputs.append(Output("--report", report, starts_with(HTML_REPORT_START)))
     if gradebook is not None:
-        if gradebook.suffix != ".csv":
-            raise ProblemError(f"--gradebook {quote(gradebook)} must end in .csv")
-        outputs.append(Output("--gradebook", gradebook, _starts_with(b"student,")))
+        from symgrad.teaching.gradebook import gradebook_csv
+
+        header = gradebook_csv([], {q.id: q.max_points for q in questions})
+        outputs.append(Output("--gradebook", gradebook, exact_header(header)))
     if feedback is not None:
         outputs.append(Output("--feedback-dir", feedback, lambda _: True, folder=True))
     return outputs
 
 
-def _starts_with(marker: bytes) -> Callable[[Path], bool]:
-    from symgrad.teaching.files import head
+def _check_suffixes(report: Path | None, gradebook: Path | None) -> None:
+    if report is not None and report.suffix not in (".html", ".htm", ".md"):
+        raise ProblemError(f"--report {quote(report)} must end in .html or .md")
+    if gradebook is not None and gradebook.suffix != ".csv":
+        raise ProblemError(f"--gradebook {quote(gradebook)} must end in .csv")
 
-    return lambda path: head(path, len(marker) + 3).lstrip(b"\xef\xbb\xbf").startswith(marker)
+
+FEEDBACK_STARTS = {"markdown": MARKDOWN_FEEDBACK_START, "html": HTML_FEEDBACK_START}
 
 
 def feedback_files(folder: Path, students: Sequence[str], fmt: str) -> dict[str, Path]:
-    """student -> the feedback file in ``folder`` (each refused when it exists and is not
-    symgrad's feedback)."""
+    """student -> the feedback file in ``folder``: names distinct by construction, each
+    refused when it exists and is not symgrad's feedback in that format."""
     names = safe_file_names(dict.fromkeys(students), FEEDBACK_FORMATS[fmt])
     files = {student: folder / name for student, name in names.items()}
     if not folder.is_dir():
         return files  # a new folder: nothing in it to replace
-    check_outputs(
-        [Output("--feedback-dir", path, symgrad_wrote(FEEDBACK_MARK)) for path in files.values()],
-        [],
-    )
+    ours = starts_with(FEEDBACK_STARTS[fmt])
+    check_outputs([Output("--feedback-dir", path, ours) for path in files.values()], [])
     return files
 
 
@@ -202,10 +211,15 @@ def grade(
         )
         if isinstance(value, Path) or (isinstance(value, str) and "\n" not in value and value)
     ]
-    check_outputs(_outputs(run.out, targets.report, targets.gradebook, targets.feedback), inputs)
+    if run.out is not None:
+        graded_output(run.out)
+    _check_suffixes(targets.report, targets.gradebook)
+    questions = load_key(key, budget)
+    check_outputs(
+        _outputs(run.out, targets.report, targets.gradebook, targets.feedback, questions), inputs
+    )
     if isinstance(scheduler, str):
         probe(scheduler, budget)
-    questions = load_key(key, budget)
     records = load_answers(answers, questions)
     teacher = _overrides(overrides, questions, records)
     files = (
@@ -263,7 +277,13 @@ class _Targets:
             maxima = {q.id: q.max_points for q in report.questions}
             write_atomically(self.gradebook, gradebook_csv(report.rows, maxima), "--gradebook")
         if self.feedback is not None:
-            self.feedback.mkdir(exist_ok=True)
+            try:
+                self.feedback.mkdir(exist_ok=True)
+            except OSError as problem:
+                raise ProblemError(
+                    f"cannot create --feedback-dir {quote(self.feedback)}: "
+                    f"{problem.strerror or problem}"
+                ) from None
             render(report, "feedback", files, self.feedback_format)
 
 

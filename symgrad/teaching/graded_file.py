@@ -35,7 +35,7 @@ FIELDS = (
     "notes", "override", "fingerprint",
 )  # fmt: skip
 _JSON_FIELDS = ("components", "notes", "override")
-_CSV_HEADER = ",".join(FIELDS[:5]).encode()
+_CSV_HEADER = (",".join(FIELDS) + "\n").encode()
 SUFFIXES = (".csv", ".jsonl", ".json")
 
 
@@ -75,7 +75,9 @@ def csv_header() -> str:
 
 
 def is_graded_file(path: Path) -> bool:
-    """The file starts as a symgrad graded file does (an empty file counts)."""
+    """The file starts exactly as a symgrad graded file does (an empty file counts): the
+    CSV header line of all the fields, or a JSONL first row with exactly the fields, in
+    order (or a torn first row of one, from an interrupted run)."""
     start = head(path, 65536)
     if not start.strip():
         return True
@@ -86,7 +88,7 @@ def is_graded_file(path: Path) -> bool:
         record = json.loads(first)
     except ValueError:
         return len(first) == len(start) and first.startswith(b'{"student": ')
-    return isinstance(record, dict) and {"student", "question", "verdict", "points"} <= set(record)
+    return isinstance(record, dict) and tuple(record) == FIELDS
 
 
 def graded_output(path: Path) -> Output:

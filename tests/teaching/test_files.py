@@ -146,3 +146,27 @@ def test_feedback_file_names_keep_plain_ids_and_hash_the_others(student, name):
         assert (
             "/" not in made and made != f"{student}.md" and re.search(r"-[0-9a-f]{10}\.md$", made)
         )
+
+
+@given(st.lists(st.text(min_size=1, max_size=70), min_size=1, max_size=12, unique=True))
+def test_feedback_file_names_stay_distinct_when_ids_are_other_ids_file_names(ids):
+    """The hostile class: a student whose id is exactly the cleaned, hashed name another id
+    gets (or that name in other case): every file name is still distinct, ignoring case,
+    and the names do not depend on the order of the ids."""
+    taken = [name.removesuffix(".md") for name in safe_file_names(ids, ".md").values()]
+    hostile = list(dict.fromkeys([*ids, *taken, *(t.upper() for t in taken)]))
+    names = safe_file_names(hostile, ".md")
+    files = list(names.values())
+    assert len({f.casefold() for f in files}) == len(files) == len(hostile)
+    assert safe_file_names(list(reversed(hostile)), ".md") == names
+    for name in files:
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,140}\.md", name), name
+
+
+def test_the_id_that_is_another_ids_file_name_keeps_its_name():
+    names = safe_file_names(["Zoë Lee", "Zoe_Lee-377deefbbc"], ".md")
+    assert names["Zoe_Lee-377deefbbc"] == "Zoe_Lee-377deefbbc.md"
+    assert names["Zoë Lee"].startswith("Zoe_Lee-377deefbbc") and names["Zoë Lee"] != (
+        "Zoe_Lee-377deefbbc.md"
+    )
+    assert safe_file_names(["NUL.txt"], ".md")["NUL.txt"] != "NUL.txt.md"  # a Windows device

@@ -141,10 +141,12 @@ def _whole(question: Question, parts: list[str], fmt: str, timeout: float, hide:
     if result.verdict == "unknown" and "time budget" in result.reason:
         return outcome_of(question, "timeout", result.reason)
     components = [_component_record(question, c) for c in result.components]
+    verdict = result.verdict
     if derivation is not None and derivation.first_wrong is not None:
         _add_derivation_feedback(components[0], derivation, question, hide)
+        verdict = "incorrect"  # as `check --derivation`: a wrong line makes it incorrect
     return {
-        "verdict": result.verdict,
+        "verdict": verdict,
         "components": components,
         "understood": result.understood,
         "reason": result.reason,
@@ -278,7 +280,10 @@ def _undefined_feedback(error: UndefinedSymbolError) -> str:
 def _add_derivation_feedback(
     component: dict, derivation, question: Question, hide: bool = False
 ) -> None:
-    """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback."""
+    """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback; a
+    derivation with a wrong line is ``incorrect`` even when its last line is right (as
+    ``check --derivation`` says), so the part earns what the rubric gives ``wrong_line``
+    (and its other mistakes), nothing without one."""
     line = next(x for x in derivation.lines if x.number == derivation.first_wrong)
     detail = "; ".join(line.diagnosis) or "it does not follow from the line before"
     if hide:
@@ -286,6 +291,9 @@ def _add_derivation_feedback(
             f"it does not follow ({', '.join(line.codes)})" if line.codes else "it does not follow"
         )
     sentence = f"line {line.number} of the derivation is wrong: {detail}"
+    if component["verdict"] == "correct":
+        sentence = f"the last line is the right derivative, but {sentence}"
+        component["verdict"] = "incorrect"
     component["codes"] = [*component["codes"], "wrong_line"]
     component["feedback"] = [*component["feedback"], question.feedback.get("wrong_line", sentence)]
 

@@ -3,15 +3,17 @@
 A component earns its points when it is correct. With a rubric (``[question.rubric]``,
 diagnosis code -> points) a component whose mistakes are all in the rubric keeps the
 smallest of their amounts, capped by the component's points (the worst mistake decides);
-a mistake the rubric does not name earns nothing. A correct component that carries a code
-the rubric names (``wrong_line``: a slip inside a derivation whose last line is right)
-earns at most that amount.
+a mistake the rubric does not name earns nothing. A derivation with a wrong line is
+incorrect with the code ``wrong_line`` even when its last line is right, so it earns the
+rubric's amount for ``wrong_line`` (the smallest with its other mistakes), else nothing.
 
 >>> from symgrad.teaching.key import Question
 >>> q = Question("q", "(y - w*x)^2", ("w",), points=(3.0,), rubric={"constant_factor": 2})
 >>> component_points(q, 0, {"verdict": "incorrect", "codes": ["constant_factor"]})
 2.0
 >>> component_points(q, 0, {"verdict": "incorrect", "codes": ["constant_factor", "sign_error"]})
+0.0
+>>> component_points(q, 0, {"verdict": "incorrect", "codes": ["wrong_line"]})
 0.0
 """
 
@@ -92,14 +94,7 @@ def feedback_text(question: Question, outcome: Mapping) -> str:
     components = outcome["components"]
     verdict = outcome["verdict"]
     if verdict == "correct":
-        slips = [
-            t
-            for c in components
-            for code, t in zip(c["codes"], c["feedback"])
-            if code == "wrong_line"
-        ]
-        sentence = question.feedback.get("correct", "correct")
-        return _with_notes(sentence + "".join(f"; but {slip}" for slip in slips), outcome)
+        return _with_notes(question.feedback.get("correct", "correct"), outcome)
     if (
         verdict != "incorrect"
         and outcome.get("reason")

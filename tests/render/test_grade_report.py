@@ -53,7 +53,7 @@ def test_html_report_fetches_nothing(report):
 def test_markdown_report_escapes_what_students_wrote_and_typesets_maths(report):
     markdown = report.to_markdown()
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
-    assert "| ann | 1 | 3 | 4 |" in markdown
+    assert "| ann | 1 | 3 | **4** |" in markdown
     assert "$" in markdown
     segments_found = [a or b for a, b in _segments(markdown)]
     assert segments_found

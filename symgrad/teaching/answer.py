@@ -153,19 +153,11 @@ def _whole(question: Question, parts: list[str], fmt: str, timeout: float, hide:
     }
 
 
-# what the reader says of text too long to read (characters, parts, terms, digits typed);
-# a short text whose value is too large (9**9**9**9) or too deep is unreadable, with the reason
-_TOO_LONG = (
-    "characters exceeds the limit",
-    "parts",
-    "a sum of more than",
-    "number literal of",
-    "longer than",
-)
-
-
 def reading_verdict(error: SymgradError) -> tuple[str, str]:
-    """(verdict, reason for the student) of an answer that could not be read."""
+    """(verdict, reason for the student) of an answer that could not be read: ``too_long``
+    when its text is over a length limit (characters, lines, parts, terms, digits typed:
+    ``error.limit == "length"``), ``unreadable`` with the reason otherwise (a value too
+    large such as ``9**9**9**9``, brackets nested too deep, a syntax error)."""
     from symgrad.teaching.matrices import ShapeError
 
     if isinstance(error, UndefinedSymbolError):
@@ -173,7 +165,7 @@ def reading_verdict(error: SymgradError) -> tuple[str, str]:
     if isinstance(error, ShapeError):
         return "wrong_shape", for_students(error.one_line())
     message = error.message if isinstance(error, ParseError) else error.one_line()
-    if any(sign in message for sign in _TOO_LONG):
+    if error.limit == "length":
         return "too_long", for_students(error.one_line())
     if "empty expression" in message or "is empty" in message:
         return "blank", "no answer was given"

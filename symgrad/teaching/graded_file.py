@@ -7,8 +7,10 @@ renamed into place. An interrupted run therefore leaves whole rows (at worst a t
 line, which is dropped) that ``resume`` keeps.
 
 ``resume`` reads only a file symgrad wrote (a JSONL row or the CSV header first), and
-keeps a row only when it is well formed: a known verdict, finite points within the
-question's maximum, components named as the question's parameters, and the fingerprint
+keeps a row only when it is well formed and says one thing (:func:`check_consistent`: the
+parts' points are what the key gives their verdicts and codes, the points their sum, the
+verdict the one the parts make): a known verdict, finite points within the question's
+maximum, components named as the question's parameters, and the fingerprint
 of the question and answer it was graded from (:func:`symgrad.teaching.scoring.fingerprint`).
 Every other row is graded again. A CSV cell that a spreadsheet would run as a formula is
 written with a leading quote (removed again when the file is read back).
@@ -160,11 +162,41 @@ def from_record(record: Mapping, questions: Mapping[str, Question] | None = None
     stamp = record.get("fingerprint") or ""
     if not isinstance(stamp, str):
         raise ValueError("bad fingerprint")
-    return GradedAnswer(
+    row = GradedAnswer(
         student=record["student"], question=record["question"], verdict=record["verdict"],
         points=points, max_points=maximum, codes=tuple(codes), feedback=record["feedback"],
         components=components, notes=tuple(notes), override=override, fingerprint=stamp,
     )  # fmt: skip
+    if question is not None:
+        check_consistent(row, question)
+    return row
+
+
+def check_consistent(row: GradedAnswer, question: Question) -> None:
+    """ValueError unless the row says one thing: each part's points are what the key gives
+    its verdict and codes (:func:`~symgrad.teaching.scoring.component_points`), symgrad's
+    points are their sum (the teacher's, when overridden, are the row's), the row's codes
+    are its parts' codes, and its verdict is the one its parts' verdicts make."""
+    from symgrad.teaching.answer import PRECEDENCE
+    from symgrad.teaching.scoring import component_points
+
+    given = []
+    for index, component in enumerate(row.components):
+        earned = component_points(question, index, component)
+        if "points" in component and not math.isclose(component["points"], earned, abs_tol=1e-9):
+            raise ValueError("a part's points are not what the key gives it")
+        given.append(earned)
+    if not math.isclose(row.auto_points, sum(given), abs_tol=1e-9):
+        raise ValueError("the points are not the sum of the parts' points")
+    if row.override is None and row.auto_points != row.points:
+        raise ValueError("points without an override differ from symgrad's")
+    if list(row.codes) != list(dict.fromkeys(c for part in row.components for c in part["codes"])):
+        raise ValueError("the codes are not the parts' codes")
+    verdicts = {part["verdict"] for part in row.components}
+    if row.verdict != next((v for v in PRECEDENCE if v in verdicts), "correct"):
+        raise ValueError("the verdict is not the one the parts' verdicts make")
+    if row.verdict == "correct" and (row.codes or sum(given) < row.max_points - 1e-9):
+        raise ValueError("a correct row with codes or without full points")
 
 
 def _number(value: object) -> float:

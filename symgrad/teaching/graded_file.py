@@ -67,8 +67,11 @@ def encode(row: GradedAnswer, as_csv: bool) -> str:
     record["codes"] = ";".join(record["codes"])
     for name in _JSON_FIELDS:
         record[name] = "" if record[name] is None else json.dumps(record[name], ensure_ascii=False)
+    cells = [safe_cell(record[f]) for f in FIELDS]
+    # a carriage return inside a cell is quoted only when every cell is (lines end in \n)
+    quoting = csv.QUOTE_ALL if any("\r" in cell for cell in cells) else csv.QUOTE_MINIMAL
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(safe_cell(record[f]) for f in FIELDS)
+    csv.writer(out, lineterminator="\n", quoting=quoting).writerow(cells)
     return out.getvalue()
 
 

@@ -239,3 +239,15 @@ def test_resume_grades_a_contradictory_row_again(tmp_path):
     out.write_text(json.dumps(record) + "\n")
     rows, _ = grade(RUBRIC_KEY, answers, out=out, workers=1, resume=True)
     assert rows[0].points == 2.0 and json.loads(out.read_text())["points"] == 2.0
+
+
+def test_a_carriage_return_in_a_cell_survives_the_csv_file(tmp_path):
+    path = tmp_path / "g.csv"
+    row = _row(student="0\r0", feedback="a\rb")
+    path.write_text(
+        "student,question,verdict,points,max_points,codes,feedback,components,notes,override,"
+        "fingerprint\n" + encode(row, True),
+        encoding="utf-8",
+    )
+    [back], bad = read_graded_file(path)
+    assert bad == 0 and back.student == "0\r0" and back.feedback == "a\rb"

@@ -164,3 +164,56 @@ def test_inserting_a_wrong_line_into_a_right_derivation_never_keeps_full_points(
     assert outcome["verdict"] == "incorrect"
     assert "wrong_line" in outcome["components"][0]["codes"]
     assert component_points(question, 0, outcome["components"][0]) == 0
+
+
+# ---------------------------------------------------------------- feedback sentences
+def _feedback(answer: str, feedback: dict | None = None) -> str:
+    from symgrad.teaching.answer import grade_answer
+    from symgrad.teaching.scoring import feedback_text
+
+    [question] = load_key(
+        {
+            "question": [
+                {
+                    "id": "q",
+                    "loss": "-y ln(σ(w x + b)) - (1 - y) ln(1 - σ(w x + b))",
+                    "wrt": ["w", "b"],
+                    "constraints": ["y in {0, 1}"],
+                    **({"feedback": feedback} if feedback else {}),
+                }
+            ]
+        }  # fmt: skip
+    )
+    parts = [part.strip() for part in answer.split(";")]
+    return feedback_text(question, grade_answer(question, parts, "text", 20, False))
+
+
+@pytest.mark.parametrize(
+    "answer, feedback, expected",
+    [
+        ("(y - σ(w x + b)) x ; y - σ(w x + b)", None,
+         "w: sign error: the claim is exactly minus the true derivative. "
+         "b: sign error: the claim is exactly minus the true derivative."),
+        ("σ(w x + b) - y ; σ(w x + b) - y", {"missing_chain_factor": "Chain rule: a factor x."},
+         "w: Chain rule: a factor x. b: correct."),
+        ("(σ(w x + b) - y) x ; (σ(w x + b) - y) x", {"correct": "Well done!"},
+         "w: Well done! b: your answer has an extra factor x."),
+    ],
+)  # fmt: skip
+def test_the_parts_of_the_feedback_are_separated(answer, feedback, expected):
+    assert _feedback(answer, feedback) == expected
+
+
+@given(st.lists(st.sampled_from(["a sentence", "one.", "why?", "wow!", "e.g..", ""]),
+                min_size=1, max_size=3))  # fmt: skip
+def test_every_part_ends_as_a_sentence_before_the_next_label(texts):
+    from symgrad.teaching.scoring import feedback_text
+
+    question = Question("q", "w*b", ("w", "b"), points=(1.0, 1.0))
+    texts = [t for t in texts if t] or ["x"]
+    part = {"name": "w", "verdict": "incorrect", "codes": [], "feedback": texts}
+    other = {"name": "b", "verdict": "correct", "codes": [], "feedback": []}
+    text = feedback_text(question, {"verdict": "incorrect", "components": [part, other]})
+    first, second = text.split(" b: ")
+    assert first.startswith("w: ") and first.endswith((".", "?", "!"))
+    assert second == "correct."

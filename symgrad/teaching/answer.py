@@ -31,6 +31,7 @@ from symgrad.teaching.answer_forms import (
     is_derivation,
     looks_like_latex,
     named_parts,
+    part_names,
     unwrap_latex,
 )
 
@@ -80,18 +81,27 @@ def _judge(question: Question, parts: list[str], fmt: str, timeout: float, hide:
     if len(parts) != len(question.wrt):
         named = named_parts(parts[0], question.wrt, latex) if len(parts) == 1 else None
         if named is None:
-            return outcome_of(
-                question,
-                "wrong_shape",
-                f"the question asks for {len(question.wrt)} part(s) ("
-                + "; ".join(f"dJ/d{w}" for w in question.wrt)
-                + f") separated by ';', the answer has {len(parts)}",
-            )
+            return outcome_of(question, "wrong_shape", _shape_reason(question, parts, latex))
         return _by_component(question, [named.get(w, "") for w in question.wrt], fmt, timeout, hide)
     parts = _in_order(parts, question.wrt, latex)
     if any(is_blank(p) for p in parts) and len(parts) > 1:
         return _by_component(question, parts, fmt, timeout, hide)
     return _whole(question, parts, fmt, timeout, hide)
+
+
+def _shape_reason(question: Question, parts: list[str], latex: bool) -> str:
+    """Why the answer's parts are not the question's: a part named twice, not at all, or
+    not asked for; else how many parts there are."""
+    asked = "; ".join(f"dJ/d{w}" for w in question.wrt)
+    expected = f"the question asks for {len(question.wrt)} part(s) ({asked})"
+    names = part_names(parts[0], latex) if len(parts) == 1 else []
+    if not names:
+        return f"{expected} separated by ';', the answer has {len(parts)}"
+    said = [f"it names dJ/d{n} twice" for n in dict.fromkeys(names) if names.count(n) > 1]
+    said += [f"it names dJ/d{n}, which is not asked for" for n in dict.fromkeys(names)
+             if n not in question.wrt]  # fmt: skip
+    said += [f"dJ/d{w} is missing" for w in question.wrt if w not in names]
+    return f"{'; '.join(said)}: {expected}, each named once"
 
 
 def _in_order(parts: list[str], wrt: Sequence[str], latex: bool) -> list[str]:

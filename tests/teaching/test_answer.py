@@ -68,3 +68,27 @@ def test_the_code_follows_the_structured_limit_never_the_wording():
     assert reading_verdict(worded)[0] == "unreadable"  # the words alone decide nothing
     assert reading_verdict(over_length(ParseError("anything")))[0] == "too_long"
     assert reading_verdict(over_length(ProblemError("anything")))[0] == "too_long"
+
+
+# ---------------------------------------------------------------- parts named twice or missing
+[TWO_PARTS] = load_key({"question": [{"id": "q", "loss": "(y - w x - b)^2", "wrt": ["w", "b"]}]})
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        ("dJ/dw = -2x(y - wx - b)\ndJ/dw = -2x(y - wx - b)",
+         "it names dJ/dw twice; dJ/db is missing"),
+        ("dJ/dw = -2x(y - wx - b)\n= -2x(y-wx-b)\ndJ/db = -2(y - wx - b)\ndJ/dw = 0",
+         "it names dJ/dw twice:"),
+        ("dJ/dw = 1, dJ/dw = 2", "it names dJ/dw twice; dJ/db is missing"),
+        ("dJ/dw = -2x(y - wx - b)\ndJ/dv = 1", "it names dJ/dv, which is not asked for"),
+        ("dJ/dw = -2x(y - wx - b)", "dJ/db is missing"),
+        ("-2x(y - wx - b)", "separated by ';', the answer has 1"),
+    ],
+)  # fmt: skip
+def test_a_wrong_shape_says_which_part_is_named_twice_missing_or_not_asked(answer, says):
+    outcome = grade_answer(TWO_PARTS, [answer], "text", 10, False)
+    assert outcome["verdict"] == "wrong_shape"
+    feedback = outcome["components"][0]["feedback"][0]
+    assert says in feedback and "the answer has 1 part" not in feedback.replace('has 1"', "")

@@ -91,4 +91,4 @@ def test_a_wrong_shape_says_which_part_is_named_twice_missing_or_not_asked(answe
     outcome = grade_answer(TWO_PARTS, [answer], "text", 10, False)
     assert outcome["verdict"] == "wrong_shape"
     feedback = outcome["components"][0]["feedback"][0]
-    assert says in feedback and "the answer has 1 part" not in feedback.replace('has 1"', "")
+    assert says in feedback

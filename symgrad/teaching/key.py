@@ -134,6 +134,7 @@ def _question(entry: object, number: int) -> Question:
     if not wrt:
         raise ProblemError(f"key: question {qid!r}: wrt names no parameter")
     fmt = entry.get("format", "text")
+    fmt = fmt.strip().lower() if isinstance(fmt, str) else fmt
     if fmt not in ("text", "latex"):
         raise ProblemError(f"key: question {qid!r}: format must be text or latex")
     feedback = entry.get("feedback", {})

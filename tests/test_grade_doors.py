@@ -517,3 +517,11 @@ def test_two_ids_that_map_to_one_feedback_file_get_two_files(tmp_path):
     owners = {f.read_text().split("\n")[1] for f in files}
     assert owners == {f"# Feedback for {name}" for name in
                       ("Zoë Lee", "Zoe\\_Lee-377deefbbc", "Ann", "ann", "ANN.md")}  # fmt: skip
+
+
+def test_resume_with_a_smaller_answers_file_is_refused_and_the_rows_kept(tmp_path):
+    folder = _folder(tmp_path)
+    assert _run(folder, ["answers.csv", "--key", "key.toml", "--out", "g.jsonl"]).exit_code == 0
+    (folder / "one.csv").write_text("student,question,answer\ns1,q1,-2x(y - wx)\n")
+    _refused(folder, ["one.csv", "--key", "key.toml", "--out", "g.jsonl", "--resume"],
+             r"holds 1 graded row\(s\) of answers that are not in this answers file")  # fmt: skip

@@ -301,7 +301,7 @@ class _Run:
         stamps = {
             (a.student, a.question): fingerprint(a, by_id[a.question], self.hide) for a in records
         }
-        earlier, self.regraded = self.file.open(self.resume, by_id)
+        earlier, self.regraded = self.file.open(self.resume, by_id, stamps)
         try:
             done = _still_valid(earlier, records, stamps)
             todo = [a for a in records if (a.student, a.question) not in done]

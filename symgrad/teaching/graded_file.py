@@ -23,7 +23,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from symgrad.errors import ProblemError
@@ -288,14 +288,26 @@ class GradedFile:
         self._lock = None
 
     def open(
-        self, resume: bool, questions: Mapping[str, Question]
+        self,
+        resume: bool,
+        questions: Mapping[str, Question],
+        answered: Collection[tuple[str, str]] | None = None,
     ) -> tuple[list[GradedAnswer], int]:
-        """Lock the file; with ``resume`` its well-formed rows (and the count of the others)."""
+        """Lock the file; with ``resume`` its well-formed rows (and the count of the others).
+
+        ``resume`` refuses a file holding rows of answers that are not ``answered`` (student,
+        question) in this run, when given: the rewritten file would lose them."""
         if self.path is None:
             return [], 0
         self._lock = locked(self.path, "--out")
         self.descriptor = self._lock.__enter__()
-        rows, bad = read_graded_file(self.path, questions) if resume else ([], 0)
+        try:
+            rows, bad = read_graded_file(self.path, questions) if resume else ([], 0)
+            if answered is not None:
+                _check_all_answered(self.path, rows, answered)
+        except BaseException:
+            self.close()
+            raise
         size = os.fstat(self.descriptor).st_size
         keep = _whole_lines(self.path, size) if resume else 0
         os.ftruncate(self.descriptor, keep)
@@ -331,6 +343,21 @@ class GradedFile:
         if self._lock is not None:
             self._lock.__exit__(None, None, None)
             self._lock = self.descriptor = None
+
+
+def _check_all_answered(
+    path: Path, rows: Sequence[GradedAnswer], answered: Collection[tuple[str, str]]
+) -> None:
+    answered = set(answered)
+    missing = [row for row in rows if (row.student, row.question) not in answered]
+    if missing:
+        example = missing[0]
+        raise ProblemError(
+            f"--resume: --out {quote(path)} holds {len(missing)} graded row(s) of answers that "
+            f"are not in this answers file (such as {quote(example.student)} on "
+            f"{quote(example.question)}), which the run would drop: resume with the whole "
+            "answers file, or give another --out (the file was left as it is)"
+        )
 
 
 def _whole_lines(path: Path, size: int) -> int:

@@ -124,7 +124,7 @@ def test_a_torn_last_line_is_cut_before_rows_are_appended(tmp_path):
     out.write_text(encode(_row(), False) + '{"student": "b", "quest')
     questions = {q.id: q for q in load_key(KEY)}
     graded = GradedFile(out)
-    rows, bad = graded.open(True, questions)
+    rows, bad = graded.open(True, questions, {("a", "q"), ("b", "q")})
     graded.append(_row(student="b"))
     graded.close()
     lines = out.read_text().splitlines()
@@ -251,3 +251,24 @@ def test_a_carriage_return_in_a_cell_survives_the_csv_file(tmp_path):
     )
     [back], bad = read_graded_file(path)
     assert bad == 0 and back.student == "0\r0" and back.feedback == "a\rb"
+
+
+def test_resume_with_fewer_answers_refuses_and_keeps_every_row(tmp_path):
+    out = tmp_path / "graded.jsonl"
+    grade(KEY, ANSWERS, out=out, workers=1)
+    before = out.read_bytes()
+    with pytest.raises(ProblemError) as error:
+        grade(KEY, ANSWERS[:1], out=out, resume=True, workers=1)
+    message = error.value.one_line()
+    assert "holds 2 graded row(s) of answers that are not in this answers file" in message
+    assert "(such as 'b' on 'q')" in message and "left as it is" in message
+    assert out.read_bytes() == before
+    rows, _ = grade(KEY, ANSWERS, out=out, resume=True, workers=1)  # the whole file: resumed
+    assert len(rows) == 3
+
+
+def test_resume_with_more_answers_grades_the_new_ones(tmp_path):
+    out = tmp_path / "graded.jsonl"
+    grade(KEY, ANSWERS[:2], out=out, workers=1)
+    rows, _ = grade(KEY, ANSWERS, out=out, resume=True, workers=1)
+    assert [r.student for r in rows] == ["a", "b", "c"]

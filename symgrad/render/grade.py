@@ -256,7 +256,12 @@ def feedback_html(student: str, rows: list[GradedAnswer], report: ClassReport) -
 
 @renders(ClassReport, "feedback")
 def feedback_files(report: ClassReport, files: Mapping[str, Path], fmt: str) -> None:
-    """Write each student's feedback file (``files``: student -> path)."""
+    """Write each student's feedback file (``files``: student -> path, distinct even where
+    case is ignored, so each file written is one student's)."""
+    from symgrad.errors import ProblemError
+
+    if len({str(path).casefold() for path in files.values()}) != len(files):
+        raise ProblemError("two students' feedback files would be one file; nothing was written")
     by_student: dict[str, list[GradedAnswer]] = {}
     for row in report.rows:
         by_student.setdefault(row.student, []).append(row)

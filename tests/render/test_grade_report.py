@@ -134,3 +134,14 @@ def test_markdown_text_has_no_raw_html_or_markup(text):
     assert "<" not in escaped and ">" not in escaped
     assert not re.search(r"(?<!\\)[*_`|$]", escaped.replace("&amp;", "").replace("&lt;", "")
                          .replace("&gt;", ""))  # fmt: skip
+
+
+def test_feedback_files_that_would_meet_are_never_written(tmp_path):
+    from symgrad.errors import ProblemError
+    from symgrad.results import render
+
+    _, report = grade(KEY, ANSWERS[:2], workers=1)
+    files = {"ann": tmp_path / "Ann.md", "ANN": tmp_path / "ann.md"}
+    with pytest.raises(ProblemError, match="would be one file"):
+        render(report, "feedback", files, "markdown")
+    assert list(tmp_path.iterdir()) == []

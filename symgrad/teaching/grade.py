@@ -202,21 +202,13 @@ def grade(
     targets = _Targets.of(report, gradebook, feedback_dir, feedback_format)
     if run.resume and run.out is None:
         raise ProblemError("resume needs the graded file to continue: give out= (--out FILE)")
-    inputs = [
-        (name, Path(value))
-        for name, value in (
-            ("the key", key),
-            ("the answers", answers),
-            ("the overrides", overrides),
-        )
-        if isinstance(value, Path) or (isinstance(value, str) and "\n" not in value and value)
-    ]
     if run.out is not None:
         graded_output(run.out)
     _check_suffixes(targets.report, targets.gradebook)
     questions = load_key(key, budget)
     check_outputs(
-        _outputs(run.out, targets.report, targets.gradebook, targets.feedback, questions), inputs
+        _outputs(run.out, targets.report, targets.gradebook, targets.feedback, questions),
+        _input_files(key, answers, overrides),
     )
     if isinstance(scheduler, str):
         probe(scheduler, budget)
@@ -236,6 +228,19 @@ def grade(
     result = class_report(rows, questions, len(records), time.monotonic() - start, run.hide)
     targets.write(result, files)
     return rows, result
+
+
+def _input_files(key, answers, overrides) -> list[tuple[str, Path]]:
+    """The run's inputs that are files (not TOML text or records), named for a message."""
+    return [
+        (name, Path(value))
+        for name, value in (
+            ("the key", key),
+            ("the answers", answers),
+            ("the overrides", overrides),
+        )
+        if isinstance(value, Path) or (isinstance(value, str) and "\n" not in value and value)
+    ]
 
 
 def _overrides(overrides, questions, records) -> dict:

@@ -525,3 +525,17 @@ def test_resume_with_a_smaller_answers_file_is_refused_and_the_rows_kept(tmp_pat
     (folder / "one.csv").write_text("student,question,answer\ns1,q1,-2x(y - wx)\n")
     _refused(folder, ["one.csv", "--key", "key.toml", "--out", "g.jsonl", "--resume"],
              r"holds 1 graded row\(s\) of answers that are not in this answers file")  # fmt: skip
+
+
+# ---------------------------------------------------------------- feedback files meet other files
+def test_a_feedback_file_that_is_the_report_or_an_input_is_refused(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "fb").mkdir()
+    _refused(folder, ["answers.csv", "--key", "key.toml", "--feedback-dir", "fb",
+                      "--report", "fb/s1.md"], "'fb/s1.md' is the same file as --report")  # fmt: skip
+    (folder / "fb" / "s2.md").write_text(ANSWERS)  # the answers, kept in the feedback folder
+    _refused(folder, ["fb/s2.md", "--key", "key.toml", "--feedback-dir", "fb"],
+             "'fb/s2.md' is the same file as the answers")  # fmt: skip
+    (folder / "fb" / "s1.html").write_text(KEY)  # the key, named as s1's html feedback
+    _refused(folder, ["answers.csv", "--key", "fb/s1.html", "--feedback-dir", "fb",
+                      "--feedback-format", "html"], "same file as the key")  # fmt: skip

@@ -122,15 +122,19 @@ def _check_suffixes(report: Path | None, gradebook: Path | None) -> None:
 FEEDBACK_STARTS = {"markdown": MARKDOWN_FEEDBACK_START, "html": HTML_FEEDBACK_START}
 
 
-def feedback_files(folder: Path, students: Sequence[str], fmt: str) -> dict[str, Path]:
+def feedback_files(
+    folder: Path, students: Sequence[str], fmt: str, others: Sequence[tuple[str, Path]] = ()
+) -> dict[str, Path]:
     """student -> the feedback file in ``folder``: names distinct by construction, each
-    refused when it exists and is not symgrad's feedback in that format."""
+    refused when it is one of the ``others`` (the run's inputs and other outputs, such as
+    ``--report fb/ann.md`` next to Ann's feedback) or exists and is not symgrad's feedback
+    in that format."""
     names = safe_file_names(dict.fromkeys(students), FEEDBACK_FORMATS[fmt])
     files = {student: folder / name for student, name in names.items()}
     if not folder.is_dir():
-        return files  # a new folder: nothing in it to replace
+        return files  # a new folder: nothing in it to replace, no other file in it
     ours = starts_with(FEEDBACK_STARTS[fmt])
-    check_outputs([Output("--feedback-dir", path, ours) for path in files.values()], [])
+    check_outputs([Output("--feedback-dir", path, ours) for path in files.values()], others)
     return files
 
 
@@ -206,16 +210,20 @@ def grade(
         graded_output(run.out)
     _check_suffixes(targets.report, targets.gradebook)
     questions = load_key(key, budget)
-    check_outputs(
-        _outputs(run.out, targets.report, targets.gradebook, targets.feedback, questions),
-        _input_files(key, answers, overrides),
-    )
+    outputs = _outputs(run.out, targets.report, targets.gradebook, targets.feedback, questions)
+    inputs = _input_files(key, answers, overrides)
+    check_outputs(outputs, inputs)
     if isinstance(scheduler, str):
         probe(scheduler, budget)
     records = load_answers(answers, questions)
     teacher = _overrides(overrides, questions, records)
     files = (
-        feedback_files(targets.feedback, [a.student for a in records], targets.feedback_format)
+        feedback_files(
+            targets.feedback,
+            [a.student for a in records],
+            targets.feedback_format,
+            [*inputs, *((o.option, o.path) for o in outputs if not o.folder)],
+        )
         if targets.feedback is not None
         else {}
     )

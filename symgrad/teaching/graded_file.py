@@ -303,8 +303,8 @@ class GradedFile:
         self.descriptor = self._lock.__enter__()
         try:
             rows, bad = read_graded_file(self.path, questions) if resume else ([], 0)
-            if answered is not None:
-                _check_all_answered(self.path, rows, answered)
+            if resume and answered is not None and self.path.exists():
+                _check_all_answered(self.path, answered)
         except BaseException:
             self.close()
             raise
@@ -345,18 +345,28 @@ class GradedFile:
             self._lock = self.descriptor = None
 
 
-def _check_all_answered(
-    path: Path, rows: Sequence[GradedAnswer], answered: Collection[tuple[str, str]]
-) -> None:
+def _check_all_answered(path: Path, answered: Collection[tuple[str, str]]) -> None:
+    """Refuse a graded file holding a row (well formed or not, of a question the key still
+    has or not) of an answer that is not ``answered``: the rewritten file would lose it."""
+    from symgrad.teaching.files import read_text
+
+    text = read_text(path, "graded file --out", ProblemError, limit=512 * 2**20)
     answered = set(answered)
-    missing = [row for row in rows if (row.student, row.question) not in answered]
+    missing = [
+        (record["student"], record["question"])
+        for record in _records(text, path.suffix == ".csv")
+        if isinstance(record, dict)
+        and isinstance(record.get("student"), str)
+        and isinstance(record.get("question"), str)
+        and (record["student"], record["question"]) not in answered
+    ]
     if missing:
-        example = missing[0]
+        student, question = missing[0]
         raise ProblemError(
             f"--resume: --out {quote(path)} holds {len(missing)} graded row(s) of answers that "
-            f"are not in this answers file (such as {quote(example.student)} on "
-            f"{quote(example.question)}), which the run would drop: resume with the whole "
-            "answers file, or give another --out (the file was left as it is)"
+            f"are not in this answers file (such as {quote(student)} on {quote(question)}), "
+            "which the run would drop: resume with the whole answers file, or give another "
+            "--out (the file was left as it is)"
         )
 
 

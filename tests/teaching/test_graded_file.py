@@ -272,3 +272,13 @@ def test_resume_with_more_answers_grades_the_new_ones(tmp_path):
     grade(KEY, ANSWERS[:2], out=out, workers=1)
     rows, _ = grade(KEY, ANSWERS, out=out, resume=True, workers=1)
     assert [r.student for r in rows] == ["a", "b", "c"]
+
+
+def test_resume_refuses_rows_of_a_question_the_key_no_longer_has(tmp_path):
+    two = {"question": [*KEY["question"], {"id": "r", "loss": "w^2", "wrt": ["w"]}]}
+    out = tmp_path / "graded.jsonl"
+    grade(two, [*ANSWERS, {"student": "a", "question": "r", "answer": "2w"}], out=out, workers=1)
+    before = out.read_bytes()
+    with pytest.raises(ProblemError, match=r"holds 1 graded row\(s\).*such as 'a' on 'r'"):
+        grade(KEY, ANSWERS, out=out, resume=True, workers=1)
+    assert out.read_bytes() == before

@@ -539,3 +539,11 @@ def test_a_feedback_file_that_is_the_report_or_an_input_is_refused(tmp_path):
     (folder / "fb" / "s1.html").write_text(KEY)  # the key, named as s1's html feedback
     _refused(folder, ["answers.csv", "--key", "fb/s1.html", "--feedback-dir", "fb",
                       "--feedback-format", "html"], "same file as the key")  # fmt: skip
+
+
+def test_the_feedback_format_is_read_in_any_case(tmp_path):
+    folder = _folder(tmp_path)
+    result = _run(folder, ["answers.csv", "--key", "key.toml", "--feedback-dir", "fb",
+                           "--feedback-format", "HTML"])  # fmt: skip
+    assert result.exit_code == 0 and sorted(p.name for p in (folder / "fb").iterdir()) == [
+        "s1.html", "s2.html"]  # fmt: skip

@@ -270,6 +270,8 @@ class _Targets:
 
     @classmethod
     def of(cls, report, gradebook, feedback_dir, feedback_format) -> _Targets:
+        if isinstance(feedback_format, str):
+            feedback_format = feedback_format.strip().lower()  # HTML, Markdown
         if feedback_format not in FEEDBACK_FORMATS:
             raise ProblemError(f"feedback_format={feedback_format!r:.40} must be markdown or html")
         return cls(

@@ -103,6 +103,8 @@ class Output:
     path: Path
     ours: Callable[[Path], bool]
     folder: bool = False
+    #: what symgrad's own file of this kind starts with, for the refusal (may be empty)
+    looks: str = ""
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -161,9 +163,10 @@ def _check_target(output: Output) -> None:
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise ProblemError(f"{output.option} {quote(path)} is {kind}: give a file name")
     if info.st_size and not output.ours(path):
+        looks = f" ({output.looks})" if output.looks else ""
         raise ProblemError(
             f"{output.option} {quote(path)} exists and was not written by symgrad as this "
-            "output: choose another name or delete it first (it was left as it is)"
+            f"output{looks}: choose another name or delete it first (it was left as it is)"
         )
     _check_writable(output, parent)
 

@@ -106,7 +106,9 @@ def _outputs(
         from symgrad.teaching.gradebook import gradebook_csv
 
         header = gradebook_csv([], {q.id: q.max_points for q in questions})
-        outputs.append(Output("--gradebook", gradebook, exact_header(header)))
+        first = header.splitlines()[0]
+        looks = f"symgrad's gradebook of these questions starts {quote(first)}"
+        outputs.append(Output("--gradebook", gradebook, exact_header(header), looks=looks))
     if feedback is not None:
         outputs.append(Output("--feedback-dir", feedback, lambda _: True, folder=True))
     return outputs

@@ -8,9 +8,10 @@ codes), then each student's answers (as read, verdict, points, feedback, the tea
 points and comment beside symgrad's).
 
 Maths is ``$...$``. Every text a student or a key wrote is escaped so that it can make
-nothing but text: no link or image (``[``, ``]``, ``(``, ``)``, ``!``), no HTML or entity
-(``<``, ``>``, ``&``), no emphasis, code, maths or strike-through; in a table cell a ``|``
-is escaped too, inside maths written ``\\vert``.
+nothing but text: no link or image (``[``, ``]``, ``(``, ``)``, ``!``, and GitHub's
+autolinks ``http://``, ``www.``, ``@``), no HTML or entity (``<``, ``>``, ``&``), no
+emphasis, code, maths or strike-through; in a table cell a ``|`` is escaped too, inside
+maths written ``\\vert``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def md_text(text: object) -> str:
     escaped = md_escape(" ".join(escaped.split()))
     for char in _LINK_OR_MARKUP:
         escaped = escaped.replace(char, "\\" + char)
-    return escaped
+    # GitHub's autolinks: a URL, www. or an e-mail address in plain text
+    return escaped.replace("://", "\\://").replace("www.", "www\\.").replace("@", "\\@")
 
 
 def md_cell(markdown: str) -> str:

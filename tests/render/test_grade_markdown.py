@@ -133,3 +133,13 @@ def test_escaped_cells_keep_a_table_whole(cells):
     table += "|---" * len(cells) + "|\n"
     table += "| " + " | ".join(md_cell(md_text(c)) or "-" for c in cells) + " |\n"
     _tables_are_whole(_html(table))
+
+
+@pytest.mark.parametrize(
+    "text", ["http://evil.example/q.png", "see www.evil.example now", "mail ann@evil.example"]
+)
+def test_githubs_autolinks_are_broken_in_escaped_text(text):
+    """GitHub links a bare URL, www. or e-mail address; escaped, none is left whole."""
+    escaped = md_text(text)
+    assert not re.search(r"(?<!\\)://|www\.|(?<!\\)@", escaped), escaped
+    assert RENDERER.renderInline(escaped) == html.escape(text, quote=False)

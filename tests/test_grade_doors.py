@@ -548,3 +548,21 @@ def test_the_feedback_format_is_read_in_any_case(tmp_path):
                            "--feedback-format", "HTML"])  # fmt: skip
     assert result.exit_code == 0 and sorted(p.name for p in (folder / "fb").iterdir()) == [
         "s1.html", "s2.html"]  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["ftruncate", "is_dir"])
+def test_any_file_system_error_during_a_run_is_one_line_exit_2(tmp_path, monkeypatch, where):
+    folder = _folder(tmp_path)
+    (folder / "fb").mkdir()
+
+    def fail(*_, **__):
+        raise OSError(5, "Input/output error", "graded.jsonl")
+
+    if where == "ftruncate":
+        monkeypatch.setattr(os, "ftruncate", fail)
+    else:
+        monkeypatch.setattr(Path, "is_dir", lambda self: fail() if self.name == "fb" else True)
+    result = _run(folder, ["answers.csv", "--key", "key.toml", "--out", "graded.jsonl",
+                           "--feedback-dir", "fb"])  # fmt: skip
+    assert result.exit_code == 2 and "internal" not in result.stderr, result.stderr
+    assert "Input/output error" in result.stderr and len(result.stderr.splitlines()) == 1

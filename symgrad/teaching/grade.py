@@ -19,6 +19,7 @@ CSV and one feedback file per student. The teacher's overrides
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -161,6 +162,26 @@ def normalized(answer: Answer, question: Question) -> tuple:
     )
 
 
+def _file_errors_as_problems(function: Callable) -> Callable:
+    """A file system error anywhere in a run (a folder that cannot be read, a disk that
+    fails) is a ProblemError with its one line, never an internal error."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            where = f" {quote(error.filename)}" if error.filename else ""
+            raise ProblemError(
+                f"cannot use the file{where}: {error.strerror or error} (nothing more was written)"
+            ) from None
+
+    return run
+
+
+@_file_errors_as_problems
 def grade(
     key: str | Path | Mapping | Sequence,
     answers: str | Path | Sequence[Mapping],

@@ -1,6 +1,7 @@
 """The graded file: rows round-trip, resume keeps only well-formed rows of the same answers,
 a file symgrad did not write is refused and left as it is, a torn line is dropped."""
 
+import functools
 import json
 
 import pytest
@@ -156,6 +157,11 @@ RUBRIC_KEY = {
 }  # fmt: skip
 
 
+@functools.cache
+def _rubric_questions() -> dict:
+    return {q.id: q for q in load_key(RUBRIC_KEY)}
+
+
 def _part(name: str, verdict: str, codes: list[str], points: float) -> dict:
     return {"name": name, "verdict": verdict, "codes": codes, "points": points, "reading": "w"}
 
@@ -189,14 +195,14 @@ CONTRADICTIONS = [
 
 @pytest.mark.parametrize("name, change", CONTRADICTIONS, ids=[c[0] for c in CONTRADICTIONS])
 def test_a_row_that_contradicts_itself_is_not_resumed(name, change):
-    questions = {q.id: q for q in load_key(RUBRIC_KEY)}
+    questions = _rubric_questions()
     from_record(_record(), questions)  # the row as symgrad writes it is kept
     with pytest.raises(ValueError):
         from_record(_record(**change), questions)
 
 
 def test_an_overridden_row_keeps_the_teachers_points():
-    questions = {q.id: q for q in load_key(RUBRIC_KEY)}
+    questions = _rubric_questions()
     override = {"points": 2.5, "comment": "nearly", "auto_points": 2.0}
     row = from_record(_record(points=2.5, override=override), questions)
     assert row.points == 2.5 and row.auto_points == 2.0
@@ -204,7 +210,7 @@ def test_an_overridden_row_keeps_the_teachers_points():
 
 @given(points=st.floats(0, 3, allow_nan=False).filter(lambda p: abs(p - 2.0) > 1e-6))
 def test_any_other_points_on_a_row_are_refused(points):
-    questions = {q.id: q for q in load_key(RUBRIC_KEY)}
+    questions = _rubric_questions()
     with pytest.raises(ValueError):
         from_record(_record(points=points), questions)
 
@@ -225,7 +231,7 @@ def test_every_row_symgrad_writes_says_one_thing_and_is_resumed(tmp_path):
         row["student"] = f"s{row['student']}"
     out = tmp_path / "g.jsonl"
     rows, _ = grade(RUBRIC_KEY, answers, out=out, workers=1)
-    questions = {q.id: q for q in load_key(RUBRIC_KEY)}
+    questions = _rubric_questions()
     kept, bad = read_graded_file(out, questions)
     assert bad == 0 and len(kept) == len(answers)
 

@@ -92,3 +92,28 @@ def test_a_wrong_shape_says_which_part_is_named_twice_missing_or_not_asked(answe
     assert outcome["verdict"] == "wrong_shape"
     feedback = outcome["components"][0]["feedback"][0]
     assert says in feedback
+
+
+# ---------------------------------------------------------------- derivations: grade x check
+DERIVATIONS = [
+    "dJ/dw = 2(y - w x)(-x)\n= 2x(y - w x)\n= -2x(y - w x)",  # a wrong middle line
+    "dJ/dw = 2(y - w x)(-x)\n= 2x(y - w x)",  # the last line wrong too
+    "dJ/dw = 2(y - w x)(-x)\n= -2x(y - w x)\n= 2w x^2 - 2x y",  # every line right
+    "J = (y + w x)^2\ndJ/dw = -2x(y - w x)",  # the loss restated wrongly
+    "dJ/dw = -2x(y - w x)\n= -2xy + 2wx^2 + 1\n= -2x(y - w x)",
+    r"\frac{\partial J}{\partial w} = -2x(y - wx) \\ = 2x(y - wx) \\ = -2x(y - wx)",
+]
+
+
+@pytest.mark.parametrize("text", DERIVATIONS)
+def test_grade_says_of_a_derivation_what_check_derivation_says(text):
+    """The same derivation through the two doors: incorrect for one is incorrect for the
+    other, and a derivation check finds right is correct when graded."""
+    from symgrad.teaching.line_by_line import check_derivation
+
+    checked = check_derivation(text, loss="(y - w x)^2")
+    latex = "latex" if text.startswith("\\") else "text"
+    graded = grade_answer(QUESTION, [text], latex, 20, False)
+    assert checked.verdict in ("correct", "incorrect")
+    assert graded["verdict"] == checked.verdict, (checked.first_wrong, graded)
+    assert ("wrong_line" in graded["components"][0]["codes"]) == (checked.first_wrong is not None)

@@ -91,8 +91,13 @@ def is_graded_file(path: Path) -> bool:
     first = start.split(b"\n", 1)[0]
     try:
         record = json.loads(first)
-    except ValueError:
-        return len(first) == len(start) and first.startswith(b'{"student": ')
+    except ValueError:  # a torn first row (an interrupted run), whole up to its verdict
+        return (
+            len(first) == len(start)
+            and first.startswith(b'{"student": ')
+            and b'", "question": ' in first
+            and b'", "verdict": ' in first
+        )
     return isinstance(record, dict) and tuple(record) == FIELDS
 
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 
 class SymgradError(Exception):
-    """Root of every error symgrad raises for bad input or an impossible request."""
+    """Root of every error symgrad raises for bad input or an impossible request.
+
+    ``limit`` says which kind of limit the input went over, where that matters: ``"length"``
+    for text longer than symgrad reads (characters, lines, parts, terms, digits typed),
+    None otherwise (a value too large or nesting too deep is not a length).
+    """
+
+    limit: str | None = None
 
     def one_line(self) -> str:
         """The message as one line, fit for stderr."""
         return " ".join(str(self).split())
+
+
+E = TypeVar("E", bound=SymgradError)
 
 
 class ParseError(SymgradError):
@@ -40,6 +52,12 @@ class UndefinedSymbolError(ParseError):
     def __init__(self, message: str, names: tuple[str, ...] = ()) -> None:
         self.names = tuple(names)
         super().__init__(message)
+
+
+def over_length(error: E) -> E:
+    """``error``, marked as text over a length limit (``error.limit == "length"``)."""
+    error.limit = "length"
+    return error
 
 
 class ProblemError(SymgradError):

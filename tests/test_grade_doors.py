@@ -362,3 +362,207 @@ def test_hostile_answers_are_graded_and_every_output_is_safe(tmp_path):
     assert "<b>" not in markdown and "&lt;b&gt;bold&lt;/b&gt; &amp; co" in markdown
     assert len(list((folder / "fb").iterdir())) == len(HOSTILE_ROWS)
     assert not Path("/tmp/pwned").exists()
+
+
+# ---------------------------------------------------------------- files that look like symgrad's
+GRADED_CSV_HEADER = (
+    "student,question,verdict,points,max_points,codes,feedback,components,notes,override,"
+    "fingerprint\n"
+)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _lookalikes(folder: Path) -> None:
+    """Files a teacher may keep, each starting the way a careless test would take for symgrad's."""
+    files = {
+        "roster.csv": "student,email,final exam\nann,ann@example.org,17\n",
+        "week2.csv": "student,question,answer\nann,q1,2x(y - wx)\n",
+        "other-key.csv": "student,q9 (1),total (1)\nann,1,1\n",
+        "rows.csv": GRADED_CSV_HEADER + "ann,q1,correct,2,2,,correct,[],[],,abc\n",
+        "partial.csv": "student,question,verdict,points,max_points\nann,q1,correct,2,2\n",
+        "notes.md": "# Class report\n\nmy notes on the class\n",
+        "fbnotes.md": "<!-- symgrad feedback -->\n# Feedback for ann\n",
+        "late-mark.md": "# My notes\n<!-- symgrad class report -->\n",
+        "notes.html": "<html><body><p>Notes on the symgrad class report</p></body></html>",
+        "fb.html": "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='generator' content='symgrad feedback'><title>x</title>",
+        "mine.jsonl": '{"student": "ann", "question": "q1", "verdict": "correct", "points": 2}\n',
+        "mine.tex": "\\section{Class report}\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    (folder / "r-histogram.png").write_bytes(PNG_SIGNATURE + b"\0\0\0\rIHDR symgrad plot")
+    (folder / "fbm").mkdir()
+    (folder / "fbm" / "s1.md").write_text("# Feedback for s1\n\n<!-- symgrad feedback -->\nmine\n")
+    (folder / "fbh").mkdir()
+    (folder / "fbh" / "s1.html").write_text("<p>my page about the symgrad feedback</p>")
+
+
+LOOKALIKE_CASES = [
+    # (name, arguments after 'answers.csv --key key.toml', message)
+    ("gradebook over a roster", ["--gradebook", "roster.csv"], "not written by symgrad"),
+    ("gradebook over another week's answers", ["--gradebook", "week2.csv"], "not written"),
+    ("gradebook over another key's gradebook", ["--gradebook", "other-key.csv"], "not written"),
+    ("gradebook over graded rows", ["--gradebook", "rows.csv"], "not written by symgrad"),
+    ("out over a gradebook-like csv", ["--out", "partial.csv"], "not written by symgrad"),
+    ("out over a roster", ["--out", "roster.csv"], "not written by symgrad"),
+    ("out over a teacher's jsonl", ["--out", "mine.jsonl"], "not written by symgrad"),
+    ("md report over notes titled Class report", ["--report", "notes.md"], "not written"),
+    ("md report over a feedback file", ["--report", "fbnotes.md"], "not written"),
+    ("md report over a late marker", ["--report", "late-mark.md"], "not written"),
+    ("html report over a page naming it", ["--report", "notes.html"], "not written"),
+    ("html report over a feedback page", ["--report", "fb.html"], "not written"),
+    ("report histogram over a png", ["--report", "r.md"], "histogram.*not written"),
+    ("tex report", ["--report", "mine.tex"], "must end in .html or .md"),
+    ("md feedback with a late marker", ["--feedback-dir", "fbm"], "not written by symgrad"),
+    ("html feedback naming the marker", ["--feedback-dir", "fbh", "--feedback-format", "html"],
+     "not written by symgrad"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, args, message", LOOKALIKE_CASES, ids=[c[0] for c in LOOKALIKE_CASES]
+)
+def test_a_file_that_only_looks_like_an_output_of_symgrad_is_never_replaced(
+    tmp_path, name, args, message
+):
+    folder = _folder(tmp_path)
+    _lookalikes(folder)
+    result = _refused(folder, ["answers.csv", "--key", "key.toml", *args], message)
+    assert "delete it first" in result.stderr or "must end" in result.stderr
+
+
+def test_every_output_symgrad_wrote_is_replaced_by_the_next_run(tmp_path):
+    folder = _folder(tmp_path)
+    for outputs in (
+        ["--out", "g.jsonl", "--report", "r.md", "--gradebook", "gb.csv", "--feedback-dir", "fb"],
+        ["--out", "g.csv", "--report", "r.html", "--feedback-dir", "fh",
+         "--feedback-format", "html"],
+    ):  # fmt: skip
+        for _ in range(2):
+            result = _run(folder, ["answers.csv", "--key", "key.toml", *outputs])
+            assert result.exit_code == 0, result.stderr
+    assert (folder / "gb.csv").read_text().startswith("student,q1 (2),total (2)\n")
+    assert (folder / "r.md").read_text().startswith("<!-- symgrad class report -->\n# Class report")
+    assert (folder / "fb" / "s1.md").read_text().startswith("<!-- symgrad feedback -->\n")
+
+
+def test_a_gradebook_of_other_questions_is_refused_after_the_key_changes(tmp_path):
+    folder = _folder(tmp_path)
+    assert (
+        _run(folder, ["answers.csv", "--key", "key.toml", "--gradebook", "gb.csv"]).exit_code == 0
+    )
+    (folder / "key.toml").write_text(KEY.replace("points = 2", "points = 3"))
+    _refused(folder, ["answers.csv", "--key", "key.toml", "--gradebook", "gb.csv"],
+             r"not written.*gradebook of these questions starts 'student,q1 \(3\),total \(3\)'")  # fmt: skip
+
+
+# ---------------------------------------------------------------- outputs that cannot be written
+UNWRITABLE_CASES = [
+    ("gradebook in /proc", ["--gradebook", "/proc/g.csv"], "cannot write in the folder"),
+    ("report in /proc", ["--report", "/proc/r.html"], "cannot write in the folder"),
+    ("md report in /proc", ["--report", "/proc/r.md"], "cannot write in the folder"),
+    ("out in /proc", ["--out", "/proc/g.jsonl"], "cannot write in the folder"),
+    ("feedback dir in /proc", ["--feedback-dir", "/proc/fb"], "cannot write in the folder"),
+    ("feedback dir in /sys", ["--feedback-dir", "/sys/fb"], "cannot write in the folder"),
+    ("feedback dir is /proc/self", ["--feedback-dir", "/proc/self"], "cannot write in the folder"),
+    ("feedback dir under a file", ["--feedback-dir", "answers.csv/sub"], "'answers.csv' is a file"),
+    ("gradebook under a file's folder", ["--gradebook", "answers.csv/a/g.csv"],
+     "'answers.csv' is a file"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, args, message", UNWRITABLE_CASES, ids=[c[0] for c in UNWRITABLE_CASES]
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_grading(
+    tmp_path, monkeypatch, name, args, message
+):
+    from symgrad.teaching import grade as grading
+
+    def no_grading(*_, **__):
+        raise AssertionError("graded before the outputs were checked")
+
+    monkeypatch.setattr(grading._Run, "grade", no_grading)
+    folder = _folder(tmp_path)
+    result = _refused(folder, ["answers.csv", "--key", "key.toml", *args], message)
+    assert "internal" not in result.stderr
+
+
+def test_an_os_error_while_writing_is_one_line_never_internal(tmp_path, monkeypatch):
+    from symgrad.teaching import grade as grading
+
+    def refuse(*_, **__):
+        raise PermissionError(13, "Permission denied")
+
+    folder = _folder(tmp_path)
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    result = _run(folder, ["answers.csv", "--key", "key.toml", "--feedback-dir", "fb"])
+    assert result.exit_code == 2 and "Permission denied" in result.stderr, result.stderr
+    assert "internal" not in result.stderr
+    assert grading.FEEDBACK_FORMATS  # the module the refusal comes from
+
+
+# ---------------------------------------------------------------- feedback file names
+def test_two_ids_that_map_to_one_feedback_file_get_two_files(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "answers.csv").write_text(
+        "student,question,answer\nZoë Lee,q1,-2x(y - wx)\nZoe_Lee-377deefbbc,q1,2x(y - wx)\n"
+        "Ann,q1,-2x(y - wx)\nann,q1,0\nANN.md,q1,0\n"
+    )
+    result = _run(folder, ["answers.csv", "--key", "key.toml", "--feedback-dir", "fb"])
+    assert result.exit_code == 0, result.stderr
+    files = sorted((folder / "fb").iterdir())
+    assert len(files) == 5 and len({f.name.casefold() for f in files}) == 5
+    assert "Written: 5 feedback files in fb" in result.stdout
+    owners = {f.read_text().split("\n")[1] for f in files}
+    assert owners == {f"# Feedback for {name}" for name in
+                      ("Zoë Lee", "Zoe\\_Lee-377deefbbc", "Ann", "ann", "ANN.md")}  # fmt: skip
+
+
+def test_resume_with_a_smaller_answers_file_is_refused_and_the_rows_kept(tmp_path):
+    folder = _folder(tmp_path)
+    assert _run(folder, ["answers.csv", "--key", "key.toml", "--out", "g.jsonl"]).exit_code == 0
+    (folder / "one.csv").write_text("student,question,answer\ns1,q1,-2x(y - wx)\n")
+    _refused(folder, ["one.csv", "--key", "key.toml", "--out", "g.jsonl", "--resume"],
+             r"holds 1 graded row\(s\) of answers that are not in this answers file")  # fmt: skip
+
+
+# ---------------------------------------------------------------- feedback files meet other files
+def test_a_feedback_file_that_is_the_report_or_an_input_is_refused(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "fb").mkdir()
+    _refused(folder, ["answers.csv", "--key", "key.toml", "--feedback-dir", "fb",
+                      "--report", "fb/s1.md"], "'fb/s1.md' is the same file as --report")  # fmt: skip
+    (folder / "fb" / "s2.md").write_text(ANSWERS)  # the answers, kept in the feedback folder
+    _refused(folder, ["fb/s2.md", "--key", "key.toml", "--feedback-dir", "fb"],
+             "'fb/s2.md' is the same file as the answers")  # fmt: skip
+    (folder / "fb" / "s1.html").write_text(KEY)  # the key, named as s1's html feedback
+    _refused(folder, ["answers.csv", "--key", "fb/s1.html", "--feedback-dir", "fb",
+                      "--feedback-format", "html"], "same file as the key")  # fmt: skip
+
+
+def test_the_feedback_format_is_read_in_any_case(tmp_path):
+    folder = _folder(tmp_path)
+    result = _run(folder, ["answers.csv", "--key", "key.toml", "--feedback-dir", "fb",
+                           "--feedback-format", "HTML"])  # fmt: skip
+    assert result.exit_code == 0 and sorted(p.name for p in (folder / "fb").iterdir()) == [
+        "s1.html", "s2.html"]  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["ftruncate", "is_dir"])
+def test_any_file_system_error_during_a_run_is_one_line_exit_2(tmp_path, monkeypatch, where):
+    folder = _folder(tmp_path)
+    (folder / "fb").mkdir()
+
+    def fail(*_, **__):
+        raise OSError(5, "Input/output error", "graded.jsonl")
+
+    if where == "ftruncate":
+        monkeypatch.setattr(os, "ftruncate", fail)
+    else:
+        monkeypatch.setattr(Path, "is_dir", lambda self: fail() if self.name == "fb" else True)
+    result = _run(folder, ["answers.csv", "--key", "key.toml", "--out", "graded.jsonl",
+                           "--feedback-dir", "fb"])  # fmt: skip
+    assert result.exit_code == 2 and "internal" not in result.stderr, result.stderr
+    assert "Input/output error" in result.stderr and len(result.stderr.splitlines()) == 1

@@ -19,7 +19,7 @@ from symgrad.cli import (  # noqa: F401 - each module registers its command
     serve,
     simulate,
 )
-from symgrad.cli.app import EXIT_INTERRUPTED, app
+from symgrad.cli.app import EXIT_INTERRUPTED, app, broken_pipe
 from symgrad.cli.running import install_signal_handlers
 
 __all__ = ["app", "main"]
@@ -32,3 +32,5 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # pragma: no cover - outside a command (typer's own output)
+        sys.exit(broken_pipe())

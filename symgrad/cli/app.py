@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from typing import Annotated
 
 import typer
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports when the reader went away
 MESSAGE_LIMIT = 400
 
 
@@ -42,6 +45,12 @@ class _OneLineErrors(typer.core.TyperGroup):
             code = report_error(
                 "stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted"
             )
+        except BrokenPipeError:
+            code = broken_pipe()
+        except SystemExit as stop:
+            if not _stopped_by_broken_pipe(stop):
+                raise
+            code = broken_pipe()  # click or rich met a broken pipe (--help) and exit 1
         except Exception as error:  # noqa: BLE001 - click's usage errors, see below
             kind = type(error).__name__
             if kind == "Abort":
@@ -60,6 +69,21 @@ class _OneLineErrors(typer.core.TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def broken_pipe() -> int:
+    """The reader of stdout went away (``symgrad ... | head -1``): stop quietly, exit 141.
+
+    stdout is pointed at the null device so that Python's last flush cannot complain."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
+def _stopped_by_broken_pipe(stop: SystemExit) -> bool:
+    """Rich and click end with exit 1 when stdout's reader went away while they printed."""
+    pacified = type(sys.stdout).__name__.endswith("PacifyFlushWrapper")
+    return stop.code == 1 and (pacified or isinstance(stop.__context__, BrokenPipeError))
 
 
 def report_error(message: str, as_json: bool, code: int, kind: str) -> int:

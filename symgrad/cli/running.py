@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import typer
 
-from symgrad.cli.app import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_UNKNOWN, report_error
+from symgrad.cli.app import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_UNKNOWN,
+    broken_pipe,
+    report_error,
+)
 from symgrad.cli.options import VERDICT_EXIT, Format
 from symgrad.errors import BudgetError, SymgradError
 from symgrad.runtime.budget import Budget, binding
@@ -76,6 +82,8 @@ def run_command(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
         code = report_error("out of memory", as_json, EXIT_UNKNOWN, "unknown")
     except KeyboardInterrupt:
         code = report_error("stopped by Ctrl-C (SIGINT)", as_json, EXIT_INTERRUPTED, "interrupted")
+    except BrokenPipeError:
+        code = broken_pipe()
     except Exception as error:  # noqa: BLE001 - never show a traceback to users
         code = report_error(
             f"internal error ({type(error).__name__}: {error}); please report it",

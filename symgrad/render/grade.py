@@ -1,8 +1,8 @@
 """A graded answer and a class report (:class:`~symgrad.results.ClassReport`): text, Markdown,
 LaTeX, JSON-ready dict, and the files (the report; one feedback file per student).
 
-The HTML report is :mod:`symgrad.render.grade_html`. In Markdown every text a student or
-a key wrote is escaped (``<``, ``>`` and ``&`` too) and maths is ``$...$``; on a terminal
+The HTML report is :mod:`symgrad.render.grade_html`, the Markdown report and feedback
+:mod:`symgrad.render.grade_markdown`; on a terminal
 control characters in names are shown as escapes, so a name cannot drive the terminal.
 """
 
@@ -12,20 +12,17 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
-from symgrad.render.common import md_escape
 from symgrad.render.grade_html import report_html, student_answers_html
-from symgrad.render.maths_text import reading_latex, sentence_markdown
+from symgrad.render.grade_markdown import class_to_markdown, feedback_markdown, md_text
 from symgrad.results import ClassReport, GradedAnswer, renders
-from symgrad.teaching.files import FEEDBACK_MARK, write_atomically
+from symgrad.teaching.files import (
+    HISTOGRAM_SOFTWARE,
+    HTML_FEEDBACK_START,
+    write_atomically,
+)
 from symgrad.teaching.gradebook import points_text
 from symgrad.teaching.item_analysis import score_bins
 from symgrad.text.display import tex_escape
-
-
-def md_text(text: object) -> str:
-    """Plain text inside Markdown: no stray maths, emphasis, tables or HTML."""
-    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return md_escape(" ".join(escaped.split()))
 
 
 def terminal_text(text: object, limit: int = 60) -> str:
@@ -160,76 +157,6 @@ def _students_text(report: ClassReport) -> list[str]:
     return lines
 
 
-@renders(ClassReport, "markdown")
-def class_to_markdown(report: ClassReport, image: str | None = None) -> str:
-    lines = [
-        "# Class report",
-        "",
-        f"{report.graded} of {report.answers} answers graded, {report.students} students, "
-        f"mean score **{report.score_mean:.2f}** of {report.max_total:g}.",
-        "",
-        "## Score distribution",
-        "",
-    ]
-    if image:
-        lines += [f"![score distribution]({md_text(image)})", ""]
-    lines += ["| total points | students |", "|---|---|"]
-    lines += [f"| {label} | {count} |" for label, count in histogram_bins(report)]
-    lines += ["", "## Questions", ""]
-    lines += [
-        "| question | correct | mean points | discrimination | most frequent mistakes |",
-        "|---|---|---|---|---|",
-    ]
-    for q in report.questions:
-        codes = ", ".join(f"`{code}` ({count})" for code, count in list(q.codes.items())[:4])
-        spread = "-" if q.discrimination is None else f"{q.discrimination:.2f}"
-        lines.append(
-            f"| {md_text(q.id)} | {q.correct}/{q.answers} ({100 * q.share_correct:.0f}%) | "
-            f"{q.mean_points:.2f}/{q.max_points:g} | {spread} | {codes or '-'} |"
-        )
-    for q in report.questions:
-        lines += _question_markdown(q)
-    lines += _students_markdown(report)
-    return "\n".join(lines)
-
-
-def _loss_markdown(q) -> str:
-    return reading_latex(q.loss_reading) if q.loss_reading else reading_latex(q.loss)
-
-
-def _question_markdown(q) -> list[str]:
-    lines = ["", f"### {md_text(q.id)}: J = {_loss_markdown(q)}", ""]
-    for code, count in list(q.codes.items())[:6]:
-        answer, feedback = q.examples.get(code, ("", ""))
-        lines.append(
-            f"- **{md_text(code)}** ({count}): a student wrote {md_text(answer[:200]) or '(nothing)'}"
-            f" — {sentence_markdown(feedback, md_text)}"
-        )
-    if q.groups:
-        lines += ["", "| answer as read | answers | verdict | points |", "|---|---|---|---|"]
-        for group in q.groups[:12]:
-            shown = reading_latex(group.reading) if group.reading else md_text(group.example[:200])
-            lines.append(
-                f"| {shown or '(no answer)'} | {group.count} | {group.verdict} | "
-                f"{points_text(group.points)} |"
-            )
-    return lines
-
-
-def _students_markdown(report: ClassReport) -> list[str]:
-    ids = [q.id for q in report.questions]
-    points = {(r.student, r.question): r for r in report.rows}
-    lines = ["", "## Students", ""]
-    lines.append("| student | " + " | ".join(md_text(q) for q in ids) + " | total |")
-    lines.append("|---" * (len(ids) + 2) + "|")
-    for student, total in report.totals.items():
-        cells = [
-            points_text(points[(student, q)].points) if (student, q) in points else "-" for q in ids
-        ]
-        lines.append(f"| {md_text(student)} | " + " | ".join(cells) + f" | {points_text(total)} |")
-    return lines
-
-
 @renders(ClassReport, "html")
 def class_to_html(report: ClassReport) -> str:
     return report_html(report)
@@ -285,7 +212,7 @@ def _histogram_png(report: ClassReport) -> bytes | None:
     axis.set_ylabel("students")
     axis.set_title("Score distribution")
     figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": "symgrad"})
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": HISTOGRAM_SOFTWARE})
     plt.close(figure)
     return buffer.getvalue()
 
@@ -313,44 +240,13 @@ def class_to_file(report: ClassReport, path) -> None:
 
 
 # ---------------------------------------------------------------- feedback per student
-def feedback_markdown(student: str, rows: list[GradedAnswer], report: ClassReport) -> str:
-    """One student's feedback as Markdown: every answer, its verdict, points and feedback."""
-    total = sum(r.points for r in rows)
-    lines = [
-        f"<!-- {FEEDBACK_MARK.decode()} -->",
-        f"# Feedback for {md_text(student)}",
-        "",
-        f"Total: **{points_text(total)}** of {points_text(report.max_total)} points.",
-    ]
-    order = {q.id: i for i, q in enumerate(report.questions)}
-    for row in sorted(rows, key=lambda r: order.get(r.question, len(order))):
-        answer = _answer_markdown(row)
-        written = md_text(" ; ".join(row.answer)[:300])
-        lines += [
-            "",
-            f"## {md_text(row.question)}: {row.verdict.replace('_', ' ')}, "
-            f"{points_text(row.points)} of {points_text(row.max_points)}",
-            "",
-            f"You wrote: {written or '(nothing)'}  ",
-            f"Read as: {answer}" if row.reading else "Read as: (not read)",
-            "",
-            sentence_markdown(row.feedback, md_text),
-        ]
-        if row.override:
-            comment = md_text(row.override.get("comment") or "")
-            lines += ["", f"Teacher: {comment or 'points set by your teacher'}"]
-    return "\n".join(lines) + "\n"
-
-
 def feedback_html(student: str, rows: list[GradedAnswer], report: ClassReport) -> str:
     """One student's feedback as a standalone HTML page (maths as MathML)."""
     from symgrad.render.grade_html import STYLE, esc
 
     total = sum(r.points for r in rows)
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='generator' content='{FEEDBACK_MARK.decode()}'>"
-        f"<title>Feedback for {esc(student)}</title><style>{STYLE}</style></head><body>"
+        f"{HTML_FEEDBACK_START}<title>Feedback for {esc(student)}</title><style>{STYLE}</style></head><body>"
         f"<h1>Feedback for {esc(student)}</h1><p>Total: <b>{points_text(total)}</b> of "
         f"{points_text(report.max_total)} points.</p>"
         + student_answers_html(rows, [q.id for q in report.questions])
@@ -358,20 +254,14 @@ def feedback_html(student: str, rows: list[GradedAnswer], report: ClassReport) -
     )
 
 
-def _answer_markdown(row: GradedAnswer) -> str:
-    """The answer as read (each part named when there are several), or as written."""
-    if not row.reading:
-        return md_text(" ; ".join(row.answer)[:300]) or "(no answer)"
-    if len(row.components) == 1:
-        return reading_latex(row.reading)
-    return "; ".join(
-        f"dJ/d{md_text(c['name'])} = {reading_latex(str(c['reading']))}" for c in row.components
-    )
-
-
 @renders(ClassReport, "feedback")
 def feedback_files(report: ClassReport, files: Mapping[str, Path], fmt: str) -> None:
-    """Write each student's feedback file (``files``: student -> path)."""
+    """Write each student's feedback file (``files``: student -> path, distinct even where
+    case is ignored, so each file written is one student's)."""
+    from symgrad.errors import ProblemError
+
+    if len({str(path).casefold() for path in files.values()}) != len(files):
+        raise ProblemError("two students' feedback files would be one file; nothing was written")
     by_student: dict[str, list[GradedAnswer]] = {}
     for row in report.rows:
         by_student.setdefault(row.student, []).append(row)

@@ -15,11 +15,12 @@ import html
 from symgrad.render.charts import histogram_svg
 from symgrad.render.maths_text import reading_mathml, sentence_mathml
 from symgrad.results import READING_VERDICTS, ClassReport, GradedAnswer, QuestionStats
-from symgrad.teaching.files import REPORT_MARK
+from symgrad.teaching.files import HTML_REPORT_START
 from symgrad.teaching.gradebook import points_text
 from symgrad.teaching.item_analysis import score_bins
 from symgrad.text.mathml import derivative_mathml, linear_mathml
 
+NAME_LIMIT = 40
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72em;margin:1.5em auto;
 padding:0 1em;color:#1d2330;line-height:1.45}
@@ -27,6 +28,7 @@ h1{margin-bottom:.2em}h2{border-bottom:2px solid #dde3ec;padding-bottom:.2em;mar
 nav a{margin-right:1em}table{border-collapse:collapse;margin:.6em 0}
 td,th{border:1px solid #d5dbe5;padding:.3em .55em;vertical-align:top;text-align:left}
 th{background:#f2f5f9}table.students th,td.num{white-space:nowrap}
+td.name{max-width:16em;overflow-wrap:anywhere}h3,h4,td,li,p{overflow-wrap:anywhere}
 .wide{overflow-x:auto;max-width:100%}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#99a}
 .v-correct{background:#e6f4ea}.v-incorrect{background:#fce8e6}.v-reading{background:#fff4d6}
@@ -155,7 +157,8 @@ def _student_table(report: ClassReport, anchors: dict[str, str]) -> str:
         codes = sorted({c for r in answers.values() for c in r.codes})
         total = report.totals.get(student, 0.0)
         body.append(
-            f"<tr><td data-value='{esc(student)}'><a href='#{anchors[student]}'>{esc(student)}</a></td>"
+            f"<tr><td class='name' data-value='{esc(student)}' title='{esc(student)}'>"
+            f"<a href='#{anchors[student]}'>{esc(shown_name(student))}</a></td>"
             + "".join(cells)
             + f"<td class='num' data-value='{total}'><b>{points_text(total)}</b></td>"
             f"<td data-value='{esc(' '.join(codes))}'>{esc(', '.join(codes)) or '–'}</td></tr>"
@@ -167,6 +170,12 @@ def _student_table(report: ClassReport, anchors: dict[str, str]) -> str:
         f"{head}<th class='num'>total ({points_text(report.max_total)})</th><th>codes</th>"
         f"</tr></thead><tbody>{''.join(body)}</tbody></table></div></section>"
     )
+
+
+def shown_name(student: str, limit: int = NAME_LIMIT) -> str:
+    """A student id as the table shows it: cut to ``limit`` characters (the whole id is the
+    cell's title), so that one long id cannot push the points out of the window."""
+    return student if len(student) <= limit else student[: limit - 1] + "…"
 
 
 def _rows_by_student(report: ClassReport) -> dict[str, dict[str, GradedAnswer]]:
@@ -298,9 +307,9 @@ def report_html(report: ClassReport) -> str:
         student: f"student-{index}" for index, student in enumerate(_rows_by_student(report))
     }
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"{HTML_REPORT_START}"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<meta name='generator' content='{REPORT_MARK.decode()}'><title>Class report</title>"
+        "<title>Class report</title>"
         f"<style>{STYLE}</style></head><body><header><h1>Class report</h1>"
         f"<p>{report.graded} of {report.answers} answers graded, {report.students} students, "
         f"mean score <b>{report.score_mean:.2f}</b> of {points_text(report.max_total)}.</p>"

@@ -68,7 +68,9 @@ def reading_latex(text: str) -> str:
 
 
 def _tex_for_markdown(tex: str) -> str:
-    return tex.replace("<", r"\lt ").replace(">", r"\gt ").replace("&", r"\&").replace("$", r"\$")
+    """LaTeX inside ``$...$`` in Markdown: no HTML, no end of the maths, no table bar."""
+    tex = tex.replace("<", r"\lt ").replace(">", r"\gt ").replace("&", r"\&").replace("$", r"\$")
+    return tex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
 
 
 def _operand(word: str) -> bool:

@@ -31,6 +31,7 @@ from symgrad.teaching.answer_forms import (
     is_derivation,
     looks_like_latex,
     named_parts,
+    part_names,
     unwrap_latex,
 )
 
@@ -80,18 +81,27 @@ def _judge(question: Question, parts: list[str], fmt: str, timeout: float, hide:
     if len(parts) != len(question.wrt):
         named = named_parts(parts[0], question.wrt, latex) if len(parts) == 1 else None
         if named is None:
-            return outcome_of(
-                question,
-                "wrong_shape",
-                f"the question asks for {len(question.wrt)} part(s) ("
-                + "; ".join(f"dJ/d{w}" for w in question.wrt)
-                + f") separated by ';', the answer has {len(parts)}",
-            )
+            return outcome_of(question, "wrong_shape", _shape_reason(question, parts, latex))
         return _by_component(question, [named.get(w, "") for w in question.wrt], fmt, timeout, hide)
     parts = _in_order(parts, question.wrt, latex)
     if any(is_blank(p) for p in parts) and len(parts) > 1:
         return _by_component(question, parts, fmt, timeout, hide)
     return _whole(question, parts, fmt, timeout, hide)
+
+
+def _shape_reason(question: Question, parts: list[str], latex: bool) -> str:
+    """Why the answer's parts are not the question's: a part named twice, not at all, or
+    not asked for; else how many parts there are."""
+    asked = "; ".join(f"dJ/d{w}" for w in question.wrt)
+    expected = f"the question asks for {len(question.wrt)} part(s) ({asked})"
+    names = part_names(parts[0], latex) if len(parts) == 1 else []
+    if not names:
+        return f"{expected} separated by ';', the answer has {len(parts)}"
+    said = [f"it names dJ/d{n} twice" for n in dict.fromkeys(names) if names.count(n) > 1]
+    said += [f"it names dJ/d{n}, which is not asked for" for n in dict.fromkeys(names)
+             if n not in question.wrt]  # fmt: skip
+    said += [f"dJ/d{w} is missing" for w in question.wrt if w not in names]
+    return f"{'; '.join(said)}: {expected}, each named once"
 
 
 def _in_order(parts: list[str], wrt: Sequence[str], latex: bool) -> list[str]:
@@ -141,29 +151,23 @@ def _whole(question: Question, parts: list[str], fmt: str, timeout: float, hide:
     if result.verdict == "unknown" and "time budget" in result.reason:
         return outcome_of(question, "timeout", result.reason)
     components = [_component_record(question, c) for c in result.components]
+    verdict = result.verdict
     if derivation is not None and derivation.first_wrong is not None:
         _add_derivation_feedback(components[0], derivation, question, hide)
+        verdict = "incorrect"  # as `check --derivation`: a wrong line makes it incorrect
     return {
-        "verdict": result.verdict,
+        "verdict": verdict,
         "components": components,
         "understood": result.understood,
         "reason": result.reason,
     }
 
 
-# what the reader says of text too long to read (characters, parts, terms, digits typed);
-# a short text whose value is too large (9**9**9**9) or too deep is unreadable, with the reason
-_TOO_LONG = (
-    "characters exceeds the limit",
-    "parts",
-    "a sum of more than",
-    "number literal of",
-    "longer than",
-)
-
-
 def reading_verdict(error: SymgradError) -> tuple[str, str]:
-    """(verdict, reason for the student) of an answer that could not be read."""
+    """(verdict, reason for the student) of an answer that could not be read: ``too_long``
+    when its text is over a length limit (characters, lines, parts, terms, digits typed:
+    ``error.limit == "length"``), ``unreadable`` with the reason otherwise (a value too
+    large such as ``9**9**9**9``, brackets nested too deep, a syntax error)."""
     from symgrad.teaching.matrices import ShapeError
 
     if isinstance(error, UndefinedSymbolError):
@@ -171,7 +175,7 @@ def reading_verdict(error: SymgradError) -> tuple[str, str]:
     if isinstance(error, ShapeError):
         return "wrong_shape", for_students(error.one_line())
     message = error.message if isinstance(error, ParseError) else error.one_line()
-    if any(sign in message for sign in _TOO_LONG):
+    if error.limit == "length":
         return "too_long", for_students(error.one_line())
     if "empty expression" in message or "is empty" in message:
         return "blank", "no answer was given"
@@ -278,7 +282,10 @@ def _undefined_feedback(error: UndefinedSymbolError) -> str:
 def _add_derivation_feedback(
     component: dict, derivation, question: Question, hide: bool = False
 ) -> None:
-    """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback."""
+    """Name the first wrong line of a derivation (code ``wrong_line``) in the feedback; a
+    derivation with a wrong line is ``incorrect`` even when its last line is right (as
+    ``check --derivation`` says), so the part earns what the rubric gives ``wrong_line``
+    (and its other mistakes), nothing without one."""
     line = next(x for x in derivation.lines if x.number == derivation.first_wrong)
     detail = "; ".join(line.diagnosis) or "it does not follow from the line before"
     if hide:
@@ -286,6 +293,9 @@ def _add_derivation_feedback(
             f"it does not follow ({', '.join(line.codes)})" if line.codes else "it does not follow"
         )
     sentence = f"line {line.number} of the derivation is wrong: {detail}"
+    if component["verdict"] == "correct":
+        sentence = f"the last line is the right derivative, but {sentence}"
+        component["verdict"] = "incorrect"
     component["codes"] = [*component["codes"], "wrong_line"]
     component["feedback"] = [*component["feedback"], question.feedback.get("wrong_line", sentence)]
 

@@ -120,6 +120,21 @@ def derivative_named(piece: str, latex: bool) -> str | None:
     return name if kind == "derivative" else None
 
 
+def part_names(text: str, latex: bool) -> list[str]:
+    """The parameters an answer's ``dJ/dw = ...`` pieces or derivation lines name, in order,
+    repeats kept (empty when it names none, or cannot be read)."""
+    from symgrad.teaching.line_by_line import read_derivation
+
+    if is_derivation(text):
+        try:
+            statements, _ = read_derivation(text, True if latex else None)
+        except SymgradError:
+            return []
+        return [s.wrt for s in statements if s.kind == "derivative" and s.wrt]
+    pieces = [p.strip() for p in _PART_START.split(text) if p.strip()]
+    return [name for name in (derivative_named(p, latex) for p in pieces) if name]
+
+
 def _derivation_parts(text: str, wrt: Sequence[str], latex: bool) -> dict[str, str] | None:
     from symgrad.teaching.line_by_line import read_derivation
 
@@ -187,6 +202,7 @@ def for_students(message: str, limit: int = 300) -> str:
 
 
 __all__ = [
+    "part_names",
     "MAX_CLAIM",
     "MAX_DERIVATION",
     "for_students",

@@ -79,8 +79,12 @@ def _answer(record: Mapping, number: int, questions: Mapping[str, Question]) -> 
             f"answers row {number}: question {quote(qid)} is not in the key (questions: {listed})"
         )
     fmt = record.get("format") or None
+    if isinstance(fmt, str):
+        fmt = fmt.strip().lower() or None  # LaTeX, Text: a spreadsheet's capitals
     if fmt is not None and fmt not in ("text", "latex"):
-        raise DatasetError(f"answers row {number}: format must be text or latex")
+        raise DatasetError(
+            f"answers row {number}: format {quote(fmt)} must be text or latex (any case)"
+        )
     return Answer(student, qid, _parts(record.get("answer"), questions[qid], number), fmt, number)
 
 
@@ -141,6 +145,11 @@ def _csv(text: str) -> list[dict]:
     try:
         with _cells_of_any_length():
             fields = [f.strip() for f in reader.fieldnames or []]
+            twice = sorted({f for f in fields if fields.count(f) > 1})
+            if twice:
+                raise DatasetError(
+                    f"the answers CSV header names {quote(twice[0])} twice: one column each"
+                )
             reader.fieldnames = fields
             missing = {"student", "question", "answer"} - set(fields)
             if missing:
@@ -164,13 +173,29 @@ def _csv_row(row: dict, number: int) -> dict:
     return {k: v for k, v in row.items() if k is not None}
 
 
+class _RepeatedKey(Exception):
+    """A JSON object naming one key twice (JSON would silently keep the last value)."""
+
+
+def _without_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _RepeatedKey(next(key for key in keys if keys.count(key) > 1))
+    return record
+
+
 def _jsonl(text: str) -> list[dict]:
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=_without_repeated_keys)
+        except _RepeatedKey as repeated:
+            raise DatasetError(
+                f"answers line {number} names {quote(repeated.args[0])} twice: one value each"
+            ) from None
         except json.JSONDecodeError as error:
             raise DatasetError(f"answers line {number} is not JSON ({error.msg})") from None
         except ValueError:  # an integer of more than 4,300 digits

@@ -19,6 +19,7 @@ CSV and one feedback file per student. The teacher's overrides
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,14 +36,17 @@ from symgrad.teaching.answers import (  # noqa: F401 - re-exported
     load_answers,
 )
 from symgrad.teaching.files import (
-    FEEDBACK_MARK,
+    HTML_FEEDBACK_START,
+    HTML_REPORT_START,
+    MARKDOWN_FEEDBACK_START,
     MARKDOWN_REPORT_START,
-    REPORT_MARK,
     Output,
     check_outputs,
+    exact_header,
+    is_histogram,
     quote,
     safe_file_names,
-    symgrad_wrote,
+    starts_with,
 )
 from symgrad.teaching.graded_file import GradedFile, graded_output, read_graded  # noqa: F401
 from symgrad.teaching.item_analysis import class_report
@@ -83,45 +87,57 @@ def _workers(workers: object) -> int:
 
 
 def _outputs(
-    out: Path | None, report: Path | None, gradebook: Path | None, feedback: Path | None
+    out: Path | None,
+    report: Path | None,
+    gradebook: Path | None,
+    feedback: Path | None,
+    questions: Sequence[Question],
 ) -> list[Output]:
-    """The run's outputs, each with how to recognise a file symgrad wrote there before."""
+    """The run's outputs, each with how to recognise a file symgrad wrote there as that
+    kind of output (:mod:`symgrad.teaching.files`)."""
     outputs = [graded_output(out)] if out is not None else []
     if report is not None:
-        if report.suffix not in (".html", ".htm", ".md"):
-            raise ProblemError(f"--report {quote(report)} must end in .html or .md")
         if report.suffix == ".md":
-            outputs.append(Output("--report", report, _starts_with(MARKDOWN_REPORT_START)))
+            outputs.append(Output("--report", report, starts_with(MARKDOWN_REPORT_START)))
             image = report.with_name(report.stem + "-histogram.png")
-            outputs.append(Output("--report's histogram", image, symgrad_wrote(b"symgrad")))
+            outputs.append(Output("--report's histogram", image, is_histogram))
         else:
-            outputs.append(Output("--report", report, symgrad_wrote(REPORT_MARK)))
+            outputs.append(Output("--report", report, starts_with(HTML_REPORT_START)))
     if gradebook is not None:
-        if gradebook.suffix != ".csv":
-            raise ProblemError(f"--gradebook {quote(gradebook)} must end in .csv")
-        outputs.append(Output("--gradebook", gradebook, _starts_with(b"student,")))
+        from symgrad.teaching.gradebook import gradebook_csv
+
+        header = gradebook_csv([], {q.id: q.max_points for q in questions})
+        first = header.splitlines()[0]
+        looks = f"symgrad's gradebook of these questions starts {quote(first)}"
+        outputs.append(Output("--gradebook", gradebook, exact_header(header), looks=looks))
     if feedback is not None:
         outputs.append(Output("--feedback-dir", feedback, lambda _: True, folder=True))
     return outputs
 
 
-def _starts_with(marker: bytes) -> Callable[[Path], bool]:
-    from symgrad.teaching.files import head
+def _check_suffixes(report: Path | None, gradebook: Path | None) -> None:
+    if report is not None and report.suffix not in (".html", ".htm", ".md"):
+        raise ProblemError(f"--report {quote(report)} must end in .html or .md")
+    if gradebook is not None and gradebook.suffix != ".csv":
+        raise ProblemError(f"--gradebook {quote(gradebook)} must end in .csv")
 
-    return lambda path: head(path, len(marker) + 3).lstrip(b"\xef\xbb\xbf").startswith(marker)
+
+FEEDBACK_STARTS = {"markdown": MARKDOWN_FEEDBACK_START, "html": HTML_FEEDBACK_START}
 
 
-def feedback_files(folder: Path, students: Sequence[str], fmt: str) -> dict[str, Path]:
-    """student -> the feedback file in ``folder`` (each refused when it exists and is not
-    symgrad's feedback)."""
+def feedback_files(
+    folder: Path, students: Sequence[str], fmt: str, others: Sequence[tuple[str, Path]] = ()
+) -> dict[str, Path]:
+    """student -> the feedback file in ``folder``: names distinct by construction, each
+    refused when it is one of the ``others`` (the run's inputs and other outputs, such as
+    ``--report fb/ann.md`` next to Ann's feedback) or exists and is not symgrad's feedback
+    in that format."""
     names = safe_file_names(dict.fromkeys(students), FEEDBACK_FORMATS[fmt])
     files = {student: folder / name for student, name in names.items()}
     if not folder.is_dir():
-        return files  # a new folder: nothing in it to replace
-    check_outputs(
-        [Output("--feedback-dir", path, symgrad_wrote(FEEDBACK_MARK)) for path in files.values()],
-        [],
-    )
+        return files  # a new folder: nothing in it to replace, no other file in it
+    ours = starts_with(FEEDBACK_STARTS[fmt])
+    check_outputs([Output("--feedback-dir", path, ours) for path in files.values()], others)
     return files
 
 
@@ -146,6 +162,26 @@ def normalized(answer: Answer, question: Question) -> tuple:
     )
 
 
+def _file_errors_as_problems(function: Callable) -> Callable:
+    """A file system error anywhere in a run (a folder that cannot be read, a disk that
+    fails) is a ProblemError with its one line, never an internal error."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            where = f" {quote(error.filename)}" if error.filename else ""
+            raise ProblemError(
+                f"cannot use the file{where}: {error.strerror or error} (nothing more was written)"
+            ) from None
+
+    return run
+
+
+@_file_errors_as_problems
 def grade(
     key: str | Path | Mapping | Sequence,
     answers: str | Path | Sequence[Mapping],
@@ -193,23 +229,24 @@ def grade(
     targets = _Targets.of(report, gradebook, feedback_dir, feedback_format)
     if run.resume and run.out is None:
         raise ProblemError("resume needs the graded file to continue: give out= (--out FILE)")
-    inputs = [
-        (name, Path(value))
-        for name, value in (
-            ("the key", key),
-            ("the answers", answers),
-            ("the overrides", overrides),
-        )
-        if isinstance(value, Path) or (isinstance(value, str) and "\n" not in value and value)
-    ]
-    check_outputs(_outputs(run.out, targets.report, targets.gradebook, targets.feedback), inputs)
+    if run.out is not None:
+        graded_output(run.out)
+    _check_suffixes(targets.report, targets.gradebook)
+    questions = load_key(key, budget)
+    outputs = _outputs(run.out, targets.report, targets.gradebook, targets.feedback, questions)
+    inputs = _input_files(key, answers, overrides)
+    check_outputs(outputs, inputs)
     if isinstance(scheduler, str):
         probe(scheduler, budget)
-    questions = load_key(key, budget)
     records = load_answers(answers, questions)
     teacher = _overrides(overrides, questions, records)
     files = (
-        feedback_files(targets.feedback, [a.student for a in records], targets.feedback_format)
+        feedback_files(
+            targets.feedback,
+            [a.student for a in records],
+            targets.feedback_format,
+            [*inputs, *((o.option, o.path) for o in outputs if not o.folder)],
+        )
         if targets.feedback is not None
         else {}
     )
@@ -222,6 +259,19 @@ def grade(
     result = class_report(rows, questions, len(records), time.monotonic() - start, run.hide)
     targets.write(result, files)
     return rows, result
+
+
+def _input_files(key, answers, overrides) -> list[tuple[str, Path]]:
+    """The run's inputs that are files (not TOML text or records), named for a message."""
+    return [
+        (name, Path(value))
+        for name, value in (
+            ("the key", key),
+            ("the answers", answers),
+            ("the overrides", overrides),
+        )
+        if isinstance(value, Path) or (isinstance(value, str) and "\n" not in value and value)
+    ]
 
 
 def _overrides(overrides, questions, records) -> dict:
@@ -243,6 +293,8 @@ class _Targets:
 
     @classmethod
     def of(cls, report, gradebook, feedback_dir, feedback_format) -> _Targets:
+        if isinstance(feedback_format, str):
+            feedback_format = feedback_format.strip().lower()  # HTML, Markdown
         if feedback_format not in FEEDBACK_FORMATS:
             raise ProblemError(f"feedback_format={feedback_format!r:.40} must be markdown or html")
         return cls(
@@ -263,7 +315,13 @@ class _Targets:
             maxima = {q.id: q.max_points for q in report.questions}
             write_atomically(self.gradebook, gradebook_csv(report.rows, maxima), "--gradebook")
         if self.feedback is not None:
-            self.feedback.mkdir(exist_ok=True)
+            try:
+                self.feedback.mkdir(exist_ok=True)
+            except OSError as problem:
+                raise ProblemError(
+                    f"cannot create --feedback-dir {quote(self.feedback)}: "
+                    f"{problem.strerror or problem}"
+                ) from None
             render(report, "feedback", files, self.feedback_format)
 
 
@@ -281,7 +339,7 @@ class _Run:
         stamps = {
             (a.student, a.question): fingerprint(a, by_id[a.question], self.hide) for a in records
         }
-        earlier, self.regraded = self.file.open(self.resume, by_id)
+        earlier, self.regraded = self.file.open(self.resume, by_id, stamps)
         try:
             done = _still_valid(earlier, records, stamps)
             todo = [a for a in records if (a.student, a.question) not in done]

@@ -7,8 +7,10 @@ renamed into place. An interrupted run therefore leaves whole rows (at worst a t
 line, which is dropped) that ``resume`` keeps.
 
 ``resume`` reads only a file symgrad wrote (a JSONL row or the CSV header first), and
-keeps a row only when it is well formed: a known verdict, finite points within the
-question's maximum, components named as the question's parameters, and the fingerprint
+keeps a row only when it is well formed and says one thing (:func:`check_consistent`: the
+parts' points are what the key gives their verdicts and codes, the points their sum, the
+verdict the one the parts make): a known verdict, finite points within the question's
+maximum, components named as the question's parameters, and the fingerprint
 of the question and answer it was graded from (:func:`symgrad.teaching.scoring.fingerprint`).
 Every other row is graded again. A CSV cell that a spreadsheet would run as a formula is
 written with a leading quote (removed again when the file is read back).
@@ -21,7 +23,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from symgrad.errors import ProblemError
@@ -35,7 +37,7 @@ FIELDS = (
     "notes", "override", "fingerprint",
 )  # fmt: skip
 _JSON_FIELDS = ("components", "notes", "override")
-_CSV_HEADER = ",".join(FIELDS[:5]).encode()
+_CSV_HEADER = (",".join(FIELDS) + "\n").encode()
 SUFFIXES = (".csv", ".jsonl", ".json")
 
 
@@ -65,8 +67,11 @@ def encode(row: GradedAnswer, as_csv: bool) -> str:
     record["codes"] = ";".join(record["codes"])
     for name in _JSON_FIELDS:
         record[name] = "" if record[name] is None else json.dumps(record[name], ensure_ascii=False)
+    cells = [safe_cell(record[f]) for f in FIELDS]
+    # a carriage return inside a cell is quoted only when every cell is (lines end in \n)
+    quoting = csv.QUOTE_ALL if any("\r" in cell for cell in cells) else csv.QUOTE_MINIMAL
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(safe_cell(record[f]) for f in FIELDS)
+    csv.writer(out, lineterminator="\n", quoting=quoting).writerow(cells)
     return out.getvalue()
 
 
@@ -75,7 +80,9 @@ def csv_header() -> str:
 
 
 def is_graded_file(path: Path) -> bool:
-    """The file starts as a symgrad graded file does (an empty file counts)."""
+    """The file starts exactly as a symgrad graded file does (an empty file counts): the
+    CSV header line of all the fields, or a JSONL first row with exactly the fields, in
+    order (or a torn first row of one, from an interrupted run)."""
     start = head(path, 65536)
     if not start.strip():
         return True
@@ -84,9 +91,14 @@ def is_graded_file(path: Path) -> bool:
     first = start.split(b"\n", 1)[0]
     try:
         record = json.loads(first)
-    except ValueError:
-        return len(first) == len(start) and first.startswith(b'{"student": ')
-    return isinstance(record, dict) and {"student", "question", "verdict", "points"} <= set(record)
+    except ValueError:  # a torn first row (an interrupted run), whole up to its verdict
+        return (
+            len(first) == len(start)
+            and first.startswith(b'{"student": ')
+            and b'", "question": ' in first
+            and b'", "verdict": ' in first
+        )
+    return isinstance(record, dict) and tuple(record) == FIELDS
 
 
 def graded_output(path: Path) -> Output:
@@ -158,11 +170,41 @@ def from_record(record: Mapping, questions: Mapping[str, Question] | None = None
     stamp = record.get("fingerprint") or ""
     if not isinstance(stamp, str):
         raise ValueError("bad fingerprint")
-    return GradedAnswer(
+    row = GradedAnswer(
         student=record["student"], question=record["question"], verdict=record["verdict"],
         points=points, max_points=maximum, codes=tuple(codes), feedback=record["feedback"],
         components=components, notes=tuple(notes), override=override, fingerprint=stamp,
     )  # fmt: skip
+    if question is not None:
+        check_consistent(row, question)
+    return row
+
+
+def check_consistent(row: GradedAnswer, question: Question) -> None:
+    """ValueError unless the row says one thing: each part's points are what the key gives
+    its verdict and codes (:func:`~symgrad.teaching.scoring.component_points`), symgrad's
+    points are their sum (the teacher's, when overridden, are the row's), the row's codes
+    are its parts' codes, and its verdict is the one its parts' verdicts make."""
+    from symgrad.teaching.answer import PRECEDENCE
+    from symgrad.teaching.scoring import component_points
+
+    given = []
+    for index, component in enumerate(row.components):
+        earned = component_points(question, index, component)
+        if "points" in component and not math.isclose(component["points"], earned, abs_tol=1e-9):
+            raise ValueError("a part's points are not what the key gives it")
+        given.append(earned)
+    if not math.isclose(row.auto_points, sum(given), abs_tol=1e-9):
+        raise ValueError("the points are not the sum of the parts' points")
+    if row.override is None and row.auto_points != row.points:
+        raise ValueError("points without an override differ from symgrad's")
+    if list(row.codes) != list(dict.fromkeys(c for part in row.components for c in part["codes"])):
+        raise ValueError("the codes are not the parts' codes")
+    verdicts = {part["verdict"] for part in row.components}
+    if row.verdict != next((v for v in PRECEDENCE if v in verdicts), "correct"):
+        raise ValueError("the verdict is not the one the parts' verdicts make")
+    if row.verdict == "correct" and (row.codes or sum(given) < row.max_points - 1e-9):
+        raise ValueError("a correct row with codes or without full points")
 
 
 def _number(value: object) -> float:
@@ -251,14 +293,26 @@ class GradedFile:
         self._lock = None
 
     def open(
-        self, resume: bool, questions: Mapping[str, Question]
+        self,
+        resume: bool,
+        questions: Mapping[str, Question],
+        answered: Collection[tuple[str, str]] | None = None,
     ) -> tuple[list[GradedAnswer], int]:
-        """Lock the file; with ``resume`` its well-formed rows (and the count of the others)."""
+        """Lock the file; with ``resume`` its well-formed rows (and the count of the others).
+
+        ``resume`` refuses a file holding rows of answers that are not ``answered`` (student,
+        question) in this run, when given: the rewritten file would lose them."""
         if self.path is None:
             return [], 0
         self._lock = locked(self.path, "--out")
         self.descriptor = self._lock.__enter__()
-        rows, bad = read_graded_file(self.path, questions) if resume else ([], 0)
+        try:
+            rows, bad = read_graded_file(self.path, questions) if resume else ([], 0)
+            if resume and answered is not None and self.path.exists():
+                _check_all_answered(self.path, answered)
+        except BaseException:
+            self.close()
+            raise
         size = os.fstat(self.descriptor).st_size
         keep = _whole_lines(self.path, size) if resume else 0
         os.ftruncate(self.descriptor, keep)
@@ -294,6 +348,31 @@ class GradedFile:
         if self._lock is not None:
             self._lock.__exit__(None, None, None)
             self._lock = self.descriptor = None
+
+
+def _check_all_answered(path: Path, answered: Collection[tuple[str, str]]) -> None:
+    """Refuse a graded file holding a row (well formed or not, of a question the key still
+    has or not) of an answer that is not ``answered``: the rewritten file would lose it."""
+    from symgrad.teaching.files import read_text
+
+    text = read_text(path, "graded file --out", ProblemError, limit=512 * 2**20)
+    answered = set(answered)
+    missing = [
+        (record["student"], record["question"])
+        for record in _records(text, path.suffix == ".csv")
+        if isinstance(record, dict)
+        and isinstance(record.get("student"), str)
+        and isinstance(record.get("question"), str)
+        and (record["student"], record["question"]) not in answered
+    ]
+    if missing:
+        student, question = missing[0]
+        raise ProblemError(
+            f"--resume: --out {quote(path)} holds {len(missing)} graded row(s) of answers that "
+            f"are not in this answers file (such as {quote(student)} on {quote(question)}), "
+            "which the run would drop: resume with the whole answers file, or give another "
+            "--out (the file was left as it is)"
+        )
 
 
 def _whole_lines(path: Path, size: int) -> int:

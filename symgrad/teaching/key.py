@@ -20,6 +20,7 @@ from pathlib import Path
 
 from symgrad.errors import BudgetError, ProblemError, SymgradError
 from symgrad.runtime.budget import Budget
+from symgrad.teaching.codes import FEEDBACK_CODES, RUBRIC_CODES, unknown_code_message
 from symgrad.teaching.files import quote, read_text
 
 MAX_QUESTIONS = 1_000
@@ -106,6 +107,9 @@ def _rubric(value: object, qid: str) -> dict[str, float]:
     for code, points in value.items():
         if not isinstance(code, str) or not code.replace("_", "").isalnum() or len(code) > 60:
             raise ProblemError(f"key: question {qid!r}: rubric code {quote(code)} is not a code")
+        if code not in RUBRIC_CODES:
+            message = unknown_code_message(code, RUBRIC_CODES)
+            raise ProblemError(f"key: question {qid!r}: rubric code {message}")
         if not _amount(points):
             raise ProblemError(
                 f"key: question {qid!r}: rubric {code} must be a number of points from 0 to 1e6"
@@ -130,6 +134,7 @@ def _question(entry: object, number: int) -> Question:
     if not wrt:
         raise ProblemError(f"key: question {qid!r}: wrt names no parameter")
     fmt = entry.get("format", "text")
+    fmt = fmt.strip().lower() if isinstance(fmt, str) else fmt
     if fmt not in ("text", "latex"):
         raise ProblemError(f"key: question {qid!r}: format must be text or latex")
     feedback = entry.get("feedback", {})
@@ -137,6 +142,10 @@ def _question(entry: object, number: int) -> Question:
         isinstance(k, str) and isinstance(v, str) for k, v in feedback.items()
     ):
         raise ProblemError(f"key: question {qid!r}: feedback maps diagnosis codes to sentences")
+    for code in feedback:
+        if code not in FEEDBACK_CODES:
+            message = unknown_code_message(code[:60], FEEDBACK_CODES)
+            raise ProblemError(f"key: question {qid!r}: feedback code {message}")
     return Question(
         id=qid,
         loss=entry["loss"],

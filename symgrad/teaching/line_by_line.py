@@ -32,7 +32,13 @@ from dataclasses import dataclass
 
 import sympy
 
-from symgrad.errors import BudgetError, ProblemError, SymgradError, UndefinedSymbolError
+from symgrad.errors import (
+    BudgetError,
+    ProblemError,
+    SymgradError,
+    UndefinedSymbolError,
+    over_length,
+)
 from symgrad.results import Component, DerivationLine, DerivationResult
 from symgrad.runtime.budget import Budget, binds_timeout
 from symgrad.teaching.check import check
@@ -98,7 +104,7 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
     if not isinstance(text, str):
         raise ProblemError(f"a derivation is text, not {type(text).__name__}")
     if len(text) > MAX_TEXT:
-        raise ProblemError(f"the derivation is longer than {MAX_TEXT} characters")
+        raise over_length(ProblemError(f"the derivation is longer than {MAX_TEXT} characters"))
     if latex:
         text = re.sub(
             r"\\(begin|end)\{(align\*?|aligned|equation\*?|gather\*?|split)\}", "\n", text
@@ -118,7 +124,7 @@ def split_rows(text: str, latex: bool) -> list[tuple[int, str]]:
         if row and not row.startswith(("#", "%", "//")):
             rows.append((line, row))
     if len(rows) > MAX_LINES:
-        raise ProblemError(f"the derivation has more than {MAX_LINES} lines")
+        raise over_length(ProblemError(f"the derivation has more than {MAX_LINES} lines"))
     if latex:
         return [(number, row) for number, (_, row) in enumerate(rows, start=1)]
     return rows
@@ -226,7 +232,7 @@ def load_derivation(path: str) -> str:
     """
     data = _stdin_bytes() if path == "-" else _file_bytes(path)
     if len(data) > MAX_TEXT:
-        raise ProblemError(f"the derivation is longer than {MAX_TEXT} bytes")
+        raise over_length(ProblemError(f"the derivation is longer than {MAX_TEXT} bytes"))
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:

@@ -56,6 +56,9 @@ def _csv(text: str) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
         fields = [f.strip() for f in reader.fieldnames or []]
+        twice = sorted({f for f in fields if fields.count(f) > 1})
+        if twice:
+            raise DatasetError(f"the overrides CSV header names {quote(twice[0])} twice")
         reader.fieldnames = fields
         if not {"student", "question", "points"} <= set(fields):
             raise DatasetError("the overrides CSV header must be student,question,points,comment")

@@ -147,11 +147,18 @@ def read_definitions(
     return Definitions(exprs, tuple(texts), tuple(dict.fromkeys(domain)))
 
 
+def _in_context(error: ParseError, what: str) -> ParseError:
+    """``error`` with what was being read in front (its kind of limit kept)."""
+    placed = ParseError(f"{what}: {error.message}", error.text, error.position)
+    placed.limit = error.limit
+    return placed
+
+
 def _read_part_of_loss(body: str, known: set[str], functions, latex: bool, what: str) -> Parsed:
     try:
         parsed = read(body, functions, symbols=known, latex=latex)
     except ParseError as error:
-        raise ParseError(f"{what}: {error.message}", error.text, error.position) from None
+        raise _in_context(error, what) from None
     if not isinstance(parsed.expr, sympy.Expr):
         raise ProblemError(f"{what} must be an expression, not a condition")
     return parsed
@@ -207,7 +214,7 @@ def read_written(
     except ParseError as error:
         parsed = None if latex else _as_latex(text, functions, known, e_is_symbol, error)
         if parsed is None:
-            raise ParseError(f"{what}: {error.message}", error.text, error.position) from None
+            raise _in_context(error, what) from None
     undefined = sorted(parsed.names - known)
     if undefined:
         raise UndefinedSymbolError(undefined_message(what, undefined, door), tuple(undefined))

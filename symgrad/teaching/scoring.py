@@ -3,15 +3,17 @@
 A component earns its points when it is correct. With a rubric (``[question.rubric]``,
 diagnosis code -> points) a component whose mistakes are all in the rubric keeps the
 smallest of their amounts, capped by the component's points (the worst mistake decides);
-a mistake the rubric does not name earns nothing. A correct component that carries a code
-the rubric names (``wrong_line``: a slip inside a derivation whose last line is right)
-earns at most that amount.
+a mistake the rubric does not name earns nothing. A derivation with a wrong line is
+incorrect with the code ``wrong_line`` even when its last line is right, so it earns the
+rubric's amount for ``wrong_line`` (the smallest with its other mistakes), else nothing.
 
 >>> from symgrad.teaching.key import Question
 >>> q = Question("q", "(y - w*x)^2", ("w",), points=(3.0,), rubric={"constant_factor": 2})
 >>> component_points(q, 0, {"verdict": "incorrect", "codes": ["constant_factor"]})
 2.0
 >>> component_points(q, 0, {"verdict": "incorrect", "codes": ["constant_factor", "sign_error"]})
+0.0
+>>> component_points(q, 0, {"verdict": "incorrect", "codes": ["wrong_line"]})
 0.0
 """
 
@@ -88,18 +90,12 @@ def graded_row(
 
 def feedback_text(question: Question, outcome: Mapping) -> str:
     """The feedback for the student: the teacher's sentence for a code where the key has one,
-    symgrad's otherwise; each part labelled when the question has several."""
+    symgrad's otherwise; a part's sentences joined by ``;`` and ended by a full stop, each
+    part labelled when the question has several (``w: ...; ... . b: correct.``)."""
     components = outcome["components"]
     verdict = outcome["verdict"]
     if verdict == "correct":
-        slips = [
-            t
-            for c in components
-            for code, t in zip(c["codes"], c["feedback"])
-            if code == "wrong_line"
-        ]
-        sentence = question.feedback.get("correct", "correct")
-        return _with_notes(sentence + "".join(f"; but {slip}" for slip in slips), outcome)
+        return _with_notes(question.feedback.get("correct", "correct"), outcome)
     if (
         verdict != "incorrect"
         and outcome.get("reason")
@@ -109,15 +105,25 @@ def feedback_text(question: Question, outcome: Mapping) -> str:
         if verdict in ("unknown", "timeout"):
             reason = f"{NOT_DECIDED} ({reason})"
         return _with_notes(question.feedback.get(verdict, reason), outcome)
-    sentences = []
+    parts = []
     for c in components:
-        label = f"{c['name']}: " if len(components) > 1 else ""
-        for code, text in zip(c["codes"], c["feedback"]):
-            sentences.append(label + question.feedback.get(code, text))
-        sentences += [label + text for text in c["feedback"][len(c["codes"]) :]]
+        texts = [question.feedback.get(code, text) for code, text in zip(c["codes"], c["feedback"])]
+        texts += list(c["feedback"][len(c["codes"]) :])
         if c["verdict"] == "correct" and len(components) > 1:
-            sentences.append(f"{c['name']}: correct")
-    return _with_notes(" ".join(sentences), outcome)
+            texts.append(question.feedback.get("correct", "correct"))
+        if texts:
+            label = f"{c['name']}: " if len(components) > 1 else ""
+            parts.append(label + _sentence("; ".join(_without_stop(t) for t in texts)))
+    return _with_notes(" ".join(parts), outcome)
+
+
+def _without_stop(text: str) -> str:
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence does, so that the next part's label starts afresh."""
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _with_notes(text: str, outcome: Mapping) -> str:

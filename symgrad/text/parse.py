@@ -36,7 +36,7 @@ from fractions import Fraction
 import sympy
 from sympy import Rational
 
-from symgrad.errors import ParseError
+from symgrad.errors import ParseError, over_length
 from symgrad.exact import functions as fn
 from symgrad.exact.dag import symbols_of
 from symgrad.exact.domain import Constraint, always_holds, domain_of_graph
@@ -197,7 +197,9 @@ def _precheck(text: str) -> None:
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ParseError(f"input of {len(text)} characters exceeds the limit of {MAX_LENGTH}")
+        raise over_length(
+            ParseError(f"input of {len(text)} characters exceeds the limit of {MAX_LENGTH}")
+        )
     if not text.strip():
         raise ParseError("empty expression: type a formula such as 'w0*x0 + w1*x1'")
     for position, char in enumerate(text):
@@ -205,11 +207,13 @@ def _precheck(text: str) -> None:
             raise ParseError(f"character {char!r} is not allowed in an expression", text, position)
     digits = re.search(r"\d{%d,}" % (MAX_INTEGER_DIGITS + 1), text)
     if digits:
-        raise ParseError(
-            f"number literal of {len(digits.group())}+ digits exceeds the limit of "
-            f"{MAX_INTEGER_DIGITS}",
-            text,
-            digits.start(),
+        raise over_length(
+            ParseError(
+                f"number literal of {len(digits.group())}+ digits exceeds the limit of "
+                f"{MAX_INTEGER_DIGITS}",
+                text,
+                digits.start(),
+            )
         )
     depth = 0
     for position, char in enumerate(text):
@@ -247,7 +251,7 @@ class Builder:
     def build(self, node: tuple) -> sympy.Basic:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail(f"expression has more than {MAX_NODES} parts")
+            raise over_length(self.fail(f"expression has more than {MAX_NODES} parts"))
         kind = node[0]
         return getattr(self, f"_{kind}")(node)
 
@@ -257,9 +261,11 @@ class Builder:
         mantissa, _, exponent = text.lower().partition("e")
         digits = len(mantissa.replace(".", "").lstrip("0"))
         if digits > MAX_INTEGER_DIGITS:
-            raise self.fail(
-                f"number literal of {digits} digits exceeds the limit of {MAX_INTEGER_DIGITS}",
-                position,
+            raise over_length(
+                self.fail(
+                    f"number literal of {digits} digits exceeds the limit of {MAX_INTEGER_DIGITS}",
+                    position,
+                )
             )
         too_long = f"number {text!r} would have more than {MAX_NUMBER_DIGITS} digits"
         if exponent and abs(int(exponent)) > MAX_NUMBER_DIGITS + MAX_INTEGER_DIGITS:
@@ -277,7 +283,7 @@ class Builder:
         index, lower, upper, body, position = node[1], node[2], node[3], node[4], node[5]
         first, last = int(lower), int(upper)
         if last - first + 1 > MAX_SUM_TERMS:
-            raise self.fail(f"a sum of more than {MAX_SUM_TERMS} terms", position)
+            raise over_length(self.fail(f"a sum of more than {MAX_SUM_TERMS} terms", position))
         saved = dict(self.index_values)
         terms = []
         for value in range(first, last + 1):

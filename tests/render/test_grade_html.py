@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
+LONG_ID = "x" * 300  # one word of 300 characters
 KEY = {
     "question": [
         {"id": "q1", "loss": "(y - w x)^2", "wrt": ["w"], "points": 7},
@@ -45,6 +46,7 @@ def report_file(tmp_path_factory):
         for q, variants in VARIANTS.items()
     ]
     answers.append({"student": "<img src=x onerror=alert(1)>", "question": "q1", "answer": "0"})
+    answers.append({"student": LONG_ID, "question": "q2", "answer": "0; 0"})
     rows, _ = grade(KEY, answers, report=folder / "report.html", workers=2)
     return folder / "report.html", rows
 
@@ -80,7 +82,9 @@ def test_every_student_is_in_the_table_with_a_total(page, report_file):
     students = {r.student for r in rows}
     body = page.locator("table.students tbody tr")
     assert body.count() == len(students)
-    names = page.locator("table.students tbody tr td:first-child").all_inner_texts()
+    names = page.locator("table.students tbody tr td:first-child").evaluate_all(
+        "cells => cells.map(c => c.getAttribute('title'))"
+    )
     assert set(names) == students  # the hostile name is text, not an element
     assert page.dialogs == [] and page.locator("table.students img").count() == 0
 
@@ -127,3 +131,19 @@ def test_histograms_are_drawn_and_their_labels_do_not_overlap(page):
             overlap_x = min(first[1], second[1]) - max(first[0], second[0])
             overlap_y = min(first[3], second[3]) - max(first[2], second[2])
             assert overlap_x <= 0.5 or overlap_y <= 0.5, (first, second)
+
+
+def test_a_long_id_does_not_push_the_points_out_of_the_window(page):
+    """A 300-character id without spaces: the name is cut (whole in its title) and the
+    points and total columns stay inside a 1,200 px window."""
+    row = page.locator("table.students tbody tr", has=page.locator(f"td[title='{LONG_ID}']"))
+    assert row.count() == 1
+    shown = row.locator("td").first.inner_text()
+    assert len(shown) <= 40 and shown.endswith("…")
+    table = page.locator("table.students").bounding_box()
+    assert table["x"] + table["width"] <= 1200
+    for column in range(2, 6):  # q1, q2, total, codes
+        cell = row.locator(f"td:nth-child({column})").bounding_box()
+        assert cell["x"] >= 0 and cell["x"] + cell["width"] <= 1200, (column, cell)
+    heading = page.locator("article.student h3", has_text="xxxxxxxxxx").bounding_box()
+    assert heading["x"] + heading["width"] <= 1200

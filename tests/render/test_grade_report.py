@@ -53,7 +53,7 @@ def test_html_report_fetches_nothing(report):
 def test_markdown_report_escapes_what_students_wrote_and_typesets_maths(report):
     markdown = report.to_markdown()
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
-    assert "| ann | 1 | 3 | 4 |" in markdown
+    assert "| ann | 1 | 3 | **4** |" in markdown
     assert "$" in markdown
     segments_found = [a or b for a, b in _segments(markdown)]
     assert segments_found
@@ -134,3 +134,14 @@ def test_markdown_text_has_no_raw_html_or_markup(text):
     assert "<" not in escaped and ">" not in escaped
     assert not re.search(r"(?<!\\)[*_`|$]", escaped.replace("&amp;", "").replace("&lt;", "")
                          .replace("&gt;", ""))  # fmt: skip
+
+
+def test_feedback_files_that_would_meet_are_never_written(tmp_path):
+    from symgrad.errors import ProblemError
+    from symgrad.results import render
+
+    _, report = grade(KEY, ANSWERS[:2], workers=1)
+    files = {"ann": tmp_path / "Ann.md", "ANN": tmp_path / "ann.md"}
+    with pytest.raises(ProblemError, match="would be one file"):
+        render(report, "feedback", files, "markdown")
+    assert list(tmp_path.iterdir()) == []

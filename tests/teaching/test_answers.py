@@ -89,3 +89,56 @@ def test_jsonl_answers_may_be_lists(tmp_path):
     path.write_text(json.dumps({"student": "a", "question": "q", "answer": ["2wb", "w^2"]}) + "\n")
     rows, _ = grade(key, path)
     assert rows[0].verdict == "correct"
+
+
+# ---------------------------------------------------------------- format in any case; keys once
+@pytest.mark.parametrize("written", ["LaTeX", "LATEX", " latex ", "Text", "TEXT"])
+def test_the_format_column_is_read_in_any_case(tmp_path, written):
+    path = tmp_path / "a.csv"
+    path.write_text(f"student,question,answer,format\ns,q,\\frac{{1}}{{2}},{written}\n")
+    [answer] = load_answers(path, load_key(KEY))
+    assert answer.format == written.strip().lower()
+
+
+def test_a_format_that_is_neither_is_refused_by_its_row():
+    with pytest.raises(DatasetError, match=r"row 1: format 'pdf' must be text or latex"):
+        load_answers([{"student": "s", "question": "q", "answer": "1", "format": "PDF"}],
+                     load_key(KEY))  # fmt: skip
+
+
+def test_a_key_format_in_capitals_is_the_same_key():
+    [question] = load_key({"question": [{"id": "q", "loss": "w^2", "wrt": ["w"],
+                                         "format": "LaTeX"}]})  # fmt: skip
+    assert question.format == "latex"
+
+
+@pytest.mark.parametrize(
+    "line, key",
+    [
+        ('{"student": "ann", "question": "q", "answer": "1", "student": "bob"}', "student"),
+        ('{"student": "ann", "question": "q", "answer": "1", "answer": "2"}', "answer"),
+        ('{"student": "ann", "question": "q", "answer": ["1", {"a": 1, "a": 2}]}', "a"),
+    ],
+)
+def test_a_jsonl_line_naming_a_key_twice_is_refused_with_its_line_number(tmp_path, line, key):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"student": "cy", "question": "q", "answer": "1"}\n\n' + line + "\n")
+    with pytest.raises(DatasetError) as error:
+        load_answers(path, load_key(KEY))
+    assert error.value.one_line() == f"answers line 3 names {key!r} twice: one value each"
+
+
+def test_a_csv_header_naming_a_column_twice_is_refused(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("student,question,answer,student\nann,q,1,bob\n")
+    with pytest.raises(DatasetError, match="header names 'student' twice"):
+        load_answers(path, load_key(KEY))
+
+
+def test_an_overrides_header_naming_a_column_twice_is_refused(tmp_path):
+    from symgrad.teaching.overrides import load_overrides
+
+    path = tmp_path / "o.csv"
+    path.write_text("student,question,points,points\nann,q,1,2\n")
+    with pytest.raises(DatasetError, match="header names 'points' twice"):
+        load_overrides(path, load_key(KEY))

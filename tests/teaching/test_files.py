@@ -146,3 +146,78 @@ def test_feedback_file_names_keep_plain_ids_and_hash_the_others(student, name):
         assert (
             "/" not in made and made != f"{student}.md" and re.search(r"-[0-9a-f]{10}\.md$", made)
         )
+
+
+@given(st.lists(st.text(min_size=1, max_size=70), min_size=1, max_size=12, unique=True))
+def test_feedback_file_names_stay_distinct_when_ids_are_other_ids_file_names(ids):
+    """The hostile class: a student whose id is exactly the cleaned, hashed name another id
+    gets (or that name in other case): every file name is still distinct, ignoring case,
+    and the names do not depend on the order of the ids."""
+    taken = [name.removesuffix(".md") for name in safe_file_names(ids, ".md").values()]
+    hostile = list(dict.fromkeys([*ids, *taken, *(t.upper() for t in taken)]))
+    names = safe_file_names(hostile, ".md")
+    files = list(names.values())
+    assert len({f.casefold() for f in files}) == len(files) == len(hostile)
+    assert safe_file_names(list(reversed(hostile)), ".md") == names
+    for name in files:
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,140}\.md", name), name
+
+
+def test_the_id_that_is_another_ids_file_name_keeps_its_name():
+    names = safe_file_names(["Zoë Lee", "Zoe_Lee-377deefbbc"], ".md")
+    assert names["Zoe_Lee-377deefbbc"] == "Zoe_Lee-377deefbbc.md"
+    assert names["Zoë Lee"].startswith("Zoe_Lee-377deefbbc") and names["Zoë Lee"] != (
+        "Zoe_Lee-377deefbbc.md"
+    )
+    assert safe_file_names(["NUL.txt"], ".md")["NUL.txt"] != "NUL.txt.md"  # a Windows device
+
+
+# ---------------------------------------------------------------- what proves symgrad wrote a file
+def _kinds():
+    from symgrad.teaching.files import (
+        HTML_FEEDBACK_START,
+        HTML_REPORT_START,
+        MARKDOWN_FEEDBACK_START,
+        MARKDOWN_REPORT_START,
+        exact_header,
+        is_histogram,
+        starts_with,
+    )
+    from symgrad.teaching.graded_file import is_graded_file
+
+    return {
+        "md report": starts_with(MARKDOWN_REPORT_START),
+        "md feedback": starts_with(MARKDOWN_FEEDBACK_START),
+        "html report": starts_with(HTML_REPORT_START),
+        "html feedback": starts_with(HTML_FEEDBACK_START),
+        "gradebook": exact_header("student,q1 (2),total (2)\n"),
+        "histogram": is_histogram,
+        "graded csv": is_graded_file,
+    }
+
+
+TEACHER_STARTS = ["student,", "student,question,answer\n", "# Class report\n", "<!DOCTYPE html>",
+                  "<!-- symgrad", "student,q1 (2),total (2)", '{"student": "ann"}',
+                  "\x89PNG\r\n\x1a\n", "student,question,verdict,points,max_points\n"]  # fmt: skip
+
+
+@given(start=st.sampled_from(TEACHER_STARTS), rest=st.text(max_size=200))
+def test_a_file_that_only_starts_like_an_output_is_never_taken_for_one(
+    start, rest, tmp_path_factory
+):
+    """Whatever a teacher's file holds after a start that looks like symgrad's, it is not
+    taken for an output of any kind unless it begins with that kind's exact first bytes."""
+    folder = tmp_path_factory.mktemp("t")
+    path = folder / "file.csv"
+    text = start + rest
+    path.write_text(text, encoding="utf-8")
+    exact = {
+        "gradebook": text.startswith("student,q1 (2),total (2)\n"),
+        "md report": text.startswith("<!-- symgrad class report -->\n"),
+        "md feedback": text.startswith("<!-- symgrad feedback -->\n"),
+    }
+    for kind, ours in _kinds().items():
+        if kind in ("html report", "html feedback", "histogram", "graded csv"):
+            assert not ours(path), (kind, text)  # these starts are never in TEACHER_STARTS
+        else:
+            assert ours(path) == exact[kind], (kind, text)

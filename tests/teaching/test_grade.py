@@ -112,9 +112,9 @@ def test_report_in_markdown_and_html(graded, tmp_path):
     report.write(tmp_path / "r.md")
     report.write(tmp_path / "r.html")
     markdown = (tmp_path / "r.md").read_text()
-    assert "## Score distribution" in markdown and "| q3 | 4/8 (50%)" in markdown
-    assert "a student wrote" in markdown and "## Students" in markdown
-    assert "| s01 | 1 | 2 | 2 | 2 | 1 | 8 |" in markdown  # every student with their points
+    assert "## The class at a glance" in markdown and "| q3 | 4/8 (50%)" in markdown
+    assert "for example" in markdown and "## Students" in markdown
+    assert "| s01 | 1 | 2 | 2 | 2 | 1 | **8** |" in markdown  # every student with their points
     html = (tmp_path / "r.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<svg class='histogram'" in html
     assert "http" not in html.replace("http-equiv", "")  # nothing outside the file

@@ -77,3 +77,72 @@ def test_equal_questions_are_checked_once(monkeypatch):
 def test_a_field_of_the_wrong_kind_is_a_bad_key(entry, message):
     with pytest.raises(ProblemError, match=message):
         load_key([entry])
+
+
+# ---------------------------------------------------------------- codes the key may name
+@pytest.mark.parametrize(
+    "table, code, near",
+    [
+        ("rubric", "constant_factr", "constant_factor"),
+        ("rubric", "sign_eror", "sign_error"),
+        ("rubric", "wrongline", "wrong_line"),
+        ("rubric", "Sign_Error", "sign_error"),
+        ("rubric", "correct", None),  # a correct part keeps its points: not a rubric code
+        ("feedback", "sign_eror", "sign_error"),
+        ("feedback", "missing_transpos", "missing_transpose"),
+        ("feedback", "unreadble", "unreadable"),
+        ("feedback", "zzz", None),
+    ],
+)
+def test_a_code_symgrad_never_gives_is_refused_with_the_nearest(table, code, near):
+    value = 1 if table == "rubric" else "a sentence"
+    key = {"question": [{"id": "q", "loss": "w^2", "wrt": ["w"], table: {code: value}}]}
+    with pytest.raises(ProblemError) as error:
+        load_key(key)
+    message = error.value.one_line()
+    assert f"{table} code {code!r} is not a code symgrad gives" in message
+    assert (f"did you mean {near!r}?" in message) if near else "did you mean" not in message
+
+
+def test_every_code_symgrad_gives_may_be_named():
+    from symgrad.teaching.codes import FEEDBACK_CODES, RUBRIC_CODES
+    from symgrad.teaching.diagnose import CODES
+
+    assert set(CODES) <= set(RUBRIC_CODES) and set(RUBRIC_CODES) <= set(FEEDBACK_CODES)
+    key = {"question": [{"id": "q", "loss": "w^2", "wrt": ["w"],
+                         "rubric": dict.fromkeys(RUBRIC_CODES, 0.5),
+                         "feedback": dict.fromkeys(FEEDBACK_CODES, "a sentence")}]}  # fmt: skip
+    [question] = load_key(key)
+    assert set(question.rubric) == set(RUBRIC_CODES)
+
+
+def test_the_codes_in_the_readme_are_codes_the_key_may_name():
+    import re
+    from pathlib import Path
+
+    from symgrad.teaching.codes import FEEDBACK_CODES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### `symgrad grade`")[1].split("### `symgrad serve`")[0]
+    table = section.split("| code | the answer |")[1].split("\n\n")[0]
+    assert set(re.findall(r"^\| `([a-z_]+)` \|", table, re.M)) <= set(FEEDBACK_CODES)
+
+
+def test_a_rubric_typo_on_the_command_line_is_one_line_and_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from symgrad.cli import app
+
+    (tmp_path / "key.toml").write_text(
+        '[[question]]\nid = "q1"\nloss = "(y - w x)^2"\nwrt = ["w"]\npoints = 3\n'
+        "[question.rubric]\nconstant_factr = 2\n"
+    )
+    (tmp_path / "a.csv").write_text("student,question,answer\ns,q1,-x(y - w x)\n")
+    result = CliRunner().invoke(
+        app, ["grade", str(tmp_path / "a.csv"), "--key", str(tmp_path / "key.toml")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "symgrad: ProblemError: key: question 'q1': rubric code 'constant_factr' is not a code "
+        "symgrad gives: did you mean 'constant_factor'?"
+    ]

@@ -15,8 +15,10 @@ from symgrad.cli.options import (
     FormatOption,
     FunctionOption,
     JsonOption,
+    QuietOption,
     TimeoutOption,
     TimingOption,
+    VerboseOption,
     split_list,
 )
 from symgrad.cli.running import Output, run_command
@@ -99,6 +101,8 @@ def check(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Check a hand-derived derivative: correct, incorrect (with a witness and a diagnosis).

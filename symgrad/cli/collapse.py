@@ -30,11 +30,13 @@ from symgrad.cli.options import (
     Network,
     OutputActivationOption,
     OutputsOption,
+    QuietOption,
     StepsOption,
     TargetShapeOption,
     TimeoutOption,
     TimingOption,
     TorchOption,
+    VerboseOption,
     load_torch_model,
     read_dataset,
     torch_conflicts,
@@ -73,6 +75,8 @@ def collapse(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Which parameters stay glued together forever from this init? (effective width)

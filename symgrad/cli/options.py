@@ -43,6 +43,13 @@ OutputActivationOption = Annotated[
 BiasOption = Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")]
 LossOption = Annotated[str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict line only.")]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Print everything: the certificate and its re-check included."
+    ),
+]
 FormatOption = Annotated[Format, typer.Option("--format", help="Rendering of the result.")]
 TimingOption = Annotated[
     bool, typer.Option("--no-timing", help="Leave out the timing, so the output can be diffed.")

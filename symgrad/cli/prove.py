@@ -31,6 +31,7 @@ from symgrad.cli.options import (
     OutputActivationOption,
     OutputsOption,
     ParamsOption,
+    QuietOption,
     RowsOption,
     SamplesOption,
     StepsOption,
@@ -39,6 +40,7 @@ from symgrad.cli.options import (
     TimeoutOption,
     TimingOption,
     TorchOption,
+    VerboseOption,
     load_torch_model,
     read_dataset,
     split_list,
@@ -85,6 +87,8 @@ def prove(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Prove or refute that tied parameters stay equal under gradient descent.

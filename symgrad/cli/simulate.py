@@ -27,10 +27,12 @@ from symgrad.cli.options import (
     Network,
     OutputActivationOption,
     OutputsOption,
+    QuietOption,
     TargetShapeOption,
     TimeoutOption,
     TimingOption,
     TorchOption,
+    VerboseOption,
     load_torch_model,
     read_dataset,
     torch_conflicts,
@@ -68,6 +70,8 @@ def simulate(
     timeout: TimeoutOption = 600.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Run gradient descent and watch tie groups stay together or fan out.

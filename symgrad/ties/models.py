@@ -72,6 +72,14 @@ class Model:
     functions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def __repr__(self) -> str:
+        """``Model('two-layer', inputs=2, hidden=3, ...: 13 parameters, 3 data symbols)``."""
+        options = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        return (
+            f"Model({self.name!r}{', ' + options if options else ''}: "
+            f"{len(self.parameters)} parameters, {len(self.data)} data symbols)"
+        )
+
     def symmetries(self) -> tuple[dict[sympy.Symbol, sympy.Symbol], ...]:
         """Neuron swaps of each hidden layer: a transposition and a cycle generate them all."""
         if not self.hidden:
@@ -289,7 +297,7 @@ def _network(
         notes.append("relu'(0) = 0, as in PyTorch and JAX")
     options = {
         "inputs": inputs,
-        "hidden": ",".join(map(str, hidden)) if hidden else None,
+        "hidden": (hidden[0] if name == "two-layer" else list(hidden)) if hidden else None,
         "outputs": outputs,
         "activation": activation,
         "output_activation": output_activation,

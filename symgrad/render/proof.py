@@ -296,14 +296,16 @@ def _gradient_lines(result: ProofResult) -> list[str]:
     return lines
 
 
-def problem_lines(problem) -> list[str]:
-    lines = [f"Loss:        J = {short(problem.graph)}"]
-    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
-    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
-    lines.append(f"Tie:         {short(problem.describe_tie(), 300)}")
+def problem_lines(problem, limit: int = 200) -> list[str]:
+    """Loss, parameters, data, tie, init, assumptions and dataset, each cut to about
+    ``limit`` characters (the tie to 1.5 times that)."""
+    lines = [f"Loss:        J = {short(problem.graph, max(limit, 120))}"]
+    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), limit)}")
+    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), limit) or '(none)'}")
+    lines.append(f"Tie:         {short(problem.describe_tie(), limit * 3 // 2)}")
     if problem.init:
         init = ", ".join(f"{k} = {to_str(v)}" for k, v in problem.init.items())
-        lines.append(f"Init:        {short(init, 200)}")
+        lines.append(f"Init:        {short(init, limit)}")
     if problem.assumptions:
         lines.append(f"Assuming:    {', '.join(problem.assumptions.texts())}")
     dataset = _dataset_text(problem)
@@ -357,7 +359,7 @@ def proof_to_brief(result: ProofResult, timing: bool = True) -> str:
     data condition in short, and how the verdict is backed in one line."""
     problem = result.problem
     lines = [f"{result.verdict.upper()}: {plain_sentence(result)}", ""]
-    lines += problem_lines(problem)
+    lines += problem_lines(problem, limit=80)
     lines += _brief_gradient_lines(result)
     lines.append("")
     brief = _brief_condition(result)

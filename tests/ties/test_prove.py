@@ -131,7 +131,9 @@ def test_init_outside_the_tie_is_an_error():
 
 def test_result_renders_every_format():
     result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
-    assert result.to_text().startswith("REFUTED: The tie w0 = w1 breaks")
+    assert result.to_text().startswith("REFUTED: w0 and w1 get different gradients")
+    assert "Re-checked:" in result.to_text() and "Re-checked:" in str(result)
+    assert repr(result) == "<ProofResult refuted: w0 = w1 breaks at step 1>"
     assert "$" in result.to_markdown()
     assert r"\begin{align*}" in result.to_latex()
     assert result._repr_markdown_() == result.to_markdown()

@@ -74,6 +74,14 @@ class Context:
 
 
 _PRIMARY_START = {"NUM", "NAME", "SQRT", "SUM"}
+#: words people write next to maths that are not functions (no "did you mean sin?" for 'in')
+_WORDS = {
+    "in": "'in' is not maths symgrad reads inside an expression: a set of values is a "
+    "constraint of its own, such as 'y in {0, 1}' (one name, 'in', the values in braces)",
+    "for": "'for' is not maths symgrad reads: write the expression alone, and the values it "
+    "holds for as an assumption or a constraint",
+    "if": "'if' is not maths symgrad reads: write the cases as separate conditions",
+}
 _D_NUMERATOR = re.compile(r"d([A-Za-z](\d+|_\w+)?)?\Z")
 _D_DENOMINATOR = re.compile(r"d([A-Za-z]|%s)?(\d+|_\w+)?\Z" % "|".join(sorted(set(GREEK.values()))))
 _RADIX = re.compile(r"[xX][0-9A-Fa-f]+\Z|[oO][0-7]+\Z|[bB][01]+\Z")
@@ -792,6 +800,8 @@ class Parser:
         from symgrad.text.suggest import closest
 
         name = token.value
+        if name in _WORDS:
+            return self.fail(_WORDS[name], token)
         guess = closest(name, self.context.known_functions | self.context.functions)
         if guess:
             return self.fail(f"unknown function {name!r}: did you mean {guess}?", token)

@@ -47,7 +47,7 @@ from symgrad.cli.options import (
     torch_conflicts,
     with_user_code,
 )
-from symgrad.cli.running import Output, run_command
+from symgrad.cli.running import Output, run_command, spinner
 from symgrad.errors import SymgradError
 
 LossArgument = Annotated[str | None, typer.Argument(help="The loss, e.g. 'w0*x0 + w1*x1'.")]
@@ -106,10 +106,14 @@ def prove(
     arguments = Arguments(**locals())
 
     def work() -> int:
-        if arguments.torch_model is not None:
-            return Output.of(arguments).show(prove_torch_result(arguments))
-        dataset = read_dataset(arguments.dataset)
-        return Output.of(arguments).show(prove_result(arguments, dataset))
+        shown = Output.of(arguments)
+        label = "tracing and proving the PyTorch model" if torch_model else "proving"
+        with spinner(label, quiet=as_json or shown.level == "quiet"):
+            if arguments.torch_model is not None:
+                result = prove_torch_result(arguments)
+            else:
+                result = prove_result(arguments, read_dataset(arguments.dataset))
+        return shown.show(result)
 
     run_command(as_json, timeout, work)
 

@@ -189,7 +189,9 @@ def _progress(quiet: bool, label: str, total: int | None):
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
     console = Console(stderr=True, highlight=False)
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(
+        *columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False
+    ) as progress:
         yield progress, progress.add_task(label, total=total)
 
 
@@ -223,7 +225,31 @@ def counter(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 @contextlib.contextmanager
-def spinner(label: str, quiet: bool) -> Iterator[None]:
-    """A spinner with the elapsed time on stderr while ``label`` runs (on a terminal)."""
-    with _progress(quiet, label, None):
+def spinner(label: str, quiet: bool, delay: float = 1.0) -> Iterator[None]:
+    """A spinner with the elapsed time on stderr while ``label`` runs, shown only on a
+    terminal and only once the work has taken ``delay`` seconds (quick answers stay clean)."""
+    if not shows_progress(quiet):
         yield
+        return
+    import threading
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    progress = Progress(
+        *columns,
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    progress.add_task(label, total=None)
+    timer = threading.Timer(delay, progress.start)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        progress.stop()

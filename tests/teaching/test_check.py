@@ -137,6 +137,8 @@ def test_cli_exit_codes_and_json():
     assert set(data) >= {"verdict", "derivative", "witness", "diagnosis"}
     good = runner.invoke(app, ["check", "(y - w*x)**2", "--wrt", "w", "--claim", "-2*x*(y - w*x)"])
     assert good.exit_code == 0
-    assert good.stdout.startswith("Understood: J = (-w*x + y)**2; claimed dJ/dw = ")
+    first, second = good.stdout.splitlines()[:2]
+    assert first.startswith("CORRECT: ")
+    assert second.startswith("Understood: J = (-w*x + y)**2; claimed dJ/dw = ")
     equation = runner.invoke(app, ["check", "w*x", "--wrt", "w", "--claim", "x = 1"])
     assert equation.exit_code == 2 and "equation" in equation.stderr

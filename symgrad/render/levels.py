@@ -2,6 +2,8 @@
 (the plain-words sentence and the key lines) or ``verbose`` (everything, the certificate and
 its independent re-check included).
 
+A result kind may register a ``quiet`` renderer (a run of ``simulate`` has no verdict word).
+
 ``verbose`` is the registered ``text`` renderer (what ``str(result)`` gives); ``normal`` is
 the ``brief`` renderer where a result kind has one, else the full text without its
 certificate and re-check lines; ``quiet`` is the first line that starts with a verdict word.
@@ -22,8 +24,12 @@ def text_at(result: object, level: str = "normal", timing: bool = True) -> str:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     if level == "verbose":
         return render(result, "text", timing)
-    brief = _brief(result, timing)
-    return verdict_line(brief) if level == "quiet" else brief
+    if level == "quiet":
+        try:
+            return render(result, "quiet")
+        except KeyError:
+            return verdict_line(_brief(result, timing))
+    return _brief(result, timing)
 
 
 def _brief(result: object, timing: bool) -> str:

@@ -469,11 +469,25 @@ class Trajectory(Renderable):
     notes: tuple[str, ...] = ()
     group_spreads: tuple[tuple[float, ...], ...] = ()
     proven_spreads: tuple[tuple[float, ...], ...] = ()
+    # with no tie groups (a random init): the parameters an identical init would tie (each
+    # neuron's matching weights), whose spreads ``group_spreads`` then holds
+    watched: tuple[tuple[str, ...], ...] = ()
 
     def write_csv(self, path) -> None:
         render(self, "csv", path)
 
     def plot(self, path) -> None:
+        render(self, "png", path)
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison(Renderable):
+    """Runs of one model from several inits (``identical`` and ``random``), same data."""
+
+    runs: tuple[Trajectory, ...]
+
+    def plot(self, path) -> None:
+        """The runs side by side: one column per init, one row per group."""
         render(self, "png", path)
 
 

@@ -101,7 +101,7 @@ def prove(
 
       symgrad prove --model two-layer --inputs 2 --hidden 3 --activation identity --init identical
 
-      symgrad prove --torch net.py:make_model --input-shape 1,784
+      symgrad prove --torch net.py:make_model --input-shape 1,784 --init identical
     """
     arguments = Arguments(**locals())
 

@@ -140,7 +140,10 @@ def print_result(
 
 def echo_text(text: str) -> None:
     """Print text on stdout, its verdict words coloured when stdout is a colour terminal."""
-    typer.echo(coloured(text) if wants_colour(sys.stdout) else text)
+    if wants_colour(sys.stdout):
+        typer.echo(coloured(text), color=True)  # click would strip the colour off a pipe
+    else:
+        typer.echo(text)
 
 
 _COLOURS = {

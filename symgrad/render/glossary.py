@@ -122,8 +122,9 @@ def lookup(term: str) -> tuple[str, str]:
     """The entry for ``term`` (case, dashes and plurals forgiven): its name and its text."""
     key = " ".join(term.lower().replace("_", " ").split())
     key = _ALIASES.get(key, key)
-    if key not in GLOSSARY and key.endswith("s") and key[:-1] in GLOSSARY:
-        key = key[:-1]
+    for plural in ("es", "s"):
+        if key not in GLOSSARY and key.endswith(plural) and key[: -len(plural)] in GLOSSARY:
+            key = key[: -len(plural)]
     if key not in GLOSSARY:
         known = [*GLOSSARY, *_ALIASES]
         guess = closest(key, known, cutoff=0.6)

@@ -113,10 +113,11 @@ def _plain_refuted(result: ProofResult) -> str:
     if witness.sample is not None:
         where += f" (dataset row {witness.sample + 1})"
     if witness.steps > 1:
+        done = witness.steps - 1
         return (
-            f"{first} and {second} get equal gradients at first, but different ones at step "
-            f"{witness.steps} ({values}, starting from {where} with eta = {witness.eta}), so "
-            "gradient descent separates them."
+            f"{first} and {second} get equal gradients at first, but from {where}, after "
+            f"{done} step{'s' if done > 1 else ''} with learning rate eta = {witness.eta} their "
+            f"gradients are {values}, so gradient descent separates them at step {witness.steps}."
         )
     return (
         f"{first} and {second} get different gradients at the first step ({values} at "

@@ -7,6 +7,7 @@ from symgrad.results import (
     CheckResult,
     ClassReport,
     CollapseResult,
+    Comparison,
     DerivationResult,
     GradedAnswer,
     GradientResult,
@@ -61,6 +62,12 @@ def trajectory_repr(result: Trajectory) -> str:
         f"<Trajectory {result.model}: {len(result.steps) - 1} steps, {len(result.groups)} "
         f"groups, {apart} drifted apart>"
     )
+
+
+@renders(Comparison, "repr")
+def comparison_repr(result: Comparison) -> str:
+    inits = " vs ".join(run.init for run in result.runs)
+    return f"<Comparison {inits}: {result.runs[0].steps[-1]} steps each>"
 
 
 @renders(GradedAnswer, "repr")

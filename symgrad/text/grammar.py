@@ -78,9 +78,6 @@ _PRIMARY_START = {"NUM", "NAME", "SQRT", "SUM"}
 _WORDS = {
     "in": "'in' is not maths symgrad reads inside an expression: a set of values is a "
     "constraint of its own, such as 'y in {0, 1}' (one name, 'in', the values in braces)",
-    "for": "'for' is not maths symgrad reads: write the expression alone, and the values it "
-    "holds for as an assumption or a constraint",
-    "if": "'if' is not maths symgrad reads: write the cases as separate conditions",
 }
 _D_NUMERATOR = re.compile(r"d([A-Za-z](\d+|_\w+)?)?\Z")
 _D_DENOMINATOR = re.compile(r"d([A-Za-z]|%s)?(\d+|_\w+)?\Z" % "|".join(sorted(set(GREEK.values()))))
@@ -769,6 +766,8 @@ class Parser:
         number, closing = self.peek(offset), self.peek(offset + 1)
         if number.kind != "NUM" or closing.kind != "OP" or closing.value != ")":
             return
+        if token.value in _WORDS:
+            raise self.fail(_WORDS[token.value], token)
         inside = self.span(self.index + 1, self.index + offset + 1)
         index = (
             f"for an index write {_indexed_name(token.value, [inside])} "

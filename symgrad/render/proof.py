@@ -91,12 +91,12 @@ def plain_sentence(result: ProofResult) -> str:
     if result.stationary and result.kind == "stationary":
         return f"nothing ever moves: every gradient is 0 at the init, so {who} stay equal."
     if result.kind == "permutation":
-        one_swap = len(problem.ties) == 1 and len(problem.ties[0]) == 2
-        why = (
-            "swapping them leaves the loss unchanged"
-            if one_swap
-            else "exchanging tied parameters leaves the loss unchanged"
-        )
+        if "neuron" in result.method:
+            why = "swapping neurons (each with all its weights) leaves the loss unchanged"
+        elif len(problem.ties) == 1 and len(problem.ties[0]) == 2:
+            why = "swapping them leaves the loss unchanged"
+        else:
+            why = "exchanging tied parameters leaves the loss unchanged"
     else:
         why = "whenever they are equal, their gradients are equal too"
     return f"{who} stay equal at every step, for {_scope(problem)}: {why}."
@@ -111,7 +111,7 @@ def _plain_refuted(result: ProofResult) -> str:
     where = where.replace(" and ", ", ", 1) if " and " in where else where
     values = " and ".join(interval_text(witness.gradients[n]) for n in witness.pair)
     if witness.sample is not None:
-        where += f" (dataset row {witness.sample + 1})"
+        where += f"; dataset row {witness.sample + 1}"
     if witness.steps > 1:
         done = witness.steps - 1
         return (
@@ -394,10 +394,11 @@ def _brief_gradient_lines(result: ProofResult) -> list[str]:
     tie = result.problem.describe_tie()
     where = f"where {tie}" if len(tie) <= 40 else "where tied parameters are equal"
     lines = ["", f"Gradients {where} (the tied subspace)"]
-    for name, value in list(result.gradients.items())[:6]:
+    shown = 6 if len(result.problem.ties) == 1 else 3
+    for name, value in list(result.gradients.items())[:shown]:
         lines.append(f"  dJ/d{name} = {short(tidy(value))}")
-    if len(result.gradients) > 6:
-        lines.append(f"  ... {len(result.gradients) - 6} more (-v or --json shows them)")
+    if len(result.gradients) > shown:
+        lines.append(f"  ... {len(result.gradients) - shown} more (-v or --json shows them)")
     return lines
 
 

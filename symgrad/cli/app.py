@@ -142,6 +142,8 @@ def _maths_after_dashes(group, args: list[str]) -> list[str]:
                 index += 1
         elif name in flags or not token.startswith("-") or token == "-" or _long_option(name):
             kept.append(token)  # an unknown --word is left to click: "No such option"
+        elif _short_flags(token, flags):
+            kept.append(token)  # an unknown --word is left to click: "No such option"
         else:
             moved.append(token)
         index += 1
@@ -164,6 +166,12 @@ what a term means (tied subspace, measure zero, witness, certificate, ...).
 
 Exit codes: 0 the claim holds, 1 it fails (a refutation is a successful answer), 2 bad
 input, 3 unknown or out of time."""
+
+
+def _short_flags(token: str, flags: set[str]) -> bool:
+    """``-qv``: short flags written together, each one of the command's."""
+    letters = token[1:]
+    return len(letters) > 1 and letters.isalpha() and all(f"-{c}" in flags for c in letters)
 
 
 def _long_option(name: str) -> bool:

@@ -10,6 +10,7 @@ from symgrad.cli.app import (
     app,
 )
 from symgrad.cli.options import (
+    LOSS_LIKE_AN_OPTION,
     Arguments,
     Format,
     FormatOption,
@@ -124,7 +125,9 @@ def check(
     def work() -> int:
         derivation = None
         if arguments.derivation is None and not (loss and wrt and claim):
-            raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
+            raise ProblemError(
+                "check needs LOSS, --wrt and --claim (or --derivation FILE)" + LOSS_LIKE_AN_OPTION
+            )
         if arguments.derivation is not None:
             from symgrad.teaching.line_by_line import load_derivation
 
@@ -140,7 +143,9 @@ def check_result(a: Arguments, derivation: str | None = None):
     if derivation is not None:
         return _check_derivation(a, derivation)
     if a.loss is None or a.wrt is None or not a.claim:
-        raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
+        raise ProblemError(
+            "check needs LOSS, --wrt and --claim (or --derivation FILE)" + LOSS_LIKE_AN_OPTION
+        )
     from symgrad.teaching.check import check as api
 
     result = api(

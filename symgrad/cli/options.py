@@ -25,6 +25,9 @@ class Mode(str, Enum):
     full_batch = "full-batch"
 
 
+#: -q, -v and -h are options; a loss spelt like one goes last, after --
+LOSS_LIKE_AN_OPTION = " (a loss spelt like an option, such as -q, goes last, after --: ... -- -q)"
+
 InputsOption = Annotated[
     str | None,
     typer.Option("--inputs", help="Model inputs: a number, or a name such as k for all k."),

@@ -22,7 +22,6 @@ from symgrad.cli.options import (
     VerboseOption,
 )
 from symgrad.cli.running import echo_text, level_of, progress_bar, run_command
-from symgrad.render.levels import verdict_line
 
 
 @app.command()
@@ -61,7 +60,8 @@ def proofs(
                 typer.echo(derivation.to_latex())
             else:
                 text = derivation.to_text()
-                echo_text(verdict_line(text) if level_of(quiet, verbose) == "quiet" else text)
+                quiet_line = text.rstrip().splitlines()[-1]  # "Verdict: ..."
+                echo_text(quiet_line if level_of(quiet, verbose) == "quiet" else text)
         elif quiet:
             typer.echo(_proof_table(rows, fmt, not no_timing).splitlines()[-1])
         else:

@@ -8,6 +8,7 @@ import typer
 
 from symgrad.cli.app import app
 from symgrad.cli.options import (
+    LOSS_LIKE_AN_OPTION,
     ActivationOption,
     Arguments,
     AssumeOption,
@@ -180,7 +181,9 @@ def _prove_every_size(model: str, network: Network, init: str | None, timeout: f
 def _check_loss_options(loss: str | None, network: Network) -> None:
     """A LOSS is given, and no option that only applies to a preset network."""
     if loss is None:
-        raise SymgradError("missing LOSS: give a loss expression or --model NAME")
+        raise SymgradError(
+            "missing LOSS: give a loss expression or --model NAME" + LOSS_LIKE_AN_OPTION
+        )
     model_only = ("--inputs", "--hidden", "--outputs", "--activation", "--loss", "--samples")
     given = [flag for flag in network.flags() if flag in model_only]
     if given:

@@ -73,6 +73,9 @@ def test_an_unknown_option_with_json_is_one_json_object():
         (["prove", "--x"], ["prove", "--x"]),
         # a double minus before something that is not a word stays maths
         (["prove", "--1*w"], ["prove", "--", "--1*w"]),
+        # short flags written together are flags; letters that are not all flags are maths
+        (["prove", "w0", "-qv"], ["prove", "w0", "-qv"]),
+        (["check", "-qx", "--wrt", "x"], ["check", "--wrt", "x", "--", "-qx"]),
     ],
 )
 def test_maths_after_dashes(args, expected):
@@ -83,3 +86,19 @@ def test_maths_after_dashes(args, expected):
 def test_a_leading_minus_loss_still_checks():
     result = run("check", "-y*log(p)", "--wrt", "p", "--claim", "-y/p", "-q")
     assert result.exit_code == 0 and result.stdout.startswith("CORRECT")
+
+
+def test_quiet_and_verbose_written_together_are_both_flags():
+    result = run("prove", "w0*x0 + w1*x1", "--tie", "w0=w1", "-qv")
+    assert result.exit_code == 2 and "give -q/--quiet or -v/--verbose, not both" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check", "-q", "--wrt", "q", "--claim", "-1"], ["prove", "-v", "--tie", "v=w"]],
+)
+def test_a_missing_loss_that_looked_like_an_option_says_how_to_write_it(args):
+    result = run(*args)
+    assert result.exit_code == 2 and "goes last, after --: ... -- -q" in result.stderr
+    fixed = run("check", "--wrt", "q", "--claim", "-1", "-q", "--", "-q")
+    assert fixed.exit_code == 0 and fixed.stdout.startswith("CORRECT")

@@ -85,6 +85,28 @@ def test_every_level_keeps_the_verdict_word_first(args, first):
     assert len(run(*args, "-q").stdout.splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["grad", "w*x", "--wrt", "w", "--at", "w=1,x=2"], "dJ/dw = x   = 2 at the point\n"),
+        (["grad", "w0*w1", "--wrt", "w0,w1"], "dJ/dw0 = w1\ndJ/dw1 = w0\n"),
+        (["collapse", "--model", "two-layer", "--inputs", "2", "--hidden", "3"],
+         "PROVEN: 4 groups of parameters stay equal forever (12 parameters in all).\n"),
+        (["prove", "--model", "two-layer", "--inputs", "k", "--hidden", "d", "--init",
+          "identical"], "PROVEN: for all d >= 1, k >= 1: identical neurons get identical "),
+    ],
+)  # fmt: skip
+def test_quiet_for_commands_without_a_verdict_line_of_their_own(args, expected):
+    result = run(*args, "-q")
+    assert result.exit_code == 0 and result.stdout.startswith(expected)
+
+
+def test_models_quiet_lists_names_and_summaries():
+    lines = run("models", "-q").stdout.splitlines()
+    assert len(lines) == 7 and lines[0].startswith("linear: ")
+    assert all(": " in line and not line.startswith(" ") for line in lines)
+
+
 def test_quiet_and_verbose_together_is_bad_input():
     result = run(*SEED, "-q", "-v")
     assert result.exit_code == 2 and "not both" in result.stderr
@@ -231,3 +253,10 @@ def test_progress_shows_on_a_terminal_stderr_and_never_when_piped():
     assert piped.returncode == 0 and piped.stderr == b""
     _, quiet_progress, _ = _on_terminal([*args, "--json"])
     assert quiet_progress == b""
+
+
+@pytest.mark.slow
+def test_one_proof_quiet_is_its_verdict_line():
+    result = run("proofs", "linear_counterexample", "-q")
+    assert result.exit_code == 0
+    assert result.stdout == "Verdict: refuted (expected refuted) - the claim is established.\n"

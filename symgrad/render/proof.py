@@ -112,6 +112,8 @@ def _plain_refuted(result: ProofResult) -> str:
     values = " and ".join(interval_text(witness.gradients[n]) for n in witness.pair)
     if witness.sample is not None:
         where += f"; dataset row {witness.sample + 1}"
+    if witness.instance:  # one function refutes "for every function": name it
+        where += ", with " + ", ".join(f"{k}(t) = {v}" for k, v in witness.instance.items())
     if witness.steps > 1:
         done = witness.steps - 1
         return (

@@ -98,3 +98,30 @@ def test_the_json_summary_is_unchanged():
     assert result.to_dict()["summary"] == (
         "The tie w0 = w1 breaks: at w0 = w1 = 0 and x0 = 1, x1 = 2 the gradients are 1 and 2."
     )
+
+
+def test_a_refutation_by_one_function_names_that_function():
+    result = prove("sigma(w0*x0) + sigma(w1*x1)", ties=["w0=w1"], functions=["sigma"])
+    assert result.verdict == "refuted" and result.witness.instance
+    instance = ", ".join(f"{k}(t) = {v}" for k, v in result.witness.instance.items())
+    assert f", with {instance}), so gradient descent separates them" in plain_sentence(result)
+
+
+def test_a_verdict_the_recheck_refused_reads_as_undecided(monkeypatch):
+    """A forged witness (equal gradients) fails the independent re-check: the sentence and
+    the repr say undecided, never 'separates them'."""
+    import dataclasses
+
+    from symgrad.runtime.budget import Budget
+    from symgrad.ties.certify import certify_proof
+
+    monkeypatch.setenv("SYMGRAD_STRICT_CERTIFICATES", "0")
+    result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
+    forged = dataclasses.replace(result.witness, point={**result.witness.point, "x0": 2, "x1": 2})
+    checked = certify_proof(dataclasses.replace(result, witness=forged), Budget(10))
+    assert checked.verdict == "unknown"
+    sentence = plain_sentence(checked)
+    assert sentence.startswith("symgrad could not decide whether w0 and w1 stay equal: ")
+    assert "separates" not in text_at(checked, "normal", timing=False)
+    assert repr(checked) == "<ProofResult unknown: w0 = w1 undecided>"
+    assert text_at(checked, "quiet").startswith("UNKNOWN: symgrad could not decide")

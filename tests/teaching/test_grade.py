@@ -210,8 +210,9 @@ def test_hostile_and_slow_answers_do_not_stop_the_batch(tmp_path):
     ]
     rows, _ = grade(KEY, answers, workers=2, answer_timeout=2)
     verdicts = {r.student: r.verdict for r in rows}
-    assert verdicts["h1"] == verdicts["h2"] == verdicts["h3"] == "unreadable"
-    assert verdicts["h4"] == "too_long"
+    assert verdicts["h1"] == verdicts["h3"] == "unreadable"
+    # 9**9**9**9 would have more than 2000 digits: too long to read, as the grader says
+    assert verdicts["h2"] == verdicts["h4"] == "too_long"
     assert verdicts["h5"] == "correct"
     assert verdicts["h6"] in ("timeout", "correct", "unknown")
     assert not Path("/tmp/pwned_grade").exists()

@@ -7,18 +7,20 @@ CliRunner's streams are never terminals.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
 import select
 import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
 
 from symgrad.cli import app
-from symgrad.cli.running import coloured, level_of, wants_colour
+from symgrad.cli.running import coloured, level_of, spinner, wants_colour
 from symgrad.errors import SymgradError
 
 runner = CliRunner()
@@ -260,3 +262,32 @@ def test_one_proof_quiet_is_its_verdict_line():
     result = run("proofs", "linear_counterexample", "-q")
     assert result.exit_code == 0
     assert result.stdout == "Verdict: refuted (expected refuted) - the claim is established.\n"
+
+
+class _TerminalBuffer(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_spinner_shows_only_once_the_work_takes_its_delay(monkeypatch):
+    monkeypatch.setenv("TERM", "xterm")
+    quick, slow = _TerminalBuffer(), _TerminalBuffer()
+    monkeypatch.setattr(sys, "stderr", quick)
+    with spinner("proving", quiet=False, delay=0.5):
+        pass
+    assert quick.getvalue() == ""
+    monkeypatch.setattr(sys, "stderr", slow)
+    with spinner("proving", quiet=False, delay=0.05):
+        time.sleep(0.4)
+    assert "proving" in slow.getvalue()
+    silent = _TerminalBuffer()
+    monkeypatch.setattr(sys, "stderr", silent)
+    with spinner("proving", quiet=True, delay=0.0):
+        time.sleep(0.2)
+    assert silent.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_proofs_name_the_proof_running_on_a_terminal():
+    _, progress, code = _on_terminal(["proofs", "zero_init"])
+    assert code == 0 and b"proof zero_init" in progress

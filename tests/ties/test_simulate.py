@@ -149,6 +149,7 @@ def test_compare_runs_each_init_on_the_same_data():
         compare(net, ["random", "random"], steps=3)
 
 
+@pytest.mark.slow
 def test_cli_identical_and_random_side_by_side(tmp_path):
     png = tmp_path / "both.png"
     args = ["simulate", "--model", "two-layer", "--inputs", "2", "--hidden", "3",

@@ -137,12 +137,14 @@ def _plain_condition(result: ProofResult) -> str:
         return "; no data keeps them equal"
     if condition.text == "always":
         return ""
+    # the condition is about every start on the tie: with an init, say so
+    who = "they" if not result.problem.init else "from every equal start, they"
     if condition.measure_zero:
         return (
-            f"; they stay equal only if every data point has {condition.text}, "
+            f"; {who} stay equal only if every data point has {condition.text}, "
             "which random data never does"
         )
-    return f"; they stay equal only if every data point has {condition.text}"
+    return f"; {who} stay equal only if every data point has {condition.text}"
 
 
 def _dataset_text(problem) -> str | None:
@@ -411,7 +413,7 @@ def _brief_condition(result: ProofResult) -> str:
     if not condition.branches or condition.text == "always":
         return ""
     size = "a measure-zero set of data" if condition.measure_zero else "not a measure-zero set"
-    return f"Condition: the tie survives exactly when {condition.text} ({size})."
+    return f"Condition: from every start on the tie, it survives exactly when {condition.text} ({size})."
 
 
 def _backing_line(result: ProofResult, timing: bool) -> str:

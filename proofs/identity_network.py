@@ -22,7 +22,7 @@ def derive() -> Derivation:
     d.check(
         "For every width d, input size k and sample count n at once (symbolic sizes): the "
         "per-neuron gradients on the tied subspace, with W1[i, j] = a[i] and W2[j] = v, do "
-        "not depend on the neuron index; the W2 gradient is the seed's 2 x'W (x'W W2 - y):",
+        "not depend on the neuron index; the W2 gradient is the Q&A thread's 2 x'W (x'W W2 - y):",
         prove_parametric(
             "two-layer", inputs="k", hidden="d", samples="n", activation="identity", bias=False
         ),

@@ -19,7 +19,7 @@ LOSS = "w0*x0 + w1*x1"
 def derive() -> Derivation:
     d = Derivation("linear_counterexample", CLAIM, EXPECTED)
     result = d.check(
-        "From zero init, one gradient step with learning rate eta (λ in the seed):",
+        "From zero init, one gradient step with learning rate eta (λ in the Q&A thread):",
         prove(LOSS, ties=["w0=w1"], init="zero"),
         expect="refuted",
         headline=True,
@@ -44,7 +44,7 @@ def derive() -> Derivation:
     )
     d.say(
         "The set {x0 = x1} is a hyperplane in data space: it has measure zero, so data "
-        "drawn from any density lands off it almost surely. That is why the seed calls "
+        "drawn from any density lands off it almost surely. That is why the Q&A thread calls "
         "the case pathological."
     )
     return d

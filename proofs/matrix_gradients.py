@@ -14,7 +14,7 @@ from symgrad.derivation import Derivation, main
 
 CLAIM = (
     "For every k, d and n: the gradient of sum_i (y_i - x_i'W W2)^2 with respect to W2 "
-    "is sum_i 2 (x_i'W (x_i'W W2 - y_i))' (the seed's formula, transposed, factor 1), "
+    "is sum_i 2 (x_i'W (x_i'W W2 - y_i))' (the Q&A thread's formula, transposed, factor 1), "
     "and with respect to W it is sum_i 2 x_i (x_i'W W2 - y_i) W2'."
 )
 EXPECTED = "correct"
@@ -25,7 +25,7 @@ LOSS = r"\sum_{i=1}^{n} (y_i - x_i^\top W W_2)^2"
 def derive() -> Derivation:
     d = Derivation("matrix_gradients", CLAIM, EXPECTED)
     d.check(
-        "The seed's W2 gradient (a row), transposed to the shape of W2, up to a positive "
+        "The Q&A thread's W2 gradient (a row), transposed to the shape of W2, up to a positive "
         "constant factor (the ∝), for every size:",
         check(
             LOSS,

@@ -11,6 +11,7 @@ import sys
 from symgrad.cli import (  # noqa: F401 - each module registers its command
     check,
     collapse,
+    explain,
     grad,
     grade,
     models,

@@ -33,6 +33,7 @@ class _OneLineErrors(typer.core.TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
         as_json = "--json" in args
+        _plain_help(self)
         try:
             code = super().main(
                 args=_maths_after_dashes(self, args),
@@ -86,6 +87,35 @@ def _stopped_by_broken_pipe(stop: SystemExit) -> bool:
     return stop.code == 1 and (pacified or isinstance(stop.__context__, BrokenPipeError))
 
 
+def _plain_help(group) -> None:
+    """Help that reads right: flags without a ``<bool>`` type, brackets shown literally
+    (``symgrad[dask]``: rich would read them as markup), paragraphs wrapped to the terminal."""
+    from typer._click.core import Context
+
+    for command in [group, *group.commands.values()]:
+        if getattr(command, "_help_made_plain", False):
+            continue
+        command._help_made_plain = True
+        command.help = _plain_text(command.help)
+        context = Context(command, help_option_names=["-h", "--help"])
+        for param in [*command.params, command.get_help_option(context)]:
+            if param is None:
+                continue
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+            param.help = _plain_text(getattr(param, "help", None))
+
+
+def _plain_text(text: str | None) -> str | None:
+    """Paragraphs joined into single lines (rich keeps every line break), markup escaped."""
+    if not text:
+        return text
+    from rich.markup import escape
+
+    paragraphs = [" ".join(line.strip() for line in p.splitlines()) for p in text.split("\n\n")]
+    return escape("\n\n".join(p for p in paragraphs if p))
+
+
 def report_error(message: str, as_json: bool, code: int, kind: str) -> int:
     line = one_line(message)
     typer.echo(f"symgrad: {kind}: {line}", err=True)
@@ -103,7 +133,11 @@ def _usage_message(error: Exception) -> str:
 
 
 def _maths_after_dashes(group, args: list[str]) -> list[str]:
-    """Move a LOSS that starts with '-' (``-y*log(p)``) behind ``--``, so it is read as maths."""
+    """Move a LOSS that starts with '-' (``-y*log(p)``) behind ``--``, so it is read as maths.
+
+    A token ``--word`` is always an option (an unknown one is reported as such); a token
+    with a single dash is maths unless it is one of the command's short options (``-q``).
+    """
     if not args or args[0] not in group.commands:
         return args
     command = group.commands[args[0]]
@@ -130,8 +164,10 @@ def _maths_after_dashes(group, args: list[str]) -> list[str]:
             if "=" not in token and index + 1 < len(rest):
                 kept.append(rest[index + 1])
                 index += 1
-        elif name in flags or not token.startswith("-") or token == "-":
-            kept.append(token)
+        elif name in flags or not token.startswith("-") or token == "-" or _long_option(name):
+            kept.append(token)  # an unknown --word is left to click: "No such option"
+        elif _short_flags(token, flags):
+            kept.append(token)  # an unknown --word is left to click: "No such option"
         else:
             moved.append(token)
         index += 1
@@ -141,6 +177,31 @@ def _maths_after_dashes(group, args: list[str]) -> list[str]:
         position = kept.index("--")
         return kept[: position + 1] + moved + kept[position + 1 :]
     return kept + ["--", *moved]
+
+
+ROOT_HELP = """Exact verdicts on whether parameters that start equal stay equal under gradient
+descent, and checks of hand-derived derivatives.
+
+Start with: symgrad prove "w0*x0 + w1*x1" --tie w0=w1
+
+Each answer opens with one sentence in plain words; -q prints the verdict line only, -v
+everything (the certificate and its independent re-check). 'symgrad explain TERM' says
+what a term means (tied subspace, measure zero, witness, certificate, ...).
+
+Exit codes: 0 the claim holds, 1 it fails (a refutation is a successful answer), 2 bad
+input, 3 unknown or out of time."""
+
+
+def _short_flags(token: str, flags: set[str]) -> bool:
+    """``-qv``: short flags written together, each one of the command's."""
+    letters = token[1:]
+    return len(letters) > 1 and letters.isalpha() and all(f"-{c}" in flags for c in letters)
+
+
+def _long_option(name: str) -> bool:
+    """``--word`` (letters, digits, dashes) is an option, never maths."""
+    word = name[2:]
+    return name.startswith("--") and word[:1].isalpha() and word.replace("-", "").isalnum()
 
 
 def _version(value: bool) -> None:
@@ -154,7 +215,7 @@ def _version(value: bool) -> None:
 app = typer.Typer(
     cls=_OneLineErrors,
     name="symgrad",
-    help="Exact verdicts on whether parameters that start equal stay equal under gradient descent.",
+    help=ROOT_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,

@@ -10,13 +10,16 @@ from symgrad.cli.app import (
     app,
 )
 from symgrad.cli.options import (
+    LOSS_LIKE_AN_OPTION,
     Arguments,
     Format,
     FormatOption,
     FunctionOption,
     JsonOption,
+    QuietOption,
     TimeoutOption,
     TimingOption,
+    VerboseOption,
     split_list,
 )
 from symgrad.cli.running import Output, run_command
@@ -99,6 +102,8 @@ def check(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Check a hand-derived derivative: correct, incorrect (with a witness and a diagnosis).
@@ -120,7 +125,9 @@ def check(
     def work() -> int:
         derivation = None
         if arguments.derivation is None and not (loss and wrt and claim):
-            raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
+            raise ProblemError(
+                "check needs LOSS, --wrt and --claim (or --derivation FILE)" + LOSS_LIKE_AN_OPTION
+            )
         if arguments.derivation is not None:
             from symgrad.teaching.line_by_line import load_derivation
 
@@ -136,7 +143,9 @@ def check_result(a: Arguments, derivation: str | None = None):
     if derivation is not None:
         return _check_derivation(a, derivation)
     if a.loss is None or a.wrt is None or not a.claim:
-        raise ProblemError("check needs LOSS, --wrt and --claim (or --derivation FILE)")
+        raise ProblemError(
+            "check needs LOSS, --wrt and --claim (or --derivation FILE)" + LOSS_LIKE_AN_OPTION
+        )
     from symgrad.teaching.check import check as api
 
     result = api(

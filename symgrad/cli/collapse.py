@@ -30,17 +30,19 @@ from symgrad.cli.options import (
     Network,
     OutputActivationOption,
     OutputsOption,
+    QuietOption,
     StepsOption,
     TargetShapeOption,
     TimeoutOption,
     TimingOption,
     TorchOption,
+    VerboseOption,
     load_torch_model,
     read_dataset,
     torch_conflicts,
     with_user_code,
 )
-from symgrad.cli.running import Output, run_command
+from symgrad.cli.running import Output, run_command, spinner
 from symgrad.errors import SymgradError
 
 
@@ -73,6 +75,8 @@ def collapse(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Which parameters stay glued together forever from this init? (effective width)
@@ -84,10 +88,21 @@ def collapse(
       symgrad collapse --torch net.py:make_model --input-shape 1,784
     """
     arguments = Arguments(**locals())
-    run_command(as_json, timeout, lambda: _collapse(arguments))
+    label = "tracing the PyTorch model and its groups" if torch_model else "finding the groups"
+
+    def work() -> int:
+        with spinner(label, quiet=as_json or quiet):
+            result = _collapse(arguments)
+        if arguments.full and as_json:
+            typer.echo(json.dumps(result.to_dict(full=True), indent=2))
+            return VERDICT_EXIT.get(result.verdict, EXIT_UNKNOWN)
+        return Output.of(arguments).show(result)
+
+    run_command(as_json, timeout, work)
 
 
-def _collapse(a: Arguments) -> int:
+def _collapse(a: Arguments):
+    """The groups that stay equal, for a preset or the user's PyTorch model."""
     if a.torch_model is None and a.model is None:
         raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     from symgrad.ties.collapse import collapse as api
@@ -114,7 +129,4 @@ def _collapse(a: Arguments) -> int:
             timeout=a.timeout,
             steps=a.steps,
         )
-    if a.full and a.as_json:
-        typer.echo(json.dumps(result.to_dict(full=True), indent=2))
-        return VERDICT_EXIT.get(result.verdict, EXIT_UNKNOWN)
-    return Output.of(a).show(result)
+    return result

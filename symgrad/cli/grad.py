@@ -15,11 +15,13 @@ from symgrad.cli.options import (
     FormatOption,
     FunctionOption,
     JsonOption,
+    QuietOption,
     TimeoutOption,
     TimingOption,
+    VerboseOption,
     split_list,
 )
-from symgrad.cli.running import print_result, run_command
+from symgrad.cli.running import level_of, print_result, run_command
 
 
 @app.command()
@@ -35,6 +37,8 @@ def grad(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Exact gradients of LOSS, optionally evaluated exactly at a point.
@@ -49,7 +53,9 @@ def grad(
         report = gradient_report(
             loss, wrt, at=at, functions=split_list(function), latex=latex_input
         )
-        print_result(report, Format.latex if latex else fmt, as_json, not no_timing)
+        print_result(
+            report, Format.latex if latex else fmt, as_json, not no_timing, level_of(quiet, verbose)
+        )
         return EXIT_HOLDS
 
     run_command(as_json, timeout, work)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -12,8 +11,8 @@ from symgrad.cli.app import (
     EXIT_UNKNOWN,
     app,
 )
-from symgrad.cli.options import JsonOption, TimeoutOption, TimingOption
-from symgrad.cli.running import counter, run_command
+from symgrad.cli.options import JsonOption, QuietOption, TimeoutOption, TimingOption, VerboseOption
+from symgrad.cli.running import Output, counter, level_of, run_command
 from symgrad.errors import SymgradError
 
 AnswersArgument = Annotated[
@@ -83,6 +82,8 @@ def grade(
     answer_timeout: AnswerTimeoutOption = 10.0,
     timeout: TimeoutOption = float("inf"),
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Grade a whole class: every answer checked exactly, with feedback, a report, a
@@ -116,24 +117,22 @@ def grade(
     def work() -> int:
         if not example and (answers is None or key is None):
             raise SymgradError("give ANSWERS and --key KEY (or --example)")
-        return _grade_and_print(answers, key, example, outputs, options, as_json, no_timing)
+        shown = Output(as_json=as_json, timing=not no_timing, level=level_of(quiet, verbose))
+        return _grade_and_print(answers, key, example, outputs, options, shown)
 
     run_command(as_json, timeout, work)
 
 
-def _grade_and_print(answers, key, example, outputs, options, as_json, no_timing) -> int:
-    from symgrad.results import render
+def _grade_and_print(answers, key, example, outputs, options, shown: Output) -> int:
     from symgrad.teaching.grade import example_files
     from symgrad.teaching.grade import grade as api
 
     if example:
         key, answers = (str(p) for p in example_files())
-    with counter(quiet=as_json) as advance:
+    with counter(quiet=shown.as_json) as advance:
         rows, report = api(key, answers, progress=advance, **options, **outputs)
-    if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
-    else:
-        typer.echo(render(report, "text", not no_timing))
+    shown.show(report)
+    if not shown.as_json and shown.level != "quiet":
         written = _written(outputs, report.students)
         if written:
             typer.echo("Written: " + "; ".join(written))

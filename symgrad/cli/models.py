@@ -23,6 +23,7 @@ from symgrad.cli.options import (
     Network,
     OutputActivationOption,
     OutputsOption,
+    QuietOption,
     TimingOption,
 )
 from symgrad.cli.running import run_command
@@ -41,6 +42,7 @@ def models(
     samples: Annotated[str | None, typer.Option(help="Number of samples n.")] = None,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """List the model presets, their options and the symbol names they create.
@@ -68,6 +70,8 @@ def models(
             return EXIT_HOLDS
         for entry in entries:
             typer.echo(f"{entry['name']}: {entry['summary']}")
+            if quiet:
+                continue
             options = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in entry["options"].items())
             typer.echo(f"  options (defaults): {options}")
             typer.echo(f"  names: {entry['names']}")
@@ -78,7 +82,7 @@ def models(
                 typer.echo(f"  data: {', '.join(entry['example_data'])}")
                 for group in entry["identical_ties"]:
                     typer.echo(f"  --init identical ties: {' = '.join(group)}")
-        if built is not None:
+        if built is not None and not quiet:
             typer.echo(_built_text(built["built"], fmt))
         return EXIT_HOLDS
 

@@ -25,6 +25,9 @@ class Mode(str, Enum):
     full_batch = "full-batch"
 
 
+#: -q, -v and -h are options; a loss spelt like one goes last, after --
+LOSS_LIKE_AN_OPTION = " (a loss spelt like an option, such as -q, goes last, after --: ... -- -q)"
+
 InputsOption = Annotated[
     str | None,
     typer.Option("--inputs", help="Model inputs: a number, or a name such as k for all k."),
@@ -43,6 +46,13 @@ OutputActivationOption = Annotated[
 BiasOption = Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")]
 LossOption = Annotated[str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict line only.")]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Print everything: the certificate and its re-check included."
+    ),
+]
 FormatOption = Annotated[Format, typer.Option("--format", help="Rendering of the result.")]
 TimingOption = Annotated[
     bool, typer.Option("--no-timing", help="Leave out the timing, so the output can be diffed.")

@@ -1,4 +1,4 @@
-"""``symgrad proofs``: the seeds' claims as runnable proofs."""
+"""``symgrad proofs``: the claims of the Q&A threads symgrad grew from, as runnable proofs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,16 @@ from symgrad.cli.app import (
     EXIT_HOLDS,
     app,
 )
-from symgrad.cli.options import Format, FormatOption, JsonOption, TimeoutOption, TimingOption
-from symgrad.cli.running import run_command
+from symgrad.cli.options import (
+    Format,
+    FormatOption,
+    JsonOption,
+    QuietOption,
+    TimeoutOption,
+    TimingOption,
+    VerboseOption,
+)
+from symgrad.cli.running import echo_text, level_of, progress_bar, run_command
 
 
 @app.command()
@@ -21,10 +29,12 @@ def proofs(
     name: Annotated[str | None, typer.Argument(help="Print one proof in full.")] = None,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     timeout: TimeoutOption = 600.0,
     no_timing: TimingOption = False,
 ) -> None:
-    """Run the seeds' claims as proofs; with NAME, print that proof in full.
+    """Run the claims of the Q&A threads symgrad grew from as proofs; NAME prints one in full.
 
     Exit 0 only when every obtained verdict matches the expected one.
 
@@ -34,18 +44,46 @@ def proofs(
 
       symgrad proofs linear_counterexample --format markdown
     """
-    import time
-
     import proofs as catalogue
 
     def work() -> int:
         names = [name] if name is not None else list(catalogue.NAMES)
-        modules = [catalogue.load(n) for n in names]
-        rows = []
-        derivations = []
-        for module in modules:
+        derivations, rows = _run_proofs(names, quiet=as_json or quiet)
+        ok = all(row["holds"] for row in rows)
+        if as_json:
+            typer.echo(json.dumps({"proofs": rows, "all_hold": ok}, indent=2))
+        elif name is not None:
+            derivation = derivations[0]
+            if fmt is Format.markdown:
+                typer.echo(derivation.to_markdown())
+            elif fmt is Format.latex:
+                typer.echo(derivation.to_latex())
+            else:
+                text = derivation.to_text()
+                quiet_line = text.rstrip().splitlines()[-1]  # "Verdict: ..."
+                echo_text(quiet_line if level_of(quiet, verbose) == "quiet" else text)
+        elif quiet:
+            typer.echo(_proof_table(rows, fmt, not no_timing).splitlines()[-1])
+        else:
+            echo_text(_proof_table(rows, fmt, not no_timing))
+        return EXIT_HOLDS if ok else EXIT_FAILS
+
+    run_command(as_json, timeout, work)
+
+
+def _run_proofs(names: list[str], quiet: bool) -> tuple[list, list[dict]]:
+    """Each named proof run, with a progress bar on a terminal: its derivation and its row."""
+    import time
+
+    import proofs as catalogue
+
+    rows, derivations = [], []
+    with progress_bar(len(names), quiet, "proofs") as advance:
+        for done, name in enumerate(names):
+            if advance:
+                advance(done, f"proof {name}")
             start = time.monotonic()
-            derivation = module.derive()
+            derivation = catalogue.load(name).derive()
             derivations.append(derivation)
             rows.append(
                 {
@@ -58,22 +96,7 @@ def proofs(
                     "failures": derivation.failures(),
                 }
             )
-        ok = all(row["holds"] for row in rows)
-        if as_json:
-            typer.echo(json.dumps({"proofs": rows, "all_hold": ok}, indent=2))
-        elif name is not None:
-            derivation = derivations[0]
-            if fmt is Format.markdown:
-                typer.echo(derivation.to_markdown())
-            elif fmt is Format.latex:
-                typer.echo(derivation.to_latex())
-            else:
-                typer.echo(derivation.to_text())
-        else:
-            typer.echo(_proof_table(rows, fmt, not no_timing))
-        return EXIT_HOLDS if ok else EXIT_FAILS
-
-    run_command(as_json, timeout, work)
+    return derivations, rows
 
 
 def _proof_table(rows: list[dict], fmt: Format, timing: bool = True) -> str:

@@ -8,6 +8,7 @@ import typer
 
 from symgrad.cli.app import app
 from symgrad.cli.options import (
+    LOSS_LIKE_AN_OPTION,
     ActivationOption,
     Arguments,
     AssumeOption,
@@ -31,6 +32,7 @@ from symgrad.cli.options import (
     OutputActivationOption,
     OutputsOption,
     ParamsOption,
+    QuietOption,
     RowsOption,
     SamplesOption,
     StepsOption,
@@ -39,13 +41,14 @@ from symgrad.cli.options import (
     TimeoutOption,
     TimingOption,
     TorchOption,
+    VerboseOption,
     load_torch_model,
     read_dataset,
     split_list,
     torch_conflicts,
     with_user_code,
 )
-from symgrad.cli.running import Output, run_command
+from symgrad.cli.running import Output, run_command, spinner
 from symgrad.errors import SymgradError
 
 LossArgument = Annotated[str | None, typer.Argument(help="The loss, e.g. 'w0*x0 + w1*x1'.")]
@@ -85,6 +88,8 @@ def prove(
     timeout: TimeoutOption = 60.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Prove or refute that tied parameters stay equal under gradient descent.
@@ -97,15 +102,19 @@ def prove(
 
       symgrad prove --model two-layer --inputs 2 --hidden 3 --activation identity --init identical
 
-      symgrad prove --torch net.py:make_model --input-shape 1,784
+      symgrad prove --torch net.py:make_model --input-shape 1,784 --init identical
     """
     arguments = Arguments(**locals())
 
     def work() -> int:
-        if arguments.torch_model is not None:
-            return Output.of(arguments).show(prove_torch_result(arguments))
-        dataset = read_dataset(arguments.dataset)
-        return Output.of(arguments).show(prove_result(arguments, dataset))
+        shown = Output.of(arguments)
+        label = "tracing and proving the PyTorch model" if torch_model else "proving"
+        with spinner(label, quiet=as_json or shown.level == "quiet"):
+            if arguments.torch_model is not None:
+                result = prove_torch_result(arguments)
+            else:
+                result = prove_result(arguments, read_dataset(arguments.dataset))
+        return shown.show(result)
 
     run_command(as_json, timeout, work)
 
@@ -172,7 +181,9 @@ def _prove_every_size(model: str, network: Network, init: str | None, timeout: f
 def _check_loss_options(loss: str | None, network: Network) -> None:
     """A LOSS is given, and no option that only applies to a preset network."""
     if loss is None:
-        raise SymgradError("missing LOSS: give a loss expression or --model NAME")
+        raise SymgradError(
+            "missing LOSS: give a loss expression or --model NAME" + LOSS_LIKE_AN_OPTION
+        )
     model_only = ("--inputs", "--hidden", "--outputs", "--activation", "--loss", "--samples")
     given = [flag for flag in network.flags() if flag in model_only]
     if given:

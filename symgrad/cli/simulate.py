@@ -27,16 +27,18 @@ from symgrad.cli.options import (
     Network,
     OutputActivationOption,
     OutputsOption,
+    QuietOption,
     TargetShapeOption,
     TimeoutOption,
     TimingOption,
     TorchOption,
+    VerboseOption,
     load_torch_model,
     read_dataset,
     torch_conflicts,
     with_user_code,
 )
-from symgrad.cli.running import Output, progress_bar, run_command
+from symgrad.cli.running import Output, progress_bar, run_command, spinner
 from symgrad.errors import SymgradError
 
 
@@ -44,7 +46,11 @@ from symgrad.errors import SymgradError
 def simulate(
     model: ModelOption = None,
     init: Annotated[
-        str, typer.Option(help="identical | random | zero | constant | ties a=b;c=d.")
+        str,
+        typer.Option(
+            help="identical | random | zero | constant | ties a=b;c=d; two or more of the "
+            "first four, e.g. identical,random, run side by side on the same data."
+        ),
     ] = "identical",
     steps: Annotated[int, typer.Option(help="Number of gradient steps.")] = 100,
     lr: Annotated[str, typer.Option(help="Learning rate, e.g. 0.1 or 1/10.")] = "0.1",
@@ -68,13 +74,17 @@ def simulate(
     timeout: TimeoutOption = 600.0,
     fmt: FormatOption = Format.text,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     no_timing: TimingOption = False,
 ) -> None:
     """Run gradient descent and watch tie groups stay together or fan out.
 
-    Example:
+    Examples:
 
-      symgrad simulate --model two-layer --inputs 2 --hidden 4 --activation tanh --init random --steps 200 --lr 0.1 --plot p.png
+      symgrad simulate --model two-layer --inputs 2 --hidden 4 --activation tanh --init random --steps 200 --lr 0.1
+
+      symgrad simulate --model two-layer --inputs 2 --hidden 3 --init identical,random --steps 200 --plot compare.png
     """
     arguments = Arguments(**locals())
     run_command(as_json, timeout, lambda: _simulate(arguments))
@@ -84,44 +94,54 @@ def _simulate(a: Arguments) -> int:
     if a.torch_model is None and a.model is None:
         raise SymgradError("give --model NAME (see 'symgrad models') or --torch FILE:FACTORY")
     from symgrad.ties.simulate import check_output_path, learning_rate
-    from symgrad.ties.simulate import simulate as api
 
     for path, extension in ((a.plot, ".png"), (a.csv_path, ".csv")):
         if path is not None:
             check_output_path(path, extension)
     rate = learning_rate(a.lr, a.exact)
+    inits = init_list(a.init)
+    if a.csv_path is not None and len(inits) > 1:
+        raise SymgradError("--csv writes one run: give one --init (or leave out --csv)")
     if a.torch_model is not None:
-        trajectory = with_user_code(a.timeout, lambda: _simulate_torch(a, rate, api))
-        return _finish(a, trajectory)
-    net = _network(a)
-    dataset = read_dataset(a.dataset)
-    with progress_bar(a.steps, quiet=a.as_json or a.steps < 2000) as advance:
-        trajectory = api(
-            net,
-            init=a.init,
-            steps=a.steps,
-            lr=rate,
-            seed=a.seed,
-            dataset=dataset,
-            rows=a.rows,
-            exact=a.exact,
-            progress=advance,
-            timeout=a.timeout,
-        )
-    return _finish(a, trajectory)
+        with spinner("tracing and training the PyTorch model", quiet=a.as_json or a.quiet):
+            result = with_user_code(a.timeout, lambda: _run(a, rate, inits, None))
+        return _finish(a, result)
+    total = a.steps * len(inits)
+    with progress_bar(total, quiet=a.as_json or a.quiet, label="gradient descent") as advance:
+        return _finish(a, _run(a, rate, inits, advance))
 
 
-def _simulate_torch(a: Arguments, rate, api):
+#: the inits that can be compared side by side (``--init identical,random``)
+KEYWORD_INITS = ("identical", "random", "zero", "constant")
+
+
+def init_list(init: str) -> list[str]:
+    """``identical,random`` -> both (compared side by side); any other text is one init."""
+    parts = [part.strip() for part in init.split(",")]
+    if len(parts) > 1 and all(part in KEYWORD_INITS for part in parts):
+        return parts
+    return [init]
+
+
+def _run(a: Arguments, rate, inits: list[str], advance):
+    """One trajectory, or a comparison of the inits on the same data."""
+    from symgrad.ties.simulate import compare
+    from symgrad.ties.simulate import simulate as api
+
     net = _network(a)
-    return api(net, init=a.init, steps=a.steps, lr=rate, seed=a.seed, rows=a.rows,
-               timeout=a.timeout)  # fmt: skip
+    options = {"steps": a.steps, "lr": rate, "seed": a.seed, "rows": a.rows, "timeout": a.timeout}
+    if a.torch_model is None:
+        options.update(dataset=read_dataset(a.dataset), exact=a.exact)
+    if len(inits) > 1:
+        return compare(net, inits, progress=advance, **options)
+    return api(net, init=inits[0], progress=advance, **options)
 
 
 def _finish(a: Arguments, trajectory) -> int:
     if a.plot is not None:
         trajectory.plot(a.plot)
     if a.csv_path is not None:
-        trajectory.write_csv(a.csv_path)
+        trajectory.write_csv(a.csv_path)  # one run: checked before it started
     Output.of(a).show(trajectory)
     return EXIT_HOLDS
 

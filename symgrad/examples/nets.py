@@ -135,7 +135,7 @@ class SkipGram(nn.Module):
 
 
 def word2vec_zero():
-    """Both embeddings at zero (the seeds' question)."""
+    """Both embeddings at zero (the question of the Q&A threads)."""
     return _constant(SkipGram(), 0.0)
 
 

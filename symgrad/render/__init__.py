@@ -17,6 +17,7 @@ from symgrad.render import (  # noqa: F401 - each module registers its renderers
     model,
     parametric,
     proof,
+    reprs,
     trajectory,
 )
 from symgrad.render.check import check_headline, matrix_witness_lines

@@ -77,10 +77,9 @@ def exceptional_dict(result: CheckResult) -> dict:
 
 @renders(CheckResult, "text")
 def check_to_text(result: CheckResult, timing: bool = True) -> str:
-    lines = [f"Understood: {result.understood}"]
+    lines = [check_headline(result), f"Understood: {result.understood}"]
     for reading in result.readings:
         lines.append(f"  ({reading})")
-    lines.append(check_headline(result))
     if len(result.components) > 1:
         lines.append("Components:")
         for component in result.components:

@@ -32,6 +32,12 @@ def gradient_to_text(result: GradientResult, timing: bool = True) -> str:
     return "\n".join(lines)
 
 
+@renders(GradientResult, "quiet")
+def gradient_quiet(result: GradientResult) -> str:
+    """The gradients alone (with their values at the point, when one was given)."""
+    return "\n".join(gradient_to_text(result).splitlines()[1 : 1 + len(result.gradients)])
+
+
 @renders(GradientResult, "dict")
 def gradient_to_dict(result: GradientResult) -> dict:
     data = {

@@ -30,10 +30,18 @@ def parametric_headline(result: ParametricResult) -> str:
     return f"Unknown: {result.method}."
 
 
+def _without_verdict(headline: str) -> str:
+    """``Proven for all d >= 1: ...`` -> ``for all d >= 1: ...`` (the verdict word leads)."""
+    for word in ("Proven ", "Refuted: ", "Unknown: "):
+        if headline.startswith(word):
+            return headline[len(word) :]
+    return headline
+
+
 @renders(ParametricResult, "text")
 def parametric_to_text(result: ParametricResult, timing: bool = True) -> str:
     lines = [
-        f"{result.verdict.upper()}: {parametric_headline(result)}",
+        f"{result.verdict.upper()}: {_without_verdict(parametric_headline(result))}",
         "",
         f"Model: {result.model}",
         "Tie: " + "; ".join(result.ties),

@@ -57,6 +57,96 @@ def headline(result: ProofResult) -> str:
     return f"Could not decide whether the {noun} {tie} {verb}: {result.reason}."
 
 
+def _names(group) -> str:
+    """``w0 and w1``, ``w0, w1 and w2``."""
+    names = [str(p) for p in group]
+    if len(names) > 6:
+        return f"{', '.join(names[:3])}, ... and {names[-1]} ({len(names)} parameters)"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _who(problem) -> str:
+    """The tied parameters in plain words: one group by name, several by count."""
+    if len(problem.ties) == 1:
+        return _names(problem.ties[0])
+    return f"the parameters of each of the {len(problem.ties)} tie groups"
+
+
+def _scope(problem) -> str:
+    if problem.dataset is not None:
+        return "the given dataset"
+    if problem.assumptions:
+        return f"any data with {', '.join(problem.assumptions.texts())}"
+    return "any data"
+
+
+def plain_sentence(result: ProofResult) -> str:
+    """The verdict in plain words, before any precise term: what happens and why."""
+    problem = result.problem
+    if result.verdict == "refuted":
+        return _plain_refuted(result)
+    who = _who(problem)
+    if result.verdict == "unknown":
+        return f"symgrad could not decide whether {who} stay equal: {result.reason}."
+    if result.stationary and result.kind == "stationary":
+        return f"nothing ever moves: every gradient is 0 at the init, so {who} stay equal."
+    if result.kind == "permutation":
+        if "neuron" in result.method:
+            why = "swapping neurons (each with all its weights) leaves the loss unchanged"
+        elif len(problem.ties) == 1 and len(problem.ties[0]) == 2:
+            why = "swapping them leaves the loss unchanged"
+        else:
+            why = "exchanging tied parameters leaves the loss unchanged"
+    else:
+        why = "whenever they are equal, their gradients are equal too"
+    return f"{who} stay equal at every step, for {_scope(problem)}: {why}."
+
+
+def _plain_refuted(result: ProofResult) -> str:
+    problem, witness = result.problem, result.witness
+    first, second = witness.pair
+    names = tuple(str(p) for p in problem.parameters)
+    ties = tuple(tuple(str(p) for p in g) for g in problem.ties)
+    where = describe_point(witness.point, ties, names)
+    where = where.replace(" and ", ", ", 1) if " and " in where else where
+    values = " and ".join(interval_text(witness.gradients[n]) for n in witness.pair)
+    if witness.sample is not None:
+        where += f"; dataset row {witness.sample + 1}"
+    if witness.instance:  # one function refutes "for every function": name it
+        where += ", with " + ", ".join(f"{k}(t) = {v}" for k, v in witness.instance.items())
+    if witness.steps > 1:
+        done = witness.steps - 1
+        return (
+            f"{first} and {second} get equal gradients at first, but from {where}, after "
+            f"{done} step{'s' if done > 1 else ''} with learning rate eta = {witness.eta} their "
+            f"gradients are {values}, so gradient descent separates them at step {witness.steps}."
+        )
+    return (
+        f"{first} and {second} get different gradients at the first step ({values} at "
+        f"{where}), so gradient descent separates them{_plain_condition(result)}."
+    )
+
+
+def _plain_condition(result: ProofResult) -> str:
+    """``; they stay equal only if every data point has x0 = x1, which random data never
+    does``, or nothing when no data condition was solved."""
+    condition = result.condition
+    if result.problem.dataset is not None or condition is None or not condition.solved:
+        return ""
+    if not condition.branches:
+        return "; no data keeps them equal"
+    if condition.text == "always":
+        return ""
+    # the condition is about every start on the tie: with an init, say so
+    who = "they" if not result.problem.init else "from every equal start, they"
+    if condition.measure_zero:
+        return (
+            f"; {who} stay equal only if every data point has {condition.text}, "
+            "which random data never does"
+        )
+    return f"; {who} stay equal only if every data point has {condition.text}"
+
+
 def _dataset_text(problem) -> str | None:
     if problem.dataset is None:
         return None
@@ -211,14 +301,16 @@ def _gradient_lines(result: ProofResult) -> list[str]:
     return lines
 
 
-def problem_lines(problem) -> list[str]:
-    lines = [f"Loss:        J = {short(problem.graph)}"]
-    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), 200)}")
-    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), 200) or '(none)'}")
-    lines.append(f"Tie:         {short(problem.describe_tie(), 300)}")
+def problem_lines(problem, limit: int = 200) -> list[str]:
+    """Loss, parameters, data, tie, init, assumptions and dataset, each cut to about
+    ``limit`` characters (the tie to 1.5 times that)."""
+    lines = [f"Loss:        J = {short(problem.graph, max(limit, 120))}"]
+    lines.append(f"Parameters:  {short(', '.join(map(str, problem.parameters)), limit)}")
+    lines.append(f"Data:        {short(', '.join(map(str, problem.data)), limit) or '(none)'}")
+    lines.append(f"Tie:         {short(problem.describe_tie(), limit * 3 // 2)}")
     if problem.init:
         init = ", ".join(f"{k} = {to_str(v)}" for k, v in problem.init.items())
-        lines.append(f"Init:        {short(init, 200)}")
+        lines.append(f"Init:        {short(init, limit)}")
     if problem.assumptions:
         lines.append(f"Assuming:    {', '.join(problem.assumptions.texts())}")
     dataset = _dataset_text(problem)
@@ -227,23 +319,29 @@ def problem_lines(problem) -> list[str]:
     return lines
 
 
-@renders(ProofResult, "text")
-def proof_to_text(result: ProofResult, timing: bool = True) -> str:
-    problem = result.problem
-    lines = [f"{result.verdict.upper()}: {headline(result)}", ""]
-    lines += problem_lines(problem)
-    lines += _gradient_lines(result)
-    if result.witness:
-        lines += _witness_lines(result)
+def _condition_lines(result: ProofResult) -> list[str]:
     condition = condition_sentence(result.condition)
     if condition:
-        lines += ["", f"Condition: {condition}"]
-    elif result.verdict == "refuted" and problem.dataset is None and result.kind != "instance":
-        lines += [
+        return ["", f"Condition: {condition}"]
+    if result.verdict == "refuted" and result.problem.dataset is None and result.kind != "instance":
+        return [
             "",
             "Condition: not solved (symgrad solves it when the differences are analytic in "
             "the parameters, within the budget).",
         ]
+    return []
+
+
+@renders(ProofResult, "text")
+def proof_to_text(result: ProofResult, timing: bool = True) -> str:
+    """Everything: the plain sentence, the problem, gradients, witness, condition,
+    optimizers, notes, the certificate and its re-check (``-v``, ``str(result)``)."""
+    lines = [f"{result.verdict.upper()}: {plain_sentence(result)}", ""]
+    lines += problem_lines(result.problem)
+    lines += _gradient_lines(result)
+    if result.witness:
+        lines += _witness_lines(result)
+    lines += _condition_lines(result)
     stationary = stationary_sentence(result)
     if stationary:
         lines.append(f"Stationary: {stationary}")
@@ -258,6 +356,78 @@ def proof_to_text(result: ProofResult, timing: bool = True) -> str:
     if result.certificate:
         lines.append(f"Re-checked: {result.certificate}.")
     return "\n".join(lines)
+
+
+@renders(ProofResult, "brief")
+def proof_to_brief(result: ProofResult, timing: bool = True) -> str:
+    """The default: the plain sentence, the problem, the gradients where the tie holds, the
+    data condition in short, and how the verdict is backed in one line."""
+    problem = result.problem
+    lines = [f"{result.verdict.upper()}: {plain_sentence(result)}", ""]
+    lines += problem_lines(problem, limit=80)
+    lines += _brief_gradient_lines(result)
+    lines.append("")
+    brief = _brief_condition(result)
+    if brief:
+        lines.append(brief)
+    for note in result.notes[:2]:
+        lines.append(f"Note: {note}")
+    if len(result.notes) > 2:
+        lines.append(f"Note: ... {len(result.notes) - 2} more (-v shows them)")
+    lines.append(_backing_line(result, timing))
+    return "\n".join(lines)
+
+
+@renders(ProofResult, "repr")
+def proof_repr(result: ProofResult) -> str:
+    """``<ProofResult refuted: w0 = w1 breaks at step 1>``."""
+    tie = short(result.problem.describe_tie(), 60)
+    if result.verdict == "refuted":
+        first, second = result.witness.pair
+        what = f"{first} = {second} breaks at step {result.witness.steps}"
+    elif result.verdict == "proven":
+        what = f"{tie} holds at every step"
+    else:
+        what = f"{tie} undecided"
+    return f"<ProofResult {result.verdict}: {what}>"
+
+
+def _brief_gradient_lines(result: ProofResult) -> list[str]:
+    if not result.gradients or result.kind == "stationary":
+        return []
+    tie = result.problem.describe_tie()
+    where = f"where {tie}" if len(tie) <= 40 else "where tied parameters are equal"
+    lines = ["", f"Gradients {where} (the tied subspace)"]
+    shown = 6 if len(result.problem.ties) == 1 else 3
+    for name, value in list(result.gradients.items())[:shown]:
+        lines.append(f"  dJ/d{name} = {short(tidy(value))}")
+    if len(result.gradients) > shown:
+        lines.append(f"  ... {len(result.gradients) - shown} more (-v or --json shows them)")
+    return lines
+
+
+def _brief_condition(result: ProofResult) -> str:
+    condition = result.condition
+    if condition is None or not condition.solved or result.problem.dataset is not None:
+        return ""
+    if not condition.branches or condition.text == "always":
+        return ""
+    size = "a measure-zero set of data" if condition.measure_zero else "not a measure-zero set"
+    return f"Condition: from every start on the tie, it survives exactly when {condition.text} ({size})."
+
+
+def _backing_line(result: ProofResult, timing: bool) -> str:
+    backed = {
+        "proven": "an exact identity",
+        "refuted": "an exact counterexample",
+    }.get(result.verdict)
+    took = timing_text(result.elapsed_s, timing).strip()
+    if backed is None:
+        return f"Took {took or 'the whole budget'}; -v shows the evidence gathered."
+    return (
+        f"How we know: {backed}, re-checked independently{' ' + took if took else ''}; "
+        "-v shows the certificate, 'symgrad explain' the terms."
+    )
 
 
 @renders(ProofResult, "dict")

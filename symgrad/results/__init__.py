@@ -56,6 +56,15 @@ class Renderable:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        """One line, such as ``<ProofResult refuted: w0 = w1 breaks at step 1>``; ``str()``
+        and ``print`` give the full text."""
+        try:
+            return render(self, "repr")
+        except KeyError:
+            verdict = getattr(self, "verdict", "")
+            return f"<{type(self).__name__}{' ' + verdict if verdict else ''}>"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
@@ -149,7 +158,7 @@ class Witness:
     integers: Mapping[str, sympy.Expr] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ProofResult(Renderable):
     """The answer to "does this tie persist?", with what backs it.
 
@@ -256,7 +265,7 @@ class Exceptional:
     convention: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CheckResult(Renderable):
     """The verdict on a claimed derivative (or gradient vector), every component judged."""
 
@@ -316,7 +325,7 @@ class CheckResult(Renderable):
 
 
 # ---------------------------------------------------------------- grad
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradientResult(Renderable):
     """dJ/dp for each p of ``wrt``; ``values`` at ``point`` when one was given."""
 
@@ -343,7 +352,7 @@ class SplitWitness:
     eta: sympy.Expr | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CollapseResult(Renderable):
     """Groups of parameters that stay equal forever (and values that never move)."""
 
@@ -380,7 +389,7 @@ class CollapseResult(Renderable):
         return render(self, "summary")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ModelProofResult(Renderable):
     """A verdict on the ties of a PyTorch model: each tie group stays equal (``proven``, by a
     permutation of units), two tied entries separate (``refuted``, exact witness) or ``unknown``."""
@@ -408,7 +417,7 @@ class ModelProofResult(Renderable):
 
 
 # ---------------------------------------------------------------- symbolic sizes
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ParametricResult(Renderable):
     """A verdict for every size, with the general gradient on the tied subspace."""
 
@@ -441,7 +450,7 @@ class ParametricResult(Renderable):
 
 
 # ---------------------------------------------------------------- simulate
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Trajectory(Renderable):
     """Recorded parameter values along a GD run and the spread within each init group."""
 
@@ -460,11 +469,25 @@ class Trajectory(Renderable):
     notes: tuple[str, ...] = ()
     group_spreads: tuple[tuple[float, ...], ...] = ()
     proven_spreads: tuple[tuple[float, ...], ...] = ()
+    # with no tie groups (a random init): the parameters an identical init would tie (each
+    # neuron's matching weights), whose spreads ``group_spreads`` then holds
+    watched: tuple[tuple[str, ...], ...] = ()
 
     def write_csv(self, path) -> None:
         render(self, "csv", path)
 
     def plot(self, path) -> None:
+        render(self, "png", path)
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison(Renderable):
+    """Runs of one model from several inits (``identical`` and ``random``), same data."""
+
+    runs: tuple[Trajectory, ...]
+
+    def plot(self, path) -> None:
+        """The runs side by side: one column per init, one row per group."""
         render(self, "png", path)
 
 
@@ -476,7 +499,7 @@ READING_VERDICTS = ("blank", "unreadable", "too_long", "undefined_symbol", "wron
 GRADE_VERDICTS = (*MATHS_VERDICTS, *READING_VERDICTS, "timeout")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradedAnswer(Renderable):
     """One graded answer: verdict, points, diagnosis codes and the feedback sentence.
 
@@ -551,7 +574,7 @@ class QuestionStats:
         return self.correct / self.answers if self.answers else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ClassReport(Renderable):
     """The class at a glance: score distribution, per question the share correct and the
     mistakes, and (``rows``) every student's answers with verdict, points and feedback."""
@@ -581,7 +604,7 @@ class ClassReport(Renderable):
         render(self, "file", path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DerivationResult(Renderable):
     """A derivation judged line by line; ``first_wrong`` is the number of the first wrong line."""
 

@@ -14,6 +14,7 @@ key is one line and exit 2; that check shares the run's time budget.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,8 +264,29 @@ def validate_questions(questions: Sequence[Question], budget: Budget) -> None:
         except BudgetError:
             budget.check(f"checking the key ({len(questions)} questions)")
         except SymgradError as error:
-            raise ProblemError(f"key: question {question.id!r}: {error.one_line()}") from None
+            message = in_key_terms(error.one_line())
+            raise ProblemError(f"key: question {question.id!r}: {message}") from None
         checked.add(setting)
+
+
+#: the command line's options as the key's fields, for messages about a key
+_KEY_FIELDS = (
+    (re.compile(r"--claim\(s\)"), "claim(s)"),
+    (re.compile(r"--latex(-input)?\b"), 'format = "latex"'),
+    (re.compile(r"--shape ([\w=,.]*\w)"), r'shapes = ["\1"]'),
+    (re.compile(r"--shape\b"), "shapes"),
+    (re.compile(r"--function\b"), "functions"),
+    (re.compile(r"--up-to-factor\b"), "up_to_factor"),
+    (re.compile(r"--(wrt|let|assume)\b"), r"\1"),
+)
+
+
+def in_key_terms(message: str) -> str:
+    """A message about a question, with the command line's options named as the key's
+    fields (``--wrt names 'zz'`` -> ``wrt names 'zz'``)."""
+    for pattern, name in _KEY_FIELDS:
+        message = pattern.sub(name, message)
+    return message
 
 
 __all__ = ["Question", "load_key", "validate_questions", "MAX_QUESTIONS"]

@@ -110,6 +110,9 @@ def make_setting(
     if assume is not None and not isinstance(assume, (str, list, tuple)):
         raise ProblemError(f"assume must be text or a list of texts, not {type(assume).__name__}")
     assume = [*([assume] if isinstance(assume, str) else (assume or [])), *extra]
+    if any(isinstance(item, str) for item in assume):  # y in {0, 1} among the assumptions
+        assumed_cases, assume = split_constraints(assume)
+        cases = [{**a, **b} for a in cases for b in assumed_cases]
     signs, relations, texts = assumptions(assume, present, functions, latex)
     for constraint in domain:  # the loss is real only there: w > 0 for log(w) is a sign
         if constraint.expr.is_Symbol and constraint.relation in (">", ">="):

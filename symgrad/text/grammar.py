@@ -74,6 +74,11 @@ class Context:
 
 
 _PRIMARY_START = {"NUM", "NAME", "SQRT", "SUM"}
+#: words people write next to maths that are not functions (no "did you mean sin?" for 'in')
+_WORDS = {
+    "in": "'in' is not maths symgrad reads inside an expression: a set of values is a "
+    "constraint of its own, such as 'y in {0, 1}' (one name, 'in', the values in braces)",
+}
 _D_NUMERATOR = re.compile(r"d([A-Za-z](\d+|_\w+)?)?\Z")
 _D_DENOMINATOR = re.compile(r"d([A-Za-z]|%s)?(\d+|_\w+)?\Z" % "|".join(sorted(set(GREEK.values()))))
 _RADIX = re.compile(r"[xX][0-9A-Fa-f]+\Z|[oO][0-7]+\Z|[bB][01]+\Z")
@@ -761,6 +766,8 @@ class Parser:
         number, closing = self.peek(offset), self.peek(offset + 1)
         if number.kind != "NUM" or closing.kind != "OP" or closing.value != ")":
             return
+        if token.value in _WORDS:
+            raise self.fail(_WORDS[token.value], token)
         inside = self.span(self.index + 1, self.index + offset + 1)
         index = (
             f"for an index write {_indexed_name(token.value, [inside])} "
@@ -792,6 +799,8 @@ class Parser:
         from symgrad.text.suggest import closest
 
         name = token.value
+        if name in _WORDS:
+            return self.fail(_WORDS[name], token)
         guess = closest(name, self.context.known_functions | self.context.functions)
         if guess:
             return self.fail(f"unknown function {name!r}: did you mean {guess}?", token)

@@ -72,6 +72,14 @@ class Model:
     functions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def __repr__(self) -> str:
+        """``Model('two-layer', inputs=2, hidden=3, ...: 13 parameters, 3 data symbols)``."""
+        options = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        return (
+            f"Model({self.name!r}{', ' + options if options else ''}: "
+            f"{len(self.parameters)} parameters, {len(self.data)} data symbols)"
+        )
+
     def symmetries(self) -> tuple[dict[sympy.Symbol, sympy.Symbol], ...]:
         """Neuron swaps of each hidden layer: a transposition and a cycle generate them all."""
         if not self.hidden:
@@ -289,7 +297,7 @@ def _network(
         notes.append("relu'(0) = 0, as in PyTorch and JAX")
     options = {
         "inputs": inputs,
-        "hidden": ",".join(map(str, hidden)) if hidden else None,
+        "hidden": (hidden[0] if name == "two-layer" else list(hidden)) if hidden else None,
         "outputs": outputs,
         "activation": activation,
         "output_activation": output_activation,
@@ -509,7 +517,7 @@ _NETWORK_DEFAULTS = {
 PRESETS: dict[str, Preset] = {
     "linear": Preset(
         "linear",
-        "J = sum_i w_i*x_i (the seeds' counterexample)",
+        "J = sum_i w_i*x_i (the counterexample of the Q&A threads)",
         {"inputs": 2, "samples": 1},
         "parameters w0..w{k-1}; data x0..x{k-1} (x{s}_{i} with samples)",
         lambda **o: _linear(mse=False, **o),
@@ -537,7 +545,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "two-layer": Preset(
         "two-layer",
-        "f = s2(s1(x W1 + b1) W2 + b2), the seed's network",
+        "f = s2(s1(x W1 + b1) W2 + b2), the network of the Q&A threads",
         {"hidden": 2, **_NETWORK_DEFAULTS},
         "parameters W1_{i}_{j}, b1_{j}, W2_{j}_{o}, b2_{o}; data x{i}, y (y{o})",
         _two_layer,
@@ -558,7 +566,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "rows": Preset(
         "rows",
-        "parameters as vector rows t{r} (seed 002); loss linear (J = sum_r t_r . x_r) "
+        "parameters as vector rows t{r} (as in the third Q&A thread); loss linear (J = sum_r t_r . x_r) "
         "or cross-entropy (softmax over rows)",
         {"rows": 2, "dimension": 2, "loss": "linear", "samples": 1},
         "parameters t{r}_{e}; data x{r}_{e} (linear) or x{e}, y{r} (cross-entropy)",

@@ -645,7 +645,7 @@ def _assumptions(
         if not isinstance(item, str):
             raise ProblemError(f"an assumption must be text, not {type(item).__name__}")
         for part in _split_conjunction(item):
-            lhs, op, rhs = parse_relation(part, functions)
+            lhs, op, rhs = parse_relation(_membership_as_equation(part), functions)
             _check_assumption_symbols(part, lhs - rhs, present, parameters, written)
             lhs, rhs = lhs.xreplace(present_map(present)), rhs.xreplace(present_map(present))
             if op == "=":
@@ -712,6 +712,22 @@ def _combine_signs(symbol: sympy.Symbol, kinds: set[str]) -> str:
     if "negative" in kinds:
         return "negative"
     return next(iter(kinds))
+
+
+_MEMBERSHIP = re.compile(r"^\s*([^\s{}]+)\s*(?:\bin\b|\u2208)\s*\{([^{}]*)\}\s*$")
+
+
+def _membership_as_equation(text: str) -> str:
+    """``y in {0, 1}`` as the equation ``(y - (0))*(y - (1)) = 0``: the same real solution
+    set, so the tie is decided on exactly those values."""
+    member = _MEMBERSHIP.match(text)
+    if not member:
+        return text
+    values = [v.strip() for v in member.group(2).split(",") if v.strip()]
+    if not values or len(values) > 16:
+        raise ProblemError(f"assumption {quote(text)}: list 1 to 16 values inside the braces")
+    name = member.group(1)
+    return "*".join(f"({name} - ({value}))" for value in values) + " = 0"
 
 
 def _split_conjunction(text: str) -> list[str]:

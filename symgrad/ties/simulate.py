@@ -28,7 +28,7 @@ from symgrad.exact.calculus import gradients
 from symgrad.exact.compile import float_function
 from symgrad.exact.dag import substitute
 from symgrad.exact.functions import LAMBDIFY_MODULE
-from symgrad.results import Trajectory
+from symgrad.results import Comparison, Trajectory
 from symgrad.runtime.budget import Budget, binds_timeout, tick
 from symgrad.ties.models import Model
 from symgrad.ties.problem import quote
@@ -210,9 +210,10 @@ def simulate(
     rate = learning_rate(lr, exact)
     rate = sympy.Rational(rate) if exact else rate
     values, groups = _initial_values(model, init, rng, exact)
-    data_rows = _dataset(model, dataset, rows, rng, exact)
+    watched = [] if groups else [g for g in model.identical_groups() if len(g) > 1]
+    data_rows = _dataset(model, dataset, rows, random.Random(seed + 1), exact)
     gradient_at = _mean_gradient(model, data_rows, exact)
-    run = _Run(model.parameters, groups, record_every=max(1, steps // 200))
+    run = _Run(model.parameters, groups, watched, record_every=max(1, steps // 200))
     run.record(0, values)
     for step in range(1, steps + 1):
         budget.check("gradient descent")
@@ -238,7 +239,27 @@ def simulate(
         exact=exact,
         rows=len(data_rows),
         init=init,
+        watched=tuple(tuple(str(p) for p in g) for g in watched),
     )
+
+
+def compare(
+    model: Model,
+    inits: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+    **options,
+) -> Comparison:
+    """The same model run from each of ``inits`` (e.g. identical and random) on the same
+    data: the seed draws the data apart from the init values. ``progress`` counts the steps
+    of all runs; ``options`` as for :func:`simulate`."""
+    if not 2 <= len(inits) <= 4 or len(set(inits)) < len(inits):
+        raise ProblemError("compare 2 to 4 different inits, e.g. identical,random")
+    steps = options.get("steps", 100)
+    runs = []
+    for k, init in enumerate(inits):
+        shifted = None if progress is None else (lambda step, k=k: progress(k * steps + step))
+        runs.append(simulate(model, init=init, progress=shifted, **options))
+    return Comparison(tuple(runs))
 
 
 def _simulate_torch(model, init, steps, lr, seed, dataset, rows, exact, progress, timeout):
@@ -335,13 +356,14 @@ def _mean_gradient(model: Model, data_rows: list, exact: bool) -> Callable:
 class _Run:
     """The recorded steps of a run: values, and each tie group's spread."""
 
-    def __init__(self, parameters, groups, record_every: int) -> None:
+    def __init__(self, parameters, groups, watched, record_every: int) -> None:
         self.parameters, self.groups, self.record_every = parameters, groups, record_every
+        self.shown = groups or watched  # the groups whose spreads are plotted
         self.steps: list[int] = []
         self.values: list[tuple] = []
         self.spreads: list = []
         self.equal: list[bool] = []
-        self.per_group: list[list[float]] = [[] for _ in groups]
+        self.per_group: list[list[float]] = [[] for _ in self.shown]
 
     def record(self, step: int, values: Mapping) -> None:
         self.steps.append(step)
@@ -349,7 +371,7 @@ class _Run:
         worst, exactly = _spread(values, self.groups)
         self.spreads.append(worst)
         self.equal.append(exactly)
-        for k, group in enumerate(self.groups):
+        for k, group in enumerate(self.shown):
             self.per_group[k].append(_spread(values, [group])[0])
 
 

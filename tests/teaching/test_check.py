@@ -137,6 +137,22 @@ def test_cli_exit_codes_and_json():
     assert set(data) >= {"verdict", "derivative", "witness", "diagnosis"}
     good = runner.invoke(app, ["check", "(y - w*x)**2", "--wrt", "w", "--claim", "-2*x*(y - w*x)"])
     assert good.exit_code == 0
-    assert good.stdout.startswith("Understood: J = (-w*x + y)**2; claimed dJ/dw = ")
+    first, second = good.stdout.splitlines()[:2]
+    assert first.startswith("CORRECT: ")
+    assert second.startswith("Understood: J = (-w*x + y)**2; claimed dJ/dw = ")
     equation = runner.invoke(app, ["check", "w*x", "--wrt", "w", "--claim", "x = 1"])
     assert equation.exit_code == 2 and "equation" in equation.stderr
+
+
+def test_a_set_of_values_in_assume_is_a_constraint():
+    """By hand: J = y**2 * w has dJ/dw = y**2, which is y exactly when y is 0 or 1."""
+    from symgrad.teaching.check import check as check_api
+
+    assert check_api("y**2 * w", "w", "y").verdict == "incorrect"
+    assumed = check_api("y**2 * w", "w", "y", assume=["y in {0, 1}"])
+    constrained = check_api("y**2 * w", "w", "y", constraints=["y in {0, 1}"])
+    assert assumed.verdict == constrained.verdict == "correct"
+    assert check_api("y**2 * w", "w", "y", assume=["y in {0, 2}"]).verdict == "incorrect"
+    cli = runner.invoke(app, ["check", "y^2 w", "--wrt", "w", "--claim", "y",
+                              "--assume", "y in {0, 1}", "-q"])  # fmt: skip
+    assert cli.exit_code == 0 and cli.stdout.startswith("CORRECT")

@@ -210,6 +210,8 @@ def test_hostile_and_slow_answers_do_not_stop_the_batch(tmp_path):
     ]
     rows, _ = grade(KEY, answers, workers=2, answer_timeout=2)
     verdicts = {r.student: r.verdict for r in rows}
+    # 9**9**9**9 is ten characters whose value would have more than 2000 digits: the text
+    # is not too long, its value is unreadable (with the reason)
     assert verdicts["h1"] == verdicts["h2"] == verdicts["h3"] == "unreadable"
     assert verdicts["h4"] == "too_long"
     assert verdicts["h5"] == "correct"

@@ -146,3 +146,30 @@ def test_a_rubric_typo_on_the_command_line_is_one_line_and_exit_2(tmp_path):
         "symgrad: ProblemError: key: question 'q1': rubric code 'constant_factr' is not a code "
         "symgrad gives: did you mean 'constant_factor'?"
     ]
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"wrt": ["zz"]}, r"wrt names 'zz', which the loss does not use"),
+        ({"loss": "\\frac{1}{2} w", "wrt": ["w"]}, r'use format = "latex" for LaTeX input'),
+        ({"loss": "x^T W", "wrt": ["W"]}, r'a transpose needs shapes \(shapes = \["w=k"\]\)'),
+        ({"wrt": ["w", "w"]}, r"wrt names w twice"),
+    ],
+)
+def test_an_error_inside_a_question_names_the_key_fields_not_cli_options(entry, message):
+    """A teacher writes a key, not a command line: no --wrt, --latex or --shape."""
+    with pytest.raises(ProblemError, match=message) as error:
+        load_key([{"id": "q", "loss": "(y - w x)^2", "wrt": ["w"], **entry}])
+    assert "--" not in str(error.value)
+
+
+def test_in_key_terms():
+    from symgrad.teaching.key import in_key_terms
+
+    assert in_key_terms("--wrt names 'zz'") == "wrt names 'zz'"
+    assert in_key_terms("declare them with --shape (e.g. --shape X=n,k --shape y=n)") == (
+        'declare them with shapes (e.g. shapes = ["X=n,k"] shapes = ["y=n"])'
+    )
+    assert in_key_terms('define it with --let "p = ..."') == 'define it with let "p = ..."'
+    assert in_key_terms("declare it with --function F") == "declare it with functions F"

@@ -104,11 +104,27 @@ def test_the_graph_of_a_preset_is_the_loss_written_out(case):
         assert ExprGraph.from_sympy(expected).size == len(graph.below(graph.root))
 
 
+def test_model_options_are_ints_or_lists_of_ints():
+    """``inputs`` and ``hidden`` have one type each: an int, or a list of ints per layer."""
+    assert model("two-layer", inputs=2, hidden="3").options["hidden"] == 3
+    assert model("two-layer", inputs=2, hidden=3).options["inputs"] == 2
+    assert model("mlp", inputs=2, hidden="3,2").options["hidden"] == [3, 2]
+    assert model("mlp", inputs=2, hidden=[3, 2]).options["hidden"] == [3, 2]
+    assert model("mlp", inputs=2, hidden=4).options["hidden"] == [4]
+
+
+def test_model_repr_is_one_readable_line():
+    text = repr(model("two-layer", inputs=2, hidden=3, activation="identity"))
+    assert text.startswith("Model('two-layer', inputs=2, hidden=3, outputs=1,")
+    assert text.endswith(": 13 parameters, 3 data symbols)") and "\n" not in text
+
+
 @pytest.mark.parametrize("name", ["two-layer", "mlp", "softmax", "single-layer"])
 def test_every_network_preset_matches_its_reference(name):
     net = model(name)
     o = net.options
-    hidden = [int(h) for h in str(o.get("hidden", "")).split(",") if h]
+    hidden = o.get("hidden", [])
+    hidden = [hidden] if isinstance(hidden, int) else hidden
     activation = o.get("activation", "identity")
     expected = _reference_loss(
         o["inputs"],

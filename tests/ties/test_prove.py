@@ -131,7 +131,9 @@ def test_init_outside_the_tie_is_an_error():
 
 def test_result_renders_every_format():
     result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
-    assert result.to_text().startswith("REFUTED: The tie w0 = w1 breaks")
+    assert result.to_text().startswith("REFUTED: w0 and w1 get different gradients")
+    assert "Re-checked:" in result.to_text() and "Re-checked:" in str(result)
+    assert repr(result) == "<ProofResult refuted: w0 = w1 breaks at step 1>"
     assert "$" in result.to_markdown()
     assert r"\begin{align*}" in result.to_latex()
     assert result._repr_markdown_() == result.to_markdown()
@@ -175,3 +177,46 @@ def test_no_two_step_claim_for_non_analytic_losses():
     assert is_entire(parse_expression("tanh(w*x)**2 + sigmoid(w)"))
     assert not is_entire(parse_expression("relu(w*x)"))
     assert not is_entire(parse_expression("log(1 + w**2)"))
+
+
+# ---------------------------------------------------------------- y in {0, 1} as an assumption
+@pytest.mark.parametrize(
+    "loss, membership, equation",
+    [
+        ("w0*x0 + w1*x1", ["x0 in {0, 1}", "x1 in {0, 1}"], ["x0*(x0 - 1) = 0", "x1*(x1 - 1) = 0"]),
+        ("w0*x0 + w1*x1", ["x0 in {2}", "x1 in {2}"], ["x0 = 2", "x1 = 2"]),
+        ("(y - w0*x - w1*x)**2", ["y in {0, 1}"], ["y*(y - 1) = 0"]),
+        ("w0*x0**2 + w1*x1**2", ["x0 ∈ {-1, 1}", "x1 in {-1, 1}"], ["x0**2 = 1", "x1**2 = 1"]),
+    ],
+)
+def test_membership_is_decided_as_its_equation(loss, membership, equation):
+    """Metamorphic: ``y in {a, b}`` has the real solution set of ``(y - a)(y - b) = 0``, so
+    both give the same verdict (and the same witness data where one exists)."""
+    as_set = prove(loss, ties=["w0=w1"], assume=membership)
+    as_equation = prove(loss, ties=["w0=w1"], assume=equation)
+    assert as_set.verdict == as_equation.verdict
+    if as_set.witness is not None:
+        for name, value in as_set.witness.point.items():
+            if name.startswith(("x", "y")):
+                assert value in {sympy.Integer(v) for v in (-1, 0, 1, 2)}
+
+
+def test_membership_verdicts_by_hand():
+    # x0, x1 each 0 or 1: (1, 0) breaks w0 = w1; x0 = x1 = 2 keeps it (the condition x0 = x1)
+    assert (
+        prove("w0*x0 + w1*x1", ties=["w0=w1"], assume=["x0 in {0, 1}", "x1 in {0, 1}"]).verdict
+        == "refuted"
+    )
+    assert (
+        prove("w0*x0 + w1*x1", ties=["w0=w1"], assume=["x0 in {2}", "x1 in {2}"]).verdict
+        == "proven"
+    )
+
+
+def test_an_empty_or_huge_set_is_bad_input():
+    with pytest.raises(ProblemError, match="list 1 to 16 values"):
+        prove("w0*x0 + w1*x1", ties=["w0=w1"], assume="x0 in {}")
+    with pytest.raises(ProblemError, match="list 1 to 16 values"):
+        prove(
+            "w0*x0 + w1*x1", ties=["w0=w1"], assume="x0 in {" + ",".join(map(str, range(17))) + "}"
+        )

@@ -117,8 +117,11 @@ def _plain_text(text: str | None) -> str | None:
 
 
 def report_error(message: str, as_json: bool, code: int, kind: str) -> int:
+    """One line on stderr (``symgrad: error: ...``; the JSON keeps the error's class as
+    ``kind``), and with ``--json`` the object ``{"error", "kind", "exit"}`` on stdout."""
     line = one_line(message)
-    typer.echo(f"symgrad: {kind}: {line}", err=True)
+    label = "error" if kind.endswith("Error") else kind
+    typer.echo(f"symgrad: {label}: {line}", err=True)
     if as_json:
         typer.echo(json.dumps({"error": line, "kind": kind, "exit": code}))
     return code

@@ -48,7 +48,7 @@ WorkersOption = Annotated[
 ]
 SchedulerOption = Annotated[
     str | None,
-    typer.Option("--scheduler", help="Dask scheduler tcp://HOST:PORT (needs symgrad\\[dask])."),
+    typer.Option("--scheduler", help="Dask scheduler tcp://HOST:PORT (needs symgrad[dask])."),
 ]
 ResumeOption = Annotated[
     bool, typer.Option("--resume", help="Keep the rows already in --out; grade the rest.")

@@ -143,7 +143,7 @@ def test_a_rubric_typo_on_the_command_line_is_one_line_and_exit_2(tmp_path):
     )
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "symgrad: ProblemError: key: question 'q1': rubric code 'constant_factr' is not a code "
+        "symgrad: error: key: question 'q1': rubric code 'constant_factr' is not a code "
         "symgrad gives: did you mean 'constant_factor'?"
     ]
 

@@ -179,7 +179,7 @@ def test_an_undefined_name_on_a_line_is_an_input_error_naming_the_line():
     with pytest.raises(UndefinedSymbolError, match='line 2 uses q.*"let q = ..."'):
         check_derivation("J = (y - w x)^2\ndJ/dw = -2x(q - w x)")
     result = runner.invoke(app, ["check", "--derivation", "-"], input="J = w^2\ndJ/dw = 2p")
-    assert result.exit_code == 2 and "UndefinedSymbolError" in result.stderr
+    assert result.exit_code == 2 and "uses p" in result.stderr
 
 
 def test_a_line_may_mention_j_itself():

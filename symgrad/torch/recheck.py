@@ -18,6 +18,7 @@ import sympy
 
 from symgrad.results import SplitWitness
 from symgrad.runtime.budget import tick
+from symgrad.torch.exact_numbers import centre, is_interval
 from symgrad.torch.graph import Graph, require_torch
 from symgrad.torch.models import ETA, Analysis, TorchModel
 from symgrad.torch.symmetry import swapped
@@ -195,6 +196,6 @@ def recheck_gradients(floats: FloatModel, values, exact: dict, steps: int, x, y,
 def _centre(value):
     if isinstance(value, sympy.Interval):
         return (value.start + value.end) / 2
-    if hasattr(value, "_mpi_"):
-        return value.mid
+    if is_interval(value):
+        return centre(value)
     return value

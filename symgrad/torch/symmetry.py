@@ -26,6 +26,7 @@ from symgrad.runtime.budget import tick
 from symgrad.torch.axes import AxisClasses
 from symgrad.torch.axis_rules import classify
 from symgrad.torch.branches import branch_sets
+from symgrad.torch.exact_numbers import is_interval
 from symgrad.torch.graph import Graph
 
 
@@ -268,7 +269,7 @@ def _tensor(found: Symmetries, values, name: str, is_param: bool) -> np.ndarray:
 
 def _order(value):
     """A sort key for exact values (rationals, booleans, -inf masks)."""
-    return (0, value) if not hasattr(value, "_mpi_") else (1, str(value))
+    return (1, str(value)) if is_interval(value) else (0, value)
 
 
 def _coordinates(classes: AxisClasses, node: int, root: int) -> np.ndarray:

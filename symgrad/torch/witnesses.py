@@ -1,4 +1,4 @@
-"""Separation witnesses: two tied entries whose exact gradients (rationals, or 200-bit intervals) differ at a rational input."""
+"""Separation witnesses: two tied entries whose exact gradients (rationals, or 200-bit enclosures) differ at a rational input."""
 
 from __future__ import annotations
 
@@ -8,20 +8,21 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from mpmath import iv
 
 from symgrad.results import SplitWitness
 from symgrad.runtime.budget import Budget, tick
 from symgrad.torch.exact_tensor import (
-    BITS,
     Undecided,
     all_rational,
     as_fraction,
     as_interval,
     enclosure_ends,
+    fast_rationals,
     gradients,
+    interval_method,
     intervals,
     is_rational,
+    working_precision,
 )
 from symgrad.torch.graph import Graph
 from symgrad.torch.models import (
@@ -139,15 +140,16 @@ def _clusters(values: list) -> list[int]:
     if all(is_rational(v) for v in values):
         ids: dict = {}
         return [ids.setdefault(v, len(ids)) for v in values]  # mpq and Fraction hash alike
-    boxes = [_enclosure(v) for v in values]
-    order = sorted(range(len(values)), key=lambda k: boxes[k].a)
+    boxes = [enclosure_ends(_enclosure(v)) for v in values]
+    order = sorted(range(len(values)), key=lambda k: boxes[k][0])
     result, cluster, reach = [0] * len(values), -1, None
     for k in order:
-        if reach is None or boxes[k].a > reach:
+        low, high = boxes[k]
+        if reach is None or low > reach:
             cluster += 1
-            reach = boxes[k].b
+            reach = high
         else:
-            reach = max(reach, boxes[k].b)
+            reach = max(reach, high)
         result[k] = cluster
     return result
 
@@ -190,6 +192,7 @@ def separate(
 ) -> Separation:
     """Exact gradients at rational points (and after exact SGD steps) split the candidates."""
     found = Separation(keys={r: () for c in candidates for r in c})
+    values = {k: fast_rationals(v) for k, v in values.items()}  # once, not per pass
     for x, y, label in witness_points(model, WITNESS_POINTS, seed=1):
         theta, grads = values, None
         for step in range(1, steps + 1):
@@ -214,11 +217,8 @@ def _stepped(theta: np.ndarray, grad: np.ndarray | None) -> np.ndarray:
         return theta
     if all_rational(grad) and all_rational(theta):
         return theta - grad * ETA
-    saved, iv.prec = iv.prec, BITS
-    try:
+    with working_precision():
         return intervals(theta) - intervals(grad) * as_interval(ETA)
-    finally:
-        iv.prec = saved
 
 
 def _open(found: Separation, candidates: list[list[int]]) -> bool:
@@ -260,7 +260,7 @@ def _witness(layout, a, b, ga, gb, where) -> SplitWitness:
         certified_by=(
             "exact rational arithmetic"
             if is_rational(ga) and is_rational(gb)
-            else "200-bit interval arithmetic (disjoint enclosures)"
+            else f"{interval_method()} (disjoint enclosures)"
         ),
         steps=step,
         eta=sympy.Rational(ETA.numerator, ETA.denominator) if step > 1 else None,

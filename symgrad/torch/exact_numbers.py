@@ -65,7 +65,14 @@ def fast_rationals(array: np.ndarray) -> np.ndarray:
     return _mapped(array, lambda v: _mpq(v) if isinstance(v, Fraction) else v)
 
 
-def _mapped(array: np.ndarray, convert) -> np.ndarray:
+def as_floats(array: np.ndarray) -> np.ndarray:
+    """The entries as float64 (for torch's independent float64 runs; never for a decision)."""
+    if array.dtype != object:
+        return np.asarray(array, dtype=np.float64)
+    return _mapped(array, float, np.float64)
+
+
+def _mapped(array: np.ndarray, convert, dtype=object) -> np.ndarray:
     """``convert`` of each entry, called once per distinct object (a constant init holds one
     object many times)."""
     seen: dict[int, object] = {}
@@ -78,7 +85,7 @@ def _mapped(array: np.ndarray, convert) -> np.ndarray:
         return found
 
     flat = array.reshape(-1)
-    out = np.fromiter(map(once, flat), dtype=object, count=flat.size)
+    out = np.fromiter(map(once, flat), dtype=dtype, count=flat.size)
     return out.reshape(array.shape)
 
 

@@ -98,9 +98,9 @@ def engine_name() -> str:
     return ENGINE.name
 
 
-def interval_method() -> str:
+def interval_method(detail: str = "") -> str:
     """How an interval certificate was computed, in words."""
-    return ENGINE.description
+    return f"200-bit interval arithmetic ({ENGINE.description}{', ' + detail if detail else ''})"
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ class MpmathIntervals:
     """mpmath's ``iv`` intervals [a, b] with outward rounded 200-bit ends."""
 
     name = "mpmath"
-    description = "200-bit interval arithmetic with mpmath"
+    description = "mpmath intervals"
 
     def __init__(self) -> None:
         self.kind = type(iv.mpf(0))
@@ -82,11 +82,12 @@ class MpmathIntervals:
 
     def erf(self, v):
         """erf is increasing: its values at the ends, computed with 60 guard bits and
-        widened by far more than their error, enclose it."""
+        widened (at those 260 bits) by far more than their error, enclose it; the ends are
+        then rounded outward to the interval's precision."""
         with mpmath.workprec(BITS + 60):
-            low, high = mpmath.erf(v.a), mpmath.erf(v.b)
-        pad = mpmath.mpf(2) ** -(BITS + 20)
-        return iv.mpf([low - pad, high + pad])
+            pad = mpmath.mpf(2) ** -(BITS + 20)
+            low, high = mpmath.erf(v.a) - pad, mpmath.erf(v.b) + pad
+        return iv.mpf([low, high])
 
     def pi(self):
         return iv.pi
@@ -106,7 +107,7 @@ class ArbBalls:
     """FLINT's Arb balls [m +- r] at 200 bits (python-flint)."""
 
     name = "arb"
-    description = "200-bit interval arithmetic with Arb balls (FLINT)"
+    description = "FLINT's Arb balls"
 
     def __init__(self) -> None:
         import flint

@@ -260,7 +260,7 @@ def _witness(layout, a, b, ga, gb, where) -> SplitWitness:
         certified_by=(
             "exact rational arithmetic"
             if is_rational(ga) and is_rational(gb)
-            else f"{interval_method()} (disjoint enclosures)"
+            else interval_method("disjoint enclosures")
         ),
         steps=step,
         eta=sympy.Rational(ETA.numerator, ETA.denominator) if step > 1 else None,

@@ -13,7 +13,6 @@ small functions here (:func:`as_interval`, :func:`interval_function`, :func:`hul
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 from fractions import Fraction
 
@@ -46,6 +45,12 @@ def all_rational(array: np.ndarray) -> bool:
     if not isinstance(array, np.ndarray):
         return is_rational(array)
     return all(issubclass(kind, RATIONALS) for kind in kinds(array))
+
+
+def rational(numerator: int, denominator: int = 1):
+    """The exact rational numerator/denominator in the passes' fastest type (gmpy2's mpq when
+    installed: a Fraction in a pass of mpq values would turn every sum back into Fractions)."""
+    return Fraction(numerator, denominator) if _mpq is None else _mpq(numerator, denominator)
 
 
 def as_fraction(value) -> Fraction:
@@ -212,6 +217,30 @@ def enclosure_ends(value) -> tuple[Fraction, Fraction]:
     return ENGINE.ends(value)
 
 
+def enclosure_bounds(value) -> tuple:
+    """Two exact points of the engine, low <= every point of the enclosure <= high, that
+    compare exactly with each other (cheap even where the exact rational ends are huge: a
+    value near exp(-2**25) has a 2**25-bit denominator)."""
+    return ENGINE.bounds(as_interval(value))
+
+
+def shown(value, digits: int = 60):
+    """A value as SymPy shows it in a witness: a Rational (exact values), or an Interval of
+    ``digits``-digit Floats around an enclosure (for display; no decision uses it)."""
+    import sympy
+
+    if is_rational(value) or ENGINE.is_point(value):
+        exact = as_fraction(value) if is_rational(value) else enclosure_ends(value)[0]
+        return sympy.Rational(exact.numerator, exact.denominator)
+    for shown_digits in (digits, digits + 20, digits + 60):
+        low, high = ENGINE.decimals(value, shown_digits)
+        if low != high:
+            return sympy.Interval(sympy.Float(low, shown_digits), sympy.Float(high, shown_digits))
+    low, high = enclosure_ends(value)
+    return sympy.Interval(sympy.Rational(low.numerator, low.denominator),
+                          sympy.Rational(high.numerator, high.denominator))  # fmt: skip
+
+
 def centre(value) -> float:
     """A rational or the middle of an enclosure, as a float (for float64 re-checks)."""
     if is_rational(value):
@@ -243,21 +272,23 @@ def as_array(value) -> np.ndarray:
     return value if isinstance(value, np.ndarray) else scalar_array(value)
 
 
-SNAP = 1 << 256
+GRID_BITS = 256
 
 
 def split_enclosures(enclosures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each interval [a, b] as a centre c on the grid 2**-256 and a radius r on that grid
-    with [a, b] inside [c - r, c + r] (so the numbers stay small whatever a and b are)."""
+    with [a, b] inside [c - r, c + r] (so the numbers stay small whatever a and b are):
+    with L = floor(a * 2**256) and H = ceil(b * 2**256) (integer shifts of the ends'
+    binary forms), c = floor((L + H) / 2) / 2**256 and r = max(H - c', c' - L) / 2**256."""
     centre = np.empty(enclosures.shape, dtype=object)
     radius = np.empty(enclosures.shape, dtype=object)
+    unit = rational(1, 1 << GRID_BITS)
     for index, value in np.ndenumerate(enclosures):
         if is_rational(value):
             centre[index], radius[index] = value, 0
             continue
-        low, high = enclosure_ends(value)
-        middle = (low + high) / 2
-        snapped = Fraction(round(middle * SNAP), SNAP)
-        reach = max(high - snapped, snapped - low)
-        centre[index], radius[index] = snapped, Fraction(math.ceil(reach * SNAP), SNAP)
+        low, high = ENGINE.grid_ends(value, GRID_BITS)
+        middle = (low + high) >> 1
+        centre[index] = rational(middle) * unit
+        radius[index] = rational(max(high - middle, middle - low)) * unit
     return fast_rationals(centre), fast_rationals(radius)

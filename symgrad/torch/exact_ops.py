@@ -25,6 +25,7 @@ from symgrad.torch.exact_numbers import (
     interval_pi,
     intervals,
     is_rational,
+    rational,
     scalar_array,
     sign,
     split_enclosures,
@@ -58,7 +59,7 @@ def unbroadcast(gradient: np.ndarray, shape: tuple) -> np.ndarray:
 
 def zeros_like(run: Pass, shape) -> np.ndarray:
     out = np.empty(shape, dtype=object)
-    out.fill(run.number(Fraction(0)))
+    out.fill(run.number(rational(0)))
     return out
 
 
@@ -265,7 +266,7 @@ def _div_back(run, op, g, inputs):
 def _pick(a, b, smaller: bool):
     order = compare(a, b)
     if order == 0:
-        return a, Fraction(1, 2)
+        return a, rational(1, 2)
     take_a = (order < 0) == smaller
     return (a, 1) if take_a else (b, 0)
 
@@ -455,7 +456,7 @@ def _softmax_values(run: Pass, a: np.ndarray, dim: int) -> np.ndarray:
         if not finite:
             raise ProblemError("softmax over a row that is entirely masked (-inf)")
         if all_rational(np.array(finite, dtype=object)) and len(set(finite)) == 1:
-            share = Fraction(1, len(finite))  # equal logits: exactly uniform
+            share = rational(1, len(finite))  # equal logits: exactly uniform
             target[index] = [0 if v is NEG_INF else share for v in row]
             continue
         shift = as_interval(finite[0])
@@ -606,12 +607,12 @@ def _mse_back(run, op, g, inputs):
 
 def one_hot(target: np.ndarray, classes: int) -> np.ndarray:
     rows = np.empty(target.shape + (classes,), dtype=object)
-    rows.fill(Fraction(0))
+    rows.fill(rational(0))
     for index, label in np.ndenumerate(target):
         label = int(label)
         if not 0 <= label < classes:
             raise ProblemError(f"class {label} is not one of 0..{classes - 1}")
-        rows[index + (label,)] = Fraction(1)
+        rows[index + (label,)] = rational(1)
     return rows
 
 
@@ -632,7 +633,7 @@ def _cross_entropy(run, op, inputs):
     losses = np.sum(target_iv * (log_sum - logits_iv), axis=1)
     for row, equal in enumerate(uniform):
         if equal:
-            share = Fraction(1, logits.shape[1])
+            share = rational(1, logits.shape[1])
             probabilities[row] = as_interval(share) if run.interval else share
     run.saved[op.name] = probabilities
     loss = np.sum(losses)

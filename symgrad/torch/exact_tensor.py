@@ -35,6 +35,7 @@ from symgrad.torch.exact_numbers import (  # noqa: F401 - re-exported for the br
     as_interval,
     centre,
     compare,
+    enclosure_bounds,
     enclosure_ends,
     fast_rationals,
     greater,
@@ -43,7 +44,9 @@ from symgrad.torch.exact_numbers import (  # noqa: F401 - re-exported for the br
     interval_method,
     intervals,
     is_rational,
+    rational,
     scalar_array,
+    shown,
     sign,
     split_enclosures,
     working_precision,
@@ -110,7 +113,7 @@ class Pass:
         if seeds is None:
             output = self.graph.output
             seed = np.empty(self.values[output.inputs[0]].shape, dtype=object)
-            seed.fill(Fraction(1))
+            seed.fill(rational(1))
             grads[output.inputs[0]] = self.numbers(seed)
         parameter_grads: dict[str, np.ndarray] = {}
         for op in reversed(self.graph.ops):

@@ -65,6 +65,23 @@ class MpmathIntervals:
     def hull(self, low, high):
         return iv.make_mpf((low._mpi_[0], high._mpi_[1]))
 
+    def bounds(self, value) -> tuple:
+        return value.a, value.b
+
+    def is_point(self, value) -> bool:
+        return value._mpi_[0] == value._mpi_[1]
+
+    def grid_ends(self, value, bits: int) -> tuple[int, int]:
+        (low_sign, low_man, low_exp, _), (high_sign, high_man, high_exp, _) = value._mpi_
+        if not (_finite(value._mpi_[0]) and _finite(value._mpi_[1])):
+            raise Undecided("an enclosure that is not finite")
+        low = _scaled_floor(int(-low_man if low_sign else low_man), low_exp + bits)
+        high = -_scaled_floor(int(high_man if high_sign else -high_man), high_exp + bits)
+        return low, high
+
+    def decimals(self, value, digits: int) -> tuple[str, str]:
+        return tuple(mpmath.nstr(mpmath.mp.make_mpf(end), digits) for end in value._mpi_)
+
     def centre(self, value) -> float:
         return float(value.mid)
 
@@ -151,6 +168,33 @@ class ArbBalls:
     def hull(self, low, high):
         return low.union(high)
 
+    def bounds(self, value) -> tuple:
+        with self.precision():  # rounded outward (down, up) at 200 bits: exact points
+            return value.lower(), value.upper()
+
+    def is_point(self, value) -> bool:
+        return value.is_exact()
+
+    def grid_ends(self, value, bits: int) -> tuple[int, int]:
+        if not value.is_finite():
+            raise Undecided("an enclosure that is not finite")
+        # [m - r, m + r] with m and r exact binary numbers: floor(m) - ceil(r) and
+        # ceil(m) + ceil(r) on the grid enclose it (each within two grid steps)
+        mid_man, mid_exp = (int(v) for v in value.mid().man_exp())
+        rad_man, rad_exp = (int(v) for v in value.rad().man_exp())
+        reach = -_scaled_floor(-rad_man, rad_exp + bits)
+        low = _scaled_floor(mid_man, mid_exp + bits) - reach
+        high = -_scaled_floor(-mid_man, mid_exp + bits) + reach
+        return low, high
+
+    def decimals(self, value, digits: int) -> tuple[str, str]:
+        context = self.flint.ctx
+        saved, context.prec = context.prec, 2 * BITS  # m - r and m + r nearly exactly
+        try:
+            return tuple(end.str(digits, radius=False) for end in (value.lower(), value.upper()))
+        finally:
+            context.prec = saved
+
     def centre(self, value) -> float:
         return float(value.mid())
 
@@ -181,6 +225,17 @@ class ArbBalls:
             yield
         finally:
             context.prec = saved
+
+
+def _scaled_floor(mantissa: int, shift: int) -> int:
+    """floor(mantissa * 2**shift), exactly (a shift, however far)."""
+    return mantissa << shift if shift >= 0 else mantissa >> -shift
+
+
+def _finite(raw) -> bool:
+    """A raw mpmath end is finite (a zero or a number; not an infinity or NaN)."""
+    sign, mantissa, exponent, bits = raw
+    return bool(mantissa) or (exponent == 0 and bits == 0)
 
 
 def _binary_rational(numerator, denominator) -> Fraction:

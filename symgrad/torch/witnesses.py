@@ -14,14 +14,14 @@ from symgrad.runtime.budget import Budget, tick
 from symgrad.torch.exact_tensor import (
     Undecided,
     all_rational,
-    as_fraction,
     as_interval,
-    enclosure_ends,
+    enclosure_bounds,
     fast_rationals,
     gradients,
     interval_method,
     intervals,
     is_rational,
+    shown,
     working_precision,
 )
 from symgrad.torch.graph import Graph
@@ -131,16 +131,12 @@ def point_masks(graph: Graph, label: str) -> dict[str, np.ndarray]:
     return masks
 
 
-def _enclosure(value):
-    return as_interval(value) if is_rational(value) else value
-
-
 def _clusters(values: list) -> list[int]:
     """Cluster ids: values in different clusters are certainly different."""
     if all(is_rational(v) for v in values):
         ids: dict = {}
         return [ids.setdefault(v, len(ids)) for v in values]  # mpq and Fraction hash alike
-    boxes = [enclosure_ends(_enclosure(v)) for v in values]
+    boxes = [enclosure_bounds(v) for v in values]
     order = sorted(range(len(values)), key=lambda k: boxes[k][0])
     result, cluster, reach = [0] * len(values), -1, None
     for k in order:
@@ -152,19 +148,6 @@ def _clusters(values: list) -> list[int]:
             reach = max(reach, high)
         result[k] = cluster
     return result
-
-
-def _shown(value) -> sympy.Expr:
-    if is_rational(value):
-        value = as_fraction(value)
-        return sympy.Rational(value.numerator, value.denominator)
-    low, high = enclosure_ends(value)
-    if low == high:
-        return sympy.Rational(low.numerator, low.denominator)
-    return sympy.Interval(
-        sympy.Float(sympy.Rational(low.numerator, low.denominator), 60),
-        sympy.Float(sympy.Rational(high.numerator, high.denominator), 60),
-    )
 
 
 def _array_text(array: np.ndarray) -> str:
@@ -256,7 +239,7 @@ def _witness(layout, a, b, ga, gb, where) -> SplitWitness:
     return SplitWitness(
         pair=(layout.name(a), layout.name(b)),
         point={"input": label, "x": _array_text(x), "y": _array_text(y)},
-        gradients={layout.name(a): _shown(ga), layout.name(b): _shown(gb)},
+        gradients={layout.name(a): shown(ga), layout.name(b): shown(gb)},
         certified_by=(
             "exact rational arithmetic"
             if is_rational(ga) and is_rational(gb)

@@ -176,3 +176,40 @@ def test_erf_enclosure_holds_erf(engine, point):
     low, high = numbers.enclosure_ends(numbers.interval_function("erf", point))
     exact = sympy.Rational(sympy.erf(sympy.Rational(point.numerator, point.denominator)).evalf(120))
     assert low < exact < high
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    value=rationals,
+    name=st.sampled_from(["exp", "tanh", "sigmoid", "identity"]),
+    scale=st.integers(-3000, 40),
+)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_split_enclosures_cover_each_enclosure_on_the_grid(engine_name, value, name, scale):
+    """Property: c +- r (on the grid 2**-256) contains the enclosure [a, b], and r exceeds
+    half its width by at most two grid steps, for values far below the grid (scale) too."""
+    with numbers.using_engine(engine_name), numbers.working_precision():
+        enclosure = numbers.as_interval(value)
+        if name != "identity":
+            enclosure = numbers.interval_function(name, enclosure)
+        enclosure = enclosure * numbers.as_interval(Fraction(2) ** scale)
+        array = np.empty(1, dtype=object)
+        array[0] = enclosure
+        centres, radii = numbers.split_enclosures(array)
+        low, high = numbers.enclosure_ends(enclosure)
+    c, r = numbers.as_fraction(centres[0]), numbers.as_fraction(radii[0])
+    step = Fraction(1, 2**numbers.GRID_BITS)
+    assert c - r <= low and high <= c + r
+    assert r <= (high - low) / 2 + 2 * step
+    assert (c / step).denominator == 1 and (r / step).denominator == 1
+
+
+def test_a_witness_shows_an_enclosure_as_an_interval_of_floats(engine):
+    value = numbers.interval_function("tanh", Fraction(1, 3))
+    displayed = numbers.shown(value)
+    exact = sympy.tanh(sympy.Rational(1, 3)).evalf(80)
+    assert isinstance(displayed, sympy.Interval)
+    assert displayed.end - displayed.start < sympy.Float("1e-55")
+    assert abs((displayed.start + displayed.end) / 2 - exact) < sympy.Float("1e-55")
+    assert numbers.shown(Fraction(3, 7)) == sympy.Rational(3, 7)
+    assert numbers.shown(numbers.as_interval(Fraction(1, 4))) == sympy.Rational(1, 4)

@@ -95,7 +95,10 @@ def _mapped(array: np.ndarray, convert, dtype=object) -> np.ndarray:
 
 
 ENGINES = available()
-ENGINE = ENGINES.get(os.environ.get("SYMGRAD_INTERVALS", "arb"), ENGINES["mpmath"])
+# SYMGRAD_INTERVALS=mpmath forces the fallback; any other value keeps the best engine there is
+ENGINE = ENGINES.get(os.environ.get("SYMGRAD_INTERVALS", "").strip().lower()) or ENGINES.get(
+    "arb", ENGINES["mpmath"]
+)
 
 
 def engine_name() -> str:

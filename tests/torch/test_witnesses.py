@@ -61,3 +61,52 @@ def test_the_engine_says_which_arithmetic_certified_a_witness():
     assert interval, "tanh gradients are enclosures"
     expected = "Arb balls" if numbers.engine_name() == "arb" else "mpmath intervals"
     assert all(expected in w.certified_by for w in interval)
+
+
+class _Twice(nn.Module):
+    """a used once and doubled, b used twice: dJ/da = dJ/db at every point, although no
+    permutation of units joins them, and the two gradients are computed along different
+    paths (2 * g against g + g)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Parameter(torch.tensor([0.3]))
+        self.b = nn.Parameter(torch.tensor([0.3]))
+
+    def forward(self, x):
+        return 2 * torch.tanh(self.a * x) + (torch.tanh(self.b * x) + torch.tanh(self.b * x))
+
+
+@pytest.mark.parametrize("engine", sorted(available()))
+def test_equal_gradients_along_different_paths_are_never_called_apart(engine):
+    """Metamorphic: the true gradients are equal, so no enclosure may certify them apart;
+    the verdict is unknown (not shown to separate), never a witness."""
+    with numbers.using_engine(engine):
+        result = symgrad.collapse(symgrad.from_torch(_Twice(), (2, 3)), timeout=60)
+    assert result.verdict == "unknown" and not result.witnesses
+
+
+def test_the_callers_arb_precision_is_restored():
+    flint = pytest.importorskip("flint")
+    before, flint.ctx.prec = flint.ctx.prec, 30
+    try:
+        with numbers.using_engine("arb"):
+            result = _collapse("tanh-mlp", "arb")
+        assert flint.ctx.prec == 30 and result.witnesses
+        assert all("interval" not in w.certified_by or "Arb" in w.certified_by
+                   for w in result.witnesses)  # fmt: skip
+    finally:
+        flint.ctx.prec = before
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("MPMATH", "mpmath"), ("bogus", None)])
+def test_the_environment_chooses_the_engine(setting, expected):
+    import os
+    import subprocess
+    import sys
+
+    code = "from symgrad.torch.exact_numbers import engine_name; print(engine_name())"
+    env = dict(os.environ, SYMGRAD_INTERVALS=setting)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    best = "arb" if "arb" in available() else "mpmath"
+    assert done.stdout.strip() == (expected or best)

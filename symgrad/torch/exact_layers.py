@@ -8,8 +8,6 @@ maximal entry (PyTorch's convention), a tie that intervals cannot decide raises
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from symgrad.errors import ProblemError
@@ -20,6 +18,7 @@ from symgrad.torch.exact_numbers import (
     compare,
     interval_function,
     intervals,
+    rational,
 )
 from symgrad.torch.exact_ops import BACKWARD, FORWARD, Pass, rule, zeros_like
 from symgrad.torch.graph import Op
@@ -58,7 +57,7 @@ def _conv(run: Pass, op: Op, inputs):
         _pair2(op.attr(k), one_d, 0 if k == "padding" else 1)
         for k in ("stride", "padding", "dilation")
     )
-    padded = _pad(a, padding, run.number(Fraction(0)))
+    padded = _pad(a, padding, run.number(rational(0)))
     n, _, h, w = padded.shape
     o, _, kh, kw = weight.shape
     ho = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1

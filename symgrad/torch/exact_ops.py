@@ -12,7 +12,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from mpmath import iv
 
 from symgrad.errors import ProblemError
 from symgrad.torch.exact_numbers import (
@@ -23,8 +22,10 @@ from symgrad.torch.exact_numbers import (
     as_interval,
     compare,
     interval_function,
+    interval_pi,
     intervals,
     is_rational,
+    rational,
     scalar_array,
     sign,
     split_enclosures,
@@ -58,7 +59,7 @@ def unbroadcast(gradient: np.ndarray, shape: tuple) -> np.ndarray:
 
 def zeros_like(run: Pass, shape) -> np.ndarray:
     out = np.empty(shape, dtype=object)
-    out.fill(run.number(Fraction(0)))
+    out.fill(run.number(rational(0)))
     return out
 
 
@@ -108,20 +109,21 @@ def _transcendental(name: str, v):
         s = f("sigmoid", v)
         return as_interval(v) * s, s + as_interval(v) * s * (1 - s)
     if name == "erf":
-        return f("erf", v), 2 * iv.exp(-(as_interval(v) ** 2)) / iv.sqrt(iv.pi)
+        density = f("exp", -(as_interval(v) ** 2)) / f("sqrt", interval_pi())
+        return f("erf", v), 2 * density
     raise ProblemError(f"the function {name} is not supported")
 
 
 def _gelu(v, approximate: str):
     x = as_interval(v)
     if approximate == "tanh":
-        k = iv.sqrt(2 / iv.pi)
+        k = interval_function("sqrt", 2 / interval_pi())
         c = as_interval(Fraction(44715, 10**6))
         t = interval_function("tanh", k * (x + c * x**3))
         slope = (1 + t) / 2 + x * (1 - t * t) * k * (1 + 3 * c * x**2) / 2
         return x * (1 + t) / 2, slope
-    phi = (1 + interval_function("erf", x / iv.sqrt(iv.mpf(2)))) / 2
-    density = iv.exp(-x * x / 2) / iv.sqrt(2 * iv.pi)
+    phi = (1 + interval_function("erf", x / interval_function("sqrt", 2))) / 2
+    density = interval_function("exp", -x * x / 2) / interval_function("sqrt", 2 * interval_pi())
     return x * phi, phi + x * density
 
 
@@ -130,7 +132,8 @@ def _softplus(v, beta, threshold):
     if compare(scaled, threshold) > 0:
         return v, 1
     z = as_interval(v) * as_interval(beta)
-    return iv.log(1 + iv.exp(z)) / as_interval(beta), interval_function("sigmoid", z)
+    softplus = interval_function("log", 1 + interval_function("exp", z))
+    return softplus / as_interval(beta), interval_function("sigmoid", z)
 
 
 def _elu(v, alpha):
@@ -263,7 +266,7 @@ def _div_back(run, op, g, inputs):
 def _pick(a, b, smaller: bool):
     order = compare(a, b)
     if order == 0:
-        return a, Fraction(1, 2)
+        return a, rational(1, 2)
     take_a = (order < 0) == smaller
     return (a, 1) if take_a else (b, 0)
 
@@ -453,11 +456,13 @@ def _softmax_values(run: Pass, a: np.ndarray, dim: int) -> np.ndarray:
         if not finite:
             raise ProblemError("softmax over a row that is entirely masked (-inf)")
         if all_rational(np.array(finite, dtype=object)) and len(set(finite)) == 1:
-            share = Fraction(1, len(finite))  # equal logits: exactly uniform
+            share = rational(1, len(finite))  # equal logits: exactly uniform
             target[index] = [0 if v is NEG_INF else share for v in row]
             continue
         shift = as_interval(finite[0])
-        exps = [0 if v is NEG_INF else iv.exp(as_interval(v) - shift) for v in row]
+        exps = [
+            0 if v is NEG_INF else interval_function("exp", as_interval(v) - shift) for v in row
+        ]
         total = sum(exps)
         target[index] = [e / total if not (isinstance(e, int) and e == 0) else 0 for e in exps]
     return intervals(out) if run.interval else out
@@ -602,12 +607,12 @@ def _mse_back(run, op, g, inputs):
 
 def one_hot(target: np.ndarray, classes: int) -> np.ndarray:
     rows = np.empty(target.shape + (classes,), dtype=object)
-    rows.fill(Fraction(0))
+    rows.fill(rational(0))
     for index, label in np.ndenumerate(target):
         label = int(label)
         if not 0 <= label < classes:
             raise ProblemError(f"class {label} is not one of 0..{classes - 1}")
-        rows[index + (label,)] = Fraction(1)
+        rows[index + (label,)] = rational(1)
     return rows
 
 
@@ -621,14 +626,14 @@ def _cross_entropy(run, op, inputs):
     uniform = [all_rational(row) and len(set(row)) == 1 for row in logits]
     logits_iv, target_iv = intervals(logits), intervals(target)
     shift = logits_iv[:, :1]
-    exps = apply(logits_iv - shift, iv.exp)
+    exps = apply(logits_iv - shift, lambda v: interval_function("exp", v))
     total = np.sum(exps, axis=1, keepdims=True)
     probabilities = exps / total
-    log_sum = apply(total, iv.log) + shift
+    log_sum = apply(total, lambda v: interval_function("log", v)) + shift
     losses = np.sum(target_iv * (log_sum - logits_iv), axis=1)
     for row, equal in enumerate(uniform):
         if equal:
-            share = Fraction(1, logits.shape[1])
+            share = rational(1, logits.shape[1])
             probabilities[row] = as_interval(share) if run.interval else share
     run.saved[op.name] = probabilities
     loss = np.sum(losses)

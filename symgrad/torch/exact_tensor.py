@@ -1,16 +1,16 @@
 """Exact forward and backward passes over a traced graph, for witnesses.
 
 Tensors are numpy arrays of Python objects: exact rationals (``Fraction`` or gmpy2
-``mpq``) for networks that keep rationals rational, ``mpmath`` intervals (200 bits)
-where a transcendental function appears. A comparison an interval cannot decide
+``mpq``) for networks that keep rationals rational, 200-bit enclosures (Arb balls, or
+mpmath intervals without python-flint) where a transcendental function appears. A comparison an interval cannot decide
 (``relu`` at an enclosure that contains 0, a max-pool tie between overlapping
 enclosures) raises :class:`Undecided`, so no value is ever guessed. PyTorch's
 conventions are kept (relu'(0) = 0, the first maximal entry of a max-pool window
 takes the gradient, ``minimum``/``maximum`` split a tie's gradient in halves).
 
 The arithmetic sits behind a few small functions (:func:`as_interval`,
-:func:`sign`, :func:`interval_function`, :func:`hull`, :func:`enclosure_ends`) so
-that another interval library can replace mpmath's; the rules per operation are
+:func:`sign`, :func:`interval_function`, :func:`hull`, :func:`enclosure_ends`) of
+:mod:`symgrad.torch.exact_numbers`, which picks the interval engine; the rules per operation are
 in :mod:`symgrad.torch.exact_ops` and :mod:`symgrad.torch.exact_layers`.
 """
 
@@ -19,9 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-import mpmath
 import numpy as np
-from mpmath import iv
 
 from symgrad.errors import ProblemError
 from symgrad.runtime.budget import tick
@@ -35,18 +33,23 @@ from symgrad.torch.exact_numbers import (  # noqa: F401 - re-exported for the br
     as_array,
     as_fraction,
     as_interval,
+    centre,
     compare,
+    enclosure_bounds,
     enclosure_ends,
-    exact_endpoint,
     fast_rationals,
     greater,
     hull,
     interval_function,
+    interval_method,
     intervals,
     is_rational,
+    rational,
     scalar_array,
+    shown,
     sign,
     split_enclosures,
+    working_precision,
 )
 from symgrad.torch.graph import Graph, Op
 
@@ -110,7 +113,7 @@ class Pass:
         if seeds is None:
             output = self.graph.output
             seed = np.empty(self.values[output.inputs[0]].shape, dtype=object)
-            seed.fill(Fraction(1))
+            seed.fill(rational(1))
             grads[output.inputs[0]] = self.numbers(seed)
         parameter_grads: dict[str, np.ndarray] = {}
         for op in reversed(self.graph.ops):
@@ -194,17 +197,12 @@ def gradients(
     parameters = {k: fast_rationals(v) for k, v in parameters.items()}
     x, y = fast_rationals(x), fast_rationals(y)
     run = Pass(graph, parameters, interval=not rational_pass(graph, parameters), masks=masks)
-    saved = iv.prec
-    iv.prec = BITS
-    try:
-        with mpmath.workprec(BITS):
-            loss = run.forward(x, y)
-            grads = run.backward()
-            if run.seed_radius is None:
-                return loss, grads
-            return loss, _enclosed(run, grads)
-    finally:
-        iv.prec = saved
+    with working_precision():
+        loss = run.forward(x, y)
+        grads = run.backward()
+        if run.seed_radius is None:
+            return loss, grads
+        return loss, _enclosed(run, grads)
 
 
 def _enclosed(run: Pass, centres: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -214,10 +212,10 @@ def _enclosed(run: Pass, centres: dict[str, np.ndarray]) -> dict[str, np.ndarray
     source, radius = run.seed_radius
     bounds = _absolute_copy(run).backward({source: radius})
     enclosed = {}
-    for name, centre in centres.items():
+    for name, middle in centres.items():
         bound = bounds.get(name)
-        out = np.empty(centre.shape, dtype=object)
-        for index, value in np.ndenumerate(centre):
+        out = np.empty(middle.shape, dtype=object)
+        for index, value in np.ndenumerate(middle):
             width = bound[index] if bound is not None else 0
             out[index] = value if width == 0 else hull(value - width, value + width)
         enclosed[name] = out

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from symgrad.runtime.budget import Budget
+from symgrad.torch.exact_numbers import as_floats
 from symgrad.torch.models import Analysis, TorchModel
 from symgrad.torch.recheck import FloatModel, random_point
 
@@ -49,7 +50,7 @@ def fragile(model: TorchModel, analysis: Analysis, values, budget: Budget) -> li
             continue
         flat = np.concatenate([final[name].reshape(-1) for name in analysis.layout.offsets])
         start = np.concatenate(
-            [np.asarray(values[name].astype(np.float64)).reshape(-1) for name in
+            [as_floats(values[name]).reshape(-1) for name in
              analysis.layout.offsets]
         )  # fmt: skip
         for group in groups:

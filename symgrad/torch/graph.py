@@ -221,12 +221,18 @@ def exact_tensor(tensor, name: str = "", allow_masks: bool = False) -> np.ndarra
     if not np.isfinite(values[~masked]).all():
         raise ModelTraceError(f"{name or 'a tensor'} holds NaN or infinite values")
     result = np.empty(values.shape, dtype=object)
-    flat_in, flat_out = values.reshape(-1), result.reshape(-1)
-    flat_masked = masked.reshape(-1)
-    for index, value in enumerate(flat_in):
+    flat_out, flat_masked = result.reshape(-1), masked.reshape(-1).tolist()
+    shared: dict[float, Fraction] = {}  # equal entries share one object (cheap to compare)
+    for index, value in enumerate(values.reshape(-1).tolist()):
         if index % 65536 == 0:
             tick("reading the parameters")
-        flat_out[index] = NEG_INF if flat_masked[index] else Fraction(float(value))
+        if flat_masked[index]:
+            flat_out[index] = NEG_INF
+            continue
+        exact = shared.get(value)
+        if exact is None:
+            exact = shared[value] = Fraction(value)
+        flat_out[index] = exact
     return result
 
 

@@ -38,6 +38,7 @@ from symgrad.torch.symmetry import (
     collapsed,
     contracted_axes,
     contracted_pairs,
+    joined_links,
     symmetries,
     unit_classes,
 )
@@ -343,13 +344,15 @@ def merged(graph: Graph, values, found: Symmetries, used, still) -> Analysis:
     shapes = {k: v.shape for k, v in graph.parameters.items()}
     layout, orbits = Layout(shapes), Layout(shapes)
     contracted = contracted_axes(graph)
+    links = []
     for symmetry, classes in used:
         for units in classes:
             for other in units[1:]:
-                orbits.merge_swap(found, symmetry, units[0], other)
+                links.append(orbits.swap_links(found, symmetry, units[0], other))
                 for a, sources, b, targets in contracted_pairs(found, symmetry, units[0], other,
                                                                contracted):  # fmt: skip
-                    orbits.union_many(sources + orbits.offsets[a], targets + orbits.offsets[b])
+                    links.append((sources + orbits.offsets[a], targets + orbits.offsets[b]))
+    orbits.union_many(*joined_links(links))
     _merge_still(orbits, values, still)
     return Analysis(layout, orbits, list(used), {}, found, frozenset(still))
 

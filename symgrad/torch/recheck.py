@@ -18,6 +18,7 @@ import sympy
 
 from symgrad.results import SplitWitness
 from symgrad.runtime.budget import tick
+from symgrad.torch.exact_numbers import as_floats, centre, is_interval
 from symgrad.torch.graph import Graph, require_torch
 from symgrad.torch.models import ETA, Analysis, TorchModel
 from symgrad.torch.symmetry import swapped
@@ -52,8 +53,7 @@ class FloatModel:
     def load(self, values: dict[str, np.ndarray]) -> FloatModel:
         torch = self.torch
         if self._cached is None or self._cached[0] is not values:
-            floats = {k: torch.from_numpy(np.asarray(v.astype(np.float64), dtype=np.float64))
-                      for k, v in values.items()}  # fmt: skip
+            floats = {k: torch.from_numpy(as_floats(v)) for k, v in values.items()}
             self._cached = (values, floats)
         with torch.no_grad():
             for name, parameter in self.params.items():
@@ -195,6 +195,6 @@ def recheck_gradients(floats: FloatModel, values, exact: dict, steps: int, x, y,
 def _centre(value):
     if isinstance(value, sympy.Interval):
         return (value.start + value.end) / 2
-    if hasattr(value, "_mpi_"):
-        return value.mid
+    if is_interval(value):
+        return centre(value)
     return value

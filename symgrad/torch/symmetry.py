@@ -26,6 +26,7 @@ from symgrad.runtime.budget import tick
 from symgrad.torch.axes import AxisClasses
 from symgrad.torch.axis_rules import classify
 from symgrad.torch.branches import branch_sets
+from symgrad.torch.exact_numbers import is_interval
 from symgrad.torch.graph import Graph
 
 
@@ -268,7 +269,7 @@ def _tensor(found: Symmetries, values, name: str, is_param: bool) -> np.ndarray:
 
 def _order(value):
     """A sort key for exact values (rationals, booleans, -inf masks)."""
-    return (0, value) if not hasattr(value, "_mpi_") else (1, str(value))
+    return (1, str(value)) if is_interval(value) else (0, value)
 
 
 def _coordinates(classes: AxisClasses, node: int, root: int) -> np.ndarray:
@@ -343,18 +344,47 @@ class Orbits:
             self.parent[max(ra, rb)] = min(ra, rb)
 
     def union_many(self, sources: np.ndarray, targets: np.ndarray) -> None:
-        for k, (a, b) in enumerate(zip(sources.tolist(), targets.tolist())):
-            if k % 4096 == 0:
-                tick("merging orbits")
-            self.union(a, b)
+        """Join sources[k] with targets[k] for every k, all at once: hook each root onto the
+        smallest root it must join, flatten every path, repeat until each pair shares a root
+        (a root only ever gets a smaller parent, so this ends; the classes are the connected
+        components of the pairs, as one union per pair would give)."""
+        sources = np.asarray(sources, dtype=np.int64).reshape(-1)
+        targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+        parent = self.parent
+        while len(sources):
+            tick("merging orbits")
+            self._flatten()
+            ra, rb = parent[sources], parent[targets]
+            apart = ra != rb
+            if not apart.any():
+                return
+            sources, targets = sources[apart], targets[apart]
+            ra, rb = ra[apart], rb[apart]
+            np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+
+    def _flatten(self) -> None:
+        """Point every entry at its root (every parent is at most its child)."""
+        parent = self.parent
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return
+            parent[:] = grand
+
+    def swap_links(self, found: Symmetries, symmetry: UnitSymmetry, u: int, v: int):
+        """(sources, targets): every parameter entry and its image under the swap of units
+        u and v, as flat indices."""
+        links = [(sources + self.offsets[first], targets + self.offsets[second])
+                 for first, sources, second, targets in swap_pairs(found, symmetry, u, v)]  # fmt: skip
+        return joined_links(links)
 
     def merge_swap(self, found: Symmetries, symmetry: UnitSymmetry, u: int, v: int) -> None:
         """Join every parameter entry with its image under the swap of units u and v."""
-        for first, sources, second, targets in swap_pairs(found, symmetry, u, v):
-            self.union_many(sources + self.offsets[first], targets + self.offsets[second])
+        self.union_many(*self.swap_links(found, symmetry, u, v))
 
     def groups(self) -> list[list[int]]:
-        roots = np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
+        self._flatten()
+        roots = self.parent.copy()
         order = np.argsort(roots, kind="stable")
         sorted_roots = roots[order]
         cuts = np.nonzero(np.diff(sorted_roots))[0] + 1
@@ -369,6 +399,14 @@ class Orbits:
         position = bisect.bisect_right(self._starts, index) - 1
         name = self._names[position]
         return name, index - self.offsets[name]
+
+
+def joined_links(links) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of (sources, targets) index arrays as one pair of arrays."""
+    if not links:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return (np.concatenate([np.asarray(a, dtype=np.int64).reshape(-1) for a, _ in links]),
+            np.concatenate([np.asarray(b, dtype=np.int64).reshape(-1) for _, b in links]))  # fmt: skip
 
 
 def swap_pairs(found: Symmetries, symmetry: UnitSymmetry, u: int, v: int):

@@ -1,4 +1,4 @@
-"""Separation witnesses: two tied entries whose exact gradients (rationals, or 200-bit intervals) differ at a rational input."""
+"""Separation witnesses: two tied entries whose exact gradients (rationals, or 200-bit enclosures) differ at a rational input."""
 
 from __future__ import annotations
 
@@ -8,20 +8,21 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from mpmath import iv
 
 from symgrad.results import SplitWitness
 from symgrad.runtime.budget import Budget, tick
 from symgrad.torch.exact_tensor import (
-    BITS,
     Undecided,
     all_rational,
-    as_fraction,
     as_interval,
-    enclosure_ends,
+    enclosure_bounds,
+    fast_rationals,
     gradients,
+    interval_method,
     intervals,
     is_rational,
+    shown,
+    working_precision,
 )
 from symgrad.torch.graph import Graph
 from symgrad.torch.models import (
@@ -130,39 +131,23 @@ def point_masks(graph: Graph, label: str) -> dict[str, np.ndarray]:
     return masks
 
 
-def _enclosure(value):
-    return as_interval(value) if is_rational(value) else value
-
-
 def _clusters(values: list) -> list[int]:
     """Cluster ids: values in different clusters are certainly different."""
     if all(is_rational(v) for v in values):
         ids: dict = {}
         return [ids.setdefault(v, len(ids)) for v in values]  # mpq and Fraction hash alike
-    boxes = [_enclosure(v) for v in values]
-    order = sorted(range(len(values)), key=lambda k: boxes[k].a)
+    boxes = [enclosure_bounds(v) for v in values]
+    order = sorted(range(len(values)), key=lambda k: boxes[k][0])
     result, cluster, reach = [0] * len(values), -1, None
     for k in order:
-        if reach is None or boxes[k].a > reach:
+        low, high = boxes[k]
+        if reach is None or low > reach:
             cluster += 1
-            reach = boxes[k].b
+            reach = high
         else:
-            reach = max(reach, boxes[k].b)
+            reach = max(reach, high)
         result[k] = cluster
     return result
-
-
-def _shown(value) -> sympy.Expr:
-    if is_rational(value):
-        value = as_fraction(value)
-        return sympy.Rational(value.numerator, value.denominator)
-    low, high = enclosure_ends(value)
-    if low == high:
-        return sympy.Rational(low.numerator, low.denominator)
-    return sympy.Interval(
-        sympy.Float(sympy.Rational(low.numerator, low.denominator), 60),
-        sympy.Float(sympy.Rational(high.numerator, high.denominator), 60),
-    )
 
 
 def _array_text(array: np.ndarray) -> str:
@@ -190,6 +175,7 @@ def separate(
 ) -> Separation:
     """Exact gradients at rational points (and after exact SGD steps) split the candidates."""
     found = Separation(keys={r: () for c in candidates for r in c})
+    values = {k: fast_rationals(v) for k, v in values.items()}  # once, not per pass
     for x, y, label in witness_points(model, WITNESS_POINTS, seed=1):
         theta, grads = values, None
         for step in range(1, steps + 1):
@@ -214,11 +200,8 @@ def _stepped(theta: np.ndarray, grad: np.ndarray | None) -> np.ndarray:
         return theta
     if all_rational(grad) and all_rational(theta):
         return theta - grad * ETA
-    saved, iv.prec = iv.prec, BITS
-    try:
+    with working_precision():
         return intervals(theta) - intervals(grad) * as_interval(ETA)
-    finally:
-        iv.prec = saved
 
 
 def _open(found: Separation, candidates: list[list[int]]) -> bool:
@@ -256,11 +239,11 @@ def _witness(layout, a, b, ga, gb, where) -> SplitWitness:
     return SplitWitness(
         pair=(layout.name(a), layout.name(b)),
         point={"input": label, "x": _array_text(x), "y": _array_text(y)},
-        gradients={layout.name(a): _shown(ga), layout.name(b): _shown(gb)},
+        gradients={layout.name(a): shown(ga), layout.name(b): shown(gb)},
         certified_by=(
             "exact rational arithmetic"
             if is_rational(ga) and is_rational(gb)
-            else "200-bit interval arithmetic (disjoint enclosures)"
+            else interval_method("disjoint enclosures")
         ),
         steps=step,
         eta=sympy.Rational(ETA.numerator, ETA.denominator) if step > 1 else None,

@@ -1,6 +1,6 @@
 """Benchmark: PyTorch models (run on demand; needs the torch extra).
 
-    python tests/benchmarks/torch_models.py [--cap 60]
+    python tests/benchmarks/torch_models.py [--cap 60] [--only T4,T5] [--intervals mpmath]
 
 Cases (issue 15's targets in brackets), each in a fresh process, time and peak memory
 (resident set, including torch itself):
@@ -9,8 +9,9 @@ Cases (issue 15's targets in brackets), each in a fresh process, time and peak m
 - T2 LeNet-5-sized CNN (ReLU, max-pool, MSE), every parameter 0.05: collapse [<= 30 s];
 - T3 the T1 MLP with random init except one duplicated row of fc1: prove (refuted)
   [<= 10 s];
-- T4, T5 (no target; reported): T1 with tanh, and the classic LeNet-5 (tanh, average
-  pooling, cross-entropy), where every witness gradient is a 200-bit interval;
+- T4, T5 (issue 26's targets: <= 10 s, proof and witnesses, every re-check included): T1
+  with tanh, and the classic LeNet-5 (tanh, average pooling, cross-entropy), where every
+  witness gradient is a 200-bit enclosure (Arb balls with python-flint, else mpmath);
 - T6 (reported): T2 with cross-entropy: exact rationals up to the loss, then exact centres
   with a rigorous radius;
 - T7-T10 (issue 25, reported): the modules people write today, at a constant init: a
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,9 +85,9 @@ CASES = {
            "constant(lenet(), 0.05)", (1, 1, 28, 28), "mse"),
     "T3": ("MLP, one duplicated row: prove", 10.0, "prove",
            "duplicated_row()", (1, 784), "mse"),
-    "T4": ("MLP 784-256-256-10 tanh constant: collapse", None, "collapse",
+    "T4": ("MLP 784-256-256-10 tanh constant: collapse", 10.0, "collapse",
            "constant(mlp('tanh'), 0.01)", (1, 784), "mse"),
-    "T5": ("LeNet-5 classic (tanh, avg-pool, CE) constant: collapse", None, "collapse",
+    "T5": ("LeNet-5 classic (tanh, avg-pool, CE) constant: collapse", 10.0, "collapse",
            "constant(lenet(True), 0.05)", (1, 1, 28, 28), "cross-entropy"),
     "T6": ("LeNet-5 (ReLU, max-pool, CE) constant: collapse", None, "collapse",
            "constant(lenet(), 0.05)", (1, 1, 28, 28), "cross-entropy"),
@@ -249,14 +251,15 @@ def _pool(channel, maximum: bool):
     return [[sympy.Add(*cell) / 4 for cell in row] for row in cells]
 
 
-def fresh(function: str, case: str, cap: float) -> dict:
+def fresh(function: str, case: str, cap: float, intervals: str = "") -> dict:
     code = (
         f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import torch_models as t; "
         f"print(json.dumps(t.{function}({case!r})))"
     )
+    env = dict(os.environ, **({"SYMGRAD_INTERVALS": intervals} if intervals else {}))
     try:
         out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=cap
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=cap, env=env
         )
     except subprocess.TimeoutExpired:
         return {"capped": True}
@@ -269,6 +272,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cap", type=float, default=60.0, help="seconds for plain SymPy")
     parser.add_argument("--only", default="", help="comma list such as T1,T3")
+    parser.add_argument(
+        "--intervals", default="", help="interval engine: arb (python-flint) or mpmath"
+    )
     args = parser.parse_args()
     chosen = [c for c in CASES if not args.only or c in args.only.split(",")]
     print(
@@ -278,7 +284,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for case in chosen:
         name, target, *_ = CASES[case]
-        ours = fresh("run_symgrad", case, 3600)
+        ours = fresh("run_symgrad", case, 3600, args.intervals)
         plain = fresh("run_plain", case, args.cap)
         if "error" in ours:
             print(f"| {case} {name} | error: {ours['error']} | | | | | | | |")
@@ -296,6 +302,15 @@ def main() -> None:
             f"{ours['witnesses']} | {target if target else '-'} | {within} | {baseline} | "
             f"{ratio} |"
         )
+    print(f"\ninterval engine: {engine(args.intervals)}")
+
+
+def engine(intervals: str) -> str:
+    """The interval engine the fresh processes use (the environment's choice, or the option)."""
+    code = "from symgrad.torch.exact_numbers import engine_name; print(engine_name())"
+    env = dict(os.environ, **({"SYMGRAD_INTERVALS": intervals} if intervals else {}))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    return done.stdout.strip() or "unknown"
 
 
 if __name__ == "__main__":

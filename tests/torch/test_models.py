@@ -18,7 +18,13 @@ from typer.testing import CliRunner  # noqa: E402
 import symgrad  # noqa: E402
 from symgrad.cli import app  # noqa: E402
 from symgrad.errors import ProblemError  # noqa: E402
-from symgrad.torch.exact_tensor import as_fraction, gradients, is_rational  # noqa: E402
+from symgrad.torch.exact_tensor import (  # noqa: E402
+    as_fraction,
+    centre,
+    enclosure_ends,
+    gradients,
+    is_rational,
+)
 from symgrad.torch.graph import ModelTraceError  # noqa: E402
 from symgrad.torch.witnesses import witness_points as _points  # noqa: E402
 
@@ -180,8 +186,7 @@ def test_exact_gradients_agree_with_autograd(name):
     F.mse_loss(model(tx), ty).backward()
     for key, parameter in model.named_parameters():
         for index, value in np.ndenumerate(exact[key]):
-            centre = float(as_fraction(value)) if is_rational(value) else float(value.mid)
-            assert abs(centre - float(parameter.grad[index])) < 1e-9, (key, index)
+            assert abs(centre(value) - float(parameter.grad[index])) < 1e-9, (key, index)
 
 
 @pytest.mark.parametrize("name", ["linear-relu", "functional-conv-pools"])
@@ -199,12 +204,9 @@ def test_cross_entropy_enclosures_agree_with_autograd(name):
     F.cross_entropy(model(tx), ty).backward()
     for key, parameter in model.named_parameters():
         for index, value in np.ndenumerate(exact[key]):
-            if is_rational(value):
-                centre, width = float(as_fraction(value)), 0.0
-            else:
-                centre, width = float(value.mid), float(value.delta)
-            assert width < 1e-40
-            assert abs(centre - float(parameter.grad[index])) < 1e-9, (key, index)
+            low, high = (value, value) if is_rational(value) else enclosure_ends(value)
+            assert high - low < 1e-40
+            assert abs(centre(value) - float(parameter.grad[index])) < 1e-9, (key, index)
 
 
 # ---------------------------------------------------------------- proofs hold in torch

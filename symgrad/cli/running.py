@@ -256,11 +256,20 @@ def spinner(label: str, quiet: bool, delay: float = 1.0) -> Iterator[None]:
         redirect_stderr=False,
     )
     progress.add_task(label, total=None)
-    timer = threading.Timer(delay, progress.start)
+    lock, state = threading.Lock(), {"done": False}
+
+    def start() -> None:
+        with lock:  # never start once the work is done (the answer may be printing)
+            if not state["done"]:
+                progress.start()
+
+    timer = threading.Timer(delay, start)
     timer.daemon = True
     timer.start()
     try:
         yield
     finally:
         timer.cancel()
-        progress.stop()
+        with lock:
+            state["done"] = True
+            progress.stop()

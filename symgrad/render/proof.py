@@ -128,23 +128,25 @@ def _plain_refuted(result: ProofResult) -> str:
 
 
 def _plain_condition(result: ProofResult) -> str:
-    """``; they stay equal only if every data point has x0 = x1, which random data never
-    does``, or nothing when no data condition was solved."""
+    """``; for them to stay equal from every equal start, every data point needs x0 = x1;
+    random data almost surely does not``, or nothing when no data condition was solved.
+
+    The condition is about every start on the tie (as the Condition line says): one start,
+    such as an init, may keep the tie on more data, so the sentence carries that scope.
+    """
     condition = result.condition
     if result.problem.dataset is not None or condition is None or not condition.solved:
         return ""
     if not condition.branches:
-        return "; no data keeps them equal"
+        return "; no data keeps them equal from every equal start"
     if condition.text == "always":
         return ""
-    # the condition is about every start on the tie: with an init, say so
-    who = "they" if not result.problem.init else "from every equal start, they"
+    needs = (
+        f"; for them to stay equal from every equal start, every data point needs {condition.text}"
+    )
     if condition.measure_zero:
-        return (
-            f"; {who} stay equal only if every data point has {condition.text}, "
-            "which random data never does"
-        )
-    return f"; {who} stay equal only if every data point has {condition.text}"
+        return needs + "; random data almost surely does not"
+    return needs
 
 
 def _dataset_text(problem) -> str | None:

@@ -24,7 +24,7 @@ def test_prove_refutes_the_linear_tie_with_witness_and_condition():
         "REFUTED: w0 and w1 get different gradients at the first step (1 and 2 at "
         "w0 = w1 = 0, x0 = 1, x1 = 2)"
     )
-    assert "every data point has x0 = x1, which random data never does" in result.stdout
+    assert "every data point needs x0 = x1; random data almost surely does not" in result.stdout
     assert "exactly when x0 = x1" in result.stdout
 
 

@@ -46,8 +46,8 @@ def test_the_default_leads_with_plain_words_and_fits_about_15_lines():
     assert result.exit_code == 1 and 8 <= len(lines) <= 16
     assert lines[0] == (
         "REFUTED: w0 and w1 get different gradients at the first step (1 and 2 at w0 = w1 = 0, "
-        "x0 = 1, x1 = 2), so gradient descent separates them; they stay equal only if every "
-        "data point has x0 = x1, which random data never does."
+        "x0 = 1, x1 = 2), so gradient descent separates them; for them to stay equal from "
+        "every equal start, every data point needs x0 = x1; random data almost surely does not."
     )
     assert "Certificate:" not in result.stdout and "Re-checked:" not in result.stdout
     assert "-v shows the certificate" in lines[-1]

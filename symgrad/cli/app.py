@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from typing import Annotated
 
@@ -113,7 +114,17 @@ def _plain_text(text: str | None) -> str | None:
     from rich.markup import escape
 
     paragraphs = [" ".join(line.strip() for line in p.splitlines()) for p in text.split("\n\n")]
-    return escape("\n\n".join(p for p in paragraphs if p))
+    return _no_emoji(escape("\n\n".join(p for p in paragraphs if p)))
+
+
+def _no_emoji(markup: str) -> str:
+    """Colons kept literal: rich turns ``:factory:`` (as in ``FILE.py:FACTORY:``) into an
+    emoji. Each colon goes in its own (unstyled) markup span, so no text span holds two."""
+    from rich._emoji_replace import _emoji_replace
+
+    if _emoji_replace(markup) == markup:
+        return markup
+    return re.sub(r"(?<!\\):", "[not bold]:[/not bold]", markup)
 
 
 def report_error(message: str, as_json: bool, code: int, kind: str) -> int:

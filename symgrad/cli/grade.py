@@ -40,7 +40,10 @@ FeedbackFormatOption = Annotated[
 ]
 OverridesOption = Annotated[
     str | None,
-    typer.Option("--overrides", help="The teacher's points: CSV student,question,points,comment."),
+    typer.Option(
+        "--overrides",
+        help="The teacher's points: a CSV file with columns student, question, points, comment.",
+    ),
 ]
 WorkersOption = Annotated[
     int | None,

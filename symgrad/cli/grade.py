@@ -94,11 +94,14 @@ def grade(
 
     Examples:
 
+      symgrad grade --example --report report.md
+
+      Your own class (answers.csv and key.toml are your files; the README shows their
+      format):
+
       symgrad grade answers.csv --key key.toml --report report.html --gradebook grades.csv
 
       symgrad grade answers.csv --key key.toml --out graded.jsonl --resume
-
-      symgrad grade --example --report report.md
     """
     outputs = {
         "out": out,

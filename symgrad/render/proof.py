@@ -383,7 +383,9 @@ def proof_to_brief(result: ProofResult, timing: bool = True) -> str:
 @renders(ProofResult, "repr")
 def proof_repr(result: ProofResult) -> str:
     """``<ProofResult refuted: w0 = w1 breaks at step 1>``."""
-    tie = short(result.problem.describe_tie(), 60)
+    from symgrad.render.reprs import short as at_a_name
+
+    tie = at_a_name(result.problem.describe_tie(), 60)
     if result.verdict == "refuted":
         first, second = result.witness.pair
         what = f"{first} = {second} breaks at step {result.witness.steps}"

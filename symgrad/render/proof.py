@@ -412,7 +412,13 @@ def _brief_gradient_lines(result: ProofResult) -> list[str]:
 
 def _brief_condition(result: ProofResult) -> str:
     condition = result.condition
-    if condition is None or not condition.solved or result.problem.dataset is not None:
+    if condition is None or result.problem.dataset is not None:
+        return ""
+    if not condition.solved:
+        if "time budget" in condition.note:  # said, never dropped silently
+            return (
+                "Note: the data condition was not solved within the time budget (raise --timeout)."
+            )
         return ""
     if not condition.branches or condition.text == "always":
         return ""

@@ -167,3 +167,43 @@ def test_a_start_that_keeps_the_tie_on_more_data_is_not_denied():
 def test_the_sentence_never_claims_more_than_the_condition_line(a, b, c, power):
     loss = f"({a}*w0*x0 + {b}*w1*x1 - {c}*y)^{power}"
     _assert_no_stronger_than_the_condition(prove(loss, ties=["w0=w1"]))
+
+
+# ---------------------------------------------------------------- a condition cut short
+BUDGET_NOTE = "Note: the data condition was not solved within the time budget (raise --timeout)."
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "out of its share of the time budget (0.19 s)",
+        "not attempted: too little of the time budget was left (raise --timeout)",
+    ],
+)
+def test_a_condition_cut_short_by_the_budget_is_said_not_dropped(reason):
+    import dataclasses
+
+    from symgrad.ties.condition import unsolved
+
+    result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
+    cut = dataclasses.replace(result, condition=unsolved(reason))
+    assert BUDGET_NOTE in text_at(cut, "normal", False).splitlines()
+    assert f"Condition: not solved ({reason})." in text_at(cut, "verbose", False)
+    assert "every data point" not in plain_sentence(cut)
+
+
+def test_a_condition_unsolved_for_another_reason_claims_no_budget():
+    import dataclasses
+
+    from symgrad.ties.condition import unsolved
+
+    result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
+    cut = dataclasses.replace(result, condition=unsolved("the differences are too large"))
+    assert "time budget" not in text_at(cut, "normal", False)
+
+
+def test_a_short_budget_notes_the_missing_condition():
+    result = prove("tanh(w0*x0 + w1*x1 + b)^2 * (y - sigmoid(w0*x1))", ties=["w0=w1"], timeout=0.2)
+    assert result.verdict == "refuted" and result.condition is not None
+    assert not result.condition.solved and "time budget" in result.condition.note
+    assert BUDGET_NOTE in text_at(result, "normal", False)

@@ -542,7 +542,9 @@ def latex_tie(problem) -> str:
 def proof_to_markdown(result: ProofResult) -> str:
     problem = result.problem
     verdict = {"proven": "Proven", "refuted": "Refuted", "unknown": "Unknown"}[result.verdict]
-    lines = [f"**{verdict}.** {md_escape(headline(result))}", ""]
+    # plain words first (as in the text); the document keeps the precise headline too
+    lines = [f"**{verdict}.** {md_escape(plain_sentence(result))}", ""]
+    lines += [md_escape(headline(result)), ""]
     lines.append(f"- Loss: $J = {latex(problem.graph)}$")
     lines.append(f"- Tie: ${latex_tie(problem)}$")
     if problem.init:

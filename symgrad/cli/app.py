@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from typing import Annotated
 
@@ -113,7 +114,17 @@ def _plain_text(text: str | None) -> str | None:
     from rich.markup import escape
 
     paragraphs = [" ".join(line.strip() for line in p.splitlines()) for p in text.split("\n\n")]
-    return escape("\n\n".join(p for p in paragraphs if p))
+    return _no_emoji(escape("\n\n".join(p for p in paragraphs if p)))
+
+
+def _no_emoji(markup: str) -> str:
+    """Colons kept literal: rich turns ``:factory:`` (as in ``FILE.py:FACTORY:``) into an
+    emoji. Each colon goes in its own (unstyled) markup span, so no text span holds two."""
+    from rich._emoji_replace import _emoji_replace
+
+    if _emoji_replace(markup) == markup:
+        return markup
+    return re.sub(r"(?<!\\):", "[not bold]:[/not bold]", markup)
 
 
 def report_error(message: str, as_json: bool, code: int, kind: str) -> int:
@@ -155,6 +166,9 @@ def _maths_after_dashes(group, args: list[str]) -> list[str]:
         flags.discard("-h")  # `check -h --wrt h ...` is the loss -h, not a request for help
     kept, moved = [args[0]], []
     rest = args[1:]
+    # only a LOSS may start with a dash: a command without one takes '-Q' as an option
+    slots = sum(p.name == "loss" for p in command.params)
+    given = 0  # positional arguments seen so far (the LOSS, the answers file)
     index = 0
     while index < len(rest):
         token = rest[index]
@@ -169,13 +183,21 @@ def _maths_after_dashes(group, args: list[str]) -> list[str]:
                 index += 1
         elif name in flags or not token.startswith("-") or token == "-" or _long_option(name):
             kept.append(token)  # an unknown --word is left to click: "No such option"
+            given += not token.startswith("-")
         elif _short_flags(token, flags):
             kept.append(token)  # an unknown --word is left to click: "No such option"
+        elif re.fullmatch(r"-[A-Za-z]", token) and given + len(moved) >= slots:
+            kept.append(token)  # no room for maths: '-Q' is an option, "No such option: -Q"
         else:
             moved.append(token)
         index += 1
+    for token in [t for t in moved if re.fullmatch(r"-[A-Za-z]", t)]:
+        if given + len(moved) <= slots:
+            break
+        moved.remove(token)  # the LOSS came later: '-Q' before it is an option
+        kept.append(token)
     if not moved:
-        return args
+        return kept
     if "--" in kept:
         position = kept.index("--")
         return kept[: position + 1] + moved + kept[position + 1 :]

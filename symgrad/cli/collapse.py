@@ -85,7 +85,11 @@ def collapse(
 
       symgrad collapse --model two-layer --inputs 3 --hidden 8 --activation tanh --init identical
 
-      symgrad collapse --torch net.py:make_model --input-shape 1,784
+      Your PyTorch model (the shipped example models written to nets.py first):
+
+      python -m symgrad.examples.nets > nets.py
+
+      symgrad collapse --torch nets.py:constant_mlp --input-shape 1,784
     """
     arguments = Arguments(**locals())
     label = "tracing the PyTorch model and its groups" if torch_model else "finding the groups"

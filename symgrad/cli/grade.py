@@ -40,7 +40,10 @@ FeedbackFormatOption = Annotated[
 ]
 OverridesOption = Annotated[
     str | None,
-    typer.Option("--overrides", help="The teacher's points: CSV student,question,points,comment."),
+    typer.Option(
+        "--overrides",
+        help="The teacher's points: a CSV file with columns student, question, points, comment.",
+    ),
 ]
 WorkersOption = Annotated[
     int | None,
@@ -91,11 +94,14 @@ def grade(
 
     Examples:
 
+      symgrad grade --example --report report.md
+
+      Your own class (answers.csv and key.toml are your files; the README shows their
+      format):
+
       symgrad grade answers.csv --key key.toml --report report.html --gradebook grades.csv
 
       symgrad grade answers.csv --key key.toml --out graded.jsonl --resume
-
-      symgrad grade --example --report report.md
     """
     outputs = {
         "out": out,

@@ -38,13 +38,20 @@ HiddenOption = Annotated[
 OutputsOption = Annotated[str | None, typer.Option("--outputs", help="Model outputs m.")]
 ActivationOption = Annotated[
     str | None,
-    typer.Option("--activation", help="identity|tanh|sigmoid|relu|softplus|generic."),
+    typer.Option(
+        "--activation",
+        metavar="NAME",
+        help="Activation: identity, tanh, sigmoid, relu, softplus or generic.",
+    ),
 ]
 OutputActivationOption = Annotated[
     str | None, typer.Option("--output-activation", help="Activation of the output layer.")
 ]
 BiasOption = Annotated[bool | None, typer.Option("--bias/--no-bias", help="Biases on or off.")]
-LossOption = Annotated[str | None, typer.Option("--loss", help="mse|cross-entropy|linear.")]
+LossOption = Annotated[
+    str | None,
+    typer.Option("--loss", metavar="NAME", help="Loss: mse, cross-entropy or linear."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print the verdict line only.")]
 VerboseOption = Annotated[

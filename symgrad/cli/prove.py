@@ -102,7 +102,11 @@ def prove(
 
       symgrad prove --model two-layer --inputs 2 --hidden 3 --activation identity --init identical
 
-      symgrad prove --torch net.py:make_model --input-shape 1,784 --init identical
+      Your PyTorch model (the shipped example models written to nets.py first):
+
+      python -m symgrad.examples.nets > nets.py
+
+      symgrad prove --torch nets.py:constant_mlp --input-shape 1,784 --init identical
     """
     arguments = Arguments(**locals())
 

@@ -73,6 +73,8 @@ def run_command(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
         raise
     except BudgetError as error:
         code = report_error(error.one_line(), as_json, EXIT_UNKNOWN, "unknown")
+        if not as_json:  # the answer is a verdict, unknown: say it where answers go
+            echo_text(out_of_budget_line(error.one_line()))
     except SymgradError as error:
         code = report_error(error.one_line(), as_json, EXIT_BAD_INPUT, type(error).__name__)
     except RecursionError:
@@ -93,6 +95,12 @@ def run_command(as_json: bool, seconds: float, work: Callable[[], int]) -> None:
             "internal",
         )
     raise typer.Exit(code)
+
+
+def out_of_budget_line(reason: str) -> str:
+    """The verdict line of a run stopped by its time budget (at every level of detail)."""
+    reason = reason.replace(" or timeout=)", ")").rstrip(".")  # the Python keyword: not here
+    return f"UNKNOWN: not decided within the time budget: {reason}."
 
 
 @dataclass(frozen=True)
@@ -256,11 +264,20 @@ def spinner(label: str, quiet: bool, delay: float = 1.0) -> Iterator[None]:
         redirect_stderr=False,
     )
     progress.add_task(label, total=None)
-    timer = threading.Timer(delay, progress.start)
+    lock, state = threading.Lock(), {"done": False}
+
+    def start() -> None:
+        with lock:  # never start once the work is done (the answer may be printing)
+            if not state["done"]:
+                progress.start()
+
+    timer = threading.Timer(delay, start)
     timer.daemon = True
     timer.start()
     try:
         yield
     finally:
         timer.cancel()
-        progress.stop()
+        with lock:
+            state["done"] = True
+            progress.stop()

@@ -108,7 +108,8 @@ def _simulate(a: Arguments) -> int:
         return _finish(a, result)
     total = a.steps * len(inits)
     with progress_bar(total, quiet=a.as_json or a.quiet, label="gradient descent") as advance:
-        return _finish(a, _run(a, rate, inits, advance))
+        trajectory = _run(a, rate, inits, advance)
+    return _finish(a, trajectory)  # the bar is cleared before anything reaches stdout
 
 
 #: the inits that can be compared side by side (``--init identical,random``)

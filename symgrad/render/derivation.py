@@ -29,8 +29,8 @@ def derivation_headline(result: DerivationResult) -> str:
     return "UNKNOWN: some lines could not be decided; no line was shown wrong."
 
 
-def _line_verdict(line: DerivationLine) -> str:
-    """What the line's mark means, in words."""
+def _line_verdict(line: DerivationLine, method: bool = True) -> str:
+    """What the line's mark means, in words (with how it was shown, when ``method``)."""
     if line.verdict == "given":
         return "given"
     if line.codes == ("unreadable",):
@@ -42,7 +42,7 @@ def _line_verdict(line: DerivationLine) -> str:
         other = f"line {line.compared_with}" if line.compared_with else "the definition"
         words = {"correct": f"equals {other}", "incorrect": f"does not equal {other}"}
     text = words.get(line.verdict, "undecided")
-    if line.verdict == "correct" and line.method:
+    if method and line.verdict == "correct" and line.method:
         text += f" ({line.method})"
     return text
 
@@ -75,8 +75,14 @@ def _line_witness(line: DerivationLine, hide: bool = False) -> list[str]:
     ]
 
 
+@renders(DerivationResult, "brief")
+def derivation_to_brief(result: DerivationResult, timing: bool = True) -> str:
+    """The default: each line's mark in plain words; -v adds how each was shown."""
+    return derivation_to_text(result, timing, method=False)
+
+
 @renders(DerivationResult, "text")
-def derivation_to_text(result: DerivationResult, timing: bool = True) -> str:
+def derivation_to_text(result: DerivationResult, timing: bool = True, method: bool = True) -> str:
     lines = [derivation_headline(result) + timing_text(result.elapsed_s, timing)]
     shown_numbers = set()
     for line in result.lines:
@@ -84,7 +90,7 @@ def derivation_to_text(result: DerivationResult, timing: bool = True) -> str:
         shown_numbers.add(line.number)
         body = line.text if label.strip() else f"= {line.expression}"
         lines.append(f"{label} {MARKS[line.verdict]} {short(body, 300)}")
-        lines.append(f"        {_line_verdict(line)}")
+        lines.append(f"        {_line_verdict(line, method)}")
         lines += [f"        {w}" for w in _line_witness(line, result.hide)]
         lines += [f"        - {d}" for d in line.diagnosis]
         if line.note:

@@ -91,6 +91,47 @@ GLOSSARY: dict[str, str] = {
         "How many neurons a hidden layer really has while training: 8 neurons started "
         "identical stay identical and behave as 1 (symgrad collapse)."
     ),
+    "tie group": (
+        "Parameters that must stay equal to each other, such as w0 = w1 = w2: one group. "
+        "Several groups (a=b, c=d) may each stay equal without the groups being equal to "
+        "one another; symgrad collapse reports the groups that persist."
+    ),
+    "correct": (
+        "The claimed derivative equals the true one exactly, for every value of the symbols "
+        "(or for every value your --assume allows), proven by an exact identity. Exit code 0."
+    ),
+    "incorrect": (
+        "The claimed derivative differs from the true one: symgrad shows exact numbers (a "
+        "witness) where the two give different values. Exit code 1."
+    ),
+    "learning rate": (
+        "The step size eta of gradient descent: each step moves a parameter by eta times its "
+        "gradient. A proven tie holds for every eta; a refutation after several steps names "
+        "the eta it used."
+    ),
+    "structural equality": (
+        "The two expressions are the same once SymPy writes both in its canonical form, so "
+        "their difference is literally 0: the cheapest exact proof, no simplification needed."
+    ),
+    "rational normal form": (
+        "Both sides written as one fraction of polynomials with common factors cancelled "
+        "(SymPy's cancel): for expressions made of + - * / and integer powers this decides "
+        "exactly whether a difference is 0."
+    ),
+    "CAS simplification": (
+        "Asking the computer algebra system (SymPy's simplify, after rewriting tanh, sigmoid "
+        "and friends in terms of exp) to reduce a difference to 0; run with a time limit, and "
+        "trusted only when the result is exactly 0."
+    ),
+    "degenerate case": (
+        "Data on a measure-zero set, such as every point having x0 = x1: a tie that survives "
+        "only there is kept by special data, never by data drawn at random."
+    ),
+    "invariant set": (
+        "A set of parameter values that gradient descent never leaves: start inside and every "
+        "step stays inside. symgrad collapse finds the smallest one of the form 'these "
+        "entries equal, those fixed' that contains your init."
+    ),
     "exit codes": (
         "0 the claim holds (proven, correct); 1 it fails (refuted, incorrect: a successful "
         "answer, not a crash); 2 bad input or usage; 3 unknown or out of time; 130 Ctrl-C."
@@ -113,7 +154,18 @@ _ALIASES = {
     "width": "effective width",
     "exit": "exit codes",
     "exit code": "exit codes",
-    "degenerate": "measure zero",
+    "degenerate": "degenerate case",
+    "eta": "learning rate",
+    "lr": "learning rate",
+    "structural": "structural equality",
+    "normal form": "rational normal form",
+    "cas": "CAS simplification",
+    "cas simplification": "CAS simplification",
+    "simplification": "CAS simplification",
+    "simplify": "CAS simplification",
+    "invariant": "invariant set",
+    "group": "tie group",
+    "tie groups": "tie group",
     "counterexample": "witness",
 }
 

@@ -40,8 +40,21 @@ def _brief(result: object, timing: bool) -> str:
     lines = full.splitlines()
     kept = [line for line in lines if not line.startswith(_DETAIL_PREFIXES)]
     if len(kept) < len(lines):
-        kept.append("How we know: exact, and re-checked independently (-v shows how).")
+        kept.append(_backing(getattr(result, "verdict", None)))
     return "\n".join(kept)
+
+
+#: verdicts that rest on an exact certificate, re-checked before they leave the library
+_ESTABLISHED = ("proven", "refuted", "correct", "incorrect")
+
+
+def _backing(verdict: str | None) -> str:
+    """How the verdict is known; an undecided one claims no certificate and no re-check."""
+    if verdict in _ESTABLISHED:
+        return "How we know: exact, and re-checked independently (-v shows how)."
+    return (
+        "What we know: no exact verdict was established (see the reason); -v shows what was tried."
+    )
 
 
 def verdict_line(text: str) -> str:

@@ -128,23 +128,25 @@ def _plain_refuted(result: ProofResult) -> str:
 
 
 def _plain_condition(result: ProofResult) -> str:
-    """``; they stay equal only if every data point has x0 = x1, which random data never
-    does``, or nothing when no data condition was solved."""
+    """``; for them to stay equal from every equal start, every data point needs x0 = x1;
+    random data almost surely does not``, or nothing when no data condition was solved.
+
+    The condition is about every start on the tie (as the Condition line says): one start,
+    such as an init, may keep the tie on more data, so the sentence carries that scope.
+    """
     condition = result.condition
     if result.problem.dataset is not None or condition is None or not condition.solved:
         return ""
     if not condition.branches:
-        return "; no data keeps them equal"
+        return "; no data keeps them equal from every equal start"
     if condition.text == "always":
         return ""
-    # the condition is about every start on the tie: with an init, say so
-    who = "they" if not result.problem.init else "from every equal start, they"
+    needs = (
+        f"; for them to stay equal from every equal start, every data point needs {condition.text}"
+    )
     if condition.measure_zero:
-        return (
-            f"; {who} stay equal only if every data point has {condition.text}, "
-            "which random data never does"
-        )
-    return f"; {who} stay equal only if every data point has {condition.text}"
+        return needs + "; random data almost surely does not"
+    return needs
 
 
 def _dataset_text(problem) -> str | None:
@@ -381,7 +383,9 @@ def proof_to_brief(result: ProofResult, timing: bool = True) -> str:
 @renders(ProofResult, "repr")
 def proof_repr(result: ProofResult) -> str:
     """``<ProofResult refuted: w0 = w1 breaks at step 1>``."""
-    tie = short(result.problem.describe_tie(), 60)
+    from symgrad.render.reprs import short as at_a_name
+
+    tie = at_a_name(result.problem.describe_tie(), 60)
     if result.verdict == "refuted":
         first, second = result.witness.pair
         what = f"{first} = {second} breaks at step {result.witness.steps}"
@@ -408,7 +412,13 @@ def _brief_gradient_lines(result: ProofResult) -> list[str]:
 
 def _brief_condition(result: ProofResult) -> str:
     condition = result.condition
-    if condition is None or not condition.solved or result.problem.dataset is not None:
+    if condition is None or result.problem.dataset is not None:
+        return ""
+    if not condition.solved:
+        if "time budget" in condition.note:  # said, never dropped silently
+            return (
+                "Note: the data condition was not solved within the time budget (raise --timeout)."
+            )
         return ""
     if not condition.branches or condition.text == "always":
         return ""
@@ -532,7 +542,9 @@ def latex_tie(problem) -> str:
 def proof_to_markdown(result: ProofResult) -> str:
     problem = result.problem
     verdict = {"proven": "Proven", "refuted": "Refuted", "unknown": "Unknown"}[result.verdict]
-    lines = [f"**{verdict}.** {md_escape(headline(result))}", ""]
+    # plain words first (as in the text); the document keeps the precise headline too
+    lines = [f"**{verdict}.** {md_escape(plain_sentence(result))}", ""]
+    lines += [md_escape(headline(result)), ""]
     lines.append(f"- Loss: $J = {latex(problem.graph)}$")
     lines.append(f"- Tie: ${latex_tie(problem)}$")
     if problem.init:

@@ -16,7 +16,23 @@ from symgrad.results import (
     Trajectory,
     renders,
 )
-from symgrad.text.display import short
+from symgrad.text.display import PRINT_NODES, printable
+
+_SEPARATORS = (" = ", ", ", "; ", " ")
+
+
+def short(expr: object, limit: int = 60) -> str:
+    """``expr`` as text for a one-line repr, cut at a name boundary (never inside a name)
+    with ``…``; ``str(result)`` has the whole text."""
+    text = printable(expr, PRINT_NODES)
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for separator in _SEPARATORS:
+        cut = head.rfind(separator)
+        if cut > 0:
+            return text[: cut + len(separator)].rstrip() + " …"
+    return head + "…"
 
 
 @renders(CheckResult, "repr")
@@ -25,7 +41,8 @@ def check_repr(result: CheckResult) -> str:
     if result.witness is not None and result.verdict == "incorrect":
         where = ", ".join(f"{k} = {v}" for k, v in list(result.witness.point.items())[:4])
         return f"<CheckResult incorrect: {short(names, 40)} differs at {short(where, 60)}>"
-    return f"<CheckResult {result.verdict}: {short(names, 60)}>"
+    almost = " almost everywhere" if result.almost_everywhere else ""
+    return f"<CheckResult {result.verdict}{almost}: {short(names, 60)}>"
 
 
 @renders(CollapseResult, "repr")

@@ -17,11 +17,25 @@ from symgrad.text.display import (
     to_float,
 )
 
+#: up to this many recorded steps, a table shows every one
+SHOW_ALL = 12
+
 
 def _selected(result: Trajectory) -> list[int]:
+    """Every recorded step when few, else six spread over the run (the first and the last)."""
     count = len(result.steps)
+    if count <= SHOW_ALL:
+        return list(range(count))
     picks = sorted({0, count - 1, *(round(k * (count - 1) / 5) for k in range(1, 5))})
     return [p for p in picks if 0 <= p < count]
+
+
+def _shown(result: Trajectory) -> str:
+    """What a table's rows are, said when they are not every step of the run."""
+    shown, last = len(_selected(result)), result.steps[-1] if result.steps else 0
+    if shown == len(result.steps) == last + 1:
+        return ""
+    return f" ({shown} of the {last + 1} steps 0..{last} shown)"
 
 
 def _fmt(value: object) -> str:
@@ -37,7 +51,9 @@ def trajectory_to_text(result: Trajectory, timing: bool = True) -> str:
         f"{result.model}: full-batch GD on {result.rows} data rows, lr = {result.lr}, {mode}",
     ]
     for layer_number, layer in enumerate(result.hidden, start=1):
-        lines.append(f"hidden layer {layer_number}: incoming weights of each neuron")
+        lines.append(
+            f"hidden layer {layer_number}: incoming weights of each neuron{_shown(result)}"
+        )
         header = "step".rjust(6) + "".join(f"  neuron {j}".ljust(28) for j in range(len(layer)))
         lines.append(header)
         for pick in _selected(result):
@@ -51,7 +67,7 @@ def trajectory_to_text(result: Trajectory, timing: bool = True) -> str:
         lines.append("no tie groups: every parameter started with its own value")
         lines += _watched_lines(result)
         return "\n".join(lines)
-    lines.append("largest difference within the init's tie groups:")
+    lines.append(f"largest difference within the init's tie groups{_shown(result)}:")
     for pick in _selected(result):
         exact_note = " (exactly equal)" if result.exactly_equal[pick] else ""
         lines.append(
@@ -99,7 +115,7 @@ def _watched_lines(result: Trajectory) -> list[str]:
     if not result.watched or not result.group_spreads:
         return []
     lines = ["largest difference between the neurons' matching parameters (those an identical "
-             "init would tie):"]  # fmt: skip
+             f"init would tie){_shown(result)}:"]  # fmt: skip
     for pick in _selected(result):
         worst = max(series[pick] for series in result.group_spreads)
         lines.append(f"  step {result.steps[pick]:>6}: {worst:.3g}")

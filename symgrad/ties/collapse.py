@@ -223,7 +223,7 @@ def _starts(problem: Problem):
 
 
 def _effective_widths(model: Model | None, partition) -> tuple[list[int], list[int]]:
-    if model is None or not model.hidden:
+    if model is None or not model.has_hidden:
         return [], []
     group_of = {p: index for index, group in enumerate(partition) for p in group}
     widths, effective = [], []

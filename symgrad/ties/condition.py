@@ -240,7 +240,7 @@ def tie_condition(
     if not differences:
         return Condition(branches=(ConditionBranch(),), measure_zero=False)
     if sum(tree_size(d, MAX_SIZE) for d in differences) > MAX_SIZE:
-        return _unsolved("the differences are too large to solve")
+        return unsolved("the differences are too large to solve")
     parameters = sorted(parameters, key=natural_key)
     data = sorted(data, key=natural_key)
     try:
@@ -250,10 +250,11 @@ def tie_condition(
             "solving the condition",
         )
     except BudgetError:
-        return _unsolved(f"out of its share of the time budget ({seconds:.2g} s)")
+        return unsolved(f"out of its share of the time budget ({seconds:.2g} s)")
 
 
-def _unsolved(reason: str) -> Condition:
+def unsolved(reason: str) -> Condition:
+    """A condition not solved, with the reason (``not solved: ...``)."""
     return Condition(
         branches=(), measure_zero=False, exact=False, solved=False, note=f"not solved: {reason}"
     )

@@ -22,7 +22,7 @@ import sympy
 
 from symgrad.errors import ProblemError
 from symgrad.text.parse import check_name, normalize_name, parse_number, real_symbol
-from symgrad.ties.problem import quote
+from symgrad.ties.problem import membership_shape_error, quote
 
 MAX_CASES = 256
 _MEMBER = re.compile(r"^\s*([^\s{}]+)\s*(?:\bin\b|\u2208)\s*\{([^{}]*)\}\s*$")
@@ -44,6 +44,9 @@ def split_constraints(
     for item in constraints:
         if not isinstance(item, str):
             raise ProblemError(f"a constraint must be text, not {type(item).__name__}")
+        problem = membership_shape_error(item)
+        if problem:
+            raise ProblemError(f"constraint {quote(item)}: {problem}")
         member = _MEMBER.match(item)
         one_hot = _ONE_HOT.match(item)
         if member:

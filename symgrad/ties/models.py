@@ -68,7 +68,7 @@ class Model:
     parameters: tuple[sympy.Symbol, ...]
     data: tuple[sympy.Symbol, ...]
     neurons: tuple[tuple[tuple[sympy.Symbol, ...], ...], ...]
-    hidden: bool
+    has_hidden: bool  # whether the model has a hidden layer (its widths: ``hidden``)
     functions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -80,9 +80,24 @@ class Model:
             f"{len(self.parameters)} parameters, {len(self.data)} data symbols)"
         )
 
+    @property
+    def inputs(self) -> int | None:
+        """The number of inputs (an int), None for a preset without one."""
+        return self.options.get("inputs")
+
+    @property
+    def hidden(self) -> int | list[int] | None:
+        """The hidden width as given: an int (two-layer), a list of ints (mlp), or None."""
+        return self.options.get("hidden")
+
+    @property
+    def outputs(self) -> int | None:
+        """The number of outputs (an int), None for a preset without one."""
+        return self.options.get("outputs")
+
     def symmetries(self) -> tuple[dict[sympy.Symbol, sympy.Symbol], ...]:
         """Neuron swaps of each hidden layer: a transposition and a cycle generate them all."""
-        if not self.hidden:
+        if not self.has_hidden:
             return ()
         result = []
         for layer in self.neurons:
@@ -150,7 +165,7 @@ class Model:
         return graph_of(self)
 
     def hidden_layers(self) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], ...]:
-        return self.neurons if self.hidden else ()
+        return self.neurons if self.has_hidden else ()
 
     def describe(self) -> str:
         opts = ", ".join(f"{k}={v}" for k, v in self.options.items())
@@ -312,7 +327,7 @@ def _network(
         parameters=tuple(layers.parameters),
         data=tuple([s for row in xs for s in row] + [s for row in ys for s in row]),
         neurons=layers.neurons(),
-        hidden=bool(hidden),
+        has_hidden=bool(hidden),
         functions=("sigma",) if "generic" in (activation, output_activation) else (),
         notes=tuple(notes),
     )
@@ -405,7 +420,7 @@ def _linear(inputs: int = 2, samples: int = 1, mse: bool = False) -> Model:
         parameters=tuple(w),
         data=tuple(data),
         neurons=(tuple((wi,) for wi in w),),
-        hidden=False,
+        has_hidden=False,
     )
 
 
@@ -452,7 +467,7 @@ def _rows(rows: int = 2, dimension: int = 2, loss: str = "linear", samples: int 
         parameters=tuple(v for row in theta for v in row),
         data=tuple(data),
         neurons=(tuple(tuple(row) for row in theta),),
-        hidden=False,
+        has_hidden=False,
     )
 
 

@@ -717,9 +717,37 @@ def _combine_signs(symbol: sympy.Symbol, kinds: set[str]) -> str:
 _MEMBERSHIP = re.compile(r"^\s*([^\s{}]+)\s*(?:\bin\b|\u2208)\s*\{([^{}]*)\}\s*$")
 
 
+_LOOKS_MEMBER = re.compile(r"^\s*([^\s{}]+)\s*(?:\bin\b|\u2208)\s*(.*)$", re.S)
+_EXAMPLE = "such as 'y in {0, 1}'"
+
+
+def membership_shape_error(text: str) -> str | None:
+    """What is wrong with a set of values (``y in {0, 1``: the '{' is never closed), or None
+    when ``text`` is a well-formed ``NAME in {v1, v2, ...}`` or no set at all."""
+    looks = _LOOKS_MEMBER.match(text)
+    if not looks:
+        return None
+    member = _MEMBERSHIP.match(text)
+    rest = looks.group(2)
+    if member:
+        for value in member.group(2).split(","):
+            if re.search(r"\d\s+[-+]?[\d.]", value.strip()):
+                return f"separate the values inside the braces with commas, {_EXAMPLE}"
+        return None
+    if not rest.startswith("{"):
+        return f"write the values in braces, {_EXAMPLE}"
+    if rest.count("{") > rest.count("}"):
+        column = len(text) - len(rest) + 1
+        return f"the '{{' at column {column} is never closed: add '}}' after the last value, {_EXAMPLE}"
+    return f"write one name, 'in', and the values in braces, {_EXAMPLE}"
+
+
 def _membership_as_equation(text: str) -> str:
     """``y in {0, 1}`` as the equation ``(y - (0))*(y - (1)) = 0``: the same real solution
     set, so the tie is decided on exactly those values."""
+    problem = membership_shape_error(text)
+    if problem:
+        raise ProblemError(f"assumption {quote(text)}: {problem}")
     member = _MEMBERSHIP.match(text)
     if not member:
         return text

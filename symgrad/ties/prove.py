@@ -45,7 +45,7 @@ from symgrad.results import ConditionBranch, ProofResult, Witness
 from symgrad.runtime.budget import Budget, binds_timeout
 from symgrad.runtime.heap import heap_frozen
 from symgrad.runtime.worker import run_with_budget
-from symgrad.ties.condition import tie_condition
+from symgrad.ties.condition import tie_condition, unsolved
 from symgrad.ties.models import Model
 from symgrad.ties.multistep import DEFAULT_STEPS, StepWitness, separation_witness
 from symgrad.ties.problem import Problem, sort_symbols
@@ -668,7 +668,7 @@ def _condition(ctx: _Branch, grads):
     }
     share = ctx.budget.share(0.25, cap=5.0)
     if ctx.budget.remaining() < 0.2:
-        return None
+        return unsolved("not attempted: too little of the time budget was left (raise --timeout)")
     condition = tie_condition(differences, sorted(coordinates, key=str), ctx.data(), share)
     substitution = ctx.branch.substitution
     if condition is None or not substitution or not condition.solved:

@@ -102,3 +102,37 @@ def test_a_missing_loss_that_looked_like_an_option_says_how_to_write_it(args):
     assert result.exit_code == 2 and "goes last, after --: ... -- -q" in result.stderr
     fixed = run("check", "--wrt", "q", "--claim", "-1", "-q", "--", "-q")
     assert fixed.exit_code == 0 and fixed.stdout.startswith("CORRECT")
+
+
+# ---------------------------------------------------------------- unknown short options
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["prove", "w0*x + w1*x", "-x", "--tie", "w0=w1"], "-x"),
+        (["prove", "-Q", "w0*x + w1*x", "--tie", "w0=w1"], "-Q"),
+        (["prove", "w0*x + w1*x", "--tie", "w0=w1", "-Q"], "-Q"),
+        (["simulate", "-x", "--model", "two-layer"], "-x"),
+        (["grade", "-Q", "--example"], "-Q"),
+        (["collapse", "-Q", "--model", "two-layer"], "-Q"),
+    ],
+)
+def test_an_unknown_short_option_is_named_as_click_does(args, option):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert f"No such option: {option}" in result.stderr
+    assert "unexpected extra argument" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "-x", "--wrt", "x", "--claim", "-1"],
+        ["check", "-x*w", "--wrt", "w", "--claim", "-x"],
+        ["prove", "-x*w0 - x*w1", "--tie", "w0=w1"],
+        ["prove", "-w0*x - w1*x", "--tie", "w0=w1", "-q"],
+    ],
+)
+def test_a_loss_that_starts_with_a_dash_is_still_maths(args):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    assert "No such option" not in result.stderr

@@ -24,7 +24,7 @@ def test_prove_refutes_the_linear_tie_with_witness_and_condition():
         "REFUTED: w0 and w1 get different gradients at the first step (1 and 2 at "
         "w0 = w1 = 0, x0 = 1, x1 = 2)"
     )
-    assert "every data point has x0 = x1, which random data never does" in result.stdout
+    assert "every data point needs x0 = x1; random data almost surely does not" in result.stdout
     assert "exactly when x0 = x1" in result.stdout
 
 
@@ -156,7 +156,32 @@ def test_timeout_exits_3():
     )
     assert result.exit_code == 3
     assert "budget" in result.stderr
-    assert result.stdout == ""
+    assert result.stdout.startswith("UNKNOWN: not decided within the time budget: ")
+
+
+MLP_OVER_BUDGET = ["--model", "mlp", "--hidden", "64,64", "--samples", "8", "--init", "zero",
+                   "--activation", "sigmoid", "--timeout", "0.1"]  # fmt: skip
+BUDGET_RUNS = [["prove", *MLP_OVER_BUDGET], ["collapse", *MLP_OVER_BUDGET]]
+
+
+@pytest.mark.parametrize("level", [["-q"], [], ["-v"]])
+@pytest.mark.parametrize("args", BUDGET_RUNS, ids=["prove", "collapse"])
+def test_out_of_budget_prints_the_unknown_verdict_line_at_every_level(args, level):
+    result = run(*args, *level)
+    assert result.exit_code == 3
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("UNKNOWN: not decided within the time budget")
+    assert "raise it with --timeout)" in lines[0] and "timeout=" not in lines[0]
+    assert len(result.stderr.splitlines()) == 1 and "budget" in result.stderr
+
+
+@pytest.mark.parametrize("args", BUDGET_RUNS, ids=["prove", "collapse"])
+def test_out_of_budget_json_is_the_error_object_as_before(args):
+    result = run(*args, "--json")
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert set(data) == {"error", "kind", "exit"} and data["kind"] == "unknown"
+    assert data["exit"] == 3 and "UNKNOWN" not in result.stdout
 
 
 def test_grad_with_exact_values():

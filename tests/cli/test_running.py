@@ -46,8 +46,8 @@ def test_the_default_leads_with_plain_words_and_fits_about_15_lines():
     assert result.exit_code == 1 and 8 <= len(lines) <= 16
     assert lines[0] == (
         "REFUTED: w0 and w1 get different gradients at the first step (1 and 2 at w0 = w1 = 0, "
-        "x0 = 1, x1 = 2), so gradient descent separates them; they stay equal only if every "
-        "data point has x0 = x1, which random data never does."
+        "x0 = 1, x1 = 2), so gradient descent separates them; for them to stay equal from "
+        "every equal start, every data point needs x0 = x1; random data almost surely does not."
     )
     assert "Certificate:" not in result.stdout and "Re-checked:" not in result.stdout
     assert "-v shows the certificate" in lines[-1]
@@ -257,6 +257,43 @@ def test_progress_shows_on_a_terminal_stderr_and_never_when_piped():
     assert quiet_progress == b""
 
 
+def _on_one_terminal(args: list[str]) -> bytes:
+    """Run symgrad with stdout and stderr on the same pseudo-terminal, as a user sees it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update({"TERM": "xterm", "COLUMNS": "100"})
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        _program() + args, stdout=child, stderr=child, stdin=subprocess.DEVNULL, env=env
+    )
+    os.close(child)
+    shown = _read_all(main, process)
+    os.close(main)
+    return shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args, answer",
+    [
+        (["simulate", "--model", "two-layer", "--inputs", "2", "--hidden", "3",
+          "--init", "identical,random", "--steps", "3000"], b"From the identical init"),
+        (["simulate", "--model", "two-layer", "--inputs", "2", "--hidden", "3",
+          "--steps", "3000"], b"From the identical init"),
+        (["proofs", "zero_init"], b"Claim (zero_init)"),
+    ],
+)  # fmt: skip
+def test_progress_is_cleared_before_the_answer_and_never_drawn_after_it(args, answer):
+    shown = _on_one_terminal(args)
+    assert b"gradient descent" in shown or b"proof zero_init" in shown  # progress was drawn
+    start = shown.index(answer)
+    before, after = shown[:start], shown[start:]
+    # the bar's line is erased before the answer, never left for it to glue onto
+    assert before.rstrip(b"\r\n").endswith(b"\x1b[2K") or before.endswith(b"\n")
+    assert not before.endswith(b"0:00:00") and not before.endswith(b"\x1b[0m")
+    assert b"gradient descent" not in after and "━".encode() not in after
+    assert b"proof zero_init" not in after
+
+
 @pytest.mark.slow
 def test_one_proof_quiet_is_its_verdict_line():
     result = run("proofs", "linear_counterexample", "-q")
@@ -291,3 +328,16 @@ def test_the_spinner_shows_only_once_the_work_takes_its_delay(monkeypatch):
 def test_proofs_name_the_proof_running_on_a_terminal():
     _, progress, code = _on_terminal(["proofs", "zero_init"])
     assert code == 0 and b"proof zero_init" in progress
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.001, 0.01])
+def test_the_spinner_never_starts_after_its_work_is_done(monkeypatch, delay):
+    monkeypatch.setenv("TERM", "xterm")
+    for _ in range(20):  # the timer may fire while the work ends: it must not draw after
+        stream = _TerminalBuffer()
+        monkeypatch.setattr(sys, "stderr", stream)
+        with spinner("proving", quiet=False, delay=delay):
+            pass
+        written = stream.getvalue()
+        time.sleep(0.02)
+        assert stream.getvalue() == written

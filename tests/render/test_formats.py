@@ -188,3 +188,24 @@ def test_no_format_drops_the_verdict(args, needles):
         output = _output(args, fmt)
         for needle in needles:
             assert needle.lower() in output.lower(), (fmt, needle)
+
+
+@pytest.mark.parametrize(
+    "loss, ties, options",
+    [
+        ("w0*x0 + w1*x1", ["w0=w1"], {}),
+        ("(w0 + w1)*x", ["w0=w1"], {}),
+        ("(y - w0*x0 - w1*x1)^2", ["w0=w1"], {"init": "w0=0,w1=0"}),
+    ],
+)
+def test_markdown_leads_with_the_plain_sentence_and_keeps_the_headline(loss, ties, options):
+    from symgrad import prove
+    from symgrad.render.common import md_escape
+    from symgrad.render.proof import headline, plain_sentence
+
+    result = prove(loss, ties=ties, **options)
+    document = result.to_markdown()
+    first = document.splitlines()[0]
+    assert first == f"**{result.verdict.capitalize()}.** {md_escape(plain_sentence(result))}"
+    assert md_escape(headline(result)) in document
+    assert result._repr_markdown_() == document

@@ -19,8 +19,9 @@ from symgrad.render.proof import plain_sentence
         (
             "w0*x0 + w1*x1", ["w0=w1"], {},
             "w0 and w1 get different gradients at the first step (1 and 2 at w0 = w1 = 0, "
-            "x0 = 1, x1 = 2), so gradient descent separates them; they stay equal only if "
-            "every data point has x0 = x1, which random data never does.",
+            "x0 = 1, x1 = 2), so gradient descent separates them; for them to stay equal from "
+            "every equal start, every data point needs x0 = x1; random data almost surely "
+            "does not.",
         ),
         (
             "w0*x0 + w1*x1", ["w0=w1"], {"assume": "x0=x1"},
@@ -68,7 +69,7 @@ def test_the_condition_sentence_only_when_random_data_breaks_the_tie():
     # w0*x**2 + w1*x*y breaks unless x**2 = x*y, i.e. x = 0 or x = y: measure zero
     result = prove("w0*x**2 + w1*x*y", ties=["w0=w1"])
     assert result.verdict == "refuted"
-    assert "which random data never does" in plain_sentence(result)
+    assert "; random data almost surely does not." in plain_sentence(result)
 
 
 @settings(max_examples=25, deadline=None)
@@ -125,3 +126,84 @@ def test_a_verdict_the_recheck_refused_reads_as_undecided(monkeypatch):
     assert "separates" not in text_at(checked, "normal", timing=False)
     assert repr(checked) == "<ProofResult unknown: w0 = w1 undecided>"
     assert text_at(checked, "quiet").startswith("UNKNOWN: symgrad could not decide")
+
+
+# ---------------------------------------------------------------- the condition's scope
+SCOPE = "for them to stay equal from every equal start, every data point needs "
+
+
+def _assert_no_stronger_than_the_condition(result) -> None:
+    """The plain sentence states the data condition only with the Condition line's scope
+    (every start on the tie) and its exact text; never 'only if' or 'never' unscoped."""
+    sentence = plain_sentence(result)
+    assert " only if " not in sentence and " never " not in sentence
+    if "every data point" in sentence:
+        assert SCOPE + result.condition.text in sentence
+        assert "from every start on the tie" in text_at(result, "normal", False)
+
+
+def test_a_start_that_keeps_the_tie_on_more_data_is_not_denied():
+    # by construction: from w0 = w1 = 0 with y = 0 every gradient is 0, so the tie holds
+    # for any x; the condition 'x0 = x1 or (x0 = -x1 and y = 0)' is about every start
+    loss, ties = "(y - w0*x0 - w1*x1)^2", ["w0=w1"]
+    assert prove(loss, ties=ties, init="w0=0,w1=0", assume="y=0").verdict == "proven"
+    for init in (None, "w0=0,w1=0"):
+        result = prove(loss, ties=ties, init=init)
+        assert result.verdict == "refuted"
+        assert plain_sentence(result).endswith(
+            SCOPE + "x0 = x1 or (x0 = -x1 and y = 0); random data almost surely does not."
+        )
+        assert text_at(result, "quiet", False).startswith("REFUTED: " + plain_sentence(result))
+        _assert_no_stronger_than_the_condition(result)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    a=st.integers(-3, 3).filter(bool),
+    b=st.integers(-3, 3).filter(bool),
+    c=st.integers(0, 2),
+    power=st.sampled_from([1, 2]),
+)
+def test_the_sentence_never_claims_more_than_the_condition_line(a, b, c, power):
+    loss = f"({a}*w0*x0 + {b}*w1*x1 - {c}*y)^{power}"
+    _assert_no_stronger_than_the_condition(prove(loss, ties=["w0=w1"]))
+
+
+# ---------------------------------------------------------------- a condition cut short
+BUDGET_NOTE = "Note: the data condition was not solved within the time budget (raise --timeout)."
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "out of its share of the time budget (0.19 s)",
+        "not attempted: too little of the time budget was left (raise --timeout)",
+    ],
+)
+def test_a_condition_cut_short_by_the_budget_is_said_not_dropped(reason):
+    import dataclasses
+
+    from symgrad.ties.condition import unsolved
+
+    result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
+    cut = dataclasses.replace(result, condition=unsolved(reason))
+    assert BUDGET_NOTE in text_at(cut, "normal", False).splitlines()
+    assert f"Condition: not solved ({reason})." in text_at(cut, "verbose", False)
+    assert "every data point" not in plain_sentence(cut)
+
+
+def test_a_condition_unsolved_for_another_reason_claims_no_budget():
+    import dataclasses
+
+    from symgrad.ties.condition import unsolved
+
+    result = prove("w0*x0 + w1*x1", ties=["w0=w1"])
+    cut = dataclasses.replace(result, condition=unsolved("the differences are too large"))
+    assert "time budget" not in text_at(cut, "normal", False)
+
+
+def test_a_short_budget_notes_the_missing_condition():
+    result = prove("tanh(w0*x0 + w1*x1 + b)^2 * (y - sigmoid(w0*x1))", ties=["w0=w1"], timeout=0.2)
+    assert result.verdict == "refuted" and result.condition is not None
+    assert not result.condition.solved and "time budget" in result.condition.note
+    assert BUDGET_NOTE in text_at(result, "normal", False)

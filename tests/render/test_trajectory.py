@@ -52,3 +52,43 @@ def test_a_torch_model_shows_the_spread_inside_its_proven_subgroups(tmp_path):
     run.plot(tmp_path / "torch.png")
     assert _png_size(tmp_path / "torch.png")[0] > 400
     assert MAX_PANELS == 12
+
+
+# ---------------------------------------------------------------- which steps a table shows
+def _step_rows(text: str, header: str) -> list[int]:
+    lines = text.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 1 :]:
+        words = line.replace(":", " ").split()
+        if words and words[0] == "step":
+            words = words[1:]
+            if not words or not words[0].isdigit():
+                continue
+        if not words or not words[0].isdigit():
+            break
+        rows.append(int(words[0]))
+    return rows
+
+
+@pytest.mark.parametrize("steps", [1, 3, 6, 11])
+def test_a_short_run_shows_every_step(steps):
+    from symgrad import model
+    from symgrad.ties.simulate import simulate
+
+    text = str(simulate(model("two-layer", inputs=2, hidden=2), steps=steps))
+    assert _step_rows(text, "largest difference") == list(range(steps + 1))
+    assert _step_rows(text, "hidden layer 1") == list(range(steps + 1))
+    assert " shown)" not in text
+
+
+@pytest.mark.parametrize("steps", [12, 40, 200])
+def test_a_long_run_says_which_steps_it_shows(steps):
+    from symgrad import model
+    from symgrad.ties.simulate import simulate
+
+    text = str(simulate(model("two-layer", inputs=2, hidden=2), steps=steps))
+    rows = _step_rows(text, "largest difference")
+    assert rows[0] == 0 and rows[-1] == steps and len(rows) < steps + 1
+    said = f"({len(rows)} of the {steps + 1} steps 0..{steps} shown)"
+    assert said in text.splitlines()[2] and said in text

@@ -21,6 +21,7 @@ from symgrad.teaching.files import (
     write_atomically,
 )
 from symgrad.teaching.gradebook import points_text
+from symgrad.teaching.graded_file import row_record
 from symgrad.teaching.item_analysis import score_bins
 from symgrad.text.display import tex_escape
 
@@ -37,18 +38,10 @@ def terminal_text(text: object, limit: int = 60) -> str:
 # ---------------------------------------------------------------- one row
 @renders(GradedAnswer, "dict")
 def graded_to_dict(row: GradedAnswer) -> dict:
-    return {
-        "student": row.student,
-        "question": row.question,
-        "verdict": row.verdict,
-        "points": row.points,
-        "max_points": row.max_points,
-        "codes": list(row.codes),
-        "feedback": row.feedback,
-        "components": [dict(c) for c in row.components],
-        "notes": list(row.notes),
-        "override": dict(row.override) if row.override else None,
-    }
+    """The row as the graded file holds it, without the file's fingerprint."""
+    record = row_record(row)
+    del record["fingerprint"]
+    return record
 
 
 @renders(GradedAnswer, "text")

@@ -27,6 +27,7 @@ import sympy
 from symgrad.errors import ParseError, ProblemError, UndefinedSymbolError
 from symgrad.exact.printing import to_str
 from symgrad.text.parse import Parsed, check_name, normalize_name, read
+from symgrad.ties.problem import wrt_names
 
 _DEFINITION = re.compile(
     r"^\s*(?:let|where|with|and)?\s*(?P<name>[^=:<>!]+?)\s*:?=(?!=)(?P<body>.*)$", re.S
@@ -321,25 +322,6 @@ class Reading:
     notes: list[str]
     written: list[sympy.Expr] = dataclasses.field(default_factory=list)
     definitions: Definitions = dataclasses.field(default_factory=Definitions)
-
-
-def wrt_names(wrt: object, latex: bool) -> list[str]:
-    """The parameter names of ``wrt`` (``"w0,w1"`` or a list), normalized."""
-    if isinstance(wrt, str):
-        raw = wrt.split(",")
-    elif isinstance(wrt, (list, tuple)):
-        raw = list(wrt)
-    else:
-        raise ProblemError(f"wrt must be a name or a list of names, not {type(wrt).__name__}")
-    names = []
-    for item in raw:
-        if not isinstance(item, str):
-            raise ProblemError(f"wrt must be names (text), got {type(item).__name__}")
-        if item.strip():
-            names.append(normalize_name(item, latex))
-    if not names:
-        raise ProblemError("--wrt needs a parameter name")
-    return names
 
 
 def _claim_texts(claim: object, count: int) -> list[str]:

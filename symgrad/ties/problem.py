@@ -855,17 +855,9 @@ def _text(boolean) -> str:
     return to_str(boolean)
 
 
-def named_parameters(
-    wrt: str | Sequence[str],
-    present: Mapping[str, sympy.Symbol],
-    written: Iterable[str] = (),
-    latex: bool = False,
-) -> list[sympy.Symbol]:
-    """The symbols named by ``wrt`` (``"w0,w1"`` or a list).
-
-    A name written in the loss text that cancelled out is returned as a fresh
-    real symbol (its derivative is 0); a name the text never mentions is an error.
-    """
+def wrt_names(wrt: object, latex: bool, empty: str = "--wrt needs a parameter name") -> list[str]:
+    """The parameter names of ``wrt`` (``"w0,w1"`` or a list), normalized; ``empty`` is the
+    message when it names none."""
     if isinstance(wrt, str):
         raw = wrt.split(",")
     elif isinstance(wrt, (list, tuple)):
@@ -879,7 +871,22 @@ def named_parameters(
         if item.strip():
             names.append(normalize_name(item, latex))
     if not names:
-        raise ProblemError("--wrt needs at least one parameter name")
+        raise ProblemError(empty)
+    return names
+
+
+def named_parameters(
+    wrt: str | Sequence[str],
+    present: Mapping[str, sympy.Symbol],
+    written: Iterable[str] = (),
+    latex: bool = False,
+) -> list[sympy.Symbol]:
+    """The symbols named by ``wrt`` (``"w0,w1"`` or a list).
+
+    A name written in the loss text that cancelled out is returned as a fresh
+    real symbol (its derivative is 0); a name the text never mentions is an error.
+    """
+    names = wrt_names(wrt, latex, "--wrt needs at least one parameter name")
     written = set(written)
     symbols = []
     for name in names:
